@@ -1,0 +1,67 @@
+//! Wiring: open the database, start the web server, and stop everything on one token.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::Settings;
+use crate::db::{Db, DbError};
+
+/// Shared state handed to every part of the running daemon.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the daemon started with.
+    pub settings: Arc<Settings>,
+    /// The shared database.
+    pub db: Db,
+}
+
+/// Why the daemon could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// The web server failed.
+    #[error("web server: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppState {
+    /// Opens and migrates the database named by the settings.
+    pub fn open(settings: Settings) -> Result<AppState, AppError> {
+        let db = Db::open(
+            &settings.db_path(),
+            Duration::from_millis(settings.data.busy_timeout_ms),
+        )?;
+        Ok(AppState {
+            settings: Arc::new(settings),
+            db,
+        })
+    }
+}
+
+/// Runs the daemon on an already bound listener until `shutdown` is cancelled.
+/// Tests bind port 0 and pass the listener in.
+pub async fn run(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<(), AppError> {
+    let tracker = TaskTracker::new();
+    let router = crate::web::router(state.clone());
+    let web_shutdown = shutdown.clone();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move { web_shutdown.cancelled().await });
+    let result = server.await;
+    shutdown.cancel();
+    tracker.close();
+    tracker.wait().await;
+    result.map_err(AppError::Io)
+}

@@ -1,0 +1,434 @@
+//! One typed [`Settings`]: defaults, then `eventpbx.toml`, then `EVENTPBX_*` environment variables.
+//!
+//! Nested keys use a double underscore in the environment: `EVENTPBX_WEB__LISTEN=0.0.0.0:80`
+//! sets `web.listen`. Secrets (the ARI password) are never printed by `Debug`.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Why the settings could not be loaded. The message names the key and the problem.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file or an environment variable holds a bad value, or an unknown key.
+    #[error("configuration error: {0}")]
+    Invalid(String),
+    /// A value parsed but breaks a rule (ranges overlap, a code is not digits, ...).
+    #[error("configuration error: {key}: {problem}")]
+    Rule { key: &'static str, problem: String },
+    /// The ARI secret file could not be read.
+    #[error("cannot read the ARI secret from {path}: {source} (start the sandbox with scripts/asterisk-sandbox start, or set ari.password)")]
+    Secret {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Everything eventpbx can be told. See `eventpbx.example.toml` for each key's meaning.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Settings {
+    pub data: DataSettings,
+    pub web: WebSettings,
+    pub ari: AriSettings,
+    pub sip: SipSettings,
+    pub codes: CodeSettings,
+    pub numbering: NumberingSettings,
+    pub prompts: PromptSettings,
+}
+
+/// Where the database and the generated secrets live.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct DataSettings {
+    /// The data folder: `eventpbx.db` and `ari.secret`. Not world-readable (it holds SIP secrets).
+    pub dir: PathBuf,
+    /// How long a writer waits for a lock held by Asterisk or another writer, in milliseconds.
+    pub busy_timeout_ms: u64,
+}
+
+/// The web UI and JSON API.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    /// Address the HTTP server listens on.
+    pub listen: SocketAddr,
+    /// The URL people open; printed at start and used in links.
+    pub public_url: String,
+    /// Mark session cookies Secure (set when a TLS proxy fronts eventpbx).
+    pub secure_cookies: bool,
+    /// IANA-free fixed offset of the event's time zone, e.g. "+01:00".
+    pub utc_offset: String,
+}
+
+/// How to reach Asterisk's REST interface.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AriSettings {
+    /// Base URL of ARI, ending in `/ari`.
+    pub url: String,
+    /// ARI user from ari.conf.
+    pub username: String,
+    /// ARI password. Empty means: read it from `password_file`.
+    pub password: String,
+    /// File holding the ARI password (written by the sandbox). Relative paths are under data.dir.
+    pub password_file: PathBuf,
+    /// Stasis application name; the dialplan sends calls to it.
+    pub app: String,
+}
+
+impl fmt::Debug for AriSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AriSettings")
+            .field("url", &self.url)
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .field("password_file", &self.password_file)
+            .field("app", &self.app)
+            .finish()
+    }
+}
+
+/// SIP as phones see it.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SipSettings {
+    /// Address Asterisk's SIP transports bind to.
+    pub bind: String,
+    /// SIP port (UDP and TCP).
+    pub port: u16,
+    /// The registrar address the web page tells phones.
+    pub public_address: String,
+}
+
+/// Service codes rendered into the dialplan.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeSettings {
+    /// Speaks the caller's own number.
+    pub info: String,
+    /// Echo test: answers and speaks back each digit.
+    pub echo: String,
+    /// Registration code; may be followed by the token en bloc.
+    pub register: String,
+}
+
+/// Numbering that lives in the settings file (the rest is in the DB and admin-editable).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NumberingSettings {
+    /// First temporary number handed to new handsets.
+    pub temporary_first: String,
+    /// Last temporary number.
+    pub temporary_last: String,
+    /// Emergency numbers every device, temporary or not, may dial.
+    pub emergency: Vec<String>,
+    /// Help-desk numbers temporary handsets may dial.
+    pub helpdesk: Vec<String>,
+    /// Digits in a registration token (at least 8).
+    pub token_length: usize,
+}
+
+/// Spoken prompts.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct PromptSettings {
+    /// "en" or "de".
+    pub language: String,
+    /// Folder with one sub-folder per language. Relative paths are taken from the working directory.
+    pub sounds_dir: PathBuf,
+}
+
+impl Default for DataSettings {
+    fn default() -> Self {
+        DataSettings {
+            dir: PathBuf::from("data"),
+            busy_timeout_ms: 5000,
+        }
+    }
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        WebSettings {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: "http://127.0.0.1:8080".into(),
+            secure_cookies: false,
+            utc_offset: "+00:00".into(),
+        }
+    }
+}
+
+impl Default for AriSettings {
+    fn default() -> Self {
+        AriSettings {
+            url: "http://127.0.0.1:8088/ari".into(),
+            username: "eventpbx".into(),
+            password: String::new(),
+            password_file: PathBuf::from("ari.secret"),
+            app: "eventpbx".into(),
+        }
+    }
+}
+
+impl Default for SipSettings {
+    fn default() -> Self {
+        SipSettings {
+            bind: "127.0.0.1".into(),
+            port: 5060,
+            public_address: "127.0.0.1".into(),
+        }
+    }
+}
+
+impl Default for CodeSettings {
+    fn default() -> Self {
+        CodeSettings {
+            info: "9950".into(),
+            echo: "9951".into(),
+            register: "9955".into(),
+        }
+    }
+}
+
+impl Default for NumberingSettings {
+    fn default() -> Self {
+        NumberingSettings {
+            temporary_first: "99560000".into(),
+            temporary_last: "99569999".into(),
+            emergency: vec!["112".into()],
+            helpdesk: vec!["1000".into()],
+            token_length: 10,
+        }
+    }
+}
+
+impl Default for PromptSettings {
+    fn default() -> Self {
+        PromptSettings {
+            language: "en".into(),
+            sounds_dir: PathBuf::from("sounds"),
+        }
+    }
+}
+
+impl Settings {
+    /// Defaults, overlaid by the TOML file (if given, it must exist), then by `EVENTPBX_*`.
+    pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError::Invalid(format!(
+                    "config file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment = figment.merge(Env::prefixed("EVENTPBX_").split("__"));
+        Self::from_figment(figment)
+    }
+
+    /// Parses settings from TOML text alone (no environment); for tests and tools.
+    pub fn from_toml(text: &str) -> Result<Settings, ConfigError> {
+        let figment =
+            Figment::from(Serialized::defaults(Settings::default())).merge(Toml::string(text));
+        Self::from_figment(figment)
+    }
+
+    fn from_figment(figment: Figment) -> Result<Settings, ConfigError> {
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Invalid(describe_figment_error(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let digits = |key: &'static str, value: &str| -> Result<(), ConfigError> {
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(ConfigError::Rule {
+                    key,
+                    problem: format!("{value:?} must be digits only"),
+                });
+            }
+            Ok(())
+        };
+        digits("codes.info", &self.codes.info)?;
+        digits("codes.echo", &self.codes.echo)?;
+        digits("codes.register", &self.codes.register)?;
+        digits("numbering.temporary_first", &self.numbering.temporary_first)?;
+        digits("numbering.temporary_last", &self.numbering.temporary_last)?;
+        for n in &self.numbering.emergency {
+            digits("numbering.emergency", n)?;
+        }
+        for n in &self.numbering.helpdesk {
+            digits("numbering.helpdesk", n)?;
+        }
+        if self.numbering.temporary_first.len() != self.numbering.temporary_last.len()
+            || self.numbering.temporary_first > self.numbering.temporary_last
+        {
+            return Err(ConfigError::Rule {
+                key: "numbering.temporary_first",
+                problem: "the temporary range must be first <= last with equal lengths".into(),
+            });
+        }
+        if self.numbering.token_length < 8 || self.numbering.token_length > 20 {
+            return Err(ConfigError::Rule {
+                key: "numbering.token_length",
+                problem: format!("{} is outside 8..=20", self.numbering.token_length),
+            });
+        }
+        if !matches!(self.prompts.language.as_str(), "en" | "de") {
+            return Err(ConfigError::Rule {
+                key: "prompts.language",
+                problem: format!("{:?} is not one of \"en\", \"de\"", self.prompts.language),
+            });
+        }
+        if !self.ari.url.starts_with("http://") && !self.ari.url.starts_with("https://") {
+            return Err(ConfigError::Rule {
+                key: "ari.url",
+                problem: format!("{:?} must start with http:// or https://", self.ari.url),
+            });
+        }
+        if self.ari.app.is_empty()
+            || !self
+                .ari
+                .app
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(ConfigError::Rule {
+                key: "ari.app",
+                problem: "must be letters, digits, '-' or '_'".into(),
+            });
+        }
+        parse_utc_offset(&self.web.utc_offset).ok_or_else(|| ConfigError::Rule {
+            key: "web.utc_offset",
+            problem: format!("{:?} is not like +01:00", self.web.utc_offset),
+        })?;
+        let codes = [&self.codes.info, &self.codes.echo, &self.codes.register];
+        let mut fixed: Vec<&String> = codes.to_vec();
+        fixed.extend(self.numbering.emergency.iter());
+        fixed.extend(self.numbering.helpdesk.iter());
+        for (i, a) in fixed.iter().enumerate() {
+            for b in fixed.iter().skip(i + 1) {
+                if a.starts_with(b.as_str()) || b.starts_with(a.as_str()) {
+                    return Err(ConfigError::Rule {
+                        key: "codes",
+                        problem: format!(
+                            "{a} and {b} clash: service codes, emergency and help-desk numbers must be prefix-free"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The SQLite file shared with Asterisk.
+    pub fn db_path(&self) -> PathBuf {
+        self.data.dir.join("eventpbx.db")
+    }
+
+    /// The ARI password: `ari.password` if set, else the secret file's first line.
+    pub fn ari_password(&self) -> Result<String, ConfigError> {
+        if !self.ari.password.is_empty() {
+            return Ok(self.ari.password.clone());
+        }
+        let path = if self.ari.password_file.is_absolute() {
+            self.ari.password_file.clone()
+        } else {
+            self.data.dir.join(&self.ari.password_file)
+        };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Secret { path, source })?;
+        Ok(text.trim().to_string())
+    }
+
+    /// The event's time zone as an offset.
+    pub fn utc_offset(&self) -> time::UtcOffset {
+        parse_utc_offset(&self.web.utc_offset).unwrap_or(time::UtcOffset::UTC)
+    }
+}
+
+fn parse_utc_offset(text: &str) -> Option<time::UtcOffset> {
+    let format = time::macros::format_description!("[offset_hour sign:mandatory]:[offset_minute]");
+    time::UtcOffset::parse(text, &format).ok()
+}
+
+/// figment's own message already names the key ("for key `web.listen`"); add where it came from.
+fn describe_figment_error(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = if e.path.is_empty() {
+                String::from("(top level)")
+            } else {
+                e.path.join(".")
+            };
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| format!(" (from {})", m.name))
+                .unwrap_or_default();
+            format!("{key}: {}{source}", e.kind)
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid_and_local() {
+        let s = Settings::from_toml("").unwrap();
+        assert_eq!(s.web.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.ari.url, "http://127.0.0.1:8088/ari");
+        assert_eq!(s.ari.app, "eventpbx");
+        assert_eq!(s.db_path(), PathBuf::from("data/eventpbx.db"));
+    }
+
+    #[test]
+    fn bad_value_names_the_key() {
+        let err = Settings::from_toml("[web]\nlisten = \"nonsense\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("web.listen"), "{msg}");
+    }
+
+    #[test]
+    fn unknown_key_names_the_key() {
+        let err = Settings::from_toml("[sip]\nbnid = \"1.2.3.4\"\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("bnid"), "{msg}");
+    }
+
+    #[test]
+    fn rule_violations_name_the_key() {
+        let err = Settings::from_toml("[numbering]\ntoken_length = 4\n").unwrap_err();
+        assert!(err.to_string().contains("numbering.token_length"));
+        let err = Settings::from_toml("[codes]\ninfo = \"99\"\necho = \"995\"\n").unwrap_err();
+        assert!(err.to_string().contains("prefix-free"), "{err}");
+        let err = Settings::from_toml("[codes]\ninfo = \"9x\"\n").unwrap_err();
+        assert!(err.to_string().contains("codes.info"));
+    }
+
+    #[test]
+    fn debug_never_shows_the_ari_password() {
+        let s = Settings::from_toml("[ari]\npassword = \"hunter2hunter2\"\n").unwrap();
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert_eq!(s.ari_password().unwrap(), "hunter2hunter2");
+    }
+
+    #[test]
+    fn example_file_parses() {
+        let text = include_str!("../eventpbx.example.toml");
+        Settings::from_toml(text).unwrap();
+    }
+}

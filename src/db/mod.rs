@@ -1,0 +1,344 @@
+//! The SQLite store shared with Asterisk: opening, pragmas, migrations, and the async handle.
+//!
+//! Every SQL statement of eventpbx lives below this module. Functions in the aggregate modules
+//! take `&Connection` (reads) or `&Transaction` (writes); [`Db`] runs them on tokio's blocking
+//! pool so the reactor never waits on SQLite, and starts write transactions with
+//! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
+
+pub mod devices;
+pub mod numbers;
+pub mod pjsip;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use rusqlite_migration::{Migrations, M};
+
+/// Migrations in order, embedded in the binary. File names are `NNN_name.sql`.
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "001_initial",
+    include_str!("../../migrations/001_initial.sql"),
+)];
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// Another writer (Asterisk, another request) held the lock longer than busy_timeout.
+    #[error("the database is busy; nothing was changed, try again")]
+    Busy,
+    /// A UNIQUE/CHECK/FOREIGN KEY rule refused the change.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// The database was written by a newer eventpbx.
+    #[error("the database schema is newer than this eventpbx binary (it knows {known} migrations); upgrade eventpbx")]
+    TooNew { known: usize },
+    /// Migrations failed.
+    #[error("migration failed: {0}")]
+    Migration(String),
+    /// Filesystem trouble around the data folder.
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+    /// Anything else SQLite reported.
+    #[error("database error: {0}")]
+    Sqlite(rusqlite::Error),
+    /// The blocking task died (a panic in a db function).
+    #[error("database task failed: {0}")]
+    Task(String),
+}
+
+impl From<rusqlite::Error> for DbError {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode;
+        match &e {
+            rusqlite::Error::QueryReturnedNoRows => DbError::NotFound,
+            rusqlite::Error::SqliteFailure(f, msg) => match f.code {
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => DbError::Busy,
+                ErrorCode::ConstraintViolation => {
+                    DbError::Conflict(msg.clone().unwrap_or_else(|| "constraint failed".into()))
+                }
+                _ => DbError::Sqlite(e),
+            },
+            _ => DbError::Sqlite(e),
+        }
+    }
+}
+
+/// Opens a connection with the pragmas eventpbx and Asterisk agree on.
+pub fn open(path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )?;
+    configure(&conn, busy_timeout)?;
+    Ok(conn)
+}
+
+/// Pragmas: WAL so Asterisk's reads never block our writes, NORMAL sync (safe under WAL),
+/// foreign keys, and a busy timeout because Asterisk writes ps_contacts concurrently.
+pub fn configure(conn: &Connection, busy_timeout: Duration) -> Result<(), DbError> {
+    conn.busy_timeout(busy_timeout)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
+}
+
+/// Applies every pending migration; refuses a database newer than this binary.
+pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
+    let current: usize = conn
+        .pragma_query_value(None, "user_version", |r| r.get::<_, i64>(0))
+        .map(|v| usize::try_from(v).unwrap_or(usize::MAX))?;
+    if current > MIGRATIONS.len() {
+        return Err(DbError::TooNew {
+            known: MIGRATIONS.len(),
+        });
+    }
+    migrations()
+        .to_latest(conn)
+        .map_err(|e| DbError::Migration(e.to_string()))?;
+    Ok(MIGRATIONS.len() - current)
+}
+
+/// Creates the data folder (mode 0770: it holds SIP secrets, but Asterisk's group may share it).
+pub fn prepare_data_dir(dir: &Path) -> Result<(), DbError> {
+    std::fs::create_dir_all(dir).map_err(|source| DbError::Io {
+        context: format!("cannot create data folder {}", dir.display()),
+        source,
+    })?;
+    restrict(dir, 0o770)
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> Result<(), DbError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(|source| {
+        DbError::Io {
+            context: format!("cannot restrict permissions of {}", path.display()),
+            source,
+        }
+    })
+}
+
+#[cfg(not(unix))]
+fn restrict(_path: &Path, _mode: u32) -> Result<(), DbError> {
+    Ok(())
+}
+
+/// Opens (creating if needed) and migrates the database file; restricts its mode to 0660.
+/// Returns the connection and how many migrations it applied.
+pub fn open_and_migrate(
+    path: &Path,
+    busy_timeout: Duration,
+) -> Result<(Connection, usize), DbError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        prepare_data_dir(dir)?;
+    }
+    let mut conn = open(path, busy_timeout)?;
+    restrict(path, 0o660)?;
+    let applied = migrate(&mut conn)?;
+    Ok((conn, applied))
+}
+
+/// The async handle: a small pool of connections used on the blocking thread pool.
+#[derive(Clone)]
+pub struct Db {
+    inner: Arc<DbInner>,
+}
+
+struct DbInner {
+    path: PathBuf,
+    busy_timeout: Duration,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// Connections kept open for reuse; more may exist briefly under load.
+const MAX_IDLE: usize = 8;
+
+impl Db {
+    /// Opens and migrates the file, and keeps the connection for reuse.
+    pub fn open(path: &Path, busy_timeout: Duration) -> Result<Db, DbError> {
+        let (conn, _) = open_and_migrate(path, busy_timeout)?;
+        Ok(Db {
+            inner: Arc::new(DbInner {
+                path: path.to_path_buf(),
+                busy_timeout,
+                idle: Mutex::new(vec![conn]),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    fn checkout(&self) -> Result<Connection, DbError> {
+        let pooled = self
+            .inner
+            .idle
+            .lock()
+            .map_err(|_| DbError::Task("connection pool poisoned".into()))?
+            .pop();
+        match pooled {
+            Some(conn) => Ok(conn),
+            None => open(&self.inner.path, self.inner.busy_timeout),
+        }
+    }
+
+    fn checkin(&self, conn: Connection) {
+        if let Ok(mut idle) = self.inner.idle.lock() {
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+            }
+        }
+    }
+
+    /// Runs a read on the blocking pool.
+    pub async fn read<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = db.checkout()?;
+            let result = f(&conn);
+            db.checkin(conn);
+            result
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the blocking pool; commits if `f`
+    /// returns Ok, rolls back otherwise, so a failure changes nothing.
+    pub async fn write<T, F>(&self, f: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout()?;
+            let result = write_in(&mut conn, f);
+            db.checkin(conn);
+            result
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+}
+
+/// One immediate transaction on a plain connection (used by [`Db::write`] and the CLI).
+pub fn write_in<T>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}
+
+/// Seconds since the Unix epoch, the timestamp format of every table.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+pub(crate) fn test_conn() -> Connection {
+    let mut conn = Connection::open_in_memory().unwrap();
+    configure(&conn, Duration::from_millis(100)).unwrap();
+    migrate(&mut conn).unwrap();
+    conn
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_migrations_match_the_folder() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<String> = MIGRATIONS.iter().map(|(n, _)| format!("{n}.sql")).collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn migrate_is_idempotent_and_refuses_newer_db() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), MIGRATIONS.len());
+        assert_eq!(migrate(&mut conn).unwrap(), 0);
+        conn.pragma_update(None, "user_version", 999).unwrap();
+        assert!(matches!(migrate(&mut conn), Err(DbError::TooNew { .. })));
+    }
+
+    #[test]
+    fn file_db_uses_wal_and_restricted_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("e.db");
+        let (conn, _) = open_and_migrate(&path, Duration::from_millis(100)).unwrap();
+        let mode: String = conn
+            .pragma_query_value(None, "journal_mode", |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+        let fk: i64 = conn
+            .pragma_query_value(None, "foreign_keys", |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.permissions().mode() & 0o007, 0, "not world-accessible");
+        let dmeta = std::fs::metadata(path.parent().unwrap()).unwrap();
+        assert_eq!(dmeta.permissions().mode() & 0o007, 0);
+    }
+
+    #[tokio::test]
+    async fn locked_database_gives_busy_and_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let db = Db::open(&path, Duration::from_millis(50)).unwrap();
+        // Another process (Asterisk, say) holds the write lock.
+        let mut other = open(&path, Duration::from_millis(50)).unwrap();
+        let tx = other
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .unwrap();
+        let result = db
+            .write(|tx| {
+                tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
+                Ok(())
+            })
+            .await;
+        assert!(matches!(result, Err(DbError::Busy)), "{result:?}");
+        tx.rollback().unwrap();
+        let count: i64 = db
+            .read(|c| Ok(c.query_row("SELECT count(*) FROM reserved_numbers", [], |r| r.get(0))?))
+            .await
+            .unwrap();
+        assert_eq!(count, 0);
+    }
+}

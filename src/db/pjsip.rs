@@ -1,0 +1,241 @@
+//! The PJSIP realtime rows Asterisk reads. This is the only code that writes `ps_*` tables.
+//!
+//! One device = one endpoint + one auth + one AOR, all with the same id (the device's SIP
+//! username). Rows are written together in the caller's transaction, so Asterisk never sees
+//! an endpoint without its auth.
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::DbError;
+
+/// What Asterisk needs to know about one device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointSpec {
+    /// Endpoint, auth and AOR id; also the SIP username.
+    pub id: String,
+    /// The digest password (at least 16 characters).
+    pub password: String,
+    /// Dialplan context for calls from this device.
+    pub context: String,
+    /// Caller id, e.g. `"Alice" <4711>`.
+    pub callerid: String,
+    /// Prompt language.
+    pub language: String,
+}
+
+/// Inserts endpoint, auth and AOR for a new device.
+pub fn create(tx: &Transaction<'_>, spec: &EndpointSpec) -> Result<(), DbError> {
+    tx.execute(
+        "INSERT INTO ps_auths (id, auth_type, username, password) VALUES (?1, 'userpass', ?1, ?2)",
+        params![spec.id, spec.password],
+    )?;
+    tx.execute(
+        "INSERT INTO ps_aors (id, max_contacts, remove_existing) VALUES (?1, 1, 'yes')",
+        params![spec.id],
+    )?;
+    tx.execute(
+        "INSERT INTO ps_endpoints (id, aors, auth, context, callerid, language,
+             disallow, allow, identify_by, direct_media, dtmf_mode)
+         VALUES (?1, ?1, ?1, ?2, ?3, ?4, 'all', 'ulaw,alaw,g722', 'username', 'no', 'rfc4733')",
+        params![spec.id, spec.context, spec.callerid, spec.language],
+    )?;
+    Ok(())
+}
+
+/// Changes who a device is to the outside: its context and caller id. Asterisk reads realtime
+/// endpoints per request, so the device's next INVITE carries them.
+pub fn set_identity(
+    tx: &Transaction<'_>,
+    id: &str,
+    context: &str,
+    callerid: &str,
+) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE ps_endpoints SET context = ?2, callerid = ?3 WHERE id = ?1",
+        params![id, context, callerid],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// Sets a new digest password and drops the device's registrations: a registration would
+/// otherwise outlive the password it was made with.
+pub fn set_password(tx: &Transaction<'_>, id: &str, password: &str) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE ps_auths SET password = ?2 WHERE id = ?1",
+        params![id, password],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    delete_contacts(tx, id)?;
+    Ok(())
+}
+
+/// Removes all of a device's rows, its registrations included.
+pub fn delete(tx: &Transaction<'_>, id: &str) -> Result<(), DbError> {
+    // Endpoint first: for a moment there may be an auth without endpoint, never the reverse.
+    tx.execute("DELETE FROM ps_endpoints WHERE id = ?1", params![id])?;
+    tx.execute("DELETE FROM ps_aors WHERE id = ?1", params![id])?;
+    tx.execute("DELETE FROM ps_auths WHERE id = ?1", params![id])?;
+    delete_contacts(tx, id)?;
+    Ok(())
+}
+
+/// Removes the registrations Asterisk stored for the device's AOR (ids look like `AOR;@hash`).
+pub fn delete_contacts(tx: &Transaction<'_>, id: &str) -> Result<usize, DbError> {
+    Ok(tx.execute(
+        "DELETE FROM ps_contacts WHERE endpoint = ?1 OR substr(id, 1, length(?1) + 2) = ?1 || ';@'",
+        params![id],
+    )?)
+}
+
+/// A registration as Asterisk stored it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    pub id: String,
+    pub uri: String,
+    pub user_agent: String,
+    pub call_id: String,
+    pub expiration_time: i64,
+}
+
+/// The device's current registrations.
+pub fn contacts(conn: &Connection, id: &str) -> Result<Vec<Contact>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, coalesce(uri, ''), coalesce(user_agent, ''), coalesce(call_id, ''),
+                coalesce(CAST(expiration_time AS INTEGER), 0)
+         FROM ps_contacts WHERE endpoint = ?1 OR substr(id, 1, length(?1) + 2) = ?1 || ';@'
+         ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![id], |r| {
+        Ok(Contact {
+            id: r.get(0)?,
+            uri: r.get(1)?,
+            user_agent: r.get(2)?,
+            call_id: r.get(3)?,
+            expiration_time: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The endpoint's context and caller id, if it exists.
+pub fn identity(conn: &Connection, id: &str) -> Result<Option<(String, String)>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT context, callerid FROM ps_endpoints WHERE id = ?1",
+            params![id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Formats a caller id the way Asterisk parses it: `"Name" <number>`, quotes and backslashes
+/// in the name escaped, control characters dropped.
+pub fn callerid(name: &str, number: &str) -> String {
+    let mut escaped = String::with_capacity(name.len());
+    for c in name.chars() {
+        match c {
+            '"' | '\\' => {
+                escaped.push('\\');
+                escaped.push(c);
+            }
+            c if c.is_control() => {}
+            c => escaped.push(c),
+        }
+    }
+    format!("\"{escaped}\" <{number}>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{test_conn, write_in};
+
+    fn spec(id: &str) -> EndpointSpec {
+        EndpointSpec {
+            id: id.into(),
+            password: "abcdefghijklmnopqrst".into(),
+            context: "eventpbx-temporary".into(),
+            callerid: callerid("Temp", "99560001"),
+            language: "en".into(),
+        }
+    }
+
+    #[test]
+    fn create_writes_all_three_rows_with_explicit_defaults() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("habc"))).unwrap();
+        let (aors, auth, allow, identify): (String, String, String, String) = conn
+            .query_row(
+                "SELECT aors, auth, allow, identify_by FROM ps_endpoints WHERE id='habc'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        assert_eq!((aors.as_str(), auth.as_str()), ("habc", "habc"));
+        assert_eq!(allow, "ulaw,alaw,g722");
+        assert_eq!(identify, "username");
+        let (max, remove): (i64, String) = conn
+            .query_row(
+                "SELECT max_contacts, remove_existing FROM ps_aors WHERE id='habc'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!((max, remove.as_str()), (1, "yes"));
+    }
+
+    #[test]
+    fn short_password_is_refused_and_nothing_is_written() {
+        let mut conn = test_conn();
+        let mut s = spec("hshort");
+        s.password = "short".into();
+        assert!(write_in(&mut conn, |tx| create(tx, &s)).is_err());
+        let n: i64 = conn
+            .query_row("SELECT count(*) FROM ps_endpoints", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn password_change_and_delete_drop_contacts() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("hdev"))).unwrap();
+        let add_contact = |conn: &Connection| {
+            conn.execute(
+                "INSERT INTO ps_contacts (id, uri, endpoint, call_id) VALUES ('hdev;@abc', 'sip:x@1.2.3.4', 'hdev', 'c1')",
+                [],
+            )
+            .unwrap();
+        };
+        add_contact(&conn);
+        // A contact of another AOR whose name starts alike must survive.
+        conn.execute(
+            "INSERT INTO ps_contacts (id, uri, endpoint) VALUES ('hdevx;@abc', 'sip:y@1.2.3.4', 'hdevx')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(contacts(&conn, "hdev").unwrap().len(), 1);
+        write_in(&mut conn, |tx| {
+            set_password(tx, "hdev", "zyxwvutsrqponmlkjihg")
+        })
+        .unwrap();
+        assert!(contacts(&conn, "hdev").unwrap().is_empty());
+        assert_eq!(contacts(&conn, "hdevx").unwrap().len(), 1);
+        add_contact(&conn);
+        write_in(&mut conn, |tx| delete(tx, "hdev")).unwrap();
+        assert!(contacts(&conn, "hdev").unwrap().is_empty());
+        assert!(identity(&conn, "hdev").unwrap().is_none());
+    }
+
+    #[test]
+    fn callerid_escapes_quotes() {
+        assert_eq!(callerid("Alice", "4711"), "\"Alice\" <4711>");
+        assert_eq!(callerid("A \"B\" \\", "1"), "\"A \\\"B\\\" \\\\\" <1>");
+        assert_eq!(callerid("x\ny", "1"), "\"xy\" <1>");
+    }
+}
