@@ -330,6 +330,25 @@ impl Settings {
         Ok(())
     }
 
+    /// One value by dotted key (`data.dir`), as text; for scripts. Secrets are refused.
+    pub fn get(&self, key: &str) -> Result<String, ConfigError> {
+        if key == "ari.password" {
+            return Err(ConfigError::Invalid("ari.password is a secret".into()));
+        }
+        let mut value =
+            serde_json::to_value(self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        for part in key.split('.') {
+            value = value
+                .get(part)
+                .cloned()
+                .ok_or_else(|| ConfigError::Invalid(format!("{key}: no such setting")))?;
+        }
+        Ok(match value {
+            serde_json::Value::String(s) => s,
+            other => other.to_string(),
+        })
+    }
+
     /// The SQLite file shared with Asterisk.
     pub fn db_path(&self) -> PathBuf {
         self.data.dir.join("eventpbx.db")
@@ -424,6 +443,15 @@ mod tests {
         let s = Settings::from_toml("[ari]\npassword = \"hunter2hunter2\"\n").unwrap();
         assert!(!format!("{s:?}").contains("hunter2"));
         assert_eq!(s.ari_password().unwrap(), "hunter2hunter2");
+    }
+
+    #[test]
+    fn get_reads_dotted_keys() {
+        let s = Settings::from_toml("").unwrap();
+        assert_eq!(s.get("data.dir").unwrap(), "data");
+        assert_eq!(s.get("sip.port").unwrap(), "5060");
+        assert!(s.get("sip.nope").is_err());
+        assert!(s.get("ari.password").is_err());
     }
 
     #[test]

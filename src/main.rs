@@ -26,8 +26,25 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema and exit.
     Migrate,
-    /// Print the effective settings (secrets redacted) and exit.
-    Config,
+    /// Print the effective settings (secrets redacted), or one value with --get, and exit.
+    Config {
+        /// A dotted key such as `data.dir`; prints just its value (for scripts).
+        #[arg(long)]
+        get: Option<String>,
+    },
+    /// Render the Asterisk configuration set (asterisk.conf, pjsip.conf, extensions.conf, ...)
+    /// from these settings into a folder, for the sandbox or a system install.
+    AsteriskConf {
+        /// Folder to write the files into.
+        #[arg(long)]
+        out: PathBuf,
+        /// Asterisk's configuration folder as Asterisk will see it (astetcdir).
+        #[arg(long, default_value = "/etc/asterisk")]
+        etc_dir: PathBuf,
+        /// Folder for Asterisk's run, log, spool and astdb files, as Asterisk will see it.
+        #[arg(long, default_value = "/var/lib/eventpbx-asterisk")]
+        state_dir: PathBuf,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -42,8 +59,22 @@ fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
-        Command::Config => {
+        Command::AsteriskConf {
+            out,
+            etc_dir,
+            state_dir,
+        } => {
+            let layout = eventpbx::asterisk_conf::Layout { etc_dir, state_dir };
+            eventpbx::asterisk_conf::write(&settings, &layout, &out)?;
+            println!("Asterisk configuration written to {}", out.display());
+            Ok(())
+        }
+        Command::Config { get: None } => {
             println!("{settings:#?}");
+            Ok(())
+        }
+        Command::Config { get: Some(key) } => {
+            println!("{}", settings.get(&key)?);
             Ok(())
         }
     }
