@@ -43,7 +43,10 @@ CREATE TABLE ps_aors (
     -- Asterisk's default 0 answers every REGISTER with 403.
     max_contacts INTEGER NOT NULL DEFAULT 1,
     remove_existing TEXT NOT NULL DEFAULT 'yes',
-    qualify_frequency INTEGER NOT NULL DEFAULT 0,
+    -- Qualify (OPTIONS) every 60 s: it is also what makes Asterisk track the state of an AOR
+    -- that appeared in realtime after start, so ARI reports the endpoint online.
+    qualify_frequency INTEGER NOT NULL DEFAULT 60,
+    qualify_timeout REAL NOT NULL DEFAULT 3.0,
     default_expiration INTEGER NOT NULL DEFAULT 300,
     minimum_expiration INTEGER NOT NULL DEFAULT 60,
     maximum_expiration INTEGER NOT NULL DEFAULT 3600

@@ -103,6 +103,9 @@ pub struct SipSettings {
     pub port: u16,
     /// The registrar address the web page tells phones.
     pub public_address: String,
+    /// Seconds between OPTIONS pings to each registered device (0: never). Besides spotting
+    /// dead handsets, it is what makes Asterisk track the state of a device added at run time.
+    pub qualify_frequency: u32,
 }
 
 /// Service codes rendered into the dialplan.
@@ -181,6 +184,7 @@ impl Default for SipSettings {
             bind: "127.0.0.1".into(),
             port: 5060,
             public_address: "127.0.0.1".into(),
+            qualify_frequency: 60,
         }
     }
 }
@@ -283,6 +287,12 @@ impl Settings {
                 problem: format!("{} is outside 8..=20", self.numbering.token_length),
             });
         }
+        if self.sip.qualify_frequency > 86_400 {
+            return Err(ConfigError::Rule {
+                key: "sip.qualify_frequency",
+                problem: "must be at most 86400 seconds".into(),
+            });
+        }
         if !matches!(self.prompts.language.as_str(), "en" | "de") {
             return Err(ConfigError::Rule {
                 key: "prompts.language",
@@ -367,6 +377,14 @@ impl Settings {
         let text = std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Secret { path, source })?;
         Ok(text.trim().to_string())
+    }
+
+    /// What every new device's PJSIP rows get from the settings.
+    pub fn endpoint_defaults(&self) -> crate::db::pjsip::EndpointDefaults {
+        crate::db::pjsip::EndpointDefaults {
+            language: self.prompts.language.clone(),
+            qualify_frequency: self.sip.qualify_frequency,
+        }
     }
 
     /// The event's time zone as an offset.

@@ -46,7 +46,7 @@ pub fn create(
     kind: DeviceKind,
     context: &str,
     callerid: &str,
-    language: &str,
+    defaults: &pjsip::EndpointDefaults,
 ) -> Result<Credentials, DbError> {
     let creds = Credentials {
         username: secrets::sip_username(kind.username_prefix()),
@@ -63,7 +63,7 @@ pub fn create(
             password: creds.password.clone(),
             context: context.to_string(),
             callerid: callerid.to_string(),
-            language: language.to_string(),
+            defaults: defaults.clone(),
         },
     )?;
     Ok(creds)
@@ -103,13 +103,17 @@ mod tests {
     #[test]
     fn create_and_delete_keep_rows_consistent() {
         let mut conn = test_conn();
+        let defaults = pjsip::EndpointDefaults {
+            language: "en".into(),
+            qualify_frequency: 60,
+        };
         let creds = write_in(&mut conn, |tx| {
             let c = create(
                 tx,
                 DeviceKind::Sip,
                 "eventpbx-extensions",
                 "\"A\" <2000>",
-                "en",
+                &defaults,
             )?;
             numbers::assign(tx, "2000", &c.username, numbers::NumberKind::Extension)?;
             Ok(c)

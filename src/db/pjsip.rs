@@ -8,6 +8,15 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::DbError;
 
+/// Row values that come from the settings rather than from the device.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointDefaults {
+    /// Prompt language.
+    pub language: String,
+    /// Seconds between qualify OPTIONS (0: off).
+    pub qualify_frequency: u32,
+}
+
 /// What Asterisk needs to know about one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointSpec {
@@ -19,8 +28,8 @@ pub struct EndpointSpec {
     pub context: String,
     /// Caller id, e.g. `"Alice" <4711>`.
     pub callerid: String,
-    /// Prompt language.
-    pub language: String,
+    /// Language and qualify interval.
+    pub defaults: EndpointDefaults,
 }
 
 /// Inserts endpoint, auth and AOR for a new device.
@@ -30,14 +39,15 @@ pub fn create(tx: &Transaction<'_>, spec: &EndpointSpec) -> Result<(), DbError> 
         params![spec.id, spec.password],
     )?;
     tx.execute(
-        "INSERT INTO ps_aors (id, max_contacts, remove_existing) VALUES (?1, 1, 'yes')",
-        params![spec.id],
+        "INSERT INTO ps_aors (id, max_contacts, remove_existing, qualify_frequency)
+         VALUES (?1, 1, 'yes', ?2)",
+        params![spec.id, spec.defaults.qualify_frequency],
     )?;
     tx.execute(
         "INSERT INTO ps_endpoints (id, aors, auth, context, callerid, language,
              disallow, allow, identify_by, direct_media, dtmf_mode)
          VALUES (?1, ?1, ?1, ?2, ?3, ?4, 'all', 'ulaw,alaw,g722', 'username', 'no', 'rfc4733')",
-        params![spec.id, spec.context, spec.callerid, spec.language],
+        params![spec.id, spec.context, spec.callerid, spec.defaults.language],
     )?;
     Ok(())
 }
@@ -161,7 +171,10 @@ mod tests {
             password: "abcdefghijklmnopqrst".into(),
             context: "eventpbx-temporary".into(),
             callerid: callerid("Temp", "99560001"),
-            language: "en".into(),
+            defaults: EndpointDefaults {
+                language: "en".into(),
+                qualify_frequency: 60,
+            },
         }
     }
 

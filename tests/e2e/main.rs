@@ -1,0 +1,6 @@
+//! End-to-end tests against the real sandbox Asterisk and sipp. They share one Asterisk, one
+//! Stasis app and one database, so scripts/test runs them one at a time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod foundation;
+mod support;

@@ -1,0 +1,350 @@
+//! Shared pieces of the e2e tests: the sandbox's settings and database, sipp runs, ARI
+//! look-ups, and Asterisk's log tail when a test fails.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::time::{Duration, Instant};
+
+use eventpbx::config::Settings;
+use eventpbx::db::{devices, numbers, pjsip, Db};
+use eventpbx::domain::CONTEXT_EXTENSIONS;
+
+/// The project root (tests run with it as working directory).
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The settings the sandbox was started with.
+pub fn settings() -> Settings {
+    let file = std::env::var_os("EVENTPBX_CONFIG").map(PathBuf::from);
+    Settings::load(file.as_deref()).expect("settings")
+}
+
+/// Prints Asterisk's log tail if the test panics, so a failure can be diagnosed.
+pub struct LogOnFailure;
+
+impl Drop for LogOnFailure {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let out = Command::new(root().join("scripts/asterisk-sandbox"))
+                .args(["log", "80"])
+                .output();
+            if let Ok(out) = out {
+                eprintln!(
+                    "---- Asterisk messages.log (tail) ----\n{}",
+                    String::from_utf8_lossy(&out.stdout)
+                );
+            }
+        }
+    }
+}
+
+/// Everything a test needs: settings, the shared DB (reset), and the log guard.
+pub struct Sandbox {
+    pub settings: Settings,
+    pub db: Db,
+    pub http: reqwest::Client,
+    ari_password: String,
+    _log: LogOnFailure,
+}
+
+impl Sandbox {
+    /// Connects to the running sandbox and resets the shared database with DELETEs (never by
+    /// replacing the file under Asterisk).
+    pub async fn new() -> Sandbox {
+        let settings = settings();
+        let db = Db::open(&settings.db_path(), Duration::from_millis(5000))
+            .expect("open the sandbox database (is scripts/asterisk-sandbox started?)");
+        db.write(|tx| {
+            for table in [
+                "numbers",
+                "extensions",
+                "devices",
+                "ps_endpoints",
+                "ps_auths",
+                "ps_aors",
+                "ps_contacts",
+            ] {
+                tx.execute(&format!("DELETE FROM {table}"), [])?;
+            }
+            Ok(())
+        })
+        .await
+        .expect("reset database");
+        let ari_password = settings.ari_password().expect("ARI secret");
+        let sandbox = Sandbox {
+            settings,
+            db,
+            http: reqwest::Client::new(),
+            ari_password,
+            _log: LogOnFailure,
+        };
+        sandbox
+            .ari_get("/asterisk/ping")
+            .await
+            .expect("ARI must answer: run scripts/asterisk-sandbox start");
+        sandbox
+    }
+
+    /// GET on ARI, returning the JSON body.
+    pub async fn ari_get(&self, path: &str) -> Result<serde_json::Value, String> {
+        let url = format!("{}{}", self.settings.ari.url, path);
+        let resp = self
+            .http
+            .get(&url)
+            .basic_auth(&self.settings.ari.username, Some(&self.ari_password))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let body = resp.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{url}: {status}: {body}"));
+        }
+        serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
+    }
+
+    /// A SIP device with a number, created the way eventpbx creates them.
+    pub async fn device(&self, number: &str, name: &str) -> Device {
+        let number = number.to_string();
+        let callerid = pjsip::callerid(name, &number);
+        let defaults = self.settings.endpoint_defaults();
+        let n = number.clone();
+        let creds = self
+            .db
+            .write(move |tx| {
+                let c = devices::create(
+                    tx,
+                    devices::DeviceKind::Sip,
+                    CONTEXT_EXTENSIONS,
+                    &callerid,
+                    &defaults,
+                )?;
+                numbers::assign(tx, &n, &c.username, numbers::NumberKind::Extension)?;
+                Ok(c)
+            })
+            .await
+            .expect("create device");
+        Device {
+            number,
+            username: creds.username,
+            password: creds.password,
+            port: next_port(),
+        }
+    }
+
+    /// The device's registrations as Asterisk stored them.
+    pub async fn contacts(&self, id: &str) -> Vec<pjsip::Contact> {
+        let id = id.to_string();
+        self.db
+            .read(move |c| pjsip::contacts(c, &id))
+            .await
+            .expect("contacts")
+    }
+
+    /// The endpoint's state as ARI reports it. A realtime endpoint Asterisk has not loaded yet
+    /// (nothing registered or called) is unknown to ARI: that counts as "offline".
+    pub async fn endpoint_state(&self, id: &str) -> String {
+        match self.ari_get(&format!("/endpoints/PJSIP/{id}")).await {
+            Ok(ep) => ep["state"].as_str().unwrap_or_default().to_string(),
+            Err(e) if e.contains("404") => "offline".into(),
+            Err(e) => panic!("ARI: {e}"),
+        }
+    }
+
+    /// Waits until ARI reports the endpoint in `state` ("online"/"offline").
+    pub async fn wait_endpoint_state(&self, id: &str, state: &str) -> serde_json::Value {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let ep = self.ari_get(&format!("/endpoints/PJSIP/{id}")).await;
+            if let Ok(ep) = &ep {
+                if ep["state"] == state {
+                    return ep.clone();
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "endpoint {id} never became {state}: {ep:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// Test credentials of one device.
+#[derive(Debug, Clone)]
+pub struct Device {
+    pub number: String,
+    pub username: String,
+    pub password: String,
+    /// The device's own SIP port: every sipp run as this device uses it, like a phone would.
+    pub port: u16,
+}
+
+/// A unique local SIP port (and media port) per device within this test run.
+pub fn next_port() -> u16 {
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let n = NEXT.fetch_add(1, Ordering::SeqCst);
+    // Spread by process id so a rerun does not collide with lingering sockets.
+    let base = 20000 + (std::process::id() % 100) as u16 * 100;
+    // sipp also binds media on port+2 and port+4 (RTCP, video): leave room.
+    base + (n % 50) * 10
+}
+
+/// One sipp run.
+pub struct Sipp {
+    child: Child,
+    pub message_log: PathBuf,
+    pub name: String,
+    _dir: tempfile::TempDir,
+}
+
+/// Registers `device` (REGISTER with digest auth, must succeed), then keeps a listener on its
+/// address that answers qualify OPTIONS and one call, like a phone on a desk.
+pub async fn register_and_listen(settings: &Settings, device: &Device) -> Sipp {
+    sipp(settings, "register", device, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    // Asterisk qualifies a new contact at once; its OPTIONS are retransmitted for a few
+    // seconds, so the listener, started right away, answers one of them.
+    sipp(settings, "answer", device, &[])
+}
+
+/// Starts sipp with a scenario from tests/sipp as `device`, plus extra arguments.
+pub fn sipp(settings: &Settings, scenario: &str, device: &Device, extra: &[&str]) -> Sipp {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = device.port;
+    let message_log = dir.path().join("messages.log");
+    let remote = format!("{}:{}", settings.sip.bind, settings.sip.port);
+    let scenario_path = root().join("tests/sipp").join(format!("{scenario}.xml"));
+    let mut cmd = Command::new("sipp");
+    cmd.arg(&remote)
+        .arg("-sf")
+        .arg(&scenario_path)
+        .args(["-i", "127.0.0.1", "-p", &port.to_string()])
+        .args(["-mp", &(port + 10000).to_string()])
+        .args(["-s", &device.username])
+        .args(["-au", &device.username, "-ap", &device.password])
+        .args(["-timeout", "40s", "-timeout_error"])
+        .args(["-nostdin", "-trace_msg", "-message_file"])
+        .arg(&message_log)
+        .args(["-trace_err", "-error_file"])
+        .arg(dir.path().join("errors.log"))
+        .args(extra)
+        .current_dir(dir.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let child = cmd
+        .spawn()
+        .expect("sipp must be installed (apt-get install sip-tester)");
+    Sipp {
+        child,
+        message_log,
+        name: format!("{scenario} as {}", device.username),
+        _dir: dir,
+    }
+}
+
+impl Sipp {
+    /// Ends a listener that is no longer needed.
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Waits for sipp to end; returns true if its one call succeeded (exit status 0).
+    pub async fn finish(mut self) -> SippResult {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for sipp") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("sipp ({}) did not finish within 60 s", self.name);
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let messages = std::fs::read_to_string(&self.message_log).unwrap_or_default();
+        let errors =
+            std::fs::read_to_string(self._dir.path().join("errors.log")).unwrap_or_default();
+        SippResult {
+            // 97: sipp ended itself through an internal command (answer.xml's stop_now, which
+            // it runs only after a completed call).
+            success: status.success() || status.code() == Some(97),
+            code: status.code(),
+            messages,
+            errors,
+            name: self.name,
+        }
+    }
+}
+
+/// What a finished sipp run left behind.
+#[derive(Debug)]
+pub struct SippResult {
+    pub success: bool,
+    pub code: Option<i32>,
+    /// Every message sipp sent and received (-trace_msg).
+    pub messages: String,
+    pub errors: String,
+    pub name: String,
+}
+
+impl SippResult {
+    /// Panics with sipp's own logs unless the scenario passed.
+    pub fn assert_ok(&self) {
+        assert!(
+            self.success,
+            "sipp ({}) failed with {:?}\nerrors:\n{}\nmessages:\n{}",
+            self.name, self.code, self.errors, self.messages
+        );
+    }
+
+    /// The first received request of `method`, as sipp logged it.
+    pub fn received_request(&self, method: &str) -> Option<String> {
+        // sipp logs each message as a block: a dashed line with a timestamp, a line such as
+        // "UDP message received [825] bytes :", a blank line, then the message itself.
+        self.messages
+            .split("----------------------------------------------- ")
+            .find_map(|block| {
+                let mut parts = block.splitn(3, '\n');
+                let _timestamp = parts.next()?;
+                let what = parts.next()?;
+                let body = parts.next()?.trim_start();
+                (what.contains("message received") && body.starts_with(&format!("{method} ")))
+                    .then(|| body.to_string())
+            })
+    }
+}
+
+/// A header's value in a SIP message (case-insensitive name, first occurrence).
+pub fn header<'a>(message: &'a str, name: &str) -> Option<&'a str> {
+    message.lines().find_map(|line| {
+        let (n, v) = line.split_once(':')?;
+        if n.trim().eq_ignore_ascii_case(name) {
+            Some(v.trim())
+        } else {
+            None
+        }
+    })
+}
+
+/// Waits until `f` returns Some, polling every 100 ms up to `limit`.
+pub async fn eventually<T, F, Fut>(limit: Duration, what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(v) = f().await {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

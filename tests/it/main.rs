@@ -1,0 +1,5 @@
+//! Integration tests: the whole app on port 0 with a temporary database, fakes where a fake is
+//! the point.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod app_start;
