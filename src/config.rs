@@ -233,7 +233,8 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment = figment.merge(Env::prefixed("EVENTPBX_").split("__"));
+        // EVENTPBX_CONFIG names the file itself; it is not a setting.
+        figment = figment.merge(Env::prefixed("EVENTPBX_").ignore(&["CONFIG"]).split("__"));
         Self::from_figment(figment)
     }
 
