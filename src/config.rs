@@ -409,11 +409,13 @@ fn describe_figment_error(error: figment::Error) -> String {
             } else {
                 e.path.join(".")
             };
-            let source = e
-                .metadata
-                .as_ref()
-                .map(|m| format!(" (from {})", m.name))
-                .unwrap_or_default();
+            let source = match e.metadata.as_ref() {
+                Some(m) => match &m.source {
+                    Some(figment::Source::File(path)) => format!(" (in {})", path.display()),
+                    _ => format!(" (from {})", m.name),
+                },
+                None => String::new(),
+            };
             format!("{key}: {}{source}", e.kind)
         })
         .collect::<Vec<_>>()
