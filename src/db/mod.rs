@@ -5,7 +5,9 @@
 //! pool so the reactor never waits on SQLite, and starts write transactions with
 //! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
 
+pub mod api_keys;
 pub mod devices;
+pub mod handsets;
 pub mod numbers;
 pub mod pjsip;
 
@@ -17,10 +19,16 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// Migrations in order, embedded in the binary. File names are `NNN_name.sql`.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "001_initial",
-    include_str!("../../migrations/001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "001_initial",
+        include_str!("../../migrations/001_initial.sql"),
+    ),
+    (
+        "002_handsets",
+        include_str!("../../migrations/002_handsets.sql"),
+    ),
+];
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]

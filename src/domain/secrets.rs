@@ -36,6 +36,11 @@ pub fn digits(n: usize) -> String {
         .collect()
 }
 
+/// A uniform random number below `n` (n > 0).
+pub fn random_below(n: u64) -> u64 {
+    Uniform::from(0..n.max(1)).sample(&mut OsRng)
+}
+
 /// 32 random bytes as hex: session ids, API keys, ARI secrets.
 pub fn hex256() -> String {
     let mut bytes = [0u8; 32];
