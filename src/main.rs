@@ -45,6 +45,42 @@ enum Command {
         #[arg(long, default_value = "/var/lib/eventpbx-asterisk")]
         state_dir: PathBuf,
     },
+    /// Manage API keys for other services (DECT syncer, provisioning, dashboards).
+    ApiKey {
+        #[command(subcommand)]
+        action: ApiKeyAction,
+    },
+    /// Manage handsets that cannot be configured (DECT, loaners).
+    Handset {
+        #[command(subcommand)]
+        action: HandsetAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApiKeyAction {
+    /// Create a key and print it once (only its SHA-256 is stored).
+    Create {
+        /// A name that says who uses the key.
+        name: String,
+        /// read (GET only) or read-write.
+        #[arg(long, default_value = "read", value_parser = ["read", "read-write"])]
+        scope: String,
+    },
+    /// Revoke the key with this name.
+    Revoke { name: String },
+    /// List keys (names, scopes, dates; never the keys).
+    List,
+}
+
+#[derive(Subcommand)]
+enum HandsetAction {
+    /// Mint temporary handsets and print their credentials, for provisioning loaner phones.
+    Temp {
+        /// How many.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        count: u32,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -65,6 +101,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "info,eventpbx=info".into()),
         )
+        .with_writer(std::io::stderr)
         .init();
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {
@@ -80,6 +117,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Asterisk configuration written to {}", out.display());
             Ok(())
         }
+        Command::ApiKey { action } => api_key(&settings, action),
+        Command::Handset { action } => handset(&settings, action),
         Command::Config { get: None } => {
             println!("{settings:#?}");
             Ok(())
@@ -102,6 +141,74 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
         "{}: {applied} migration(s) applied, schema up to date",
         path.display()
     );
+    Ok(())
+}
+
+/// A migrated connection for one-shot CLI commands.
+fn open_db(settings: &Settings) -> anyhow::Result<rusqlite::Connection> {
+    let path = settings.db_path();
+    let (conn, _) = eventpbx::db::open_and_migrate(
+        &path,
+        std::time::Duration::from_millis(settings.data.busy_timeout_ms),
+    )
+    .with_context(|| format!("opening {}", path.display()))?;
+    Ok(conn)
+}
+
+fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
+    use eventpbx::db::{api_keys, write_in};
+    let mut conn = open_db(settings)?;
+    match action {
+        ApiKeyAction::Create { name, scope } => {
+            let scope = api_keys::Scope::parse(&scope).context("scope is read or read-write")?;
+            let key = write_in(&mut conn, |tx| api_keys::create(tx, &name, scope))?;
+            eprintln!(
+                "API key {name:?} ({}) created. It is shown only now:",
+                scope.as_str()
+            );
+            println!("{key}");
+        }
+        ApiKeyAction::Revoke { name } => {
+            write_in(&mut conn, |tx| api_keys::revoke(tx, &name))
+                .with_context(|| format!("no live API key named {name:?}"))?;
+            println!("API key {name:?} revoked");
+        }
+        ApiKeyAction::List => {
+            for k in api_keys::list(&conn)? {
+                let state = if k.revoked_at.is_some() {
+                    "revoked"
+                } else {
+                    "live"
+                };
+                println!("{}\t{}\t{state}", k.name, k.scope.as_str());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn handset(settings: &Settings, action: HandsetAction) -> anyhow::Result<()> {
+    use eventpbx::db::{handsets, write_in};
+    let mut conn = open_db(settings)?;
+    match action {
+        HandsetAction::Temp { count } => {
+            let plan = handsets::TemporaryPlan::from_settings(settings);
+            // One transaction: a box of phones is provisioned completely or not at all.
+            let minted = write_in(&mut conn, |tx| {
+                (0..count)
+                    .map(|_| handsets::create_temporary(tx, &plan))
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+            let registrar = format!("{}:{}", settings.sip.public_address, settings.sip.port);
+            println!("number\tsip_username\tsip_password\tregistrar");
+            for h in minted {
+                println!(
+                    "{}\t{}\t{}\t{registrar}",
+                    h.number, h.credentials.username, h.credentials.password
+                );
+            }
+        }
+    }
     Ok(())
 }
 
