@@ -15,6 +15,7 @@
 
 pub mod app;
 pub mod asterisk_conf;
+pub mod calls;
 pub mod config;
 pub mod db;
 pub mod domain;
