@@ -6,8 +6,12 @@
 //! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
 
 pub mod devices;
+pub mod extensions;
+pub mod numbering;
 pub mod numbers;
 pub mod pjsip;
+pub mod sessions;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -17,10 +21,13 @@ use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 use rusqlite_migration::{Migrations, M};
 
 /// Migrations in order, embedded in the binary. File names are `NNN_name.sql`.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "001_initial",
-    include_str!("../../migrations/001_initial.sql"),
-)];
+const MIGRATIONS: &[(&str, &str)] = &[
+    (
+        "001_initial",
+        include_str!("../../migrations/001_initial.sql"),
+    ),
+    ("003_web", include_str!("../../migrations/003_web.sql")),
+];
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
