@@ -315,6 +315,30 @@ pub fn sip_password(conn: &Connection, device_id: &str) -> Result<Option<String>
         .optional()?)
 }
 
+/// Numbers the operator page shows above the live view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Devices with at least one registration.
+    pub registered_devices: u32,
+    /// Temporary handsets waiting to be bound (they hold a temporary number).
+    pub temporary_waiting: u32,
+}
+
+/// Counts for the operator page, read from the tables Asterisk and eventpbx keep.
+pub fn counters(conn: &Connection) -> Result<Counters, DbError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(DISTINCT endpoint) FROM ps_contacts WHERE endpoint IS NOT NULL),
+                (SELECT count(*) FROM numbers WHERE kind = 'temporary')",
+        [],
+        |r| {
+            Ok(Counters {
+                registered_devices: r.get(0)?,
+                temporary_waiting: r.get(1)?,
+            })
+        },
+    )?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -97,7 +97,7 @@ pub fn check_password(password: &str, username: &str) -> Result<(), AccountError
         "eventpbx123",
     ];
     let lower = password.to_lowercase();
-    let one_char = password.chars().all(|c| Some(c) == password.chars().next());
+    let one_char = password.chars().all(|c| password.starts_with(c));
     if one_char || COMMON.contains(&lower.as_str()) || lower.contains(&username.to_lowercase()) {
         return Err(AccountError::PasswordGuessable);
     }
