@@ -214,6 +214,9 @@ pub fn count_owned(conn: &Connection, owner_id: i64) -> Result<u32, DbError> {
 }
 
 /// Extensions matching the filter, ordered by number, and the total count.
+///
+/// The WHERE clause holds only the conditions in use, so SQLite can pick an index for each
+/// shape (the public phonebook counts and pages on `extensions_public` alone).
 pub fn list(
     conn: &Connection,
     filter: &Filter,
@@ -221,30 +224,35 @@ pub fn list(
     offset: u32,
 ) -> Result<(Vec<Extension>, u32), DbError> {
     let search = filter.search.trim();
-    let pattern = like_pattern(search);
-    let clause = "(?1 IS NULL OR e.owner_id = ?1) AND (?2 = 0 OR e.public = 1)
-                  AND (?3 = '' OR e.number LIKE ?4 ESCAPE '\\' OR e.name LIKE ?4 ESCAPE '\\')";
-    let args = params![filter.owner_id, filter.public_only, search, pattern];
-    let total: u32 = conn.query_row(
-        &format!("SELECT count(*) FROM extensions e WHERE {clause}"),
-        args,
-        |r| r.get(0),
-    )?;
+    let mut clause = String::from("1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(owner) = filter.owner_id {
+        args.push(owner.into());
+        clause.push_str(&format!(" AND e.owner_id = ?{}", args.len()));
+    }
+    if filter.public_only {
+        clause.push_str(" AND e.public = 1");
+    }
+    if !search.is_empty() {
+        args.push(like_pattern(search).into());
+        let n = args.len();
+        clause.push_str(&format!(
+            " AND (e.number LIKE ?{n} ESCAPE '\\' OR e.name LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    let total: u32 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM extensions e WHERE {clause}"))?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let n = args.len();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS} FROM extensions e LEFT JOIN users u ON u.id = e.owner_id
-         WHERE {clause} ORDER BY e.number LIMIT ?5 OFFSET ?6"
+         WHERE {clause} ORDER BY e.number LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
     ))?;
-    let rows = stmt.query_map(
-        params![
-            filter.owner_id,
-            filter.public_only,
-            search,
-            pattern,
-            limit,
-            offset
-        ],
-        from_row,
-    )?;
+    args.push(i64::from(limit).into());
+    args.push(i64::from(offset).into());
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), from_row)?;
     Ok((rows.collect::<Result<_, _>>()?, total))
 }
 
