@@ -46,9 +46,17 @@ fn hasher() -> Result<Argon2<'static>, DbError> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
 }
 
+/// Argon2 runs at a time. Each takes 19 MiB and a core for tens of milliseconds; without a
+/// bound, a burst of logins would spawn hundreds of blocking threads and gigabytes of memory.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// Hashes a password with argon2id on the blocking pool: a hash takes tens of milliseconds
 /// of CPU, which must not stall the reactor.
 pub async fn hash_password(password: String) -> Result<String, DbError> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher()?
@@ -63,6 +71,9 @@ pub async fn hash_password(password: String) -> Result<String, DbError> {
 /// Checks a password against a stored hash on the blocking pool. The parameters come from
 /// the stored hash, so older hashes keep working if the defaults change.
 pub async fn verify_password(hash: String, password: String) -> bool {
+    let Ok(_permit) = HASHING.acquire().await else {
+        return false;
+    };
     tokio::task::spawn_blocking(move || {
         let Ok(parsed) = PasswordHash::new(&hash) else {
             return false;

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Integration tests: the whole app on port 0 with a temporary database.
 
+mod web_admin;
 mod web_auth;
 mod web_claims;
 mod web_pages;
