@@ -2,6 +2,17 @@
 //!
 //! Handlers validate input into domain values, call one db function in one transaction, and
 //! render a page. Every failure is an [`error::AppError`], which renders a friendly page.
+//!
+//! | Route | Who | What |
+//! |---|---|---|
+//! | `GET /` | anyone | what this is, how to start, the codes |
+//! | `GET, POST /signup`, `GET, POST /login` | anyone | account and session (double-submit CSRF cookie) |
+//! | `POST /logout` | logged in | ends the session |
+//! | `GET /account`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
+//! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
+//! | `GET /operator`, `POST /operator/channels/{id}/hangup` | operator, admin | live view |
+//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
+//! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 
 pub mod auth;
 pub mod components;
@@ -99,6 +110,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/static/app.js", get(script))
         .merge(anonymous_forms)
         .fallback(pages::errors::not_found)
+        .method_not_allowed_fallback(pages::errors::wrong_method)
         .layer(Extension(live))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

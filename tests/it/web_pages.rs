@@ -84,6 +84,9 @@ async fn web_errors_are_friendly_and_assets_are_served() {
     let (status, html) = app.get(&b, "/no/such/page").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(html.contains("There is nothing here"));
+    let (status, html) = app.get(&b, "/logout").await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(html.contains("only takes a form"));
     let (status, html) = app.get(&b, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("9955") && html.contains("How to start"));
@@ -99,4 +102,23 @@ async fn web_errors_are_friendly_and_assets_are_served() {
     // The phonebook sets no cookies for anonymous visitors.
     let r = b.get(app.url("/phonebook")).send().await.unwrap();
     assert!(r.headers().get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn web_internal_errors_do_not_leak() {
+    let app = spawn().await;
+    let b = app.user_with_role("pia", Role::Attendee).await;
+    // Break the database under the running app: the account page's numbering query fails.
+    app.state
+        .db
+        .write(|tx| {
+            tx.execute("DROP TABLE reserved_numbers", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (status, html) = app.get(&b, "/account").await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(html.contains("Something went wrong"));
+    assert!(!html.contains("reserved_numbers") && !html.to_lowercase().contains("sqlite"));
 }

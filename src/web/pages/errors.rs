@@ -38,3 +38,15 @@ pub fn internal() -> impl IntoResponse {
 pub async fn not_found() -> AppError {
     AppError::NotFound
 }
+
+/// A known path asked with the wrong method (a bookmarked form target, say).
+pub async fn wrong_method() -> impl IntoResponse {
+    (
+        StatusCode::METHOD_NOT_ALLOWED,
+        page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not like this",
+            "This address only takes a form. Go back to the page with the form and use it there.",
+        ),
+    )
+}
