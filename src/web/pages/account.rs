@@ -329,37 +329,40 @@ pub struct ClaimInput {
     public: Option<String>,
 }
 
+/// The number (typed or picked), kind and phonebook name of a claim, or what is missing.
+fn parse_claim(
+    form: &ClaimInput,
+    default_name: &str,
+) -> Result<(String, ExtensionKind, String), String> {
+    // A clicked suggestion wins over whatever is in the text field.
+    let number = match form.pick.trim() {
+        "" => form.number.trim(),
+        picked => picked,
+    };
+    if number.is_empty() {
+        return Err("Type a number, or pick one of the free ones.".into());
+    }
+    let kind = ExtensionKind::parse(&form.kind).ok_or("Choose a SIP phone or a handset.")?;
+    let name = match form.name.trim() {
+        "" => default_name,
+        typed => typed,
+    };
+    let name = accounts::display_name(name).map_err(|e| e.to_string())?;
+    Ok((number.to_string(), kind, name))
+}
+
 /// POST /account/claim.
 pub async fn claim(
     State(state): State<AppState>,
     user: LoggedIn,
     CsrfForm(form): CsrfForm<ClaimInput>,
 ) -> Result<Response, AppError> {
-    let refuse = |text: String| Some(Notice::error(text));
-    let number = if form.pick.trim().is_empty() {
-        form.number.trim().to_string()
-    } else {
-        form.pick.trim().to_string()
-    };
-    let problem = if number.is_empty() {
-        refuse("Type a number, or pick one of the free ones.".into())
-    } else {
-        None
-    };
-    let kind = ExtensionKind::parse(&form.kind);
-    let problem = problem.or_else(|| {
-        kind.is_none()
-            .then(|| Notice::error("Choose a SIP phone or a handset."))
-    });
-    let name = if form.name.trim().is_empty() {
-        user.user.display_name.clone()
-    } else {
-        form.name.clone()
-    };
-    let name = accounts::display_name(&name);
-    let problem = problem.or_else(|| name.as_ref().err().and_then(|e| refuse(e.to_string())));
-    let (Some(kind), Ok(name), None) = (kind, name, problem.as_ref()) else {
-        return render(&state, &user, problem, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let (number, kind, name) = match parse_claim(&form, &user.user.display_name) {
+        Ok(parsed) => parsed,
+        Err(problem) => {
+            let notice = Some(Notice::error(problem));
+            return render(&state, &user, notice, StatusCode::UNPROCESSABLE_ENTITY).await;
+        }
     };
     let new = NewExtension {
         owner_id: Some(user.user.id),
