@@ -147,6 +147,47 @@ pub fn record_failure(
     Ok(())
 }
 
+/// A login attempt counted in advance (see [`begin_attempt`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    address_row: i64,
+}
+
+/// Checks the limits and, if the attempt may go ahead, counts it as a failure right away, in
+/// one transaction. Counting first means parallel requests cannot all pass the check before
+/// any failure is recorded; a successful login takes its count back with
+/// [`attempt_succeeded`]. `Err(seconds)` is how long to wait.
+pub fn begin_attempt(
+    tx: &Transaction<'_>,
+    account: &str,
+    address: &str,
+    at: i64,
+) -> Result<Result<Attempt, i64>, DbError> {
+    if let Some(wait) = throttled(tx, account, address, at)? {
+        return Ok(Err(wait));
+    }
+    record_failure(tx, account, address, at)?;
+    let address_row = tx.query_row(
+        "SELECT max(rowid) FROM login_failures WHERE scope = 'address' AND key = ?1",
+        params![address],
+        |r| r.get(0),
+    )?;
+    Ok(Ok(Attempt { address_row }))
+}
+
+/// Takes back the failure [`begin_attempt`] counted, and forgets the account's failures.
+pub fn attempt_succeeded(
+    tx: &Transaction<'_>,
+    account: &str,
+    attempt: Attempt,
+) -> Result<(), DbError> {
+    tx.execute(
+        "DELETE FROM login_failures WHERE rowid = ?1",
+        params![attempt.address_row],
+    )?;
+    clear_failures(tx, account)
+}
+
 /// Forgets an account's failures after a successful login (the address keeps its count, so
 /// one valid account does not launder guesses against others).
 pub fn clear_failures(tx: &Transaction<'_>, account: &str) -> Result<(), DbError> {
@@ -195,6 +236,29 @@ mod tests {
         })
         .unwrap();
         assert!(lookup(&conn, &s.id).unwrap().is_none());
+    }
+
+    #[test]
+    fn attempts_count_up_front_and_success_takes_it_back() {
+        let mut conn = test_conn();
+        let t = 2_000_000;
+        let a = write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.1", t))
+            .unwrap()
+            .unwrap();
+        let count = |conn: &Connection| -> i64 {
+            conn.query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))
+                .unwrap()
+        };
+        assert_eq!(count(&conn), 2);
+        write_in(&mut conn, |tx| attempt_succeeded(tx, "ann", a)).unwrap();
+        assert_eq!(count(&conn), 0);
+        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
+            write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.1", t))
+                .unwrap()
+                .unwrap();
+        }
+        let refused = write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.2", t)).unwrap();
+        assert!(refused.is_err());
     }
 
     #[test]

@@ -337,3 +337,40 @@ async fn web_cookies_are_secure_when_configured() {
     let cookie = set_cookie(&r, "epbx_session").unwrap();
     assert!(cookie.ends_with("; Secure"), "{cookie}");
 }
+
+#[tokio::test]
+async fn web_parallel_guesses_cannot_outrun_the_throttle() {
+    let app = spawn().await;
+    eventpbx::db::users::add_user(&app.state.db, "quinn", "Quinn", PASSWORD, Role::Attendee)
+        .await
+        .unwrap();
+    let b = browser();
+    let (_, html) = app.get(&b, "/login").await;
+    let csrf = csrf_in(&html);
+    let guesses = (0..12).map(|i| {
+        let (b, url, csrf) = (b.clone(), app.url("/login"), csrf.clone());
+        async move {
+            let password = format!("guess number {i}");
+            b.post(url)
+                .form(&[
+                    ("csrf", csrf.as_str()),
+                    ("username", "quinn"),
+                    ("password", password.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(guesses).await;
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((checked, refused), (5, 7), "{statuses:?}");
+}

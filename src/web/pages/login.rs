@@ -67,24 +67,27 @@ pub async fn submit(
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_string();
     let at = db::now();
-    let (account, addr) = (username.clone(), address.clone());
-    let wait = state
+    let (account, addr) = (username.clone(), address);
+    let attempt = state
         .db
-        .read(move |c| sessions::throttled(c, &account, &addr, at))
+        .write(move |tx| sessions::begin_attempt(tx, &account, &addr, at))
         .await?;
-    if let Some(wait) = wait {
-        let minutes = (wait + 59) / 60;
-        let message = format!(
-            "Too many failed logins for this account or from your network. \
-             Try again in {minutes} minute(s)."
-        );
-        return Ok((
-            StatusCode::TOO_MANY_REQUESTS,
-            [(header::RETRY_AFTER, wait.to_string())],
-            render(&visitor, &username, Some(Notice::error(message))),
-        )
-            .into_response());
-    }
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = (wait + 59) / 60;
+            let message = format!(
+                "Too many failed logins for this account or from your network. \
+                 Try again in {minutes} minute(s)."
+            );
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.to_string())],
+                render(&visitor, &username, Some(Notice::error(message))),
+            )
+                .into_response());
+        }
+    };
     let lookup = username.clone();
     let found = state
         .db
@@ -106,7 +109,14 @@ pub async fn submit(
     };
     match user {
         Some(user) if ok && !user.disabled => {
-            start_session(&state, visitor.user.as_ref(), &user.username, user.id).await
+            start_session(
+                &state,
+                visitor.user.as_ref(),
+                &user.username,
+                user.id,
+                Some(attempt),
+            )
+            .await
         }
         Some(user) if ok => Ok((
             StatusCode::FORBIDDEN,
@@ -119,22 +129,16 @@ pub async fn submit(
             ),
         )
             .into_response()),
-        _ => {
-            let (account, addr) = (username.clone(), address);
-            state
-                .db
-                .write(move |tx| sessions::record_failure(tx, &account, &addr, at))
-                .await?;
-            Ok((
-                StatusCode::UNAUTHORIZED,
-                render(
-                    &visitor,
-                    &username,
-                    Some(Notice::error("Wrong username or password.")),
-                ),
-            )
-                .into_response())
-        }
+        // The failure was counted before the password was checked.
+        _ => Ok((
+            StatusCode::UNAUTHORIZED,
+            render(
+                &visitor,
+                &username,
+                Some(Notice::error("Wrong username or password.")),
+            ),
+        )
+            .into_response()),
     }
 }
 
@@ -145,6 +149,7 @@ pub async fn start_session(
     old: Option<&LoggedIn>,
     username: &str,
     user_id: i64,
+    attempt: Option<sessions::Attempt>,
 ) -> Result<Response, AppError> {
     let old = old.map(|o| o.id_hash.clone());
     let account = username.to_string();
@@ -154,7 +159,10 @@ pub async fn start_session(
             if let Some(old) = &old {
                 sessions::delete(tx, old)?;
             }
-            sessions::clear_failures(tx, &account)?;
+            match attempt {
+                Some(a) => sessions::attempt_succeeded(tx, &account, a)?,
+                None => sessions::clear_failures(tx, &account)?,
+            }
             sessions::create(tx, user_id)
         })
         .await?;

@@ -94,5 +94,5 @@ pub async fn submit(
         Err(AddUserError::Db(e)) => return Err(e.into()),
         Err(e) => return refuse(e.to_string()),
     };
-    login::start_session(&state, visitor.user.as_ref(), &user.username, user.id).await
+    login::start_session(&state, visitor.user.as_ref(), &user.username, user.id, None).await
 }
