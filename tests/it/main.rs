@@ -4,5 +4,6 @@
 mod web_admin;
 mod web_auth;
 mod web_claims;
+mod web_operator;
 mod web_pages;
 mod web_support;
