@@ -46,6 +46,11 @@ async fn web_claim_rules() {
     let (status, html) = claim(&app, &bob, "4711", "handset").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("4711 is already taken"), "{html}");
+    assert!(
+        html.contains("list=\"suggested-numbers\" value=\"4711\""),
+        "the form keeps the number"
+    );
+    assert!(html.contains("value=\"handset\" checked"), "and the kind");
 
     let (_, html) = claim(&app, &bob, "1999", "sip").await;
     assert!(

@@ -108,6 +108,17 @@ async fn render(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
+    render_with(state, user, notice, status, None).await
+}
+
+/// Like [`render`], with the claim form filled in as the person left it.
+async fn render_with(
+    state: &AppState,
+    user: &LoggedIn,
+    notice: Option<Notice>,
+    status: StatusCode,
+    draft: Option<&ClaimInput>,
+) -> Result<Response, AppError> {
     let data = load(state, user.user.id).await?;
     let visitor = Visitor {
         user: Some(user.clone()),
@@ -129,8 +140,14 @@ async fn render(
                 (ClaimForm {
                     csrf: &user.csrf,
                     suggestions: &data.suggestions,
-                    default_name: &user.user.display_name,
                     ranges: &data.ranges,
+                    number: draft.map_or("", |d| d.number.as_str()),
+                    handset: draft.is_some_and(|d| d.kind == "handset"),
+                    name: draft
+                        .map(|d| d.name.as_str())
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or(&user.user.display_name),
+                    public: draft.is_none_or(|d| d.public.is_some()),
                 })
             } @else {
                 p.small { "You have " (data.max) " extension(s), the most one person may have." }
@@ -152,8 +169,11 @@ pub async fn show(
 struct ClaimForm<'a> {
     csrf: &'a str,
     suggestions: &'a [String],
-    default_name: &'a str,
     ranges: &'a str,
+    number: &'a str,
+    handset: bool,
+    name: &'a str,
+    public: bool,
 }
 
 impl Render for ClaimForm<'_> {
@@ -165,7 +185,7 @@ impl Render for ClaimForm<'_> {
                     (CsrfField(self.csrf))
                     label for="number" { "Number" }
                     input id="number" name="number" inputmode="numeric" pattern="[0-9]{1,15}"
-                        autocomplete="off" list="suggested-numbers";
+                        autocomplete="off" list="suggested-numbers" value=(self.number);
                     small { "Free numbers are in " (self.ranges) "." }
                     datalist id="suggested-numbers" {
                         @for n in self.suggestions { option value=(n) {} }
@@ -173,18 +193,18 @@ impl Render for ClaimForm<'_> {
                     fieldset {
                         legend { "Phone" }
                         label.choice {
-                            input type="radio" name="kind" value="sip" checked;
+                            input type="radio" name="kind" value="sip" checked[!self.handset];
                             " SIP phone or app (I enter username and password)"
                         }
                         label.choice {
-                            input type="radio" name="kind" value="handset";
+                            input type="radio" name="kind" value="handset" checked[self.handset];
                             " Handset (I register it by dialling a token)"
                         }
                     }
                     label for="claim-name" { "Name in the phonebook" }
-                    input id="claim-name" name="name" maxlength="60" value=(self.default_name);
+                    input id="claim-name" name="name" maxlength="60" value=(self.name);
                     label.choice {
-                        input type="checkbox" name="public" value="on" checked;
+                        input type="checkbox" name="public" value="on" checked[self.public];
                         " List me in the public phonebook"
                     }
                     // The first submit button is the one Enter presses: claim the typed number.
@@ -361,7 +381,8 @@ pub async fn claim(
         Ok(parsed) => parsed,
         Err(problem) => {
             let notice = Some(Notice::error(problem));
-            return render(&state, &user, notice, StatusCode::UNPROCESSABLE_ENTITY).await;
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_with(&state, &user, notice, status, Some(&form)).await;
         }
     };
     let new = NewExtension {
@@ -382,13 +403,9 @@ pub async fn claim(
             "/account?done=claimed&n={wanted}#ext-{wanted}"
         ))),
         Err(rule) => {
-            render(
-                &state,
-                &user,
-                Some(Notice::error(rule.to_string())),
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let notice = Some(Notice::error(rule.to_string()));
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            render_with(&state, &user, notice, status, Some(&form)).await
         }
     }
 }
