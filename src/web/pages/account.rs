@@ -546,3 +546,29 @@ pub async fn delete(
     .await?;
     Ok(see_other(&format!("/account?done=deleted&n={number}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confirmations_echo_only_digits() {
+        let done = |d: &str, n: &str| Done {
+            done: Some(d.into()),
+            n: Some(n.into()),
+        };
+        let text = done("claimed", "4711")
+            .notice()
+            .unwrap()
+            .render()
+            .into_string();
+        assert!(text.contains("4711 is yours"));
+        let text = done("claimed", "<script>")
+            .notice()
+            .unwrap()
+            .render()
+            .into_string();
+        assert!(!text.contains("script"));
+        assert!(done("anything", "4711").notice().is_none());
+    }
+}
