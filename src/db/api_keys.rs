@@ -46,7 +46,7 @@ fn hash(key: &str) -> String {
 pub fn create(tx: &Transaction<'_>, name: &str, scope: Scope) -> Result<String, DbError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 64 {
-        return Err(DbError::Conflict("a key name is 1 to 64 characters".into()));
+        return Err(DbError::Refused("a key name is 1 to 64 characters".into()));
     }
     let exists: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM api_keys WHERE name = ?1)",
@@ -54,7 +54,7 @@ pub fn create(tx: &Transaction<'_>, name: &str, scope: Scope) -> Result<String, 
         |r| r.get(0),
     )?;
     if exists {
-        return Err(DbError::Conflict(format!(
+        return Err(DbError::Refused(format!(
             "an API key named {name:?} exists"
         )));
     }

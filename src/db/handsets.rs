@@ -62,11 +62,11 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
     let first: u64 = plan
         .first
         .parse()
-        .map_err(|_| DbError::Conflict("bad temporary range".into()))?;
+        .map_err(|_| DbError::Refused("bad temporary range".into()))?;
     let last: u64 = plan
         .last
         .parse()
-        .map_err(|_| DbError::Conflict("bad temporary range".into()))?;
+        .map_err(|_| DbError::Refused("bad temporary range".into()))?;
     let size = last - first + 1;
     let mut stmt =
         tx.prepare_cached("SELECT number FROM numbers WHERE number BETWEEN ?1 AND ?2")?;
@@ -74,7 +74,7 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
         .query_map(params![plan.first, plan.last], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if taken.len() as u64 >= size {
-        return Err(DbError::Conflict(
+        return Err(DbError::Refused(
             "every temporary number is in use; widen numbering.temporary_first/last".into(),
         ));
     }
@@ -85,7 +85,7 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
             return Ok(candidate);
         }
     }
-    Err(DbError::Conflict("no free temporary number".into()))
+    Err(DbError::Refused("no free temporary number".into()))
 }
 
 /// Creates a temporary handset: a device with credentials, the restricted context and a free
@@ -218,7 +218,7 @@ pub fn unique_token(tx: &Transaction<'_>, length: usize) -> Result<String, DbErr
             return Ok(token);
         }
     }
-    Err(DbError::Conflict(
+    Err(DbError::Refused(
         "could not find a free token; use a longer numbering.token_length".into(),
     ))
 }
@@ -238,10 +238,10 @@ pub fn regenerate_token(
         .optional()?;
     match row {
         None => Err(DbError::NotFound),
-        Some((kind, _)) if kind != "handset" => Err(DbError::Conflict(format!(
+        Some((kind, _)) if kind != "handset" => Err(DbError::Refused(format!(
             "extension {number} is a SIP extension; it has a password, not a token"
         ))),
-        Some((_, Some(_))) => Err(DbError::Conflict(format!(
+        Some((_, Some(_))) => Err(DbError::Refused(format!(
             "extension {number} is bound to a handset; release the handset first"
         ))),
         Some((_, None)) => {
@@ -447,7 +447,7 @@ fn apply_bind(
         params![number, endpoint, now],
     )?;
     if changed != 1 {
-        return Err(DbError::Conflict(format!(
+        return Err(DbError::Refused(format!(
             "extension {number} changed meanwhile"
         )));
     }
@@ -477,12 +477,12 @@ pub fn unbind(
     let device = match row {
         None => return Err(DbError::NotFound),
         Some((kind, _)) if kind != "handset" => {
-            return Err(DbError::Conflict(format!(
+            return Err(DbError::Refused(format!(
                 "extension {number} is a SIP extension, not a handset"
             )))
         }
         Some((_, None)) => {
-            return Err(DbError::Conflict(format!(
+            return Err(DbError::Refused(format!(
                 "extension {number} has no handset bound"
             )))
         }

@@ -7,9 +7,13 @@
 
 pub mod api_keys;
 pub mod devices;
+pub mod extensions;
 pub mod handsets;
+pub mod numbering;
 pub mod numbers;
 pub mod pjsip;
+pub mod sessions;
+pub mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -28,6 +32,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "002_handsets",
         include_str!("../../migrations/002_handsets.sql"),
     ),
+    ("003_web", include_str!("../../migrations/003_web.sql")),
 ];
 
 /// Errors of the storage layer.
@@ -36,9 +41,12 @@ pub enum DbError {
     /// Another writer (Asterisk, another request) held the lock longer than busy_timeout.
     #[error("the database is busy; nothing was changed, try again")]
     Busy,
-    /// A UNIQUE/CHECK/FOREIGN KEY rule refused the change.
+    /// A UNIQUE/CHECK/FOREIGN KEY constraint refused the change (SQLite's words: internal).
     #[error("conflict: {0}")]
     Conflict(String),
+    /// A rule of eventpbx refused the change; the message is written for people.
+    #[error("{0}")]
+    Refused(String),
     /// The row asked for does not exist.
     #[error("not found")]
     NotFound,

@@ -1,5 +1,7 @@
 //! Validated values, checked once at the edge: numbers, SIP identities, secrets.
 
+pub mod accounts;
+pub mod numbering;
 pub mod secrets;
 
 use std::fmt;

@@ -1,32 +1,155 @@
-//! The HTTP server: pages, and later the JSON API and live views.
+//! The HTTP server: server-rendered pages (maud), static assets, and later the JSON API.
+//!
+//! Handlers validate input into domain values, call one db function in one transaction, and
+//! render a page. Every failure is an [`error::AppError`], which renders a friendly page.
+//!
+//! | Route | Who | What |
+//! |---|---|---|
+//! | `GET /` | anyone | what this is, how to start, the codes |
+//! | `GET, POST /signup`, `GET, POST /login` | anyone | account and session (double-submit CSRF cookie) |
+//! | `POST /logout` | logged in | ends the session |
+//! | `GET /account`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
+//! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
+//! | `GET /operator`, `POST /operator/channels/{id}/hangup` | operator, admin | live view |
+//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
+//! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
+
+pub mod auth;
+pub mod components;
+pub mod error;
+pub mod handset_ops;
+pub mod live_view;
+pub mod pages;
+
+use std::sync::Arc;
 
 use axum::extract::State;
-use axum::routing::get;
-use axum::{Json, Router};
+use axum::http::{header, HeaderValue};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{middleware, Extension, Json, Router};
 use serde_json::json;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::app::AppState;
+use live_view::{LiveSource, Offline};
 
-/// All routes of the web server.
+/// All routes of the web server, with no live registry attached (the operator page then says
+/// Asterisk is not connected).
 pub fn router(state: AppState) -> Router {
+    router_with_live(state, Arc::new(Offline))
+}
+
+/// All routes, with the operator page fed by `live`.
+pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
+    // Forms used before logging in get their CSRF token from a cookie (double submit); only
+    // these routes need it, so other pages stay cookie-free for anonymous visitors.
+    let anonymous_forms = Router::new()
+        .route(
+            "/signup",
+            get(pages::signup::show).post(pages::signup::submit),
+        )
+        .route("/login", get(pages::login::show).post(pages::login::submit))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::pre_session_token,
+        ));
     Router::new()
-        .route("/", get(index))
+        .route("/", get(pages::home::show))
         .route("/healthz", get(health))
+        .route("/logout", post(pages::login::logout))
+        .route("/account", get(pages::account::show))
+        .route("/account/claim", post(pages::account::claim))
+        .route("/account/ext/{number}/edit", post(pages::account::edit))
+        .route(
+            "/account/ext/{number}/password",
+            post(pages::account::new_password),
+        )
+        .route(
+            "/account/ext/{number}/token",
+            post(pages::account::new_token),
+        )
+        .route(
+            "/account/ext/{number}/release",
+            post(pages::account::release),
+        )
+        .route("/account/ext/{number}/delete", post(pages::account::delete))
+        .route("/phonebook", get(pages::phonebook::show))
+        .route("/operator", get(pages::operator::show))
+        .route(
+            "/operator/channels/{id}/hangup",
+            post(pages::operator::hangup),
+        )
+        .route("/admin", get(pages::admin::show))
+        .route("/admin/users/{id}/role", post(pages::admin::set_role))
+        .route(
+            "/admin/users/{id}/disabled",
+            post(pages::admin::set_disabled),
+        )
+        .route(
+            "/admin/ext/{number}/edit",
+            post(pages::admin::edit_extension),
+        )
+        .route("/admin/ext/{number}/release", post(pages::admin::release))
+        .route(
+            "/admin/ext/{number}/delete",
+            post(pages::admin::delete_extension),
+        )
+        .route("/admin/ranges", post(pages::admin::add_range))
+        .route(
+            "/admin/ranges/{id}/delete",
+            post(pages::admin::delete_range),
+        )
+        .route("/admin/reserved", post(pages::admin::reserve))
+        .route(
+            "/admin/reserved/{number}/delete",
+            post(pages::admin::unreserve),
+        )
+        .route("/admin/max", post(pages::admin::set_max))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/app.js", get(script))
+        .merge(anonymous_forms)
+        .fallback(pages::errors::not_found)
+        .method_not_allowed_fallback(pages::errors::wrong_method)
+        .layer(Extension(live))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .with_state(state)
 }
 
-async fn index(State(state): State<AppState>) -> maud::Markup {
-    maud::html! {
-        (maud::DOCTYPE)
-        html lang="en" {
-            head { meta charset="utf-8"; title { "eventpbx" } }
-            body {
-                h1 { "eventpbx" }
-                p { "Self-service telephony for this event. Point your SIP phone at "
-                    code { (state.settings.sip.public_address) } "." }
-            }
-        }
-    }
+const CSS: &str = include_str!("static/app.css");
+const JS: &str = include_str!("static/app.js");
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
 }
 
 /// Liveness plus whether the database answers.

@@ -3,3 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app_start;
+mod web_admin;
+mod web_auth;
+mod web_claims;
+mod web_operator;
+mod web_pages;
+mod web_support;

@@ -1,0 +1,469 @@
+//! Extensions: numbers people own, as a SIP phone account or as a handset awaiting its token.
+
+use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
+
+use super::devices::{self, Credentials, DeviceKind};
+use super::numbers::{self, NumberKind};
+use super::{now, numbering, pjsip, DbError};
+use crate::config::Settings;
+use crate::domain::numbering::ClaimError;
+use crate::domain::{secrets, CONTEXT_EXTENSIONS};
+
+/// How an extension reaches a phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExtensionKind {
+    /// A SIP phone the owner configures with the shown credentials.
+    Sip,
+    /// An unconfigurable handset that binds by dialling the registration code and token.
+    Handset,
+}
+
+impl ExtensionKind {
+    /// The value stored in `extensions.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExtensionKind::Sip => "sip",
+            ExtensionKind::Handset => "handset",
+        }
+    }
+
+    /// Parses `sip` or `handset`.
+    pub fn parse(text: &str) -> Option<ExtensionKind> {
+        match text {
+            "sip" => Some(ExtensionKind::Sip),
+            "handset" => Some(ExtensionKind::Handset),
+            _ => None,
+        }
+    }
+}
+
+/// One extension as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Extension {
+    /// The number (primary key).
+    pub number: String,
+    /// Phonebook name, also the caller id name.
+    pub name: String,
+    /// SIP phone or handset.
+    pub kind: ExtensionKind,
+    /// The owning user, if any (API-made extensions may have none).
+    pub owner_id: Option<i64>,
+    /// The owner's username, for admin lists.
+    pub owner_username: Option<String>,
+    /// Listed in the public phonebook.
+    pub public: bool,
+    /// The device that rings: always set for SIP, set for a handset once bound.
+    pub device_id: Option<String>,
+    /// A handset's registration token while unbound.
+    pub token: Option<String>,
+    /// When a handset bound, unix seconds.
+    pub bound_at: Option<i64>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// What a freshly made extension hands its owner.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    /// SIP credentials for the owner's phone.
+    Sip(Credentials),
+    /// The token to dial from the handset.
+    Handset {
+        /// Registration token (digits).
+        token: String,
+    },
+}
+
+/// A new extension, as asked for.
+#[derive(Debug, Clone)]
+pub struct NewExtension {
+    /// The owner, if a person claims it.
+    pub owner_id: Option<i64>,
+    /// The number as typed; the claim rules check it.
+    pub number: String,
+    /// Phonebook name, already validated.
+    pub name: String,
+    /// SIP or handset.
+    pub kind: ExtensionKind,
+    /// Listed in the phonebook.
+    pub public: bool,
+}
+
+/// Which extensions to list.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    /// Only this owner's.
+    pub owner_id: Option<i64>,
+    /// Substring of number or name.
+    pub search: String,
+    /// Only those listed in the phonebook.
+    pub public_only: bool,
+}
+
+const COLUMNS: &str = "e.number, e.name, e.kind, e.owner_id, u.username, e.public, e.device_id,
+                       e.token, e.bound_at, e.created_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Extension> {
+    let kind: String = r.get(2)?;
+    Ok(Extension {
+        number: r.get(0)?,
+        name: r.get(1)?,
+        kind: ExtensionKind::parse(&kind).unwrap_or(ExtensionKind::Handset),
+        owner_id: r.get(3)?,
+        owner_username: r.get(4)?,
+        public: r.get::<_, i64>(5)? != 0,
+        device_id: r.get(6)?,
+        token: r.get(7)?,
+        bound_at: r.get(8)?,
+        created_at: r.get(9)?,
+    })
+}
+
+/// A LIKE pattern matching `search` as a plain substring (`%`, `_` and `\` escaped).
+pub fn like_pattern(search: &str) -> String {
+    let mut p = String::from("%");
+    for c in search.trim().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+/// Checks the claim rules and creates the extension in the caller's transaction. The outer
+/// error is storage trouble; the inner one tells the person which rule refused the number
+/// (nothing was written then).
+pub fn create(
+    tx: &Transaction<'_>,
+    settings: &Settings,
+    new: &NewExtension,
+) -> Result<Result<Created, ClaimError>, DbError> {
+    let plan = numbering::plan(tx, settings)?;
+    let number = match plan.check(&new.number) {
+        Ok(n) => n,
+        Err(e) => return Ok(Err(e)),
+    };
+    if let Some(owner) = new.owner_id {
+        if let Err(e) = plan.check_limit(count_owned(tx, owner)?) {
+            return Ok(Err(e));
+        }
+    }
+    let number = number.as_str();
+    let t = now();
+    let created = match new.kind {
+        ExtensionKind::Sip => {
+            let creds = devices::create(
+                tx,
+                DeviceKind::Sip,
+                CONTEXT_EXTENSIONS,
+                &pjsip::callerid(&new.name, number),
+                &settings.endpoint_defaults(),
+            )?;
+            numbers::assign(tx, number, &creds.username, NumberKind::Extension)?;
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, owner_id, public, device_id, created_at, updated_at)
+                 VALUES (?1, ?2, 'sip', ?3, ?4, ?5, ?6, ?6)",
+                params![number, new.name, new.owner_id, new.public, creds.username, t],
+            )?;
+            Created::Sip(creds)
+        }
+        ExtensionKind::Handset => {
+            let token = super::handsets::unique_token(tx, settings.numbering.token_length)?;
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, owner_id, public, token, created_at, updated_at)
+                 VALUES (?1, ?2, 'handset', ?3, ?4, ?5, ?6, ?6)",
+                params![number, new.name, new.owner_id, new.public, token, t],
+            )?;
+            Created::Handset { token }
+        }
+    };
+    Ok(Ok(created))
+}
+
+/// How many extensions a user owns.
+pub fn count_owned(conn: &Connection, owner_id: i64) -> Result<u32, DbError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM extensions WHERE owner_id = ?1",
+        params![owner_id],
+        |r| r.get(0),
+    )?)
+}
+
+/// Extensions matching the filter, ordered by number, and the total count.
+///
+/// The WHERE clause holds only the conditions in use, so SQLite can pick an index for each
+/// shape (the public phonebook counts and pages on `extensions_public` alone).
+pub fn list(
+    conn: &Connection,
+    filter: &Filter,
+    limit: u32,
+    offset: u32,
+) -> Result<(Vec<Extension>, u32), DbError> {
+    let search = filter.search.trim();
+    let mut clause = String::from("1");
+    let mut args: Vec<rusqlite::types::Value> = Vec::new();
+    if let Some(owner) = filter.owner_id {
+        args.push(owner.into());
+        clause.push_str(&format!(" AND e.owner_id = ?{}", args.len()));
+    }
+    if filter.public_only {
+        clause.push_str(" AND e.public = 1");
+    }
+    if !search.is_empty() {
+        args.push(like_pattern(search).into());
+        let n = args.len();
+        clause.push_str(&format!(
+            " AND (e.number LIKE ?{n} ESCAPE '\\' OR e.name LIKE ?{n} ESCAPE '\\')"
+        ));
+    }
+    let total: u32 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM extensions e WHERE {clause}"))?
+        .query_row(rusqlite::params_from_iter(args.iter()), |r| r.get(0))?;
+    let n = args.len();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM extensions e LEFT JOIN users u ON u.id = e.owner_id
+         WHERE {clause} ORDER BY e.number LIMIT ?{} OFFSET ?{}",
+        n + 1,
+        n + 2
+    ))?;
+    args.push(i64::from(limit).into());
+    args.push(i64::from(offset).into());
+    let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), from_row)?;
+    Ok((rows.collect::<Result<_, _>>()?, total))
+}
+
+/// One extension by number.
+pub fn get(conn: &Connection, number: &str) -> Result<Extension, DbError> {
+    Ok(conn.query_row(
+        &format!(
+            "SELECT {COLUMNS} FROM extensions e LEFT JOIN users u ON u.id = e.owner_id
+             WHERE e.number = ?1"
+        ),
+        params![number],
+        from_row,
+    )?)
+}
+
+/// Changes the phonebook name and listing. A device that serves the extension gets the new
+/// caller id at once (Asterisk reads realtime endpoints per call).
+pub fn update(tx: &Transaction<'_>, number: &str, name: &str, public: bool) -> Result<(), DbError> {
+    let ext = get(tx, number)?;
+    tx.execute(
+        "UPDATE extensions SET name = ?2, public = ?3, updated_at = ?4 WHERE number = ?1",
+        params![number, name, public, now()],
+    )?;
+    if let Some(device) = &ext.device_id {
+        pjsip::set_identity(
+            tx,
+            device,
+            CONTEXT_EXTENSIONS,
+            &pjsip::callerid(name, number),
+        )?;
+    }
+    Ok(())
+}
+
+/// Deletes an extension and its number. A SIP extension's device goes with it; a bound handset
+/// is released first and stays as a temporary handset, so the hardware can be bound again.
+pub fn delete(tx: &Transaction<'_>, settings: &Settings, number: &str) -> Result<(), DbError> {
+    let ext = get(tx, number)?;
+    if let (ExtensionKind::Handset, Some(_)) = (ext.kind, &ext.device_id) {
+        let plan = super::handsets::TemporaryPlan::from_settings(settings);
+        super::handsets::unbind(tx, number, &plan, settings.numbering.token_length)?;
+    }
+    let ext = get(tx, number)?;
+    tx.execute("DELETE FROM extensions WHERE number = ?1", params![number])?;
+    numbers::release(tx, number)?;
+    if let Some(device) = &ext.device_id {
+        devices::delete(tx, device)?;
+    }
+    Ok(())
+}
+
+/// Gives a SIP extension's device a new password; its registrations are dropped, so the phone
+/// must be set up again with the new one.
+pub fn new_sip_password(tx: &Transaction<'_>, number: &str) -> Result<String, DbError> {
+    let ext = get(tx, number)?;
+    let device = match (ext.kind, ext.device_id) {
+        (ExtensionKind::Sip, Some(d)) => d,
+        _ => return Err(DbError::NotFound),
+    };
+    let password = secrets::sip_password();
+    pjsip::set_password(tx, &device, &password)?;
+    Ok(password)
+}
+
+/// The digest password of a device, to show to its owner (it must be stored in the clear for
+/// digest auth anyway).
+pub fn sip_password(conn: &Connection, device_id: &str) -> Result<Option<String>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT password FROM ps_auths WHERE id = ?1",
+            params![device_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Numbers the operator page shows above the live view.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counters {
+    /// Devices with at least one registration.
+    pub registered_devices: u32,
+    /// Temporary handsets waiting to be bound (they hold a temporary number).
+    pub temporary_waiting: u32,
+}
+
+/// Counts for the operator page, read from the tables Asterisk and eventpbx keep.
+pub fn counters(conn: &Connection) -> Result<Counters, DbError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(DISTINCT endpoint) FROM ps_contacts WHERE endpoint IS NOT NULL),
+                (SELECT count(*) FROM numbers WHERE kind = 'temporary')",
+        [],
+        |r| {
+            Ok(Counters {
+                registered_devices: r.get(0)?,
+                temporary_waiting: r.get(1)?,
+            })
+        },
+    )?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::{test_conn, write_in};
+
+    fn new(number: &str, kind: ExtensionKind) -> NewExtension {
+        NewExtension {
+            owner_id: None,
+            number: number.into(),
+            name: "Alice \"A\"".into(),
+            kind,
+            public: true,
+        }
+    }
+
+    #[test]
+    fn sip_extension_lifecycle() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let created = write_in(&mut conn, |tx| {
+            create(tx, &s, &new("4711", ExtensionKind::Sip))
+        })
+        .unwrap()
+        .unwrap();
+        let Created::Sip(creds) = created else {
+            panic!("sip")
+        };
+        assert_eq!(
+            numbers::endpoint_of(&conn, "4711").unwrap().as_deref(),
+            Some(creds.username.as_str())
+        );
+        let (_, callerid) = pjsip::identity(&conn, &creds.username).unwrap().unwrap();
+        assert_eq!(callerid, "\"Alice \\\"A\\\"\" <4711>");
+        write_in(&mut conn, |tx| update(tx, "4711", "Bob", false)).unwrap();
+        let (_, callerid) = pjsip::identity(&conn, &creds.username).unwrap().unwrap();
+        assert_eq!(callerid, "\"Bob\" <4711>");
+        let pw = write_in(&mut conn, |tx| new_sip_password(tx, "4711")).unwrap();
+        assert_eq!(
+            sip_password(&conn, &creds.username).unwrap().as_deref(),
+            Some(pw.as_str())
+        );
+        // A taken number and its prefixes are refused, and nothing is written.
+        let again = write_in(&mut conn, |tx| {
+            create(tx, &s, &new("4711", ExtensionKind::Handset))
+        })
+        .unwrap();
+        assert!(matches!(again, Err(ClaimError::Taken(_))));
+        let prefix = write_in(&mut conn, |tx| {
+            create(tx, &s, &new("471", ExtensionKind::Handset))
+        })
+        .unwrap();
+        assert!(matches!(prefix, Err(ClaimError::OutOfRange { .. })));
+        write_in(&mut conn, |tx| delete(tx, &s, "4711")).unwrap();
+        assert_eq!(numbers::endpoint_of(&conn, "4711").unwrap(), None);
+        assert!(pjsip::identity(&conn, &creds.username).unwrap().is_none());
+        assert!(matches!(get(&conn, "4711"), Err(DbError::NotFound)));
+    }
+
+    #[test]
+    fn deleting_a_bound_handset_extension_keeps_the_handset_as_temporary() {
+        use crate::db::handsets;
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let created = write_in(&mut conn, |tx| {
+            create(tx, &s, &new("4711", ExtensionKind::Handset))
+        })
+        .unwrap()
+        .unwrap();
+        let Created::Handset { token } = created else {
+            panic!("handset expected")
+        };
+        let plan = handsets::TemporaryPlan::from_settings(&s);
+        let h = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
+        let id = h.credentials.username.clone();
+        write_in(&mut conn, |tx| handsets::bind(tx, &id, &token, 1)).unwrap();
+        write_in(&mut conn, |tx| delete(tx, &s, "4711")).unwrap();
+        assert!(matches!(get(&conn, "4711"), Err(DbError::NotFound)));
+        let info = handsets::get(&conn, &id).unwrap().unwrap();
+        assert!(info.temporary_number.is_some(), "{info:?}");
+        let (context, _) = pjsip::identity(&conn, &id).unwrap().unwrap();
+        assert_eq!(context, crate::domain::CONTEXT_TEMPORARY);
+    }
+
+    #[test]
+    fn handset_gets_a_token_and_no_device() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let created = write_in(&mut conn, |tx| {
+            create(tx, &s, &new("2001", ExtensionKind::Handset))
+        })
+        .unwrap()
+        .unwrap();
+        let Created::Handset { token } = created else {
+            panic!("handset")
+        };
+        assert_eq!(token.len(), s.numbering.token_length);
+        let e = get(&conn, "2001").unwrap();
+        assert_eq!(e.token.as_deref(), Some(token.as_str()));
+        assert_eq!(e.device_id, None);
+        let (list, total) = list(
+            &conn,
+            &Filter {
+                search: "200".into(),
+                ..Filter::default()
+            },
+            10,
+            0,
+        )
+        .unwrap();
+        assert_eq!((list.len(), total), (1, 1));
+        assert_eq!(like_pattern("5%_"), "%5\\%\\_%");
+    }
+
+    #[test]
+    fn per_user_limit() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let uid = write_in(&mut conn, |tx| {
+            tx.execute(
+                "INSERT INTO users (username, display_name, password_hash, created_at) VALUES ('a', 'A', 'x', 0)",
+                [],
+            )?;
+            numbering::set_max_per_user(tx, 1)?;
+            Ok(tx.last_insert_rowid())
+        })
+        .unwrap();
+        let mut n = new("3000", ExtensionKind::Handset);
+        n.owner_id = Some(uid);
+        write_in(&mut conn, |tx| create(tx, &s, &n))
+            .unwrap()
+            .unwrap();
+        n.number = "3001".into();
+        let r = write_in(&mut conn, |tx| create(tx, &s, &n)).unwrap();
+        assert!(matches!(r, Err(ClaimError::Limit { max: 1 })));
+    }
+}

@@ -1,0 +1,518 @@
+//! `/admin`: users and roles, all extensions, and the numbering rules.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
+use crate::db::numbering::{self, StoredRange};
+use crate::db::users::{self, User};
+use crate::domain::accounts::{self, Role};
+use crate::domain::numbering::Range;
+use crate::domain::Number;
+use crate::web::auth::{Admin, CsrfForm, LoggedIn, Visitor};
+use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, TimeTag};
+use crate::web::error::AppError;
+use crate::web::handset_ops;
+use crate::web::pages::{is_digits, see_other, Empty};
+
+/// Rows per list on this page.
+const PER_PAGE: u32 = 50;
+
+/// `?uq=&upage=&q=&page=`: user search and extension search.
+#[derive(Debug, Default, Deserialize)]
+pub struct AdminQuery {
+    #[serde(default)]
+    uq: String,
+    upage: Option<u32>,
+    #[serde(default)]
+    q: String,
+    page: Option<u32>,
+}
+
+struct AdminData {
+    users: Vec<User>,
+    users_total: u32,
+    extensions: Vec<Extension>,
+    extensions_total: u32,
+    ranges: Vec<StoredRange>,
+    reserved: Vec<(String, String)>,
+    max: u32,
+}
+
+async fn render(
+    state: &AppState,
+    admin: &LoggedIn,
+    query: &AdminQuery,
+    notice: Option<Notice>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let upage = query.upage.unwrap_or(1).max(1);
+    let page = query.page.unwrap_or(1).max(1);
+    let uq: String = query.uq.chars().take(60).collect();
+    let q: String = query.q.chars().take(60).collect();
+    let (uq2, q2) = (uq.clone(), q.clone());
+    let data = state
+        .db
+        .read(move |c| {
+            let (users, users_total) = users::list(c, &uq2, PER_PAGE, (upage - 1) * PER_PAGE)?;
+            let filter = Filter {
+                search: q2,
+                ..Filter::default()
+            };
+            let (extensions, extensions_total) =
+                extensions::list(c, &filter, PER_PAGE, (page - 1) * PER_PAGE)?;
+            Ok(AdminData {
+                users,
+                users_total,
+                extensions,
+                extensions_total,
+                ranges: numbering::ranges(c)?,
+                reserved: numbering::reserved(c)?,
+                max: numbering::max_per_user(c)?,
+            })
+        })
+        .await?;
+    let visitor = Visitor {
+        user: Some(admin.clone()),
+        csrf: admin.csrf.clone(),
+    };
+    let csrf = admin.csrf.as_str();
+    let s = &state.settings;
+    let offset = s.utc_offset();
+    let users_base = format!("/admin?uq={}&q={}", query_escape(&uq), query_escape(&q));
+    let ext_base = format!("/admin?q={}&uq={}", query_escape(&q), query_escape(&uq));
+    let page_markup: Markup = html! {
+        @if let Some(n) = notice { (n) }
+        nav.toc aria-label="Sections" {
+            a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#numbering" { "Numbering" }
+        }
+        section #users {
+            h2 { "Users (" (data.users_total) ")" }
+            form.search role="search" method="get" action="/admin" {
+                input type="hidden" name="q" value=(q);
+                label for="uq" { "Search users" }
+                input id="uq" name="uq" type="search" value=(uq);
+                button type="submit" { "Search" }
+            }
+            div.scroll { table.list {
+                thead { tr { th { "Username" } th { "Name" } th { "Since" } th { "Role" } th { "Status" } } }
+                tbody {
+                    @for u in &data.users {
+                        tr {
+                            td { (u.username) }
+                            td { (u.display_name) }
+                            td { (TimeTag { unix: u.created_at, offset }) }
+                            td {
+                                @if u.id == admin.user.id {
+                                    (u.role) " (you)"
+                                } @else {
+                                    form.inline method="post" action={ "/admin/users/" (u.id) "/role" } {
+                                        (CsrfField(csrf))
+                                        select name="role" aria-label={ "Role of " (u.username) } {
+                                            @for r in Role::ALL {
+                                                option value=(r.as_str()) selected[r == u.role] { (r) }
+                                            }
+                                        }
+                                        button.secondary type="submit" { "Set" }
+                                    }
+                                }
+                            }
+                            td {
+                                @if u.disabled { "disabled " } @else { "active " }
+                                @if u.id != admin.user.id {
+                                    form.inline method="post" action={ "/admin/users/" (u.id) "/disabled" } {
+                                        (CsrfField(csrf))
+                                        input type="hidden" name="disabled" value=(if u.disabled { "no" } else { "yes" });
+                                        button.secondary type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            (Pager { base: &users_base, page: upage, per_page: PER_PAGE, total: data.users_total })
+        }
+        section #extensions {
+            h2 { "Extensions (" (data.extensions_total) ")" }
+            form.search role="search" method="get" action="/admin" {
+                input type="hidden" name="uq" value=(uq);
+                label for="q" { "Search number or name" }
+                input id="q" name="q" type="search" value=(q);
+                button type="submit" { "Search" }
+            }
+            div.scroll { table.list {
+                thead { tr { th { "Number" } th { "Name and listing" } th { "Kind" } th { "Owner" } th { "Actions" } } }
+                tbody {
+                    @for e in &data.extensions {
+                        tr {
+                            td { (e.number) }
+                            td {
+                                form.inline method="post" action={ "/admin/ext/" (e.number) "/edit" } {
+                                    (CsrfField(csrf))
+                                    input name="name" required maxlength="60" value=(e.name) aria-label={ "Name of " (e.number) };
+                                    label.choice { input type="checkbox" name="public" value="on" checked[e.public]; " public" }
+                                    button.secondary type="submit" { "Save" }
+                                }
+                            }
+                            td {
+                                @match e.kind {
+                                    ExtensionKind::Sip => "SIP",
+                                    ExtensionKind::Handset => @if e.device_id.is_some() { "handset (bound)" } @else { "handset (waiting)" },
+                                }
+                            }
+                            td { (e.owner_username.as_deref().unwrap_or("—")) }
+                            td {
+                                @if e.kind == ExtensionKind::Handset && e.device_id.is_some() {
+                                    form.inline method="post" action={ "/admin/ext/" (e.number) "/release" } {
+                                        (CsrfField(csrf))
+                                        button.secondary type="submit" { "Release handset" }
+                                    }
+                                }
+                                details {
+                                    summary { "Delete…" }
+                                    form method="post" action={ "/admin/ext/" (e.number) "/delete" } {
+                                        (CsrfField(csrf))
+                                        label.choice { input type="checkbox" name="confirm" value="yes" required; " Yes, delete " (e.number) }
+                                        button.danger type="submit" { "Delete" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            } }
+            (Pager { base: &ext_base, page, per_page: PER_PAGE, total: data.extensions_total })
+        }
+        section #numbering {
+            h2 { "Numbering" }
+            h3 { "Claimable ranges" }
+            ul {
+                @for r in &data.ranges {
+                    li {
+                        (r.range) " "
+                        form.inline method="post" action={ "/admin/ranges/" (r.id) "/delete" } {
+                            (CsrfField(csrf))
+                            button.secondary type="submit" { "Remove" }
+                        }
+                    }
+                }
+            }
+            form.inline method="post" action="/admin/ranges" {
+                (CsrfField(csrf))
+                label for="first" { "From" } input id="first" name="first" inputmode="numeric" required size="8";
+                label for="last" { "to" } input id="last" name="last" inputmode="numeric" required size="8";
+                button type="submit" { "Add range" }
+            }
+            h3 { "Reserved numbers" }
+            ul {
+                @for (n, reason) in &data.reserved {
+                    li {
+                        (n) @if !reason.is_empty() { " — " (reason) } " "
+                        form.inline method="post" action={ "/admin/reserved/" (n) "/delete" } {
+                            (CsrfField(csrf))
+                            button.secondary type="submit" { "Free" }
+                        }
+                    }
+                }
+            }
+            form.inline method="post" action="/admin/reserved" {
+                (CsrfField(csrf))
+                label for="rnumber" { "Number" } input id="rnumber" name="number" inputmode="numeric" required size="8";
+                label for="reason" { "Reason" } input id="reason" name="reason" maxlength="60";
+                button type="submit" { "Reserve" }
+            }
+            h3 { "Per person" }
+            form.inline method="post" action="/admin/max" {
+                (CsrfField(csrf))
+                label for="max" { "Extensions one person may claim" }
+                input id="max" name="max" type="number" min="0" max="100" required value=(data.max);
+                button type="submit" { "Save" }
+            }
+            h3 { "From the settings file (read-only)" }
+            dl.codes {
+                dt { "Info code" } dd { code { (s.codes.info) } }
+                dt { "Echo test code" } dd { code { (s.codes.echo) } }
+                dt { "Registration code" } dd { code { (s.codes.register) } }
+                dt { "Temporary numbers" } dd { code { (s.numbering.temporary_first) "–" (s.numbering.temporary_last) } }
+                dt { "Emergency" } dd { (s.numbering.emergency.join(", ")) }
+                dt { "Help desk" } dd { (s.numbering.helpdesk.join(", ")) }
+                dt { "Token length" } dd { (s.numbering.token_length) " digits" }
+            }
+        }
+    };
+    Ok((status, layout("Admin", &visitor, page_markup)).into_response())
+}
+
+/// GET /admin.
+pub async fn show(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Query(query): Query<AdminQuery>,
+) -> Result<Response, AppError> {
+    render(&state, &admin, &query, None, StatusCode::OK).await
+}
+
+async fn refuse(state: &AppState, admin: &LoggedIn, text: String) -> Result<Response, AppError> {
+    render(
+        state,
+        admin,
+        &AdminQuery::default(),
+        Some(Notice::error(text)),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
+/// The role form.
+#[derive(Debug, Deserialize)]
+pub struct RoleInput {
+    #[serde(default)]
+    role: String,
+}
+
+/// POST /admin/users/{id}/role.
+pub async fn set_role(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<RoleInput>,
+) -> Result<Response, AppError> {
+    if id == admin.user.id {
+        // An admin demoting themselves could leave nobody able to undo it.
+        return refuse(&state, &admin, "You cannot change your own role.".into()).await;
+    }
+    let role = match Role::parse(&form.role) {
+        Ok(r) => r,
+        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+    };
+    state
+        .db
+        .write(move |tx| users::set_role(tx, id, role))
+        .await?;
+    Ok(see_other("/admin#users"))
+}
+
+/// The enable/disable form.
+#[derive(Debug, Deserialize)]
+pub struct DisabledInput {
+    #[serde(default)]
+    disabled: String,
+}
+
+/// POST /admin/users/{id}/disabled.
+pub async fn set_disabled(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(id): Path<i64>,
+    CsrfForm(form): CsrfForm<DisabledInput>,
+) -> Result<Response, AppError> {
+    if id == admin.user.id {
+        return refuse(&state, &admin, "You cannot disable yourself.".into()).await;
+    }
+    let disabled = form.disabled == "yes";
+    state
+        .db
+        .write(move |tx| users::set_disabled(tx, id, disabled))
+        .await?;
+    Ok(see_other("/admin#users"))
+}
+
+/// The extension edit form.
+#[derive(Debug, Deserialize)]
+pub struct EditInput {
+    #[serde(default)]
+    name: String,
+    public: Option<String>,
+}
+
+/// POST /admin/ext/{number}/edit.
+pub async fn edit_extension(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<EditInput>,
+) -> Result<Response, AppError> {
+    if !is_digits(&number) {
+        return Err(AppError::NotFound);
+    }
+    let name = match accounts::display_name(&form.name) {
+        Ok(n) => n,
+        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+    };
+    let public = form.public.is_some();
+    state
+        .db
+        .write(move |tx| extensions::update(tx, &number, &name, public))
+        .await?;
+    Ok(see_other("/admin#extensions"))
+}
+
+/// POST /admin/ext/{number}/release.
+pub async fn release(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(number): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    if !is_digits(&number) {
+        return Err(AppError::NotFound);
+    }
+    handset_ops::unbind(&state, &number).await?;
+    Ok(see_other("/admin#extensions"))
+}
+
+/// The delete form with its confirmation box.
+#[derive(Debug, Deserialize)]
+pub struct DeleteInput {
+    #[serde(default)]
+    confirm: String,
+}
+
+/// POST /admin/ext/{number}/delete.
+pub async fn delete_extension(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path(number): Path<String>,
+    CsrfForm(form): CsrfForm<DeleteInput>,
+) -> Result<Response, AppError> {
+    if !is_digits(&number) {
+        return Err(AppError::NotFound);
+    }
+    if form.confirm != "yes" {
+        return refuse(
+            &state,
+            &admin,
+            "Nothing was deleted: tick the box to confirm first.".into(),
+        )
+        .await;
+    }
+    let settings = state.settings.clone();
+    state
+        .db
+        .write(move |tx| extensions::delete(tx, &settings, &number))
+        .await?;
+    Ok(see_other("/admin#extensions"))
+}
+
+/// The add-range form.
+#[derive(Debug, Deserialize)]
+pub struct RangeInput {
+    #[serde(default)]
+    first: String,
+    #[serde(default)]
+    last: String,
+}
+
+/// POST /admin/ranges.
+pub async fn add_range(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<RangeInput>,
+) -> Result<Response, AppError> {
+    let range = match Range::parse(&form.first, &form.last) {
+        Ok(r) => r,
+        Err(e) => return refuse(&state, &admin, e).await,
+    };
+    state
+        .db
+        .write(move |tx| numbering::add_range(tx, &range))
+        .await?;
+    Ok(see_other("/admin#numbering"))
+}
+
+/// POST /admin/ranges/{id}/delete.
+pub async fn delete_range(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    state
+        .db
+        .write(move |tx| numbering::delete_range(tx, id))
+        .await?;
+    Ok(see_other("/admin#numbering"))
+}
+
+/// The reserve form.
+#[derive(Debug, Deserialize)]
+pub struct ReserveInput {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// POST /admin/reserved.
+pub async fn reserve(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<ReserveInput>,
+) -> Result<Response, AppError> {
+    let number = match Number::parse(&form.number) {
+        Ok(n) => n,
+        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+    };
+    let reason: String = form
+        .reason
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(60)
+        .collect();
+    state
+        .db
+        .write(move |tx| numbering::reserve(tx, number.as_str(), &reason))
+        .await?;
+    Ok(see_other("/admin#numbering"))
+}
+
+/// POST /admin/reserved/{number}/delete.
+pub async fn unreserve(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(number): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    state
+        .db
+        .write(move |tx| numbering::unreserve(tx, &number))
+        .await?;
+    Ok(see_other("/admin#numbering"))
+}
+
+/// The per-user maximum form.
+#[derive(Debug, Deserialize)]
+pub struct MaxInput {
+    #[serde(default)]
+    max: String,
+}
+
+/// POST /admin/max.
+pub async fn set_max(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<MaxInput>,
+) -> Result<Response, AppError> {
+    let max = match form.max.trim().parse::<u32>() {
+        Ok(m) if m <= 100 => m,
+        _ => {
+            return refuse(
+                &state,
+                &admin,
+                "The maximum is a whole number from 0 to 100.".into(),
+            )
+            .await
+        }
+    };
+    state
+        .db
+        .write(move |tx| numbering::set_max_per_user(tx, max))
+        .await?;
+    Ok(see_other("/admin#numbering"))
+}

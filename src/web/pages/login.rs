@@ -1,0 +1,205 @@
+//! `/login` and `/logout`: sessions, with failed logins throttled per account and address.
+
+use axum::extract::State;
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use maud::{html, Markup};
+use serde::Deserialize;
+use tokio::sync::OnceCell;
+
+use crate::app::AppState;
+use crate::db::{self, sessions, users};
+use crate::web::auth::{
+    cookie, ClientAddr, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE,
+};
+use crate::web::components::{layout, CsrfField, Notice};
+use crate::web::error::AppError;
+use crate::web::pages::{see_other, Empty};
+
+/// The login form.
+#[derive(Debug, Default, Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+}
+
+fn render(visitor: &Visitor, username: &str, notice: Option<Notice>) -> Markup {
+    layout(
+        "Log in",
+        visitor,
+        html! {
+            @if let Some(n) = notice { (n) }
+            form.stack method="post" action="/login" {
+                (CsrfField(&visitor.csrf))
+                label for="username" { "Username" }
+                input id="username" name="username" required autocomplete="username"
+                    autocapitalize="none" value=(username);
+                label for="password" { "Password" }
+                input id="password" name="password" type="password" required
+                    autocomplete="current-password";
+                button type="submit" { "Log in" }
+            }
+            p { "No account yet? " a href="/signup" { "Sign up" } }
+        },
+    )
+}
+
+/// GET: the form.
+pub async fn show(visitor: Visitor) -> Response {
+    if visitor.user.is_some() {
+        return see_other("/account");
+    }
+    render(&visitor, "", None).into_response()
+}
+
+/// A hash to verify against when the username does not exist, so that answering "wrong" takes
+/// as long for unknown names as for known ones.
+static DUMMY_HASH: OnceCell<String> = OnceCell::const_new();
+
+/// POST: check the password (unless throttled) and start a session.
+pub async fn submit(
+    State(state): State<AppState>,
+    ClientAddr(address): ClientAddr,
+    visitor: Visitor,
+    CsrfForm(form): CsrfForm<LoginForm>,
+) -> Result<Response, AppError> {
+    let username = form.username.trim().to_string();
+    let at = db::now();
+    let (account, addr) = (username.clone(), address);
+    let attempt = state
+        .db
+        .write(move |tx| sessions::begin_attempt(tx, &account, &addr, at))
+        .await?;
+    let attempt = match attempt {
+        Ok(attempt) => attempt,
+        Err(wait) => {
+            let minutes = (wait + 59) / 60;
+            let message = format!(
+                "Too many failed logins for this account or from your network. \
+                 Try again in {minutes} minute(s)."
+            );
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, wait.to_string())],
+                render(&visitor, &username, Some(Notice::error(message))),
+            )
+                .into_response());
+        }
+    };
+    let lookup = username.clone();
+    let found = state
+        .db
+        .read(move |c| users::get_for_login(c, &lookup))
+        .await?;
+    let (user, ok) = match found {
+        Some((user, hash)) => {
+            let ok = users::verify_password(hash, form.password).await;
+            (Some(user), ok)
+        }
+        None => {
+            let dummy = DUMMY_HASH
+                .get_or_try_init(|| users::hash_password("not a password".into()))
+                .await?
+                .clone();
+            let _ = users::verify_password(dummy, form.password).await;
+            (None, false)
+        }
+    };
+    match user {
+        Some(user) if ok && !user.disabled => {
+            start_session(
+                &state,
+                visitor.user.as_ref(),
+                &user.username,
+                user.id,
+                Some(attempt),
+            )
+            .await
+        }
+        Some(user) if ok => Ok((
+            StatusCode::FORBIDDEN,
+            render(
+                &visitor,
+                &user.username,
+                Some(Notice::error(
+                    "This account is disabled. Ask the help desk.",
+                )),
+            ),
+        )
+            .into_response()),
+        // The failure was counted before the password was checked.
+        _ => Ok((
+            StatusCode::UNAUTHORIZED,
+            render(
+                &visitor,
+                &username,
+                Some(Notice::error("Wrong username or password.")),
+            ),
+        )
+            .into_response()),
+    }
+}
+
+/// Starts a fresh session (a new id every login, so a planted id is worthless), ends the old
+/// one, and sends the browser to its extensions.
+pub async fn start_session(
+    state: &AppState,
+    old: Option<&LoggedIn>,
+    username: &str,
+    user_id: i64,
+    attempt: Option<sessions::Attempt>,
+) -> Result<Response, AppError> {
+    let old = old.map(|o| o.id_hash.clone());
+    let account = username.to_string();
+    let session = state
+        .db
+        .write(move |tx| {
+            if let Some(old) = &old {
+                sessions::delete(tx, old)?;
+            }
+            match attempt {
+                Some(a) => sessions::attempt_succeeded(tx, &account, a)?,
+                None => sessions::clear_failures(tx, &account)?,
+            }
+            sessions::create(tx, user_id)
+        })
+        .await?;
+    let mut response = see_other("/account");
+    let headers = response.headers_mut();
+    headers.append(
+        header::SET_COOKIE,
+        cookie(
+            &state.settings,
+            SESSION_COOKIE,
+            &session.id,
+            sessions::SESSION_SECONDS,
+        ),
+    );
+    // The pre-login token has done its job; the session has its own.
+    headers.append(
+        header::SET_COOKIE,
+        cookie(&state.settings, PRE_COOKIE, "", 0),
+    );
+    Ok(response)
+}
+
+/// POST /logout: deletes the session and the cookie.
+pub async fn logout(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id_hash = user.id_hash;
+    state
+        .db
+        .write(move |tx| sessions::delete(tx, &id_hash))
+        .await?;
+    let mut response = see_other("/");
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        cookie(&state.settings, SESSION_COOKIE, "", 0),
+    );
+    Ok(response)
+}

@@ -1,0 +1,53 @@
+//! One file per page. Each exposes its handlers; `web::router` wires them.
+
+pub mod account;
+pub mod admin;
+pub mod errors;
+pub mod home;
+pub mod login;
+pub mod operator;
+pub mod phonebook;
+pub mod signup;
+
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+/// A form with nothing but its CSRF token (buttons like "log out").
+#[derive(Debug, Deserialize)]
+pub struct Empty {}
+
+/// `?q=...&page=...` of list pages.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    /// Search text.
+    #[serde(default)]
+    pub q: String,
+    /// 1-based page.
+    pub page: Option<u32>,
+}
+
+impl ListQuery {
+    /// The page, at least 1.
+    pub fn page(&self) -> u32 {
+        self.page.unwrap_or(1).max(1)
+    }
+}
+
+/// 303 See Other to `path`, the answer to a successful form post.
+pub fn see_other(path: &str) -> Response {
+    Redirect::to(path).into_response()
+}
+
+/// Marks a response as not to be cached: it shows secrets (SIP passwords, tokens).
+pub fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Whether a path segment is digits only (numbers in URLs), so it can be echoed safely.
+pub fn is_digits(text: &str) -> bool {
+    !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit())
+}

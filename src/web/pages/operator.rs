@@ -1,0 +1,149 @@
+//! `/operator`: the live view of channels, for operators and admins.
+//!
+//! The page renders from a [`LiveSnapshot`]; the SSE stream that updates it in place comes
+//! with the live registry. Durations tick with a little JS from `data-since`.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use maud::{html, Markup, Render};
+
+use crate::app::AppState;
+use crate::db::{self, extensions};
+use crate::web::auth::{CsrfForm, Operator, Visitor};
+use crate::web::components::{layout, CsrfField, Notice};
+use crate::web::error::AppError;
+use crate::web::live_view::{LiveChannel, LiveSnapshot, LiveSource};
+use crate::web::pages::{see_other, Empty};
+
+/// "m:ss" or "h:mm:ss".
+fn duration(seconds: i64) -> String {
+    let s = seconds.max(0);
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+struct ChannelRow<'a> {
+    channel: &'a LiveChannel,
+    now: i64,
+    csrf: &'a str,
+}
+
+impl Render for ChannelRow<'_> {
+    fn render(&self) -> Markup {
+        let c = self.channel;
+        html! {
+            tr data-channel=(c.id) {
+                td { (c.caller) }
+                td { (c.callee) }
+                td { (c.state) }
+                td.num { span.duration data-since=(c.started_at) { (duration(self.now - c.started_at)) } }
+                td { (c.bridged_with.as_deref().unwrap_or("—")) }
+                td {
+                    details {
+                        summary { "Hang up…" }
+                        form method="post" action={ "/operator/channels/" (c.id) "/hangup" } {
+                            (CsrfField(self.csrf))
+                            button.danger type="submit" { "Really hang up" }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn counter(label: &str, value: impl Render) -> Markup {
+    html! { div.counter { span.value { (value) } span.label { (label) } } }
+}
+
+/// Renders the live view for one snapshot.
+pub fn view(
+    visitor: &Visitor,
+    snapshot: &LiveSnapshot,
+    counts: extensions::Counters,
+    notice: Option<Notice>,
+) -> Markup {
+    let now = db::now();
+    layout(
+        "Live view",
+        visitor,
+        html! {
+            @if let Some(n) = notice { (n) }
+            @if !snapshot.ari_connected {
+                p.notice.error role="alert" {
+                    "Asterisk is not connected. Calls between extensions keep working, "
+                    "but the codes and this view do not until it is back."
+                }
+            }
+            div.counters {
+                (counter("active calls", snapshot.channels.len()))
+                (counter("registered devices", counts.registered_devices))
+                (counter("temporary handsets waiting", counts.temporary_waiting))
+                (counter("failed token attempts (10 min)", snapshot.failed_token_attempts))
+                (counter("ARI", if snapshot.ari_connected { "connected" } else { "down" }))
+            }
+            table.list #channels {
+                caption { "Channels now on the Asterisk" }
+                thead {
+                    tr {
+                        th scope="col" { "Caller" } th scope="col" { "Callee" }
+                        th scope="col" { "State" } th scope="col" { "Duration" }
+                        th scope="col" { "Bridged with" } th scope="col" { span.sr { "Actions" } }
+                    }
+                }
+                tbody {
+                    @for c in &snapshot.channels {
+                        (ChannelRow { channel: c, now, csrf: &visitor.csrf })
+                    }
+                    @if snapshot.channels.is_empty() {
+                        tr { td colspan="6" { "No calls right now." } }
+                    }
+                }
+            }
+        },
+    )
+}
+
+/// GET /operator.
+pub async fn show(
+    State(state): State<AppState>,
+    Operator(user): Operator,
+    Extension(live): Extension<Arc<dyn LiveSource>>,
+) -> Result<Markup, AppError> {
+    let counts = state.db.read(extensions::counters).await?;
+    let visitor = Visitor {
+        csrf: user.csrf.clone(),
+        user: Some(user),
+    };
+    Ok(view(&visitor, &live.snapshot(), counts, None))
+}
+
+/// POST /operator/channels/{id}/hangup.
+pub async fn hangup(
+    State(state): State<AppState>,
+    Operator(user): Operator,
+    Extension(live): Extension<Arc<dyn LiveSource>>,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    match live.hangup(id).await {
+        Ok(()) => Ok(see_other("/operator")),
+        Err(problem) => {
+            let counts = state.db.read(extensions::counters).await?;
+            let visitor = Visitor {
+                csrf: user.csrf.clone(),
+                user: Some(user),
+            };
+            let notice = Notice::error(format!("The call was not hung up: {problem}"));
+            let page = view(&visitor, &live.snapshot(), counts, Some(notice));
+            Ok((StatusCode::BAD_GATEWAY, page).into_response())
+        }
+    }
+}

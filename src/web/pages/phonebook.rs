@@ -1,0 +1,65 @@
+//! `/phonebook`: the public directory, read-only, 100 entries a page.
+
+use axum::extract::{Query, State};
+use maud::{html, Markup};
+
+use crate::app::AppState;
+use crate::db::extensions::{self, Filter};
+use crate::web::auth::Visitor;
+use crate::web::components::{layout, query_escape, Pager};
+use crate::web::error::AppError;
+use crate::web::pages::ListQuery;
+
+/// Entries per page.
+pub const PER_PAGE: u32 = 100;
+
+/// GET /phonebook?q=&page=
+pub async fn show(
+    State(state): State<AppState>,
+    visitor: Visitor,
+    Query(query): Query<ListQuery>,
+) -> Result<Markup, AppError> {
+    let page = query.page();
+    let filter = Filter {
+        search: query.q.chars().take(60).collect(),
+        public_only: true,
+        ..Filter::default()
+    };
+    let search = filter.search.clone();
+    let (entries, total) = state
+        .db
+        .read(move |c| extensions::list(c, &filter, PER_PAGE, (page - 1) * PER_PAGE))
+        .await?;
+    let base = if search.is_empty() {
+        "/phonebook".to_string()
+    } else {
+        format!("/phonebook?q={}", query_escape(&search))
+    };
+    Ok(layout(
+        "Phonebook",
+        &visitor,
+        html! {
+            form.search role="search" method="get" action="/phonebook" {
+                label for="q" { "Search name or number" }
+                input id="q" name="q" type="search" value=(search);
+                button type="submit" { "Search" }
+            }
+            @if entries.is_empty() {
+                p { "Nobody found." }
+            } @else {
+                table.list {
+                    thead { tr { th scope="col" { "Number" } th scope="col" { "Name" } } }
+                    tbody {
+                        @for e in &entries {
+                            tr {
+                                td { a href={ "tel:" (e.number) } { (e.number) } }
+                                td { (e.name) }
+                            }
+                        }
+                    }
+                }
+            }
+            (Pager { base: &base, page, per_page: PER_PAGE, total })
+        },
+    ))
+}

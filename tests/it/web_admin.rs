@@ -1,0 +1,133 @@
+//! The admin page edits numbering rules and extensions.
+
+use eventpbx::domain::accounts::Role;
+use reqwest::StatusCode;
+
+use crate::web_support::spawn;
+
+#[tokio::test]
+async fn web_admin_edits_numbering_and_extensions() {
+    let app = spawn().await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let user = app.user_with_role("olga", Role::Attendee).await;
+
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/ranges",
+            &[("first", "300"), ("last", "399")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/ranges",
+            &[("first", "500"), ("last", "49")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("same number of digits"));
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/reserved",
+            &[("number", "310"), ("reason", "<boss>")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .submit(&admin, "/admin", "/admin/max", &[("max", "1")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get(&admin, "/admin").await;
+    assert!(html.contains("300–399") && html.contains("&lt;boss&gt;"));
+    assert!(
+        html.contains("99560000–99569999"),
+        "temporary range shown read-only"
+    );
+
+    // The rules apply at once to attendees.
+    let claim = |n: &'static str| [("number", n), ("kind", "handset"), ("name", "Olga")];
+    let r = app
+        .submit(&user, "/account", "/account/claim", &claim("310"))
+        .await;
+    assert!(r.text().await.unwrap().contains("310 is reserved"));
+    let r = app
+        .submit(&user, "/account", "/account/claim", &claim("311"))
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = app
+        .submit(&user, "/account", "/account/claim", &claim("312"))
+        .await;
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("the most one person may have"));
+
+    // The admin renames, then deletes, the attendee's extension.
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/ext/311/edit",
+            &[("name", "Front desk")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, html) = app.get(&user, "/account").await;
+    assert!(html.contains("Front desk"));
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/ext/311/delete",
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM extensions").await, 0);
+
+    // Freeing the reserved number and removing the range.
+    let r = app
+        .submit(&admin, "/admin", "/admin/reserved/310/delete", &[])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let range_id = app
+        .count("SELECT id FROM number_ranges WHERE first = '300'")
+        .await;
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            &format!("/admin/ranges/{range_id}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM number_ranges").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM reserved_numbers").await, 0);
+
+    // An admin cannot demote or disable themselves.
+    let me = app
+        .count("SELECT id FROM users WHERE username = 'root'")
+        .await;
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            &format!("/admin/users/{me}/role"),
+            &[("role", "attendee")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE role = 'admin'")
+            .await,
+        1
+    );
+}

@@ -1,0 +1,97 @@
+//! The operator page renders whatever live source it is given, and hangs up through it.
+
+use std::sync::{Arc, Mutex};
+
+use eventpbx::domain::accounts::Role;
+use eventpbx::web::live_view::{ActionFuture, LiveChannel, LiveSnapshot, LiveSource};
+use reqwest::StatusCode;
+
+use crate::web_support::spawn;
+
+#[derive(Default)]
+struct FakeLive {
+    hung_up: Mutex<Vec<String>>,
+}
+
+impl LiveSource for FakeLive {
+    fn snapshot(&self) -> LiveSnapshot {
+        LiveSnapshot {
+            ari_connected: true,
+            failed_token_attempts: 4,
+            channels: vec![LiveChannel {
+                id: "1700000000.42".into(),
+                caller: "\"<b>Eve</b>\" <4711>".into(),
+                callee: "2000".into(),
+                state: "Up".into(),
+                started_at: eventpbx::db::now() - 75,
+                bridged_with: Some("PJSIP/s123-0001".into()),
+            }],
+        }
+    }
+
+    fn hangup(&self, channel_id: String) -> ActionFuture {
+        self.hung_up.lock().unwrap().push(channel_id);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn web_operator_view_renders_a_live_source_and_hangs_up() {
+    // The app from app::run has no live source; serve a router with a fake one beside it.
+    let app = spawn().await;
+    let live = Arc::new(FakeLive::default());
+    let router = eventpbx::web::router_with_live(app.state.clone(), live.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+
+    eventpbx::db::users::add_user(
+        &app.state.db,
+        "ops",
+        "Ops",
+        crate::web_support::PASSWORD,
+        Role::Operator,
+    )
+    .await
+    .unwrap();
+    let b = crate::web_support::browser();
+    let (_, html) = get(&b, &base, "/login").await;
+    let csrf = crate::web_support::csrf_in(&html);
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ops"),
+            ("password", crate::web_support::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let (status, html) = get(&b, &base, "/operator").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!html.contains("Asterisk is not connected"));
+    assert!(html.contains("&lt;b&gt;Eve&lt;/b&gt;"), "{html}");
+    assert!(html.contains("PJSIP/s123-0001"));
+    assert!(html.contains("1:15") || html.contains("1:16"), "duration");
+    assert!(html.contains("data-since="));
+
+    let csrf = crate::web_support::csrf_in(&html);
+    let r = b
+        .post(format!("{base}/operator/channels/1700000000.42/hangup"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        *live.hung_up.lock().unwrap(),
+        vec!["1700000000.42".to_string()]
+    );
+}
+
+async fn get(b: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String) {
+    let r = b.get(format!("{base}{path}")).send().await.unwrap();
+    (r.status(), r.text().await.unwrap())
+}
