@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    /// Manage web accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Manage handsets that cannot be configured (DECT, loaners).
     Handset {
         #[command(subcommand)]
@@ -71,6 +76,21 @@ enum ApiKeyAction {
     Revoke { name: String },
     /// List keys (names, scopes, dates; never the keys).
     List,
+}
+
+#[derive(Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from standard input (one line).
+    Add {
+        /// Login name (3 to 32 letters, digits, '.', '-', '_').
+        name: String,
+        /// attendee, operator or admin.
+        #[arg(long, default_value = "attendee", value_parser = ["attendee", "operator", "admin"])]
+        role: String,
+        /// Display name; defaults to the login name.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -119,6 +139,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::ApiKey { action } => api_key(&settings, action),
         Command::Handset { action } => handset(&settings, action),
+        Command::User { action } => user(settings, action),
         Command::Config { get: None } => {
             println!("{settings:#?}");
             Ok(())
@@ -185,6 +206,33 @@ fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
+    let UserAction::Add {
+        name,
+        role,
+        display_name,
+    } = action;
+    let role = eventpbx::domain::accounts::Role::parse(&role)?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_string();
+    let display_name = display_name.unwrap_or_else(|| name.clone());
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let state = AppState::open(settings)?;
+        let user =
+            eventpbx::db::users::add_user(&state.db, &name, &display_name, &password, role).await?;
+        println!(
+            "user {:?} created with role {}",
+            user.username,
+            role.as_str()
+        );
+        Ok(())
+    })
 }
 
 fn handset(settings: &Settings, action: HandsetAction) -> anyhow::Result<()> {
