@@ -14,6 +14,7 @@
 //! - [`app`]: wiring: database, web server and shutdown under one cancellation token.
 
 pub mod app;
+pub mod ari;
 pub mod asterisk_conf;
 pub mod calls;
 pub mod config;
