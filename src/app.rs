@@ -44,6 +44,41 @@ impl AppState {
     }
 }
 
+/// Starts the call engine if the ARI password can be read; without it eventpbx serves only
+/// the web UI (tests of the web layer run that way; `eventpbx serve` refuses to start).
+fn start_engine(
+    state: &AppState,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> Option<crate::calls::engine::Engine> {
+    let password = match state.settings.ari_password() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::warn!(error = %e, "no ARI password: running without the call engine");
+            return None;
+        }
+    };
+    let client = match crate::ari::AriClient::new(
+        &state.settings.ari.url,
+        &state.settings.ari.username,
+        &password,
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot build the ARI client");
+            return None;
+        }
+    };
+    Some(crate::calls::engine::start(
+        state.settings.clone(),
+        state.db.clone(),
+        client,
+        crate::calls::engine::EngineConfig::default(),
+        tracker,
+        shutdown.clone(),
+    ))
+}
+
 /// Runs the daemon on an already bound listener until `shutdown` is cancelled.
 /// Tests bind port 0 and pass the listener in.
 pub async fn run(
@@ -52,7 +87,12 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), AppError> {
     let tracker = TaskTracker::new();
-    let router = crate::web::router(state.clone());
+    let live: Arc<dyn crate::web::live_view::LiveSource> =
+        match start_engine(&state, &tracker, &shutdown) {
+            Some(engine) => Arc::new(crate::web::live_view::EngineLive(engine)),
+            None => Arc::new(crate::web::live_view::Offline),
+        };
+    let router = crate::web::router_with_live(state.clone(), live);
     let web_shutdown = shutdown.clone();
     let server = axum::serve(
         listener,

@@ -262,6 +262,10 @@ fn handset(settings: &Settings, action: HandsetAction) -> anyhow::Result<()> {
 
 fn serve(settings: Settings) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    // Without ARI no code works; say so now rather than serve a half-working system.
+    settings
+        .ari_password()
+        .context("eventpbx serve needs the ARI password")?;
     runtime.block_on(async move {
         let listen = settings.web.listen;
         let public_url = settings.web.public_url.clone();

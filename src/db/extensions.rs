@@ -314,18 +314,23 @@ pub struct Counters {
     pub registered_devices: u32,
     /// Temporary handsets waiting to be bound (they hold a temporary number).
     pub temporary_waiting: u32,
+    /// Failed registration attempts in the last 10 minutes.
+    pub failed_token_attempts: u32,
 }
 
 /// Counts for the operator page, read from the tables Asterisk and eventpbx keep.
 pub fn counters(conn: &Connection) -> Result<Counters, DbError> {
     Ok(conn.query_row(
         "SELECT (SELECT count(DISTINCT endpoint) FROM ps_contacts WHERE endpoint IS NOT NULL),
-                (SELECT count(*) FROM numbers WHERE kind = 'temporary')",
-        [],
+                (SELECT count(*) FROM numbers WHERE kind = 'temporary'),
+                (SELECT count(*) FROM token_attempts WHERE at >= ?1
+                    AND outcome IN ('unknown', 'used', 'malformed', 'locked_out'))",
+        [now() - super::handsets::LOCKOUT_WINDOW_SECS],
         |r| {
             Ok(Counters {
                 registered_devices: r.get(0)?,
                 temporary_waiting: r.get(1)?,
+                failed_token_attempts: r.get(2)?,
             })
         },
     )?)

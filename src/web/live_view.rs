@@ -31,8 +31,11 @@ pub struct LiveSnapshot {
     pub ari_connected: bool,
     /// Every channel now on the Asterisk.
     pub channels: Vec<LiveChannel>,
-    /// Failed registration token attempts in the last 10 minutes.
-    pub failed_token_attempts: u32,
+    /// What the connection state says, for people ("connected", "replaced by another
+    /// eventpbx", "reconnecting: <last error>").
+    pub ari_status: String,
+    /// Devices Asterisk reports online.
+    pub registered_devices: usize,
 }
 
 /// The result of asking the live registry to act.
@@ -44,6 +47,8 @@ pub trait LiveSource: Send + Sync + 'static {
     fn snapshot(&self) -> LiveSnapshot;
     /// Hangs up one channel; the error text is shown to the operator.
     fn hangup(&self, channel_id: String) -> ActionFuture;
+    /// Wakes on every change of the live state.
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64>;
 }
 
 /// No live registry: nothing connected, nothing to hang up.
@@ -52,10 +57,96 @@ pub struct Offline;
 
 impl LiveSource for Offline {
     fn snapshot(&self) -> LiveSnapshot {
-        LiveSnapshot::default()
+        LiveSnapshot {
+            ari_status: "eventpbx has no ARI connection configured".into(),
+            ..LiveSnapshot::default()
+        }
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        // Nothing ever changes; the sender is dropped, so the stream ends after its first event.
+        tokio::sync::watch::channel(0).1
     }
 
     fn hangup(&self, _channel_id: String) -> ActionFuture {
         Box::pin(async { Err("Asterisk is not connected.".to_string()) })
+    }
+}
+
+/// The call engine as the operator page's source.
+pub struct EngineLive(pub crate::calls::engine::Engine);
+
+impl LiveSource for EngineLive {
+    fn snapshot(&self) -> LiveSnapshot {
+        use crate::ari::ws::Status;
+        let state = self.0.live.snapshot();
+        let describe = |id: &str| {
+            state
+                .channels
+                .get(id)
+                .map(|c| {
+                    if c.caller_number.is_empty() {
+                        c.name.clone()
+                    } else {
+                        format!("{} <{}>", c.caller_name, c.caller_number)
+                    }
+                })
+                .unwrap_or_else(|| id.to_string())
+        };
+        let channels = state
+            .channels_sorted()
+            .into_iter()
+            .map(|c| LiveChannel {
+                caller: if c.caller_name.is_empty() {
+                    c.caller_number.clone()
+                } else {
+                    format!("\"{}\" <{}>", c.caller_name, c.caller_number)
+                },
+                callee: if c.dialled.is_empty() {
+                    c.connected_number.clone()
+                } else {
+                    c.dialled.clone()
+                },
+                bridged_with: c.partner.as_deref().map(describe),
+                id: c.id,
+                state: c.state,
+                started_at: c.started_at,
+            })
+            .collect();
+        let (ari_connected, ari_status) = match &state.connection.status {
+            Status::Connected { .. } => (true, "connected".to_string()),
+            Status::Replaced => (
+                false,
+                "another eventpbx took over the ARI application; restart this one".to_string(),
+            ),
+            Status::Connecting => (
+                false,
+                match &state.connection.last_error {
+                    Some(e) => format!("reconnecting: {e}"),
+                    None => "connecting".to_string(),
+                },
+            ),
+            Status::Stopped => (false, "stopped".to_string()),
+        };
+        LiveSnapshot {
+            ari_connected,
+            ari_status,
+            registered_devices: state.online_count(),
+            channels,
+        }
+    }
+
+    fn hangup(&self, channel_id: String) -> ActionFuture {
+        let client = self.0.client.clone();
+        Box::pin(async move {
+            client
+                .hangup(&channel_id, "normal")
+                .await
+                .map_err(|e| e.to_string())
+        })
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.live.subscribe()
     }
 }

@@ -10,7 +10,7 @@
 //! | `POST /logout` | logged in | ends the session |
 //! | `GET /account`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
-//! | `GET /operator`, `POST /operator/channels/{id}/hangup` | operator, admin | live view |
+//! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 
@@ -76,6 +76,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
         .route("/operator", get(pages::operator::show))
+        .route("/operator/stream", get(pages::operator::stream))
         .route(
             "/operator/channels/{id}/hangup",
             post(pages::operator::hangup),

@@ -8,16 +8,26 @@ use reqwest::StatusCode;
 
 use crate::web_support::spawn;
 
-#[derive(Default)]
 struct FakeLive {
     hung_up: Mutex<Vec<String>>,
+    changes: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for FakeLive {
+    fn default() -> Self {
+        FakeLive {
+            hung_up: Mutex::default(),
+            changes: tokio::sync::watch::channel(0).0,
+        }
+    }
 }
 
 impl LiveSource for FakeLive {
     fn snapshot(&self) -> LiveSnapshot {
         LiveSnapshot {
             ari_connected: true,
-            failed_token_attempts: 4,
+            ari_status: "connected".into(),
+            registered_devices: 3,
             channels: vec![LiveChannel {
                 id: "1700000000.42".into(),
                 caller: "\"<b>Eve</b>\" <4711>".into(),
@@ -32,6 +42,10 @@ impl LiveSource for FakeLive {
     fn hangup(&self, channel_id: String) -> ActionFuture {
         self.hung_up.lock().unwrap().push(channel_id);
         Box::pin(async { Ok(()) })
+    }
+
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 }
 

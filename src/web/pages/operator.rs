@@ -3,10 +3,12 @@
 //! The page renders from a [`LiveSnapshot`]; the SSE stream that updates it in place comes
 //! with the live registry. Durations tick with a little JS from `data-since`.
 
+use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup, Render};
@@ -63,6 +65,69 @@ fn counter(label: &str, value: impl Render) -> Markup {
     html! { div.counter { span.value { (value) } span.label { (label) } } }
 }
 
+/// The part of the live view that follows the live registry: connection state, live
+/// counters and the channel table. The page renders it once; the stream re-renders it.
+pub fn live_fragment(snapshot: &LiveSnapshot, csrf: &str, now: i64) -> Markup {
+    html! {
+        @if !snapshot.ari_connected {
+            p.notice.error role="alert" {
+                "Asterisk is not connected (" (snapshot.ari_status) "). Calls between "
+                "extensions keep working, but the codes and this view do not until it is back."
+            }
+        }
+        div.counters {
+            (counter("active calls", snapshot.channels.len()))
+            (counter("registered devices", snapshot.registered_devices))
+            (counter("ARI", if snapshot.ari_connected { "connected" } else { "down" }))
+        }
+        table.list #channels {
+            caption { "Channels now on the Asterisk" }
+            thead {
+                tr {
+                    th scope="col" { "Caller" } th scope="col" { "Callee" }
+                    th scope="col" { "State" } th scope="col" { "Duration" }
+                    th scope="col" { "Bridged with" } th scope="col" { span.sr { "Actions" } }
+                }
+            }
+            tbody {
+                @for c in &snapshot.channels {
+                    (ChannelRow { channel: c, now, csrf })
+                }
+                @if snapshot.channels.is_empty() {
+                    tr { td colspan="6" { "No calls right now." } }
+                }
+            }
+        }
+    }
+}
+
+/// GET /operator/stream: Server-Sent Events, one `live` event with the re-rendered fragment
+/// whenever the live registry changes (coalesced, so 500 busy channels do not flood a
+/// browser), fed by the registry and never by polling the database.
+pub async fn stream(
+    Operator(user): Operator,
+    Extension(live): Extension<Arc<dyn LiveSource>>,
+) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
+    let changes = live.subscribe();
+    let start = (live, user.csrf.clone(), changes, true);
+    let stream =
+        futures_util::stream::unfold(start, |(live, csrf, mut changes, first)| async move {
+            if !first {
+                changes.changed().await.ok()?;
+                // Let a burst of events settle, then send the state after all of them.
+                tokio::time::sleep(STREAM_INTERVAL).await;
+                changes.borrow_and_update();
+            }
+            let html = live_fragment(&live.snapshot(), &csrf, db::now()).into_string();
+            let event = Event::default().event("live").data(html);
+            Some((Ok(event), (live, csrf, changes, false)))
+        });
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// Coalescing window: at most a few updates per second reach a browser.
+const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
 /// Renders the live view for one snapshot.
 pub fn view(
     visitor: &Visitor,
@@ -76,36 +141,13 @@ pub fn view(
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
-            @if !snapshot.ari_connected {
-                p.notice.error role="alert" {
-                    "Asterisk is not connected. Calls between extensions keep working, "
-                    "but the codes and this view do not until it is back."
-                }
-            }
             div.counters {
-                (counter("active calls", snapshot.channels.len()))
-                (counter("registered devices", counts.registered_devices))
                 (counter("temporary handsets waiting", counts.temporary_waiting))
-                (counter("failed token attempts (10 min)", snapshot.failed_token_attempts))
-                (counter("ARI", if snapshot.ari_connected { "connected" } else { "down" }))
+                (counter("failed token attempts (10 min)", counts.failed_token_attempts))
             }
-            table.list #channels {
-                caption { "Channels now on the Asterisk" }
-                thead {
-                    tr {
-                        th scope="col" { "Caller" } th scope="col" { "Callee" }
-                        th scope="col" { "State" } th scope="col" { "Duration" }
-                        th scope="col" { "Bridged with" } th scope="col" { span.sr { "Actions" } }
-                    }
-                }
-                tbody {
-                    @for c in &snapshot.channels {
-                        (ChannelRow { channel: c, now, csrf: &visitor.csrf })
-                    }
-                    @if snapshot.channels.is_empty() {
-                        tr { td colspan="6" { "No calls right now." } }
-                    }
-                }
+            // Replaced in place by the SSE stream (/operator/stream); without JS, reload.
+            div #live data-stream="/operator/stream" {
+                (live_fragment(snapshot, &visitor.csrf, now))
             }
         },
     )

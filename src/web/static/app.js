@@ -27,5 +27,16 @@ document.addEventListener("DOMContentLoaded", () => {
       el.textContent = h > 0 ? `${h}:${pad(m)}:${pad(s % 60)}` : `${m}:${pad(s % 60)}`;
     }
   };
-  if (document.querySelector("[data-since]")) setInterval(tick, 1000);
+  if (document.querySelector("[data-since], [data-stream]")) setInterval(tick, 1000);
+  // The live view: the server re-renders the live part on every change (SSE).
+  const live = document.querySelector("[data-stream]");
+  if (live && window.EventSource) {
+    const source = new EventSource(live.dataset.stream);
+    source.addEventListener("live", (e) => {
+      live.innerHTML = e.data;
+      live.dataset.updated = String(Date.now());
+      tick();
+    });
+    source.onerror = () => { live.dataset.streamError = "1"; };
+  }
 });

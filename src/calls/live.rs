@@ -1,0 +1,359 @@
+//! The live registry: every channel on the Asterisk (not just ours) and every endpoint's
+//! registration state, kept from ARI events and reloaded after each (re)connect, since
+//! Asterisk replays nothing. Readers take a [`LiveState`] snapshot and watch a version number
+//! that bumps on every change (the operator page streams from it).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::watch;
+
+use crate::ari::events::{Channel, Endpoint};
+use crate::ari::ws::{ConnectionState, Status};
+use crate::ari::AriEvent;
+
+/// One channel as operators see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveChannel {
+    pub id: String,
+    /// e.g. `PJSIP/h3k...-00000002`.
+    pub name: String,
+    /// Asterisk's state: Ring, Ringing, Up, ...
+    pub state: String,
+    pub caller_name: String,
+    pub caller_number: String,
+    pub connected_name: String,
+    pub connected_number: String,
+    /// The number dialled (the extension the channel entered the dialplan with).
+    pub dialled: String,
+    /// The channel it talks to (Dial peer or bridge partner).
+    pub partner: Option<String>,
+    /// Unix seconds.
+    pub started_at: i64,
+}
+
+/// One endpoint's registration state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveEndpoint {
+    pub resource: String,
+    /// online / offline / unknown.
+    pub state: String,
+    /// Last contact status (Reachable, Unreachable, ...).
+    pub contact_status: String,
+    /// Round trip of the last qualify, microseconds.
+    pub rtt_usec: Option<u64>,
+    pub channel_count: usize,
+}
+
+/// Everything at one moment.
+#[derive(Debug, Clone, Default)]
+pub struct LiveState {
+    pub channels: HashMap<String, LiveChannel>,
+    pub endpoints: HashMap<String, LiveEndpoint>,
+    pub connection: ConnectionState,
+}
+
+impl LiveState {
+    /// Endpoints currently online.
+    pub fn online_count(&self) -> usize {
+        self.endpoints
+            .values()
+            .filter(|e| e.state == "online")
+            .count()
+    }
+
+    /// Channels sorted oldest first (stable order for pages).
+    pub fn channels_sorted(&self) -> Vec<LiveChannel> {
+        let mut v: Vec<LiveChannel> = self.channels.values().cloned().collect();
+        v.sort_by(|a, b| a.started_at.cmp(&b.started_at).then(a.id.cmp(&b.id)));
+        v
+    }
+}
+
+/// The registry; cheap to clone.
+#[derive(Clone)]
+pub struct LiveRegistry {
+    state: Arc<Mutex<LiveState>>,
+    version: Arc<watch::Sender<u64>>,
+}
+
+impl Default for LiveRegistry {
+    fn default() -> Self {
+        LiveRegistry {
+            state: Arc::new(Mutex::new(LiveState::default())),
+            version: Arc::new(watch::channel(0).0),
+        }
+    }
+}
+
+/// Seconds since the epoch of ARI's `2026-11-22T12:03:09.430+0000`.
+pub fn parse_ari_time(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory][offset_minute]"
+    );
+    time::OffsetDateTime::parse(text, &format)
+        .ok()
+        .map(|t| t.unix_timestamp())
+}
+
+fn live_channel(c: &Channel, previous: Option<&LiveChannel>) -> LiveChannel {
+    // The dialled number is where the channel entered the dialplan; later steps (s, h) and
+    // Stasis do not change it.
+    let dialled = match previous {
+        Some(p) if !p.dialled.is_empty() => p.dialled.clone(),
+        _ if c.dialplan.exten != "s" && c.dialplan.exten != "h" => c.dialplan.exten.clone(),
+        _ => String::new(),
+    };
+    LiveChannel {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        state: c.state.clone(),
+        caller_name: c.caller.name.clone(),
+        caller_number: c.caller.number.clone(),
+        connected_name: c.connected.name.clone(),
+        connected_number: c.connected.number.clone(),
+        dialled,
+        partner: previous.and_then(|p| p.partner.clone()),
+        started_at: previous
+            .map(|p| p.started_at)
+            .or_else(|| parse_ari_time(&c.creationtime))
+            .unwrap_or_else(crate::db::now),
+    }
+}
+
+fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint {
+    LiveEndpoint {
+        resource: e.resource.clone(),
+        state: e.state.clone(),
+        contact_status: previous
+            .map(|p| p.contact_status.clone())
+            .unwrap_or_default(),
+        rtt_usec: previous.and_then(|p| p.rtt_usec),
+        channel_count: e.channel_ids.len(),
+    }
+}
+
+impl LiveRegistry {
+    /// A copy of the current state.
+    pub fn snapshot(&self) -> LiveState {
+        self.state.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// A receiver that wakes on every change.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    fn changed(&self) {
+        self.version.send_modify(|v| *v = v.wrapping_add(1));
+    }
+
+    fn with<R>(&self, f: impl FnOnce(&mut LiveState) -> R) -> Option<R> {
+        let r = self.state.lock().ok().map(|mut s| f(&mut s));
+        self.changed();
+        r
+    }
+
+    /// Records the websocket's state (connected, replaced, ...).
+    pub fn set_connection(&self, connection: ConnectionState) {
+        let lost = !matches!(connection.status, Status::Connected { .. });
+        self.with(|s| {
+            s.connection = connection;
+            if lost {
+                // What we knew may be stale; the reload after reconnecting fills it again.
+                s.channels.clear();
+            }
+        });
+    }
+
+    /// Replaces everything with what ARI lists now (after a (re)connect).
+    pub fn reload(&self, channels: &[Channel], endpoints: &[Endpoint]) {
+        self.with(|s| {
+            let old = std::mem::take(&mut s.channels);
+            s.channels = channels
+                .iter()
+                .map(|c| (c.id.clone(), live_channel(c, old.get(&c.id))))
+                .collect();
+            let old_eps = std::mem::take(&mut s.endpoints);
+            s.endpoints = endpoints
+                .iter()
+                .filter(|e| e.technology == "PJSIP")
+                .map(|e| {
+                    (
+                        e.resource.clone(),
+                        live_endpoint(e, old_eps.get(&e.resource)),
+                    )
+                })
+                .collect();
+        });
+    }
+
+    /// Applies one event.
+    pub fn apply(&self, event: &AriEvent) {
+        use AriEvent::*;
+        let relevant = matches!(
+            event,
+            ChannelCreated { .. }
+                | ChannelStateChange { .. }
+                | ChannelConnectedLine { .. }
+                | ChannelCallerId { .. }
+                | ChannelDialplan { .. }
+                | StasisStart { .. }
+                | ChannelDestroyed { .. }
+                | Dial { .. }
+                | ChannelEnteredBridge { .. }
+                | ChannelLeftBridge { .. }
+                | EndpointStateChange { .. }
+                | ContactStatusChange { .. }
+        );
+        if !relevant {
+            return;
+        }
+        self.with(|s| match event {
+            ChannelCreated { channel }
+            | ChannelStateChange { channel }
+            | ChannelConnectedLine { channel }
+            | ChannelCallerId { channel }
+            | ChannelDialplan { channel }
+            | StasisStart { channel, .. } => {
+                let updated = live_channel(channel, s.channels.get(&channel.id));
+                s.channels.insert(channel.id.clone(), updated);
+            }
+            ChannelDestroyed { channel, .. } => {
+                s.channels.remove(&channel.id);
+                for c in s.channels.values_mut() {
+                    if c.partner.as_deref() == Some(channel.id.as_str()) {
+                        c.partner = None;
+                    }
+                }
+            }
+            Dial {
+                caller: Some(caller),
+                peer,
+                ..
+            } => {
+                let p = live_channel(peer, s.channels.get(&peer.id));
+                s.channels.insert(peer.id.clone(), p);
+                if let Some(c) = s.channels.get_mut(&caller.id) {
+                    c.partner = Some(peer.id.clone());
+                }
+                if let Some(p) = s.channels.get_mut(&peer.id) {
+                    p.partner = Some(caller.id.clone());
+                }
+            }
+            ChannelEnteredBridge { bridge, .. } if bridge.channels.len() == 2 => {
+                let (a, b) = (bridge.channels[0].clone(), bridge.channels[1].clone());
+                if let Some(c) = s.channels.get_mut(&a) {
+                    c.partner = Some(b.clone());
+                }
+                if let Some(c) = s.channels.get_mut(&b) {
+                    c.partner = Some(a);
+                }
+            }
+            ChannelLeftBridge { channel, .. } => {
+                if let Some(c) = s.channels.get_mut(&channel.id) {
+                    c.partner = None;
+                }
+            }
+            EndpointStateChange { endpoint } if endpoint.technology == "PJSIP" => {
+                let e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
+                s.endpoints.insert(endpoint.resource.clone(), e);
+            }
+            ContactStatusChange {
+                endpoint,
+                contact_info,
+            } if endpoint.technology == "PJSIP" => {
+                let mut e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
+                e.contact_status = contact_info.contact_status.clone();
+                e.rtt_usec = contact_info
+                    .roundtrip_usec
+                    .as_deref()
+                    .and_then(|r| r.parse().ok())
+                    .filter(|&r| r > 0);
+                s.endpoints.insert(endpoint.resource.clone(), e);
+            }
+            _ => {}
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn events() -> Vec<AriEvent> {
+        let path = format!(
+            "{}/tests/fixtures/ari/recorded_session.jsonl",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(path)
+            .unwrap()
+            .lines()
+            .map(|l| AriEvent::parse(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn parses_ari_timestamps() {
+        assert_eq!(parse_ari_time("1970-01-01T00:01:00.000+0000"), Some(60));
+        assert_eq!(parse_ari_time("1970-01-01T01:01:00.000+0100"), Some(60));
+        assert_eq!(parse_ari_time("yesterday"), None);
+    }
+
+    #[test]
+    fn a_recorded_call_appears_links_and_disappears() {
+        let registry = LiveRegistry::default();
+        let mut peak = 0;
+        let mut linked = false;
+        for e in events() {
+            registry.apply(&e);
+            let s = registry.snapshot();
+            peak = peak.max(s.channels.len());
+            linked |= s
+                .channels
+                .values()
+                .any(|c| c.partner.is_some() && c.state == "Up");
+        }
+        assert!(peak >= 2, "two channels of the A->B call at once");
+        assert!(linked, "the answered call links caller and callee");
+        assert!(
+            registry.snapshot().channels.is_empty(),
+            "all destroyed at the end"
+        );
+        let eps = registry.snapshot().endpoints;
+        assert!(eps.values().any(|e| e.state == "online"), "{eps:?}");
+    }
+
+    #[test]
+    fn dialled_number_is_kept_from_creation() {
+        let registry = LiveRegistry::default();
+        let mut dialled = Vec::new();
+        for e in events() {
+            registry.apply(&e);
+            for c in registry.snapshot().channels.values() {
+                if !c.dialled.is_empty() && !dialled.contains(&c.dialled) {
+                    dialled.push(c.dialled.clone());
+                }
+            }
+        }
+        assert!(dialled.contains(&"9951".to_string()), "{dialled:?}");
+        assert!(dialled.contains(&"2302".to_string()), "{dialled:?}");
+    }
+
+    #[test]
+    fn losing_the_connection_clears_channels_and_reload_restores() {
+        let registry = LiveRegistry::default();
+        let ch = Channel {
+            id: "c1".into(),
+            state: "Up".into(),
+            creationtime: "2026-11-22T12:00:00.000+0000".into(),
+            ..Default::default()
+        };
+        registry.reload(&[ch.clone()], &[]);
+        assert_eq!(registry.snapshot().channels.len(), 1);
+        registry.set_connection(ConnectionState::default());
+        assert!(registry.snapshot().channels.is_empty());
+        registry.reload(&[ch], &[]);
+        assert_eq!(registry.snapshot().channels["c1"].state, "Up");
+    }
+}

@@ -1,0 +1,146 @@
+//! The registration call task: drives [`RegistrationFlow`] with ARI events, timers and the
+//! database, and carries out its actions. The binding itself is one transaction in
+//! `db::handsets::bind`; a hangup at any point leaves either the old or the new state.
+
+use std::time::Instant;
+
+use tokio::time::Instant as TokioInstant;
+
+use super::call::Call;
+use super::selfreg::{Action, Input, Media, Precheck, RegistrationFlow, Timing};
+use crate::ari::AriEvent;
+use crate::db::handsets::{self, BindOutcome};
+
+/// Runs one registration call to its end. `digits` were dialled en bloc after the code.
+pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
+    let started = Instant::now();
+    let mut flow = RegistrationFlow::new(timing);
+    let mut pending = std::collections::VecDeque::from([Input::Start { digits }]);
+    let mut timer: Option<TokioInstant> = None;
+    loop {
+        while let Some(input) = pending.pop_front() {
+            for action in flow.handle(input) {
+                if let Some(next) = execute(&mut call, action, &mut timer, started).await {
+                    pending.push_back(next);
+                }
+            }
+        }
+        if flow.is_done() {
+            break;
+        }
+        let sleep = async {
+            match timer {
+                Some(t) => tokio::time::sleep_until(t).await,
+                None => std::future::pending().await,
+            }
+        };
+        let input = tokio::select! {
+            event = call.next_event() => match event {
+                None => Input::Hangup,
+                Some(AriEvent::ChannelDtmfReceived { digit, .. }) => match digit.chars().next() {
+                    Some(d) => Input::Digit(d),
+                    None => continue,
+                },
+                Some(AriEvent::PlaybackFinished { playback })
+                    if Some(&playback.id) == call.current_playback.as_ref() => Input::PlaybackFinished,
+                Some(_) => continue,
+            },
+            _ = sleep => { timer = None; Input::Timeout }
+        };
+        pending.push_back(input);
+    }
+    if let Some(outcome) = &flow.outcome {
+        tracing::info!(endpoint = %call.endpoint, ?outcome, "registration call ended");
+    }
+}
+
+/// Carries out one action; returns the input it produced right away, if any.
+async fn execute(
+    call: &mut Call,
+    action: Action,
+    timer: &mut Option<TokioInstant>,
+    started: Instant,
+) -> Option<Input> {
+    match action {
+        Action::Answer => match call.env.client.answer(&call.channel_id).await {
+            Ok(()) => None,
+            Err(_) => Some(Input::Hangup),
+        },
+        Action::Precheck => {
+            let endpoint = call.endpoint.clone();
+            let now = crate::db::now();
+            let check = call
+                .env
+                .db
+                .read(move |c| {
+                    if handsets::get(c, &endpoint)?.is_none_or(|h| h.temporary_number.is_none()) {
+                        return Ok(Precheck::NotTemporary);
+                    }
+                    if handsets::is_locked_out(c, &endpoint, now)? {
+                        return Ok(Precheck::LockedOut);
+                    }
+                    Ok(Precheck::Allowed)
+                })
+                .await;
+            Some(Input::Prechecked(check.unwrap_or_else(|e| {
+                tracing::error!(error = %e, "registration precheck failed");
+                Precheck::Failed
+            })))
+        }
+        Action::Play(media) => {
+            let uris = media
+                .iter()
+                .map(|m| match m {
+                    Media::Prompt(p) => call.env.prompt(p.file()),
+                    Media::Digit(d) => call.env.digit(*d),
+                })
+                .collect();
+            match call.play(uris).await {
+                Ok(_) => None,
+                Err(_) => Some(Input::Hangup),
+            }
+        }
+        Action::StopPlayback => {
+            if let Some(id) = call.current_playback.clone() {
+                let _ = call.env.client.stop_playback(&id).await;
+            }
+            None
+        }
+        Action::StartTimer(d) => {
+            *timer = Some(TokioInstant::now() + d);
+            None
+        }
+        Action::CancelTimer => {
+            *timer = None;
+            None
+        }
+        Action::Bind(digits) => {
+            let endpoint = call.endpoint.clone();
+            let result = call
+                .env
+                .db
+                .write(move |tx| handsets::bind(tx, &endpoint, &digits, crate::db::now()))
+                .await;
+            match &result {
+                Ok(BindOutcome::Bound { number, .. }) => tracing::info!(
+                    target: "eventpbx::bind",
+                    endpoint = %call.endpoint,
+                    %number,
+                    micros = started.elapsed().as_micros() as u64,
+                    "handset bound"
+                ),
+                Ok(outcome) => {
+                    tracing::info!(endpoint = %call.endpoint, ?outcome, "registration refused")
+                }
+                Err(e) => {
+                    tracing::error!(endpoint = %call.endpoint, error = %e, "binding failed; nothing changed")
+                }
+            }
+            Some(Input::Bound(result.ok()))
+        }
+        Action::Hangup => {
+            call.hangup().await;
+            None
+        }
+    }
+}
