@@ -159,10 +159,17 @@ impl Dispatcher {
             AriEvent::StasisEnd { .. } | AriEvent::ChannelDestroyed { .. }
         );
         if let Some(sender) = self.calls.get(&id) {
-            // try_send: the dispatcher never waits on a call; a call that stopped reading is over.
-            if sender.try_send(event).is_err() {
-                tracing::warn!(channel = %id, "call task not keeping up; dropping it");
-                self.calls.remove(&id);
+            // try_send: the dispatcher never waits on a call.
+            match sender.try_send(event) {
+                Ok(()) => {}
+                // The task finished (it hung up); late events of its channel go nowhere.
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    self.calls.remove(&id);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    tracing::warn!(channel = %id, "call task not keeping up; dropping it");
+                    self.calls.remove(&id);
+                }
             }
         }
         if ends {

@@ -154,11 +154,24 @@ async fn script() -> impl IntoResponse {
 }
 
 /// Liveness plus whether the database answers.
-async fn health(State(state): State<AppState>) -> Json<serde_json::Value> {
+/// Liveness for monitors: the database answers, and what the ARI connection and the live
+/// registry say right now.
+async fn health(
+    State(state): State<AppState>,
+    Extension(live): Extension<Arc<dyn LiveSource>>,
+) -> Json<serde_json::Value> {
     let db_ok = state
         .db
         .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
         .await
         .is_ok();
-    Json(json!({ "status": if db_ok { "ok" } else { "degraded" }, "database": db_ok }))
+    let snapshot = live.snapshot();
+    let ok = db_ok && snapshot.ari_connected;
+    Json(json!({
+        "status": if ok { "ok" } else { "degraded" },
+        "database": db_ok,
+        "ari": snapshot.ari_status,
+        "channels": snapshot.channels.len(),
+        "registered_devices": snapshot.registered_devices,
+    }))
 }

@@ -21,6 +21,32 @@ pub fn settings() -> Settings {
     Settings::load(file.as_deref()).expect("settings")
 }
 
+/// Asterisk's messages log, for checking what it did (prompts played, apps run).
+pub struct AsteriskLog {
+    path: PathBuf,
+    start: u64,
+}
+
+impl AsteriskLog {
+    /// Marks the current end of the log; [`AsteriskLog::since`] reads what came after.
+    pub fn mark() -> AsteriskLog {
+        let out = Command::new(root().join("scripts/asterisk-sandbox"))
+            .arg("log-path")
+            .output()
+            .expect("scripts/asterisk-sandbox log-path");
+        let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let start = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        AsteriskLog { path, start }
+    }
+
+    /// Log text written since the mark.
+    pub fn since(&self) -> String {
+        let text = std::fs::read(&self.path).unwrap_or_default();
+        let from = usize::try_from(self.start).unwrap_or(0).min(text.len());
+        String::from_utf8_lossy(&text[from..]).into_owned()
+    }
+}
+
 /// Prints Asterisk's log tail if the test panics, so a failure can be diagnosed.
 pub struct LogOnFailure;
 
@@ -172,6 +198,97 @@ impl Sandbox {
     }
 }
 
+/// An eventpbx running in this test process against the sandbox (same settings, same DB).
+pub struct Eventpbx {
+    #[allow(dead_code)]
+    pub state: eventpbx::app::AppState,
+    pub base: String,
+    shutdown: tokio_util::sync::CancellationToken,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Eventpbx {
+    /// eventpbx's own view (GET /healthz): ARI state and live channel count.
+    pub async fn health(&self) -> serde_json::Value {
+        reqwest::get(format!("{}/healthz", self.base))
+            .await
+            .expect("healthz")
+            .json()
+            .await
+            .expect("healthz json")
+    }
+
+    /// Channels in eventpbx's live registry.
+    pub async fn live_channel_count(&self) -> usize {
+        self.health().await["channels"].as_u64().unwrap_or(u64::MAX) as usize
+    }
+
+    /// Stops it (as SIGTERM would) and waits until it let go of ARI.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.task).await;
+    }
+}
+
+impl Sandbox {
+    /// Starts eventpbx and waits until it holds the Stasis app.
+    pub async fn start_eventpbx(&self) -> Eventpbx {
+        let state = eventpbx::app::AppState::open(self.settings.clone()).expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let shutdown = tokio_util::sync::CancellationToken::new();
+        let token = shutdown.clone();
+        let app_state = state.clone();
+        let task = tokio::spawn(async move {
+            eventpbx::app::run(app_state, listener, token)
+                .await
+                .unwrap();
+        });
+        let app = Eventpbx {
+            state,
+            base,
+            shutdown,
+            task,
+        };
+        app.wait_ari("connected").await;
+        app
+    }
+}
+
+impl Eventpbx {
+    /// Waits until eventpbx's own health says ARI is `status` ("connected", ...).
+    pub async fn wait_ari(&self, status: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let health = self.health().await;
+            if health["ari"] == status {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "eventpbx's ARI never became {status}: {health}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+/// The prompts Asterisk played for eventpbx, in order, named as below `<sounds>/<lang>/`
+/// ("echo-intro", "digits/4"), read from its log lines "Playing '<path>.<format>'".
+pub fn played(settings: &Settings, log: &str) -> Vec<String> {
+    let dir = std::path::absolute(&settings.prompts.sounds_dir).expect("sounds dir");
+    let prefix = format!("{}/{}/", dir.display(), settings.prompts.language);
+    log.lines()
+        .filter_map(|l| {
+            let start = l.find("Playing '")? + "Playing '".len();
+            let rest = &l[start..];
+            let path = &rest[..rest.find('\'')?];
+            let name = path.strip_prefix(&prefix)?;
+            Some(name.rsplit_once('.').map_or(name, |(n, _)| n).to_string())
+        })
+        .collect()
+}
+
 /// Test credentials of one device.
 #[derive(Debug, Clone)]
 pub struct Device {
@@ -198,6 +315,8 @@ pub struct Sipp {
     pub message_log: PathBuf,
     pub name: String,
     _dir: tempfile::TempDir,
+    /// Keeps a rendered scenario alive while sipp runs.
+    scenario_dir: Option<tempfile::TempDir>,
 }
 
 /// Registers `device` (REGISTER with digest auth, must succeed), then keeps a listener on its
@@ -212,17 +331,140 @@ pub async fn register_and_listen(settings: &Settings, device: &Device) -> Sipp {
     sipp(settings, "answer", device, &[])
 }
 
+/// One thing a calling test phone does once the call is up.
+#[derive(Debug, Clone, Copy)]
+pub enum Step {
+    /// Wait this many milliseconds.
+    Pause(u32),
+    /// Send one DTMF key as RFC 2833 events.
+    Dtmf(char),
+}
+
+/// How a test call ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// Wait until Asterisk hangs up.
+    AsteriskHangsUp,
+    /// Hang up ourselves after the steps.
+    CallerHangsUp,
+}
+
+/// DTMF keys of `digits`, each followed by a short gap, as steps.
+pub fn keys(digits: &str) -> Vec<Step> {
+    // sipp's DTMF pcaps last about half a second; a new one must not start before the last
+    // one ended, or the events of both are lost.
+    digits
+        .chars()
+        .flat_map(|c| [Step::Dtmf(c), Step::Pause(600)])
+        .collect()
+}
+
+/// sip-tester's DTMF recordings all share one SSRC, and their RTP sequence numbers and
+/// timestamps differ per digit (digit 0's are the highest). Played in a row, a digit whose
+/// numbers are lower than the previous one's looks like a stale packet to Asterisk and is
+/// dropped. So each key of a call gets a copy renumbered to continue where the last ended.
+fn renumbered_dtmf(c: char, index: u32, dir: &std::path::Path) -> PathBuf {
+    let name = match c {
+        '#' => "pound".to_string(),
+        '*' => "star".to_string(),
+        d => d.to_string(),
+    };
+    let mut data = std::fs::read(format!("/usr/share/sip-tester/dtmf_2833_{name}.pcap"))
+        .expect("sip-tester's DTMF pcaps (apt-get install sip-tester)");
+    let link_len = match u32::from_le_bytes(data[20..24].try_into().unwrap()) {
+        1 => 14,   // Ethernet
+        113 => 16, // Linux cooked capture
+        other => panic!("unexpected pcap link type {other}"),
+    };
+    let (seq_base, ts_base) = (1000 + index as u16 * 50, 160_000 + index * 16_000);
+    let mut first: Option<(u16, u32)> = None;
+    let mut off = 24;
+    while off + 16 <= data.len() {
+        let incl = u32::from_le_bytes(data[off + 8..off + 12].try_into().unwrap()) as usize;
+        let pkt = off + 16;
+        let ip = pkt + link_len;
+        let rtp = ip + usize::from(data[ip] & 0x0f) * 4 + 8;
+        let seq = u16::from_be_bytes(data[rtp + 2..rtp + 4].try_into().unwrap());
+        let ts = u32::from_be_bytes(data[rtp + 4..rtp + 8].try_into().unwrap());
+        let (seq0, ts0) = *first.get_or_insert((seq, ts));
+        let new_seq = seq_base.wrapping_add(seq.wrapping_sub(seq0));
+        let new_ts = ts_base.wrapping_add(ts.wrapping_sub(ts0));
+        data[rtp + 2..rtp + 4].copy_from_slice(&new_seq.to_be_bytes());
+        data[rtp + 4..rtp + 8].copy_from_slice(&new_ts.to_be_bytes());
+        off = pkt + incl;
+    }
+    let path = dir.join(format!("dtmf_{index}_{name}.pcap"));
+    std::fs::write(&path, data).expect("write pcap");
+    path
+}
+
+fn render_steps(steps: &[Step], dir: &std::path::Path) -> String {
+    let mut out = String::new();
+    let mut keys = 0;
+    for step in steps {
+        match step {
+            Step::Pause(ms) => out.push_str(&format!("  <pause milliseconds=\"{ms}\"/>\n")),
+            Step::Dtmf(c) => {
+                let pcap = renumbered_dtmf(*c, keys, dir);
+                keys += 1;
+                // The pcap plays in the background; the pause lets it finish before the next.
+                out.push_str(&format!(
+                    "  <nop><action><exec play_pcap_audio=\"{}\"/></action></nop>\n  <pause milliseconds=\"250\"/>\n",
+                    pcap.display()
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Calls `to` as `device`, runs `steps` once answered, then ends as `end` says.
+pub fn call(settings: &Settings, device: &Device, to: &str, steps: &[Step], end: End) -> Sipp {
+    let template = match end {
+        End::AsteriskHangsUp => "call_dtmf.xml",
+        End::CallerHangsUp => "call_dtmf_hangup.xml",
+    };
+    let text = std::fs::read_to_string(root().join("tests/sipp").join(template))
+        .expect("scenario template");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rendered = text.replace("  <!-- STEPS -->\n", &render_steps(steps, dir.path()));
+    let path = dir.path().join(template);
+    std::fs::write(&path, rendered).expect("write scenario");
+    // Calls go out from the port above the device's own, so a listener on the registered
+    // address can keep answering qualify OPTIONS meanwhile (Asterisk identifies the caller by
+    // its SIP username and digest auth, not by its port).
+    let mut run = sipp_file(
+        settings,
+        &path,
+        device,
+        device.port + 1,
+        &["-m", "1", "-key", "dial", to],
+    );
+    run.scenario_dir = Some(dir);
+    run
+}
+
 /// Starts sipp with a scenario from tests/sipp as `device`, plus extra arguments.
 pub fn sipp(settings: &Settings, scenario: &str, device: &Device, extra: &[&str]) -> Sipp {
+    let path = root().join("tests/sipp").join(format!("{scenario}.xml"));
+    sipp_file(settings, &path, device, device.port, extra)
+}
+
+/// Starts sipp with the scenario file `scenario_path` as `device`, from local `port`.
+pub fn sipp_file(
+    settings: &Settings,
+    scenario_path: &std::path::Path,
+    device: &Device,
+    port: u16,
+    extra: &[&str],
+) -> Sipp {
     let dir = tempfile::tempdir().expect("tempdir");
-    let port = device.port;
     let message_log = dir.path().join("messages.log");
     let remote = format!("{}:{}", settings.sip.bind, settings.sip.port);
-    let scenario_path = root().join("tests/sipp").join(format!("{scenario}.xml"));
     let mut cmd = Command::new("sipp");
     cmd.arg(&remote)
         .arg("-sf")
-        .arg(&scenario_path)
+        .arg(scenario_path)
         .args(["-i", "127.0.0.1", "-p", &port.to_string()])
         .args(["-mp", &(port + 10000).to_string()])
         .args(["-s", &device.username])
@@ -240,11 +482,16 @@ pub fn sipp(settings: &Settings, scenario: &str, device: &Device, extra: &[&str]
     let child = cmd
         .spawn()
         .expect("sipp must be installed (apt-get install sip-tester)");
+    let scenario = scenario_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
     Sipp {
         child,
         message_log,
         name: format!("{scenario} as {}", device.username),
         _dir: dir,
+        scenario_dir: None,
     }
 }
 
