@@ -349,7 +349,7 @@ mod tests {
             creationtime: "2026-11-22T12:00:00.000+0000".into(),
             ..Default::default()
         };
-        registry.reload(&[ch.clone()], &[]);
+        registry.reload(std::slice::from_ref(&ch), &[]);
         assert_eq!(registry.snapshot().channels.len(), 1);
         registry.set_connection(ConnectionState::default());
         assert!(registry.snapshot().channels.is_empty());
