@@ -209,19 +209,24 @@ impl AriClient {
     }
 
     /// Plays `media` (e.g. `sound:/path/x`, `digits:123`, `number:42`) on a channel as one
-    /// playback with our own `playback_id`.
+    /// playback with our own `playback_id`. The media go comma-joined in one parameter: with
+    /// the parameter repeated, Asterisk 22 plays only the last one.
     pub async fn play(
         &self,
         channel_id: &str,
         playback_id: &str,
         media: &[String],
     ) -> Result<Playback, AriError> {
-        let mut query: Vec<(&str, &str)> = media.iter().map(|m| ("media", m.as_str())).collect();
-        query.push(("playbackId", playback_id));
+        if media.iter().any(|m| m.contains(',')) {
+            return Err(AriError::BadRequest(
+                "a media URI cannot contain ','".into(),
+            ));
+        }
+        let joined = media.join(",");
         self.json(
             Method::POST,
             &format!("/channels/{}/play", seg(channel_id)),
-            &query,
+            &[("media", joined.as_str()), ("playbackId", playback_id)],
             None,
         )
         .await

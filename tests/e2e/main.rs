@@ -4,5 +4,6 @@
 
 mod echo;
 mod foundation;
+mod register;
 mod support;
 mod unavailable;

@@ -84,6 +84,8 @@ impl Sandbox {
             .expect("open the sandbox database (is scripts/asterisk-sandbox started?)");
         db.write(|tx| {
             for table in [
+                "used_tokens",
+                "token_attempts",
                 "numbers",
                 "extensions",
                 "devices",
@@ -287,6 +289,84 @@ pub fn played(settings: &Settings, log: &str) -> Vec<String> {
             Some(name.rsplit_once('.').map_or(name, |(n, _)| n).to_string())
         })
         .collect()
+}
+
+impl Sandbox {
+    /// A handset extension (kind handset, unbound) with its token.
+    pub async fn handset_extension(&self, number: &str, name: &str) -> String {
+        use eventpbx::db::extensions::{self, Created, ExtensionKind, NewExtension};
+        let settings = self.settings.clone();
+        let new = NewExtension {
+            owner_id: None,
+            number: number.to_string(),
+            name: name.to_string(),
+            kind: ExtensionKind::Handset,
+            public: true,
+        };
+        let created = self
+            .db
+            .write(move |tx| extensions::create(tx, &settings, &new))
+            .await
+            .expect("db")
+            .expect("claim rules");
+        match created {
+            Created::Handset { token } => token,
+            Created::Sip(_) => panic!("handset expected"),
+        }
+    }
+
+    /// A temporary handset as eventpbx mints them, as a test device.
+    pub async fn temporary_handset(&self) -> Device {
+        use eventpbx::db::handsets;
+        let plan = handsets::TemporaryPlan::from_settings(&self.settings);
+        let h = self
+            .db
+            .write(move |tx| handsets::create_temporary(tx, &plan))
+            .await
+            .expect("temporary handset");
+        Device {
+            number: h.number,
+            username: h.credentials.username,
+            password: h.credentials.password,
+            port: next_port(),
+        }
+    }
+
+    /// Everything a refused registration must leave as it was: numbers, extensions, tokens,
+    /// the PJSIP rows and registrations.
+    pub async fn binding_state(&self) -> Vec<String> {
+        self.db
+            .read(|c| {
+                let mut out = Vec::new();
+                for q in [
+                    "SELECT number || '>' || endpoint || '>' || kind FROM numbers ORDER BY 1",
+                    "SELECT number || '|' || coalesce(device_id,'') || '|' || coalesce(token,'') || '|' || coalesce(bound_at,'') FROM extensions ORDER BY 1",
+                    "SELECT id || '|' || context || '|' || callerid FROM ps_endpoints ORDER BY 1",
+                    "SELECT id || '|' || password FROM ps_auths ORDER BY 1",
+                    "SELECT id || '|' || max_contacts FROM ps_aors ORDER BY 1",
+                    "SELECT id || '|' || coalesce(call_id,'') FROM ps_contacts ORDER BY 1",
+                    "SELECT token || '|' || number FROM used_tokens ORDER BY 1",
+                ] {
+                    let mut stmt = c.prepare(q)?;
+                    let rows: Vec<String> = stmt
+                        .query_map([], |r| r.get(0))?
+                        .collect::<Result<_, _>>()?;
+                    out.push(rows.join("\n"));
+                }
+                Ok(out)
+            })
+            .await
+            .expect("binding state")
+    }
+
+    /// The endpoint the dialplan would ring for `number`.
+    pub async fn endpoint_of(&self, number: &str) -> Option<String> {
+        let n = number.to_string();
+        self.db
+            .read(move |c| eventpbx::db::numbers::endpoint_of(c, &n))
+            .await
+            .expect("numbers")
+    }
 }
 
 /// Test credentials of one device.
