@@ -5,5 +5,6 @@
 mod echo;
 mod foundation;
 mod register;
+mod restart;
 mod support;
 mod unavailable;

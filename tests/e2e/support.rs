@@ -258,12 +258,12 @@ impl Sandbox {
 }
 
 impl Eventpbx {
-    /// Waits until eventpbx's own health says ARI is `status` ("connected", ...).
+    /// Waits until eventpbx's own health says ARI is `status` ("connected", "reconnecting").
     pub async fn wait_ari(&self, status: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let health = self.health().await;
-            if health["ari"] == status {
+            if health["ari"].as_str().is_some_and(|s| s.starts_with(status)) {
                 return;
             }
             assert!(
