@@ -263,7 +263,10 @@ impl Eventpbx {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let health = self.health().await;
-            if health["ari"].as_str().is_some_and(|s| s.starts_with(status)) {
+            if health["ari"]
+                .as_str()
+                .is_some_and(|s| s.starts_with(status))
+            {
                 return;
             }
             assert!(

@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod app_start;
+mod ari_ws;
+mod fake_ari;
 mod web_admin;
 mod web_auth;
 mod web_claims;

@@ -1,0 +1,151 @@
+//! A fake ARI server on port 0, where the fake is the point: tests script the websocket
+//! (events, drops, clean closes, a peer that stops answering pings, ApplicationReplaced) and
+//! the REST answers (404/409/412/401) to test reconnects, ordering and error mapping.
+
+use std::sync::{Arc, Mutex};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use axum::Router;
+use tokio::sync::mpsc;
+
+/// What the test tells the current websocket connection to do.
+#[derive(Debug, Clone)]
+pub enum Script {
+    /// Send this text frame.
+    Send(String),
+    /// Drop the TCP connection without a close frame.
+    Drop,
+    /// Send a close frame and end.
+    Close,
+    /// Stop reading (so pings get no pong) but keep the connection open.
+    GoSilent,
+}
+
+#[derive(Default)]
+struct Shared {
+    connections: usize,
+    scripts: Vec<mpsc::UnboundedSender<Script>>,
+    /// REST status to answer for channel operations (200/204 when None).
+    channel_status: Option<u16>,
+}
+
+/// The running fake.
+#[derive(Clone)]
+pub struct FakeAri {
+    pub base: String,
+    shared: Arc<Mutex<Shared>>,
+}
+
+impl FakeAri {
+    pub async fn start() -> FakeAri {
+        let shared = Arc::new(Mutex::new(Shared::default()));
+        let router = Router::new()
+            .route("/ari/events", get(events))
+            .route("/ari/asterisk/ping", get(|| async { "{}" }))
+            .route("/ari/channels", get(|| async { "[]" }))
+            .route("/ari/endpoints", get(|| async { "[]" }))
+            .route(
+                "/ari/applications/{app}/subscription",
+                post(|| async { "{}" }),
+            )
+            .route("/ari/channels/{id}/answer", post(channel_op))
+            .route("/ari/channels/{id}", delete(channel_op))
+            .route("/ari/channels/{id}/play", any(channel_op))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}/ari", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        FakeAri { base, shared }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.shared.lock().unwrap().connections
+    }
+
+    /// Sends a script step to the newest connection.
+    pub fn script(&self, step: Script) {
+        let shared = self.shared.lock().unwrap();
+        if let Some(tx) = shared.scripts.last() {
+            let _ = tx.send(step);
+        }
+    }
+
+    /// Makes channel operations answer with `status`.
+    pub fn channel_status(&self, status: u16) {
+        self.shared.lock().unwrap().channel_status = Some(status);
+    }
+
+    /// Waits until `n` connections were made.
+    pub async fn wait_connections(&self, n: usize) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while self.connections() < n {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "only {} connections",
+                self.connections()
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn channel_op(State(shared): State<Arc<Mutex<Shared>>>, Path(id): Path<String>) -> Response {
+    let status = shared.lock().unwrap().channel_status;
+    match status {
+        None | Some(204) => StatusCode::NO_CONTENT.into_response(),
+        Some(code) => (
+            StatusCode::from_u16(code).unwrap(),
+            format!("{{\"message\":\"channel {id}: {code}\"}}"),
+        )
+            .into_response(),
+    }
+}
+
+async fn events(ws: WebSocketUpgrade, State(shared): State<Arc<Mutex<Shared>>>) -> Response {
+    let (tx, rx) = mpsc::unbounded_channel();
+    {
+        let mut s = shared.lock().unwrap();
+        s.connections += 1;
+        s.scripts.push(tx);
+    }
+    ws.on_upgrade(move |socket| run_socket(socket, rx))
+}
+
+async fn run_socket(mut socket: WebSocket, mut rx: mpsc::UnboundedReceiver<Script>) {
+    let mut silent = false;
+    loop {
+        if silent {
+            // Hold the socket without reading: pings stay unanswered.
+            std::future::pending::<()>().await;
+        }
+        tokio::select! {
+            step = rx.recv() => match step {
+                None => return,
+                Some(Script::Send(text)) => {
+                    if socket.send(Message::Text(text.into())).await.is_err() { return; }
+                }
+                Some(Script::Drop) => return,
+                Some(Script::Close) => {
+                    let _ = socket.send(Message::Close(None)).await;
+                    return;
+                }
+                Some(Script::GoSilent) => silent = true,
+            },
+            // Reading lets axum answer pings.
+            frame = socket.recv() => if frame.is_none() { return },
+        }
+    }
+}
+
+/// A StasisStart/ChannelDtmfReceived-style event for channel `id` with a sequence number in
+/// the digit field, so tests can check order.
+pub fn dtmf_event(channel: &str, seq: usize) -> String {
+    format!(
+        r#"{{"type":"ChannelDtmfReceived","digit":"{seq}","duration_ms":100,"channel":{{"id":"{channel}","name":"PJSIP/x","state":"Up","caller":{{"name":"","number":""}},"connected":{{"name":"","number":""}},"dialplan":{{"context":"c","exten":"9951","priority":1,"app_name":"Stasis","app_data":""}},"creationtime":"2026-11-22T12:00:00.000+0000","language":"en"}}}}"#
+    )
+}
