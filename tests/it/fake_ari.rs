@@ -79,19 +79,6 @@ impl FakeAri {
     pub fn channel_status(&self, status: u16) {
         self.shared.lock().unwrap().channel_status = Some(status);
     }
-
-    /// Waits until `n` connections were made.
-    pub async fn wait_connections(&self, n: usize) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while self.connections() < n {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "only {} connections",
-                self.connections()
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        }
-    }
 }
 
 async fn channel_op(State(shared): State<Arc<Mutex<Shared>>>, Path(id): Path<String>) -> Response {
