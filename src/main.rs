@@ -50,6 +50,11 @@ enum Command {
         #[command(subcommand)]
         action: ApiKeyAction,
     },
+    /// Manage extensions (numbers) from the command line.
+    Extension {
+        #[command(subcommand)]
+        action: ExtensionAction,
+    },
     /// Manage web accounts.
     User {
         #[command(subcommand)]
@@ -76,6 +81,23 @@ enum ApiKeyAction {
     Revoke { name: String },
     /// List keys (names, scopes, dates; never the keys).
     List,
+}
+
+#[derive(Subcommand)]
+enum ExtensionAction {
+    /// Claim a number under the numbering rules. Prints the token (handset) or the SIP
+    /// credentials (sip), tab-separated.
+    Add {
+        number: String,
+        /// Phonebook name.
+        name: String,
+        /// handset (bind by token) or sip (own SIP phone).
+        #[arg(long, default_value = "handset", value_parser = ["handset", "sip"])]
+        kind: String,
+        /// Keep it out of the public phonebook.
+        #[arg(long)]
+        unlisted: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -140,6 +162,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::ApiKey { action } => api_key(&settings, action),
         Command::Handset { action } => handset(&settings, action),
         Command::User { action } => user(settings, action),
+        Command::Extension { action } => extension(&settings, action),
         Command::Config { get: None } => {
             println!("{settings:#?}");
             Ok(())
@@ -204,6 +227,35 @@ fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
                 println!("{}\t{}\t{state}", k.name, k.scope.as_str());
             }
         }
+    }
+    Ok(())
+}
+
+fn extension(settings: &Settings, action: ExtensionAction) -> anyhow::Result<()> {
+    use eventpbx::db::extensions::{self, Created, ExtensionKind, NewExtension};
+    let ExtensionAction::Add {
+        number,
+        name,
+        kind,
+        unlisted,
+    } = action;
+    let new = NewExtension {
+        owner_id: None,
+        number,
+        name,
+        kind: if kind == "sip" {
+            ExtensionKind::Sip
+        } else {
+            ExtensionKind::Handset
+        },
+        public: !unlisted,
+    };
+    let mut conn = open_db(settings)?;
+    let created = eventpbx::db::write_in(&mut conn, |tx| extensions::create(tx, settings, &new))?
+        .map_err(|refused| anyhow::anyhow!("{refused}"))?;
+    match created {
+        Created::Handset { token } => println!("{}\t{token}", new.number),
+        Created::Sip(c) => println!("{}\t{}\t{}", new.number, c.username, c.password),
     }
     Ok(())
 }
