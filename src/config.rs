@@ -233,8 +233,13 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        // EVENTPBX_CONFIG names the file itself; it is not a setting.
-        figment = figment.merge(Env::prefixed("EVENTPBX_").ignore(&["CONFIG"]).split("__"));
+        // Every setting is SECTION__KEY; other EVENTPBX_* variables (EVENTPBX_CONFIG, the
+        // scripts' EVENTPBX_BIN, EVENTPBX_SANDBOX_ROOT, ...) are not settings.
+        figment = figment.merge(
+            Env::prefixed("EVENTPBX_")
+                .filter(|key| key.as_str().contains("__"))
+                .split("__"),
+        );
         Self::from_figment(figment)
     }
 

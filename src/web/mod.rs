@@ -14,6 +14,7 @@
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 
+pub mod api;
 pub mod auth;
 pub mod components;
 pub mod error;
@@ -75,6 +76,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         )
         .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
+        .nest("/api/v1", api::router())
         .route("/operator", get(pages::operator::show))
         .route("/operator/stream", get(pages::operator::stream))
         .route(

@@ -2,6 +2,7 @@
 //! the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_v1;
 mod app_start;
 mod ari_ws;
 mod fake_ari;
