@@ -68,6 +68,9 @@ pub fn start(
         cancel: cancel.clone(),
         calls_cancel: cancel.child_token(),
         timing: config.timing,
+        connected: false,
+        endpoints_subscribed: false,
+        endpoints_retry_at: tokio::time::Instant::now(),
     };
     tracker.spawn(dispatcher.run(rx, state_rx.clone()));
     Engine {
@@ -87,6 +90,9 @@ struct Dispatcher {
     /// Cancels the call tasks of one connection.
     calls_cancel: CancellationToken,
     timing: Timing,
+    connected: bool,
+    endpoints_subscribed: bool,
+    endpoints_retry_at: tokio::time::Instant,
 }
 
 impl Dispatcher {
@@ -109,12 +115,22 @@ impl Dispatcher {
                     Some(WsMessage::Disconnected) => self.on_disconnected(),
                     Some(WsMessage::Event(event)) => self.on_event(*event),
                 },
+                _ = tokio::time::sleep_until(self.endpoints_retry_at), if !self.endpoints_subscribed && self.connected => {
+                    self.subscribe_endpoints().await;
+                    if self.endpoints_subscribed {
+                        if let Ok(endpoints) = self.env.client.endpoints().await {
+                            let channels = self.env.client.channels().await.unwrap_or_default();
+                            self.live.reload(&channels, &endpoints);
+                        }
+                    }
+                }
             }
         }
         self.calls_cancel.cancel();
     }
 
     fn on_disconnected(&mut self) {
+        self.connected = false;
         // Events of these calls are lost from now on; their tasks cannot go on correctly.
         self.calls_cancel.cancel();
         self.calls_cancel = self.cancel.child_token();
@@ -122,6 +138,7 @@ impl Dispatcher {
     }
 
     async fn on_connected(&mut self) {
+        self.connected = true;
         let client = &self.env.client;
         if let Err(e) = client
             .subscribe(&self.app, &["channel:", "endpoint:PJSIP"])
@@ -142,6 +159,19 @@ impl Dispatcher {
             if ours && !self.calls.contains_key(&ch.id) {
                 tracing::warn!(channel = %ch.id, "call left in our app while disconnected: hanging up");
                 let _ = client.hangup(&ch.id, "normal").await;
+            }
+        }
+    }
+
+    /// Subscribes to PJSIP endpoint events; until that works it is retried every 5 s.
+    async fn subscribe_endpoints(&mut self) {
+        match self.env.client.subscribe(&self.app, &["endpoint:PJSIP"]).await {
+            Ok(()) => self.endpoints_subscribed = true,
+            Err(e) => {
+                self.endpoints_subscribed = false;
+                self.endpoints_retry_at =
+                    tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+                tracing::info!(error = %e, "endpoint events not available yet; will retry");
             }
         }
     }

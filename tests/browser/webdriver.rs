@@ -1,4 +1,6 @@
 //! A minimal W3C WebDriver client over reqwest: just what the browser tests need.
+// Shared by the browser and e2e test binaries; each uses a different part.
+#![allow(dead_code)]
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -118,6 +120,21 @@ pub struct Element {
 }
 
 impl Session {
+    /// Runs a script in the page and returns its result as text.
+    pub async fn execute(&self, script: &str) -> String {
+        let v = call(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}/execute/sync", self.url),
+            Some(json!({"script": script, "args": []})),
+        )
+        .await;
+        match v {
+            Value::String(s) => s,
+            other => other.to_string(),
+        }
+    }
+
     pub async fn goto(&self, url: &str) {
         call(
             &self.http,

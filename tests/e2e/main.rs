@@ -4,7 +4,10 @@
 
 mod echo;
 mod foundation;
+mod live_view;
 mod register;
 mod restart;
 mod support;
 mod unavailable;
+#[path = "../browser/webdriver.rs"]
+mod webdriver;
