@@ -144,6 +144,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "info,eventpbx=info".into()),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: log files stay greppable.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let settings = Settings::load(cli.config.as_deref())?;
     match cli.command {

@@ -163,14 +163,14 @@ impl Dispatcher {
         }
     }
 
-    /// Subscribes to PJSIP endpoint events; until that works it is retried every 5 s.
+    /// Subscribes to PJSIP endpoint events; until that works it is retried every 2 s.
     async fn subscribe_endpoints(&mut self) {
         match self.env.client.subscribe(&self.app, &["endpoint:PJSIP"]).await {
             Ok(()) => self.endpoints_subscribed = true,
             Err(e) => {
                 self.endpoints_subscribed = false;
                 self.endpoints_retry_at =
-                    tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+                    tokio::time::Instant::now() + std::time::Duration::from_secs(2);
                 tracing::info!(error = %e, "endpoint events not available yet; will retry");
             }
         }

@@ -76,7 +76,7 @@ pub fn live_fragment(snapshot: &LiveSnapshot, csrf: &str, now: i64) -> Markup {
             }
         }
         div.counters {
-            (counter("active calls", snapshot.channels.len()))
+            (counter("active calls", active_calls(snapshot)))
             (counter("registered devices", snapshot.registered_devices))
             (counter("ARI", if snapshot.ari_connected { "connected" } else { "down" }))
         }
@@ -99,6 +99,16 @@ pub fn live_fragment(snapshot: &LiveSnapshot, csrf: &str, now: i64) -> Markup {
             }
         }
     }
+}
+
+/// Calls, not channels: two bridged channels are one call.
+fn active_calls(snapshot: &LiveSnapshot) -> usize {
+    let paired = snapshot
+        .channels
+        .iter()
+        .filter(|c| c.bridged_with.is_some())
+        .count();
+    snapshot.channels.len() - paired / 2
 }
 
 /// GET /operator/stream: Server-Sent Events, one `live` event with the re-rendered fragment
