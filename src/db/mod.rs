@@ -180,6 +180,10 @@ struct DbInner {
     path: PathBuf,
     busy_timeout: Duration,
     idle: Mutex<Vec<Connection>>,
+    /// One writer at a time from this process: SQLite allows one anyway, and queueing here
+    /// (in order, without sleeping) beats many threads polling the lock in SQLite's busy
+    /// handler, which backs off in growing sleeps. Asterisk's writes still use busy_timeout.
+    writer: tokio::sync::Mutex<()>,
 }
 
 /// Connections kept open for reuse; more may exist briefly under load.
@@ -194,6 +198,7 @@ impl Db {
                 path: path.to_path_buf(),
                 busy_timeout,
                 idle: Mutex::new(vec![conn]),
+                writer: tokio::sync::Mutex::new(()),
             }),
         })
     }
@@ -248,6 +253,7 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     {
+        let _turn = self.inner.writer.lock().await;
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let mut conn = db.checkout()?;
