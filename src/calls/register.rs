@@ -14,13 +14,15 @@ use crate::db::handsets::{self, BindOutcome};
 /// Runs one registration call to its end. `digits` were dialled en bloc after the code.
 pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
     let started = Instant::now();
+    // eventpbx's own time towards the bind (database work), without waiting on Asterisk.
+    let mut own = std::time::Duration::ZERO;
     let mut flow = RegistrationFlow::new(timing);
     let mut pending = std::collections::VecDeque::from([Input::Start { digits }]);
     let mut timer: Option<TokioInstant> = None;
     loop {
         while let Some(input) = pending.pop_front() {
             for action in flow.handle(input) {
-                if let Some(next) = execute(&mut call, action, &mut timer, started).await {
+                if let Some(next) = execute(&mut call, action, &mut timer, started, &mut own).await {
                     pending.push_back(next);
                 }
             }
@@ -60,6 +62,7 @@ async fn execute(
     action: Action,
     timer: &mut Option<TokioInstant>,
     started: Instant,
+    own: &mut std::time::Duration,
 ) -> Option<Input> {
     match action {
         Action::Answer => match call.env.client.answer(&call.channel_id).await {
@@ -67,6 +70,7 @@ async fn execute(
             Err(_) => Some(Input::Hangup),
         },
         Action::Precheck => {
+            let step = Instant::now();
             let endpoint = call.endpoint.clone();
             let now = crate::db::now();
             let check = call
@@ -82,6 +86,7 @@ async fn execute(
                     Ok(Precheck::Allowed)
                 })
                 .await;
+            *own += step.elapsed();
             Some(Input::Prechecked(check.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "registration precheck failed");
                 Precheck::Failed
@@ -115,18 +120,21 @@ async fn execute(
             None
         }
         Action::Bind(digits) => {
+            let step = Instant::now();
             let endpoint = call.endpoint.clone();
             let result = call
                 .env
                 .db
                 .write(move |tx| handsets::bind(tx, &endpoint, &digits, crate::db::now()))
                 .await;
+            *own += step.elapsed();
             match &result {
                 Ok(BindOutcome::Bound { number, .. }) => tracing::info!(
                     target: "eventpbx::bind",
                     endpoint = %call.endpoint,
                     %number,
                     micros = started.elapsed().as_micros() as u64,
+                    own_micros = own.as_micros() as u64,
                     "handset bound"
                 ),
                 Ok(outcome) => {
