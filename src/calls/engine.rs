@@ -165,7 +165,12 @@ impl Dispatcher {
 
     /// Subscribes to PJSIP endpoint events; until that works it is retried every 2 s.
     async fn subscribe_endpoints(&mut self) {
-        match self.env.client.subscribe(&self.app, &["endpoint:PJSIP"]).await {
+        match self
+            .env
+            .client
+            .subscribe(&self.app, &["endpoint:PJSIP"])
+            .await
+        {
             Ok(()) => self.endpoints_subscribed = true,
             Err(e) => {
                 self.endpoints_subscribed = false;

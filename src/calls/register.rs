@@ -22,7 +22,8 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
     loop {
         while let Some(input) = pending.pop_front() {
             for action in flow.handle(input) {
-                if let Some(next) = execute(&mut call, action, &mut timer, started, &mut own).await {
+                if let Some(next) = execute(&mut call, action, &mut timer, started, &mut own).await
+                {
                     pending.push_back(next);
                 }
             }

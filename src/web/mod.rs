@@ -109,6 +109,13 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
             post(pages::admin::unreserve),
         )
         .route("/admin/max", post(pages::admin::set_max))
+        .route("/admin/handsets", post(pages::admin::mint_handsets))
+        .route(
+            "/admin/handsets/{sip_username}/delete",
+            post(pages::admin::delete_handset),
+        )
+        .route("/admin/keys", post(pages::admin::create_key))
+        .route("/admin/keys/revoke", post(pages::admin::revoke_key))
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .merge(anonymous_forms)

@@ -31,12 +31,19 @@ async fn operator_live_view_shows_a_call_appear_and_disappear_without_reload() {
     s.find("form.stack button[type=submit]").await.click().await;
     s.goto(&format!("{}/operator", app.base)).await;
     // Mark the document: a reload would lose this.
-    s.execute("document.body.dataset.marker = 'no-reload'; return 1;").await;
+    s.execute("document.body.dataset.marker = 'no-reload'; return 1;")
+        .await;
     let shots = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&shots).unwrap();
 
     let listener = register_and_listen(&sb.settings, &bob).await;
-    let caller = call(&sb.settings, &alice, "2702", &[Step::Pause(4000)], End::CallerHangsUp);
+    let caller = call(
+        &sb.settings,
+        &alice,
+        "2702",
+        &[Step::Pause(4000)],
+        End::CallerHangsUp,
+    );
 
     let live_html = || async { s.find("#live").await.property("innerHTML").await };
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -45,7 +52,10 @@ async fn operator_live_view_shows_a_call_appear_and_disappear_without_reload() {
         if html.contains("2701") && html.contains("Up") && html.contains("2702") {
             break;
         }
-        assert!(Instant::now() < deadline, "the call never appeared:\n{html}");
+        assert!(
+            Instant::now() < deadline,
+            "the call never appeared:\n{html}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     s.screenshot(&shots.join("operator-live-call.png")).await;
@@ -58,7 +68,10 @@ async fn operator_live_view_shows_a_call_appear_and_disappear_without_reload() {
         if html.contains("No calls right now") {
             break;
         }
-        assert!(Instant::now() < deadline, "the call never went away:\n{html}");
+        assert!(
+            Instant::now() < deadline,
+            "the call never went away:\n{html}"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let marker = s.execute("return document.body.dataset.marker;").await;

@@ -131,3 +131,96 @@ async fn web_admin_edits_numbering_and_extensions() {
         1
     );
 }
+
+#[tokio::test]
+async fn web_admin_mints_handsets_and_manages_api_keys() {
+    let app = spawn().await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let attendee = app.user_with_role("olga", Role::Attendee).await;
+
+    let r = app
+        .submit(&admin, "/admin", "/admin/handsets", &[("count", "2")])
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.headers().get("cache-control").unwrap(),
+        "no-store",
+        "credentials are not cached"
+    );
+    let html = r.text().await.unwrap();
+    assert!(html.contains("shown only now"));
+    let waiting = app
+        .count("SELECT count(*) FROM numbers WHERE kind = 'temporary'")
+        .await;
+    assert_eq!(waiting, 2);
+    let r = app
+        .submit(&admin, "/admin", "/admin/handsets", &[("count", "0")])
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // Attendees cannot mint.
+    let r = app
+        .submit(&attendee, "/account", "/admin/handsets", &[("count", "1")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    // Delete one handset from the list.
+    let user: String = app
+        .state
+        .db
+        .read(|c| Ok(c.query_row("SELECT id FROM devices LIMIT 1", [], |r| r.get(0))?))
+        .await
+        .unwrap();
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            &format!("/admin/handsets/{user}/delete"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM devices").await, 1);
+
+    // API keys: created with a scope, shown once, work, and can be revoked.
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/keys",
+            &[("name", "dect-sync"), ("scope", "read-write")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let key = html
+        .split("epbx_")
+        .nth(1)
+        .map(|rest| format!("epbx_{}", &rest[..64]))
+        .expect("the key is shown once");
+    let api = reqwest::Client::new();
+    let status = |k: String| {
+        let api = api.clone();
+        let url = app.url("/api/v1/extensions/4711");
+        async move { api.get(url).bearer_auth(k).send().await.unwrap().status() }
+    };
+    assert_eq!(
+        status(key.clone()).await,
+        StatusCode::NOT_FOUND,
+        "key accepted"
+    );
+    let (_, page) = app.get(&admin, "/admin").await;
+    assert!(
+        page.contains("dect-sync") && !page.contains(&key),
+        "listed, never shown again"
+    );
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/keys/revoke",
+            &[("name", "dect-sync")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(status(key).await, StatusCode::UNAUTHORIZED);
+}

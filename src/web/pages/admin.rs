@@ -10,6 +10,7 @@ use crate::app::AppState;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::numbering::{self, StoredRange};
 use crate::db::users::{self, User};
+use crate::db::{api_keys, handsets};
 use crate::domain::accounts::{self, Role};
 use crate::domain::numbering::Range;
 use crate::domain::Number;
@@ -41,6 +42,9 @@ struct AdminData {
     ranges: Vec<StoredRange>,
     reserved: Vec<(String, String)>,
     max: u32,
+    handsets: Vec<handsets::HandsetInfo>,
+    handsets_total: i64,
+    keys: Vec<api_keys::KeyInfo>,
 }
 
 async fn render(
@@ -48,6 +52,18 @@ async fn render(
     admin: &LoggedIn,
     query: &AdminQuery,
     notice: Option<Notice>,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    render_with(state, admin, query, notice, None, status).await
+}
+
+/// Like [`render`], with secrets shown once above everything (minted credentials, a new key).
+async fn render_with(
+    state: &AppState,
+    admin: &LoggedIn,
+    query: &AdminQuery,
+    notice: Option<Notice>,
+    shown_once: Option<Markup>,
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let upage = query.upage.unwrap_or(1).max(1);
@@ -73,6 +89,9 @@ async fn render(
                 ranges: numbering::ranges(c)?,
                 reserved: numbering::reserved(c)?,
                 max: numbering::max_per_user(c)?,
+                handsets: handsets::list_temporary(c, PER_PAGE, 0)?,
+                handsets_total: handsets::count_temporary(c)?,
+                keys: api_keys::list(c)?,
             })
         })
         .await?;
@@ -87,8 +106,10 @@ async fn render(
     let ext_base = format!("/admin?q={}&uq={}", query_escape(&q), query_escape(&uq));
     let page_markup: Markup = html! {
         @if let Some(n) = notice { (n) }
+        @if let Some(once) = shown_once { (once) }
         nav.toc aria-label="Sections" {
             a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#numbering" { "Numbering" }
+            a href="#handsets" { "Temporary handsets" } a href="#keys" { "API keys" }
         }
         section #users {
             h2 { "Users (" (data.users_total) ")" }
@@ -242,6 +263,65 @@ async fn render(
                 dt { "Emergency" } dd { (s.numbering.emergency.join(", ")) }
                 dt { "Help desk" } dd { (s.numbering.helpdesk.join(", ")) }
                 dt { "Token length" } dd { (s.numbering.token_length) " digits" }
+            }
+        }
+        section #handsets {
+            h2 { "Temporary handsets (" (data.handsets_total) " waiting)" }
+            form.inline method="post" action="/admin/handsets" {
+                (CsrfField(csrf))
+                label for="count" { "Mint" }
+                input id="count" name="count" type="number" min="1" max="200" value="10" required;
+                button type="submit" { "Create handset accounts" }
+            }
+            table.list {
+                thead { tr { th scope="col" { "Temporary number" } th scope="col" { "SIP username" } th scope="col" { "Created" } th scope="col" { span.sr { "Actions" } } } }
+                tbody {
+                    @for h in &data.handsets {
+                        tr {
+                            td { (h.temporary_number.as_deref().unwrap_or("")) }
+                            td { code { (h.sip_username) } }
+                            td { (TimeTag { unix: h.created_at, offset }) }
+                            td {
+                                form.inline method="post" action={ "/admin/handsets/" (h.sip_username) "/delete" } {
+                                    (CsrfField(csrf))
+                                    button.secondary type="submit" { "Delete" }
+                                }
+                            }
+                        }
+                    }
+                    @if data.handsets.is_empty() { tr { td colspan="4" { "No temporary handsets." } } }
+                }
+            }
+        }
+        section #keys {
+            h2 { "API keys" }
+            form.inline method="post" action="/admin/keys" {
+                (CsrfField(csrf))
+                label for="kname" { "Name" } input id="kname" name="name" required maxlength="64";
+                label for="kscope" { "Scope" }
+                select id="kscope" name="scope" { option value="read" { "read" } option value="read-write" { "read-write" } }
+                button type="submit" { "Create key" }
+            }
+            table.list {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Created" } th scope="col" { "State" } th scope="col" { span.sr { "Actions" } } } }
+                tbody {
+                    @for k in &data.keys {
+                        tr {
+                            td { (k.name) } td { (k.scope.as_str()) }
+                            td { (TimeTag { unix: k.created_at, offset }) }
+                            td { @if k.revoked_at.is_some() { "revoked" } @else { "live" } }
+                            td {
+                                @if k.revoked_at.is_none() {
+                                    form.inline method="post" action={ "/admin/keys/revoke" } {
+                                        (CsrfField(csrf))
+                                        input type="hidden" name="name" value=(k.name);
+                                        button.secondary type="submit" { "Revoke" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
     };
@@ -515,4 +595,137 @@ pub async fn set_max(
         .write(move |tx| numbering::set_max_per_user(tx, max))
         .await?;
     Ok(see_other("/admin#numbering"))
+}
+
+/// The mint form.
+#[derive(Debug, Deserialize)]
+pub struct MintInput {
+    #[serde(default)]
+    count: String,
+}
+
+/// POST /admin/handsets: mints temporary handsets and shows their credentials once.
+pub async fn mint_handsets(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<MintInput>,
+) -> Result<Response, AppError> {
+    let count: u32 = match form.count.trim().parse() {
+        Ok(n) if (1..=200).contains(&n) => n,
+        _ => return refuse(&state, &admin, "Mint 1 to 200 handsets at a time.".into()).await,
+    };
+    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
+    let minted = state
+        .db
+        .write(move |tx| {
+            (0..count)
+                .map(|_| handsets::create_temporary(tx, &plan))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    let registrar = format!(
+        "{}:{}",
+        state.settings.sip.public_address, state.settings.sip.port
+    );
+    let table = html! {
+        section.notice.ok role="status" {
+            h2 { "New handset accounts (shown only now)" }
+            p { "Registrar " code { (registrar) } ". Provision each handset with its username and password." }
+            table.list {
+                thead { tr { th scope="col" { "Number" } th scope="col" { "Username" } th scope="col" { "Password" } } }
+                tbody {
+                    @for h in &minted {
+                        tr { td { (h.number) } td { code { (h.credentials.username) } } td { code { (h.credentials.password) } } }
+                    }
+                }
+            }
+        }
+    };
+    let response = render_with(
+        &state,
+        &admin,
+        &AdminQuery::default(),
+        None,
+        Some(table),
+        StatusCode::OK,
+    )
+    .await?;
+    Ok(super::no_store(response))
+}
+
+/// POST /admin/handsets/{sip_username}/delete.
+pub async fn delete_handset(
+    State(state): State<AppState>,
+    Admin(_admin): Admin,
+    Path(sip_username): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let length = state.settings.numbering.token_length;
+    state
+        .db
+        .write(move |tx| handsets::delete(tx, &sip_username, length))
+        .await?;
+    Ok(see_other("/admin#handsets"))
+}
+
+/// The key forms.
+#[derive(Debug, Deserialize)]
+pub struct KeyInput {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// POST /admin/keys: creates a key and shows it once.
+pub async fn create_key(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<KeyInput>,
+) -> Result<Response, AppError> {
+    let Some(scope) = api_keys::Scope::parse(&form.scope) else {
+        return refuse(&state, &admin, "The scope is read or read-write.".into()).await;
+    };
+    let name = form.name.trim().to_string();
+    let n = name.clone();
+    let key = match state
+        .db
+        .write(move |tx| api_keys::create(tx, &n, scope))
+        .await
+    {
+        Ok(k) => k,
+        Err(crate::db::DbError::Refused(m)) => return refuse(&state, &admin, m).await,
+        Err(e) => return Err(e.into()),
+    };
+    let shown = html! {
+        section.notice.ok role="status" {
+            h2 { "API key " (name) " (shown only now)" }
+            p { "Give it to the service as " code { "Authorization: Bearer <key>" } ". Only a hash is stored." }
+            p { code { (key) } }
+        }
+    };
+    let response = render_with(
+        &state,
+        &admin,
+        &AdminQuery::default(),
+        None,
+        Some(shown),
+        StatusCode::OK,
+    )
+    .await?;
+    Ok(super::no_store(response))
+}
+
+/// POST /admin/keys/revoke.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Admin(_admin): Admin,
+    CsrfForm(form): CsrfForm<KeyInput>,
+) -> Result<Response, AppError> {
+    let name = form.name;
+    state
+        .db
+        .write(move |tx| api_keys::revoke(tx, &name))
+        .await?;
+    Ok(see_other("/admin#keys"))
 }
