@@ -223,12 +223,9 @@ pub fn unique_token(tx: &Transaction<'_>, length: usize) -> Result<String, DbErr
     ))
 }
 
-/// Gives an unbound handset extension a new token (the old one stops working).
-pub fn regenerate_token(
-    tx: &Transaction<'_>,
-    number: &str,
-    length: usize,
-) -> Result<String, DbError> {
+/// The device bound to handset extension `number` (None while unbound); refuses SIP
+/// extensions and unknown numbers.
+fn handset_extension_device(tx: &Transaction<'_>, number: &str) -> Result<Option<String>, DbError> {
     let row: Option<(String, Option<String>)> = tx
         .query_row(
             "SELECT kind, device_id FROM extensions WHERE number = ?1",
@@ -239,20 +236,29 @@ pub fn regenerate_token(
     match row {
         None => Err(DbError::NotFound),
         Some((kind, _)) if kind != "handset" => Err(DbError::Refused(format!(
-            "extension {number} is a SIP extension; it has a password, not a token"
+            "extension {number} is a SIP extension, not a handset: it has a password, no token"
         ))),
-        Some((_, Some(_))) => Err(DbError::Refused(format!(
-            "extension {number} is bound to a handset; release the handset first"
-        ))),
-        Some((_, None)) => {
-            let token = unique_token(tx, length)?;
-            tx.execute(
-                "UPDATE extensions SET token = ?2, updated_at = ?3 WHERE number = ?1",
-                params![number, token, super::now()],
-            )?;
-            Ok(token)
-        }
+        Some((_, device)) => Ok(device),
     }
+}
+
+/// Gives an unbound handset extension a new token (the old one stops working).
+pub fn regenerate_token(
+    tx: &Transaction<'_>,
+    number: &str,
+    length: usize,
+) -> Result<String, DbError> {
+    if handset_extension_device(tx, number)?.is_some() {
+        return Err(DbError::Refused(format!(
+            "extension {number} is bound to a handset; release the handset first"
+        )));
+    }
+    let token = unique_token(tx, length)?;
+    tx.execute(
+        "UPDATE extensions SET token = ?2, updated_at = ?3 WHERE number = ?1",
+        params![number, token, super::now()],
+    )?;
+    Ok(token)
 }
 
 /// How a registration attempt ended.
@@ -467,27 +473,8 @@ pub fn unbind(
     plan: &TemporaryPlan,
     token_length: usize,
 ) -> Result<String, DbError> {
-    let row: Option<(String, Option<String>)> = tx
-        .query_row(
-            "SELECT kind, device_id FROM extensions WHERE number = ?1",
-            params![number],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    let device = match row {
-        None => return Err(DbError::NotFound),
-        Some((kind, _)) if kind != "handset" => {
-            return Err(DbError::Refused(format!(
-                "extension {number} is a SIP extension, not a handset"
-            )))
-        }
-        Some((_, None)) => {
-            return Err(DbError::Refused(format!(
-                "extension {number} has no handset bound"
-            )))
-        }
-        Some((_, Some(device))) => device,
-    };
+    let device = handset_extension_device(tx, number)?
+        .ok_or_else(|| DbError::Refused(format!("extension {number} has no handset bound")))?;
     numbers::release(tx, number)?;
     let temporary = free_temporary_number(tx, plan)?;
     numbers::assign(tx, &temporary, &device, NumberKind::Temporary)?;
