@@ -6,6 +6,7 @@
 //! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
 
 pub mod api_keys;
+pub mod api_queries;
 pub mod devices;
 pub mod extensions;
 pub mod handsets;
