@@ -1,12 +1,22 @@
-//! The API's error: `{"detail": "..."}` with the right status; internal causes are logged
-//! once here and never shown.
+//! The API's error: `{"detail": "..."}` with the right status. Internal causes are logged
+//! once, here, and never shown.
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
+use crate::db::users::AddUserError;
 use crate::db::DbError;
+use crate::domain::numbering::ClaimError;
+
+/// The body of every error response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong, written for people.
+    pub detail: String,
+}
 
 /// Why an API request failed.
 #[derive(Debug, thiserror::Error)]
@@ -15,15 +25,18 @@ pub enum ApiError {
     #[error("A valid API key is required: Authorization: Bearer <key>")]
     Unauthorized,
     /// A read-only key on a write.
-    #[error("This API key may only read")]
+    #[error("This API key may only read; writes need a read-write key")]
     Forbidden,
     /// Unknown thing; the message says which.
     #[error("{0}")]
     NotFound(String),
-    /// Malformed request.
+    /// The method is not served on this path.
+    #[error("This method is not allowed here")]
+    MethodNotAllowed,
+    /// Malformed request (unparsable JSON or query string).
     #[error("{0}")]
     BadRequest(String),
-    /// Not JSON.
+    /// A body that is not JSON.
     #[error("Send JSON with Content-Type: application/json")]
     UnsupportedMediaType,
     /// Well-formed but invalid values.
@@ -32,9 +45,52 @@ pub enum ApiError {
     /// A rule or the current state refuses the change.
     #[error("{0}")]
     Conflict(String),
-    /// Storage trouble.
+    /// Storage trouble, or a refusal of the storage layer (whose message is for people).
     #[error(transparent)]
     Db(#[from] DbError),
+}
+
+impl ApiError {
+    /// 404 with the message the API uses for every unknown extension number.
+    pub fn extension_not_found() -> ApiError {
+        ApiError::NotFound("Extension not found".into())
+    }
+
+    /// Maps a storage `NotFound` to "Extension not found"; other errors pass through.
+    pub fn or_extension_not_found(e: DbError) -> ApiError {
+        match e {
+            DbError::NotFound => ApiError::extension_not_found(),
+            other => other.into(),
+        }
+    }
+}
+
+impl From<ClaimError> for ApiError {
+    /// A number that cannot be claimed: the shape and range are bad input (422); a clash with
+    /// what exists or is configured is a conflict (409). The message says which.
+    fn from(e: ClaimError) -> Self {
+        match e {
+            ClaimError::NotDigits(_) | ClaimError::OutOfRange { .. } => {
+                ApiError::Unprocessable(e.to_string())
+            }
+            ClaimError::Taken(_)
+            | ClaimError::Reserved(_)
+            | ClaimError::Fixed { .. }
+            | ClaimError::Temporary { .. }
+            | ClaimError::Prefix { .. }
+            | ClaimError::Limit { .. } => ApiError::Conflict(e.to_string()),
+        }
+    }
+}
+
+impl From<AddUserError> for ApiError {
+    fn from(e: AddUserError) -> Self {
+        match e {
+            AddUserError::Invalid(e) => ApiError::Unprocessable(e.to_string()),
+            AddUserError::Taken(_) => ApiError::Conflict(e.to_string()),
+            AddUserError::Db(e) => e.into(),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -42,21 +98,25 @@ impl IntoResponse for ApiError {
         let (status, detail) = match &self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, self.to_string()),
             ApiError::Forbidden => (StatusCode::FORBIDDEN, self.to_string()),
-            ApiError::NotFound(_) | ApiError::Db(DbError::NotFound) => {
-                (StatusCode::NOT_FOUND, self.to_string())
-            }
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
+            ApiError::Db(DbError::NotFound) => (StatusCode::NOT_FOUND, "Not found".into()),
+            ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, self.to_string()),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             ApiError::UnsupportedMediaType => {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, self.to_string())
             }
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, self.to_string()),
-            ApiError::Conflict(_) | ApiError::Db(DbError::Refused(_)) => {
-                (StatusCode::CONFLICT, self.to_string())
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
+            ApiError::Db(DbError::Refused(m)) => (StatusCode::CONFLICT, m.clone()),
+            ApiError::Db(DbError::Conflict(cause)) => {
+                // SQLite's constraint text names tables and columns: log it, say something
+                // useful instead. It means a concurrent change won the race.
+                tracing::warn!(error = %cause, "API write refused by a constraint");
+                (
+                    StatusCode::CONFLICT,
+                    "Changed at the same time by someone else; nothing was changed".into(),
+                )
             }
-            ApiError::Db(DbError::Conflict(_)) => (
-                StatusCode::CONFLICT,
-                "Changed at the same time by someone else; nothing was changed".into(),
-            ),
             ApiError::Db(DbError::Busy) => (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The database is busy; nothing was changed, try again".into(),
@@ -69,11 +129,16 @@ impl IntoResponse for ApiError {
                 )
             }
         };
-        let mut response = (status, Json(json!({ "detail": detail }))).into_response();
+        let mut response = (status, Json(ErrorBody { detail })).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         response
     }

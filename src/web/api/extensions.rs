@@ -1,0 +1,520 @@
+//! `/extensions`: numbers people own, as SIP accounts or as handsets awaiting their token.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
+use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
+use crate::app::AppState;
+use crate::db::api_queries::{self, ExtensionFilter};
+use crate::db::extensions::{self, Created, Extension, ExtensionKind, NewExtension};
+use crate::db::{handsets, DbError};
+use crate::domain::accounts;
+
+/// This resource's routes and their documentation.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_extensions, create_extension))
+        .routes(routes!(get_extension, update_extension, delete_extension))
+        .routes(routes!(unbind))
+        .routes(routes!(new_token))
+        .routes(routes!(new_sip_password))
+}
+
+/// How an extension reaches a phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A SIP phone its owner configures with the credentials.
+    Sip,
+    /// An unconfigurable handset that binds by dialling the registration code and token.
+    Handset,
+}
+
+impl From<ExtensionKind> for Kind {
+    fn from(k: ExtensionKind) -> Self {
+        match k {
+            ExtensionKind::Sip => Kind::Sip,
+            ExtensionKind::Handset => Kind::Handset,
+        }
+    }
+}
+
+impl From<Kind> for ExtensionKind {
+    fn from(k: Kind) -> Self {
+        match k {
+            Kind::Sip => ExtensionKind::Sip,
+            Kind::Handset => ExtensionKind::Handset,
+        }
+    }
+}
+
+/// An extension as the API shows it (never a password).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExtensionOut {
+    /// The number.
+    #[schema(example = "4711")]
+    pub number: String,
+    /// Phonebook name, also the caller id name.
+    pub name: String,
+    /// SIP phone or handset.
+    pub kind: Kind,
+    /// Listed in the public phonebook.
+    pub public: bool,
+    /// The owner's username, if a person owns it.
+    pub owner: Option<String>,
+    /// A handset is bound (always false for SIP extensions).
+    pub bound: bool,
+    /// The SIP username of the device that rings: always set for SIP, set for a handset once
+    /// bound.
+    pub sip_username: Option<String>,
+    /// The registration token while a handset extension is unbound; shown to read-write keys
+    /// only (it is what binds a handset).
+    pub token: Option<String>,
+    /// When the handset bound (Unix seconds).
+    pub bound_at: Option<i64>,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+impl ExtensionOut {
+    fn new(e: Extension, show_token: bool) -> ExtensionOut {
+        ExtensionOut {
+            bound: e.kind == ExtensionKind::Handset && e.device_id.is_some(),
+            kind: e.kind.into(),
+            number: e.number,
+            name: e.name,
+            public: e.public,
+            owner: e.owner_username,
+            sip_username: e.device_id,
+            token: e.token.filter(|_| show_token),
+            bound_at: e.bound_at,
+            created_at: e.created_at,
+        }
+    }
+}
+
+/// Filters of the extension list; all of them combine.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExtensionQuery {
+    /// Only this kind.
+    pub kind: Option<Kind>,
+    /// Only handset extensions with (true) or without (false) a bound handset.
+    pub bound: Option<bool>,
+    /// Only extensions owned by this username.
+    pub owner: Option<String>,
+}
+
+/// A page of extensions, ordered by number.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ExtensionPage {
+    /// This page.
+    pub items: Vec<ExtensionOut>,
+    /// How many extensions match the filters in all.
+    pub total: u32,
+    /// The page size used.
+    pub limit: u32,
+    /// How many were skipped.
+    pub offset: u32,
+}
+
+/// List extensions, filtered and paginated.
+#[utoipa::path(
+    get, path = "/extensions", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(ExtensionQuery, PageParams),
+    responses((status = 200, description = "A page of extensions", body = ExtensionPage))
+)]
+async fn list_extensions(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiQuery(query): ApiQuery<ExtensionQuery>,
+    ApiQuery(page): ApiQuery<PageParams>,
+) -> Result<Json<ExtensionPage>, ApiError> {
+    let (limit, offset) = page.resolve()?;
+    let filter = ExtensionFilter {
+        kind: query.kind.map(ExtensionKind::from),
+        bound: query.bound,
+        owner: query.owner,
+    };
+    let (rows, total) = state
+        .db
+        .read(move |c| api_queries::list_extensions(c, &filter, limit, offset))
+        .await?;
+    let show_token = key.may_write();
+    Ok(Json(ExtensionPage {
+        items: rows
+            .into_iter()
+            .map(|e| ExtensionOut::new(e, show_token))
+            .collect(),
+        total,
+        limit,
+        offset,
+    }))
+}
+
+/// `POST /extensions` body.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewExtensionIn {
+    /// The number to claim; the numbering rules decide.
+    #[schema(example = "4711")]
+    pub number: String,
+    /// Phonebook name (1 to 60 characters).
+    #[schema(example = "Alice")]
+    pub name: String,
+    /// `handset` or `sip`.
+    #[schema(value_type = Kind)]
+    pub kind: String,
+    /// Listed in the public phonebook (default true).
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub public: bool,
+    /// The owner's username; none by default.
+    #[serde(default)]
+    pub owner: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A created extension: the token (handset) or the SIP credentials (sip), shown once.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedExtensionOut {
+    /// The number.
+    pub number: String,
+    /// Phonebook name.
+    pub name: String,
+    /// SIP phone or handset.
+    pub kind: Kind,
+    /// Handset: the token to dial after the registration code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    /// SIP: the username for the phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip_username: Option<String>,
+    /// SIP: the password for the phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sip_password: Option<String>,
+}
+
+/// Claim a number: a handset extension (answers with its token) or a SIP extension (answers
+/// with SIP credentials).
+#[utoipa::path(
+    post, path = "/extensions", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    request_body = NewExtensionIn,
+    responses(
+        (status = 201, description = "Created; secrets are shown only now", body = CreatedExtensionOut),
+        (status = 409, description = "Taken, reserved, or a prefix clash with a number in use or configured", body = ErrorBody),
+        (status = 422, description = "Not digits, out of range, unknown kind, bad name or unknown owner", body = ErrorBody),
+    )
+)]
+async fn create_extension(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiJson(body): ApiJson<NewExtensionIn>,
+) -> Result<(StatusCode, Json<CreatedExtensionOut>), ApiError> {
+    // Kind is a string rather than the enum so an unknown kind gets this message, not serde's.
+    let kind = match body.kind.as_str() {
+        "handset" => Kind::Handset,
+        "sip" => Kind::Sip,
+        other => {
+            return Err(ApiError::Unprocessable(format!(
+                "unknown kind {other:?}: use \"handset\" or \"sip\""
+            )))
+        }
+    };
+    let name =
+        accounts::display_name(&body.name).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let settings = state.settings.clone();
+    let (number, owner, public) = (body.number.trim().to_string(), body.owner, body.public);
+    let new_name = name.clone();
+    let created = state
+        .db
+        .write(move |tx| {
+            let owner_id = match owner {
+                Some(username) => match api_queries::user_id(tx, &username)? {
+                    Some(id) => Some(id),
+                    None => {
+                        return Ok(Err(ApiError::Unprocessable(format!(
+                            "no user is called {username:?}"
+                        ))))
+                    }
+                },
+                None => None,
+            };
+            let new = NewExtension {
+                owner_id,
+                number,
+                name: new_name,
+                kind: kind.into(),
+                public,
+            };
+            Ok(extensions::create(tx, &settings, &new)?.map_err(ApiError::from))
+        })
+        .await??;
+    let mut out = CreatedExtensionOut {
+        number: body.number.trim().to_string(),
+        name,
+        kind,
+        token: None,
+        sip_username: None,
+        sip_password: None,
+    };
+    match created {
+        Created::Handset { token } => out.token = Some(token),
+        Created::Sip(c) => {
+            out.sip_username = Some(c.username);
+            out.sip_password = Some(c.password);
+        }
+    }
+    tracing::info!(api_key = %key.name, number = %out.number, "extension created");
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// One extension by number.
+#[utoipa::path(
+    get, path = "/extensions/{number}", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    responses(
+        (status = 200, description = "The extension", body = ExtensionOut),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+    )
+)]
+async fn get_extension(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<ExtensionOut>, ApiError> {
+    extension_number(&number)?;
+    let e = state
+        .db
+        .read(move |c| extensions::get(c, &number))
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    Ok(Json(ExtensionOut::new(e, key.may_write())))
+}
+
+/// `PATCH /extensions/{number}` body: the fields to change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionPatch {
+    /// New phonebook and caller id name.
+    pub name: Option<String>,
+    /// Listed in the public phonebook.
+    pub public: Option<bool>,
+}
+
+/// Change an extension's name or phonebook listing. A device serving it shows the new caller
+/// id on its next call.
+#[utoipa::path(
+    patch, path = "/extensions/{number}", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    request_body = ExtensionPatch,
+    responses(
+        (status = 200, description = "The changed extension", body = ExtensionOut),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+        (status = 422, description = "Bad name", body = ErrorBody),
+    )
+)]
+async fn update_extension(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+    ApiJson(patch): ApiJson<ExtensionPatch>,
+) -> Result<Json<ExtensionOut>, ApiError> {
+    extension_number(&number)?;
+    let name = patch
+        .name
+        .as_deref()
+        .map(accounts::display_name)
+        .transpose()
+        .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    let public = patch.public;
+    let e = state
+        .db
+        .write(move |tx| {
+            let current = extensions::get(tx, &number)?;
+            extensions::update(
+                tx,
+                &number,
+                name.as_deref().unwrap_or(&current.name),
+                public.unwrap_or(current.public),
+            )?;
+            extensions::get(tx, &number)
+        })
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    tracing::info!(api_key = %key.name, number = %e.number, "extension updated");
+    Ok(Json(ExtensionOut::new(e, key.may_write())))
+}
+
+/// Delete an extension and free its number. A SIP extension's device goes with it; a bound
+/// handset stays, as a temporary handset again.
+#[utoipa::path(
+    delete, path = "/extensions/{number}", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+    )
+)]
+async fn delete_extension(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    extension_number(&number)?;
+    let settings = state.settings.clone();
+    let n = number.clone();
+    state
+        .db
+        .write(move |tx| extensions::delete(tx, &settings, &n))
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    tracing::info!(api_key = %key.name, number = %number, "extension deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Result of an unbind.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct UnboundOut {
+    /// The extension, now unbound with a fresh token.
+    pub number: String,
+    /// The handset's new temporary number.
+    pub handset_temporary_number: String,
+}
+
+/// Release the handset bound to a handset extension: the handset gets a new temporary number,
+/// the extension a fresh token.
+#[utoipa::path(
+    post, path = "/extensions/{number}/unbind", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    responses(
+        (status = 200, description = "Unbound", body = UnboundOut),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+        (status = 409, description = "No handset bound, or a SIP extension", body = ErrorBody),
+    )
+)]
+async fn unbind(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<UnboundOut>, ApiError> {
+    extension_number(&number)?;
+    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
+    let length = state.settings.numbering.token_length;
+    let n = number.clone();
+    let temporary = state
+        .db
+        .write(move |tx| handsets::unbind(tx, &n, &plan, length))
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    tracing::info!(api_key = %key.name, number = %number, "handset unbound");
+    Ok(Json(UnboundOut {
+        number,
+        handset_temporary_number: temporary,
+    }))
+}
+
+/// A new registration token.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TokenOut {
+    /// The extension.
+    pub number: String,
+    /// The new token; the old one stops working.
+    pub token: String,
+}
+
+/// Give an unbound handset extension a new token.
+#[utoipa::path(
+    post, path = "/extensions/{number}/token", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    responses(
+        (status = 200, description = "The new token", body = TokenOut),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+        (status = 409, description = "A handset is bound, or a SIP extension", body = ErrorBody),
+    )
+)]
+async fn new_token(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<TokenOut>, ApiError> {
+    extension_number(&number)?;
+    let length = state.settings.numbering.token_length;
+    let n = number.clone();
+    let token = state
+        .db
+        .write(move |tx| handsets::regenerate_token(tx, &n, length))
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    tracing::info!(api_key = %key.name, number = %number, "token regenerated");
+    Ok(Json(TokenOut { number, token }))
+}
+
+/// New SIP credentials of a SIP extension.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SipPasswordOut {
+    /// The extension.
+    pub number: String,
+    /// The SIP username (unchanged).
+    pub sip_username: String,
+    /// The new password; the phone's registrations were dropped.
+    pub sip_password: String,
+}
+
+/// Give a SIP extension's device a new password. Its registrations are dropped, so the phone
+/// must be set up with the new one.
+#[utoipa::path(
+    post, path = "/extensions/{number}/password", tag = TAG_EXTENSIONS,
+    security(("bearer" = [])),
+    params(("number" = String, Path, description = "The extension number")),
+    responses(
+        (status = 200, description = "The new credentials", body = SipPasswordOut),
+        (status = 404, description = "Extension not found", body = ErrorBody),
+        (status = 409, description = "A handset extension (it has a token, no password)", body = ErrorBody),
+    )
+)]
+async fn new_sip_password(
+    State(state): State<AppState>,
+    key: ApiKey,
+    ApiPath(number): ApiPath<String>,
+) -> Result<Json<SipPasswordOut>, ApiError> {
+    extension_number(&number)?;
+    let n = number.clone();
+    let (sip_username, sip_password) = state
+        .db
+        .write(move |tx| {
+            let ext = extensions::get(tx, &n)?;
+            // db::extensions::new_sip_password answers NotFound for a handset extension,
+            // which would read as "no such extension" here.
+            let (ExtensionKind::Sip, Some(device)) = (ext.kind, ext.device_id) else {
+                return Err(DbError::Refused(format!(
+                    "extension {n} is a handset extension: it has a token, no SIP password"
+                )));
+            };
+            Ok((device, extensions::new_sip_password(tx, &n)?))
+        })
+        .await
+        .map_err(ApiError::or_extension_not_found)?;
+    tracing::info!(api_key = %key.name, number = %number, "SIP password regenerated");
+    Ok(Json(SipPasswordOut {
+        number,
+        sip_username,
+        sip_password,
+    }))
+}

@@ -1,0 +1,204 @@
+//! Extractors every API handler uses: the Bearer key, and JSON/query/path wrappers whose
+//! rejections answer `{"detail"}` instead of axum's plain-text bodies.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
+use axum::http::{header, Method};
+use axum::Json;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::ApiError;
+use crate::app::AppState;
+use crate::db::api_keys::{self, Scope};
+
+/// A caller with a live API key. Extracting it on a write (anything but GET, HEAD, OPTIONS)
+/// also requires read-write scope, so no handler can forget the check.
+#[derive(Debug, Clone)]
+pub struct ApiKey {
+    /// The key's name, for logs.
+    pub name: String,
+    /// What the key may do; reads use it to decide whether secrets are shown.
+    pub scope: Scope,
+}
+
+impl ApiKey {
+    /// Whether this key may see secrets such as registration tokens.
+    pub fn may_write(&self) -> bool {
+        self.scope == Scope::ReadWrite
+    }
+}
+
+/// The key from `Authorization: Bearer <key>`; the scheme name is case-insensitive (RFC 9110).
+fn bearer(parts: &Parts) -> Option<String> {
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = value.split_once(' ')?;
+    let key = key.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !key.is_empty()).then(|| key.to_string())
+}
+
+/// Whether a request changes something and so needs a read-write key.
+pub fn is_write(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<AppState> for ApiKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let key = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        let (name, scope) = state
+            .db
+            .read(move |c| api_keys::verify(c, &key))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        if is_write(&parts.method) && scope != Scope::ReadWrite {
+            return Err(ApiError::Forbidden);
+        }
+        Ok(ApiKey { name, scope })
+    }
+}
+
+/// A JSON body: bad JSON is 400, a body that is not JSON 415, JSON of the wrong shape 422.
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> FromRequest<S> for ApiJson<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(rejection) => Err(match rejection {
+                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
+                // Valid JSON of the wrong shape: a field missing, mistyped or unknown.
+                JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
+                other => ApiError::BadRequest(other.body_text()),
+            }),
+        }
+    }
+}
+
+/// A query string; anything that does not parse is 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(v)| ApiQuery(v))
+            .map_err(|e: QueryRejection| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// Path parameters; a segment that does not decode is 400.
+pub struct ApiPath<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiPath<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(v)| ApiPath(v))
+            .map_err(|e: PathRejection| ApiError::BadRequest(e.body_text()))
+    }
+}
+
+/// Largest page a list returns.
+pub const MAX_LIMIT: u32 = 1000;
+/// Page size when the client does not say.
+pub const DEFAULT_LIMIT: u32 = 100;
+
+/// `limit` and `offset` of a list request.
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// How many items to return (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
+    pub limit: Option<u32>,
+    /// How many matching items to skip (default 0).
+    #[param(minimum = 0)]
+    pub offset: Option<u32>,
+}
+
+impl PageParams {
+    /// The limit and offset to use, or 422 for a limit outside 1..=1000.
+    pub fn resolve(self) -> Result<(u32, u32), ApiError> {
+        let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
+        if !(1..=MAX_LIMIT).contains(&limit) {
+            return Err(ApiError::Unprocessable(format!(
+                "limit is 1 to {MAX_LIMIT}, not {limit}"
+            )));
+        }
+        Ok((limit, self.offset.unwrap_or(0)))
+    }
+}
+
+/// Checks that a path segment can be an extension number; anything else cannot exist.
+pub fn extension_number(number: &str) -> Result<(), ApiError> {
+    if number.is_empty() || number.len() > 15 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ApiError::extension_not_found());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parts(auth: Option<&str>) -> Parts {
+        let mut b = axum::http::Request::builder();
+        if let Some(a) = auth {
+            b = b.header(header::AUTHORIZATION, a);
+        }
+        b.body(()).unwrap().into_parts().0
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_needs_a_key() {
+        assert_eq!(
+            bearer(&parts(Some("Bearer epbx_1"))).as_deref(),
+            Some("epbx_1")
+        );
+        assert_eq!(
+            bearer(&parts(Some("bearer  epbx_1 "))).as_deref(),
+            Some("epbx_1")
+        );
+        assert_eq!(bearer(&parts(Some("Basic abc"))), None);
+        assert_eq!(bearer(&parts(Some("Bearer "))), None);
+        assert_eq!(bearer(&parts(None)), None);
+    }
+
+    #[test]
+    fn page_limits() {
+        assert_eq!(PageParams::default().resolve().unwrap(), (100, 0));
+        let p = PageParams {
+            limit: Some(0),
+            offset: None,
+        };
+        assert!(p.resolve().is_err());
+        let p = PageParams {
+            limit: Some(1001),
+            offset: Some(5),
+        };
+        assert!(p.resolve().is_err());
+        assert!(extension_number("4711").is_ok());
+        assert!(extension_number("12ab").is_err());
+    }
+}
