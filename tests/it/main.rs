@@ -2,7 +2,12 @@
 //! the point.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-mod api_v1;
+mod api_auth;
+mod api_extensions;
+mod api_handsets;
+mod api_openapi;
+mod api_support;
+mod api_users;
 mod app_start;
 mod ari_ws;
 mod fake_ari;
