@@ -143,3 +143,58 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn answer(e: ApiError) -> (StatusCode, String) {
+        let r = e.into_response();
+        let status = r.status();
+        let body = axum::body::to_bytes(r.into_body(), 1 << 16).await.unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        (status, v["detail"].as_str().unwrap().to_string())
+    }
+
+    #[tokio::test]
+    async fn storage_words_never_reach_the_client() {
+        let (s, d) =
+            answer(DbError::Conflict("UNIQUE constraint failed: extensions.token".into()).into())
+                .await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(!d.contains("UNIQUE") && !d.contains("extensions"), "{d}");
+        let (s, d) = answer(DbError::Task("panicked at src/db".into()).into()).await;
+        assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(!d.contains("src/db"), "{d}");
+        let (s, d) =
+            answer(DbError::Refused("extension 4711 has no handset bound".into()).into()).await;
+        assert_eq!(
+            (s, d.as_str()),
+            (StatusCode::CONFLICT, "extension 4711 has no handset bound")
+        );
+        let (s, _) = answer(DbError::Busy.into()).await;
+        assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE);
+    }
+
+    #[tokio::test]
+    async fn claim_errors_are_bad_input_or_conflicts() {
+        let (s, _) = answer(ClaimError::NotDigits("x".into()).into()).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+        let out = ClaimError::OutOfRange {
+            number: "1".into(),
+            ranges: "2000–8999".into(),
+        };
+        assert_eq!(answer(out.into()).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+        let prefix = ClaimError::Prefix {
+            number: "471".into(),
+            other: "4711".into(),
+        };
+        let (s, d) = answer(prefix.into()).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(d.contains("4711"), "{d}");
+        assert_eq!(
+            answer(ClaimError::Taken("4711".into()).into()).await.0,
+            StatusCode::CONFLICT
+        );
+    }
+}
