@@ -210,6 +210,31 @@ async fn api_extensions_bad_json_and_content_type() {
         let (s, v) = api.raw(method, path, Some("application/json"), "[1]").await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {v}");
     }
+    // serde would read a struct from an array; the API takes objects only.
+    create(&api, "4711", "Alice", "sip").await;
+    let (s, v) = api
+        .raw(
+            Method::PATCH,
+            "/extensions/4711",
+            Some("application/json"),
+            "[null, null]",
+        )
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert!(detail(&v).contains("object"), "{v}");
+    let (s, v) = api
+        .raw(
+            Method::PATCH,
+            "/extensions/4711",
+            Some("application/merge-patch+json"),
+            "{}",
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "any application/*+json is JSON: {v}");
+    let (s, v) = api
+        .ro(Method::GET, "/extensions?offset=2147483648", None)
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
     for q in ["kind=fax", "bound=maybe", "limit=x"] {
         let (s, v) = api.ro(Method::GET, &format!("/extensions?{q}"), None).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{q}: {v}");

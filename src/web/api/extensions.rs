@@ -164,10 +164,15 @@ async fn list_extensions(
 #[serde(deny_unknown_fields)]
 pub struct NewExtensionIn {
     /// The number to claim; the numbering rules decide.
-    #[schema(example = "4711")]
+    #[schema(example = "4711", pattern = r"^[0-9]{1,15}$")]
     pub number: String,
-    /// Phonebook name (1 to 60 characters).
-    #[schema(example = "Alice")]
+    /// Phonebook name (1 to 60 characters, no control characters).
+    #[schema(
+        example = "Alice",
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: String,
     /// `handset` or `sip`.
     #[schema(value_type = Kind)]
@@ -178,6 +183,7 @@ pub struct NewExtensionIn {
     pub public: bool,
     /// The owner's username; none by default.
     #[serde(default)]
+    #[schema(pattern = r"^[A-Za-z0-9._-]{3,32}$")]
     pub owner: Option<String>,
 }
 
@@ -308,7 +314,12 @@ async fn get_extension(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ExtensionPatch {
-    /// New phonebook and caller id name.
+    /// New phonebook and caller id name (1 to 60 characters, no control characters).
+    #[schema(
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub name: Option<String>,
     /// Listed in the public phonebook.
     pub public: Option<bool>,

@@ -1,6 +1,7 @@
 //! Extractors every API handler uses: the Bearer key, and JSON/query/path wrappers whose
 //! rejections answer `{"detail"}` instead of axum's plain-text bodies.
 
+use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
@@ -72,16 +73,47 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match Json::<T>::from_request(req, state).await {
+        let json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(is_json_type);
+        if !json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| ApiError::BadRequest(e.body_text()))?;
+        // serde lets a struct come as a JSON array too ([null, null] would be an empty
+        // patch); every body of this API is an object.
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first != Some(&b'{') {
+            return Err(
+                match serde_json::from_slice::<serde::de::IgnoredAny>(&bytes) {
+                    Ok(_) => ApiError::Unprocessable("Send a JSON object".into()),
+                    Err(e) => ApiError::BadRequest(format!("The body is not valid JSON: {e}")),
+                },
+            );
+        }
+        match Json::<T>::from_bytes(&bytes) {
             Ok(Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(match rejection {
-                JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType,
-                // Valid JSON of the wrong shape: a field missing, mistyped or unknown.
-                JsonRejection::JsonDataError(e) => ApiError::Unprocessable(e.body_text()),
-                other => ApiError::BadRequest(other.body_text()),
-            }),
+            // Valid JSON of the wrong shape: a field missing, mistyped or unknown.
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Unprocessable(e.body_text())),
+            Err(other) => Err(ApiError::BadRequest(other.body_text())),
         }
     }
+}
+
+/// `application/json` or any `application/*+json`, parameters ignored (as axum's `Json`).
+fn is_json_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// A query string; anything that does not parse is 400.
@@ -122,6 +154,8 @@ where
 
 /// Largest page a list returns.
 pub const MAX_LIMIT: u32 = 1000;
+/// Largest offset: the documented int32 range (clients and schema tools assume it).
+pub const MAX_OFFSET: u32 = i32::MAX.unsigned_abs();
 /// Page size when the client does not say.
 pub const DEFAULT_LIMIT: u32 = 100;
 
@@ -132,8 +166,8 @@ pub struct PageParams {
     /// How many items to return (1 to 1000, default 100).
     #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
-    /// How many matching items to skip (default 0).
-    #[param(minimum = 0)]
+    /// How many matching items to skip (0 to 2147483647, default 0).
+    #[param(minimum = 0, maximum = 2147483647)]
     pub offset: Option<u32>,
 }
 
@@ -146,7 +180,13 @@ impl PageParams {
                 "limit is 1 to {MAX_LIMIT}, not {limit}"
             )));
         }
-        Ok((limit, self.offset.unwrap_or(0)))
+        let offset = self.offset.unwrap_or(0);
+        if offset > MAX_OFFSET {
+            return Err(ApiError::Unprocessable(format!(
+                "offset is 0 to {MAX_OFFSET}, not {offset}"
+            )));
+        }
+        Ok((limit, offset))
     }
 }
 
@@ -198,6 +238,14 @@ mod tests {
             offset: Some(5),
         };
         assert!(p.resolve().is_err());
+        let p = PageParams {
+            limit: None,
+            offset: Some(MAX_OFFSET + 1),
+        };
+        assert!(p.resolve().is_err());
+        assert!(is_json_type("application/json; charset=utf-8"));
+        assert!(is_json_type("Application/merge-patch+json"));
+        assert!(!is_json_type("text/json"));
         assert!(extension_number("4711").is_ok());
         assert!(extension_number("12ab").is_err());
     }

@@ -139,12 +139,18 @@ async fn list_users(
 #[serde(deny_unknown_fields)]
 pub struct NewUserIn {
     /// 3 to 32 of letters, digits, `.`, `-`, `_`.
-    #[schema(example = "alice")]
+    #[schema(example = "alice", pattern = r"^[A-Za-z0-9._-]{3,32}$")]
     pub username: String,
-    /// 1 to 60 characters.
-    #[schema(example = "Alice Example")]
+    /// 1 to 60 characters, no control characters.
+    #[schema(
+        example = "Alice Example",
+        min_length = 1,
+        max_length = 60,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$"
+    )]
     pub display_name: String,
-    /// At least 10 characters, not an obvious guess.
+    /// 10 to 256 characters, not an obvious guess (nor containing the username).
+    #[schema(min_length = 10, max_length = 256)]
     pub password: String,
     /// Default attendee.
     #[serde(default)]
