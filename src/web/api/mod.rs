@@ -79,7 +79,8 @@ impl Modify for BearerScheme {
 }
 
 /// Every documented route. Endpoints, channels, originate and the event stream of issue 6 go
-/// here as one `.merge(...)` each.
+/// here as one `.merge(...)` each. Their handlers can take `Extension<Arc<dyn LiveSource>>`:
+/// the site router adds that layer after nesting this one, so it reaches these routes too.
 fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(handsets::routes())
