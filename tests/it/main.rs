@@ -4,6 +4,7 @@
 
 mod api_v1;
 mod app_start;
+mod ari_client;
 mod ari_ws;
 mod fake_ari;
 mod web_admin;
