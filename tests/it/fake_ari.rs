@@ -115,6 +115,15 @@ impl FakeAri {
             .insert(format!("{method} {path}"), (status, body.to_string()));
     }
 
+    /// Forgets the canned answer for `method` on `path`.
+    pub fn unanswer(&self, method: &str, path: &str) {
+        self.shared
+            .lock()
+            .unwrap()
+            .answers
+            .remove(&format!("{method} {path}"));
+    }
+
     /// REST requests seen so far, in order.
     pub fn requests(&self) -> Vec<Seen> {
         self.shared.lock().unwrap().requests.clone()
@@ -134,9 +143,6 @@ impl FakeAri {
 /// Records every REST request and serves canned answers before routing.
 async fn record(State(shared): State<Arc<Mutex<Shared>>>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if path == "/ari/events" {
-        return next.run(req).await;
-    }
     let query = req
         .uri()
         .query()
@@ -155,7 +161,10 @@ async fn record(State(shared): State<Arc<Mutex<Shared>>>, req: Request, next: Ne
     let canned = {
         let mut s = shared.lock().unwrap();
         let key = format!("{} {}", seen.method, path);
-        s.requests.push(seen);
+        // The websocket upgrade is not a REST call; it can still be refused with a canned answer.
+        if path != "/ari/events" {
+            s.requests.push(seen);
+        }
         s.answers.get(&key).cloned()
     };
     match canned {
