@@ -13,15 +13,81 @@ use serde_json::{json, Value};
 use super::error::AriError;
 use super::events::{Bridge, Channel, Endpoint, Playback};
 
-/// What `GET /asterisk/info` tells.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// What `GET /asterisk/info` tells (each part only when asked for or always; all optional).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 pub struct AsteriskInfo {
     #[serde(default)]
-    pub system: Value,
+    pub system: Option<SystemInfo>,
     #[serde(default)]
-    pub build: Value,
+    pub build: Option<BuildInfo>,
     #[serde(default)]
-    pub status: Value,
+    pub status: Option<StatusInfo>,
+    #[serde(default)]
+    pub config: Option<ConfigInfo>,
+}
+
+/// Version and entity id of the Asterisk.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct SystemInfo {
+    /// e.g. `22.10.1+dfsg+~cs6.17.60671434-1`.
+    #[serde(default)]
+    pub version: String,
+    /// The `asterisk_id` events carry.
+    #[serde(default)]
+    pub entity_id: String,
+}
+
+/// How the Asterisk was built.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct BuildInfo {
+    #[serde(default)]
+    pub os: String,
+    #[serde(default)]
+    pub kernel: String,
+    #[serde(default)]
+    pub machine: String,
+    #[serde(default)]
+    pub options: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub user: String,
+}
+
+/// Since when it runs: a changed `startup_time` after a reconnect means Asterisk restarted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct StatusInfo {
+    #[serde(default)]
+    pub startup_time: String,
+    #[serde(default)]
+    pub last_reload_time: String,
+}
+
+/// Parts of asterisk.conf.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct ConfigInfo {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub default_language: String,
+    #[serde(default)]
+    pub max_channels: Option<i64>,
+    #[serde(default)]
+    pub max_open_files: Option<i64>,
+    #[serde(default)]
+    pub max_load: Option<f64>,
+}
+
+/// What `GET /asterisk/ping` answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub struct AsteriskPing {
+    #[serde(default)]
+    pub asterisk_id: String,
+    /// Always `pong`.
+    #[serde(default)]
+    pub ping: String,
+    #[serde(default)]
+    pub timestamp: String,
 }
 
 /// A channel variable's value.
@@ -163,11 +229,16 @@ impl AriClient {
         self.send(method, path, query, None).await.map(|_| ())
     }
 
-    /// `GET /asterisk/ping`: is Asterisk answering?
+    /// `GET /asterisk/ping`: is Asterisk answering? Any 2xx counts, whatever the body.
     pub async fn ping(&self) -> Result<(), AriError> {
         self.send(Method::GET, "/asterisk/ping", &[], None)
             .await
             .map(|_| ())
+    }
+
+    /// `GET /asterisk/ping`, decoded (which Asterisk answered, and when).
+    pub async fn ping_info(&self) -> Result<AsteriskPing, AriError> {
+        self.json(Method::GET, "/asterisk/ping", &[], None).await
     }
 
     /// `GET /asterisk/info`.

@@ -43,6 +43,9 @@ pub struct ConnectionState {
     pub reconnects: u64,
     /// The last reason a connection failed or was lost.
     pub last_error: Option<String>,
+    /// How long the loop waited before its latest connect attempt (kept after it succeeds,
+    /// so operators and tests can see the backoff grow and reset).
+    pub last_backoff: Option<Duration>,
 }
 
 impl Default for ConnectionState {
@@ -51,6 +54,7 @@ impl Default for ConnectionState {
             status: Status::Connecting,
             reconnects: 0,
             last_error: None,
+            last_backoff: None,
         }
     }
 }
@@ -103,8 +107,12 @@ pub fn next_backoff(current: Duration, config: &WsConfig) -> Duration {
     doubled.mul_f64(jitter).min(config.backoff_cap.mul_f64(1.2))
 }
 
+/// Wall-clock Unix seconds, for [`Status::Connected`] (shown to operators, so not monotonic).
 fn unix_now() -> i64 {
-    crate::db::now()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 /// Why one connection ended.
@@ -115,7 +123,14 @@ enum Ended {
 }
 
 /// Runs the websocket until `cancel`, sending everything to `out`, publishing state on
-/// `state`. Returns when cancelled or replaced.
+/// `state`. Returns when cancelled, when `out`'s receiver is gone, or when replaced.
+///
+/// `out` is unbounded on purpose. The reader must never wait on whoever consumes events:
+/// a reader that stalls 100 ms gets dropped by Asterisk, and the events missed are never
+/// replayed, which costs far more than memory. A bounded channel would force a choice between
+/// waiting (that stall) and dropping events (calls then miss their hangup or digits). The
+/// consumer is the call engine, which only routes each event into a per-call mpsc and never
+/// awaits I/O, so the queue stays short; a slow consumer shows up as memory, not lost calls.
 pub async fn run(
     url: String,
     config: WsConfig,
@@ -175,6 +190,7 @@ pub async fn run(
                 state.send_modify(|s| s.last_error = Some(reason));
             }
         }
+        state.send_modify(|s| s.last_backoff = Some(delay));
         tokio::select! {
             _ = cancel.cancelled() => break,
             _ = tokio::time::sleep(delay) => {}

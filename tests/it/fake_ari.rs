@@ -2,15 +2,39 @@
 //! (events, drops, clean closes, a peer that stops answering pings, ApplicationReplaced) and
 //! the REST answers (404/409/412/401) to test reconnects, ordering and error mapping.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
+use axum::extract::{Path, Request, State};
 use axum::http::StatusCode;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{any, delete, get, post};
 use axum::Router;
 use tokio::sync::mpsc;
+
+/// One REST request as the fake saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    pub method: String,
+    /// Path as sent (still percent-encoded), e.g. `/ari/channels/c1/play`.
+    pub path: String,
+    /// Query pairs, decoded, in order.
+    pub query: Vec<(String, String)>,
+    /// The `Authorization` header, if any.
+    pub authorization: Option<String>,
+}
+
+impl Seen {
+    /// The first value of query parameter `name`.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
 
 /// What the test tells the current websocket connection to do.
 #[derive(Debug, Clone)]
@@ -31,6 +55,10 @@ struct Shared {
     scripts: Vec<mpsc::UnboundedSender<Script>>,
     /// REST status to answer for channel operations (200/204 when None).
     channel_status: Option<u16>,
+    /// Every REST request (not the websocket upgrade), in order.
+    requests: Vec<Seen>,
+    /// Canned answers by "METHOD /path", taking precedence over the routes.
+    answers: HashMap<String, (u16, String)>,
 }
 
 /// The running fake.
@@ -55,6 +83,9 @@ impl FakeAri {
             .route("/ari/channels/{id}/answer", post(channel_op))
             .route("/ari/channels/{id}", delete(channel_op))
             .route("/ari/channels/{id}/play", any(channel_op))
+            // Like Asterisk: an unknown resource is a 404 with a JSON message.
+            .fallback(|| async { (StatusCode::NOT_FOUND, r#"{"message":"Resource not found"}"#) })
+            .layer(middleware::from_fn_with_state(shared.clone(), record))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}/ari", listener.local_addr().unwrap());
@@ -75,9 +106,75 @@ impl FakeAri {
         }
     }
 
+    /// Answers `method` on `path` (e.g. `/ari/bridges/b1`) with `status` and `body` from now on.
+    pub fn answer(&self, method: &str, path: &str, status: u16, body: &str) {
+        self.shared
+            .lock()
+            .unwrap()
+            .answers
+            .insert(format!("{method} {path}"), (status, body.to_string()));
+    }
+
+    /// Forgets the canned answer for `method` on `path`.
+    pub fn unanswer(&self, method: &str, path: &str) {
+        self.shared
+            .lock()
+            .unwrap()
+            .answers
+            .remove(&format!("{method} {path}"));
+    }
+
+    /// REST requests seen so far, in order.
+    pub fn requests(&self) -> Vec<Seen> {
+        self.shared.lock().unwrap().requests.clone()
+    }
+
+    /// The last REST request seen.
+    pub fn last_request(&self) -> Seen {
+        self.requests().pop().expect("a request reached the fake")
+    }
+
     /// Makes channel operations answer with `status`.
     pub fn channel_status(&self, status: u16) {
         self.shared.lock().unwrap().channel_status = Some(status);
+    }
+}
+
+/// Records every REST request and serves canned answers before routing.
+async fn record(State(shared): State<Arc<Mutex<Shared>>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let query = req
+        .uri()
+        .query()
+        .map(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).unwrap())
+        .unwrap_or_default();
+    let seen = Seen {
+        method: req.method().to_string(),
+        path: path.clone(),
+        query,
+        authorization: req
+            .headers()
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+    };
+    let canned = {
+        let mut s = shared.lock().unwrap();
+        let key = format!("{} {}", seen.method, path);
+        // The websocket upgrade is not a REST call; it can still be refused with a canned answer.
+        if path != "/ari/events" {
+            s.requests.push(seen);
+        }
+        s.answers.get(&key).cloned()
+    };
+    match canned {
+        Some((status, body)) => (
+            StatusCode::from_u16(status).unwrap(),
+            [("content-type", "application/json")],
+            body,
+        )
+            .into_response(),
+        None => next.run(req).await,
     }
 }
 

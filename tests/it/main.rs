@@ -9,6 +9,7 @@ mod api_openapi;
 mod api_support;
 mod api_users;
 mod app_start;
+mod ari_client;
 mod ari_ws;
 mod fake_ari;
 mod web_admin;
