@@ -10,6 +10,7 @@
 //! - [`config`]: one typed `Settings` (TOML file + `EVENTPBX_*` environment).
 //! - [`db`]: the SQLite store Asterisk reads as PJSIP realtime; all SQL lives there.
 //! - [`domain`]: validated values (numbers, secrets) checked once at the edge.
+//! - [`phonebook`]: the vendor-neutral phonebook and its renderers (JSON, CSV, vCard, phone XML).
 //! - [`web`]: the HTTP server.
 //! - [`app`]: wiring: database, web server and shutdown under one cancellation token.
 
@@ -20,4 +21,5 @@ pub mod calls;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod phonebook;
 pub mod web;
