@@ -17,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The shared database.
     pub db: Db,
+    /// The phonebook files phones fetch, rendered once per change.
+    pub phonebook: Arc<crate::web::phonebook_exports::PhonebookExports>,
 }
 
 /// Why the daemon could not start or stopped with an error.
@@ -40,6 +42,7 @@ impl AppState {
         Ok(AppState {
             settings: Arc::new(settings),
             db,
+            phonebook: Arc::default(),
         })
     }
 }

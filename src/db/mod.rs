@@ -12,11 +12,13 @@ pub mod extensions;
 pub mod handsets;
 pub mod numbering;
 pub mod numbers;
+pub mod phonebook;
 pub mod pjsip;
 pub mod sessions;
 pub mod users;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -34,6 +36,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/002_handsets.sql"),
     ),
     ("003_web", include_str!("../../migrations/003_web.sql")),
+    (
+        "004_phonebook",
+        include_str!("../../migrations/004_phonebook.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.
@@ -185,6 +191,9 @@ struct DbInner {
     /// (in order, without sleeping) beats many threads polling the lock in SQLite's busy
     /// handler, which backs off in growing sleeps. Asterisk's writes still use busy_timeout.
     writer: tokio::sync::Mutex<()>,
+    /// Committed writes made through this handle; caches of derived data compare it to know
+    /// that this process changed something since they last looked.
+    writes: AtomicU64,
 }
 
 /// Connections kept open for reuse; more may exist briefly under load.
@@ -200,8 +209,15 @@ impl Db {
                 busy_timeout,
                 idle: Mutex::new(vec![conn]),
                 writer: tokio::sync::Mutex::new(()),
+                writes: AtomicU64::new(0),
             }),
         })
+    }
+
+    /// How many writes this handle has committed so far: it grows by one per successful
+    /// [`Db::write`], so a cache of derived data knows this process changed something.
+    pub fn committed_writes(&self) -> u64 {
+        self.inner.writes.load(Ordering::Acquire)
     }
 
     /// The database file.
@@ -260,6 +276,9 @@ impl Db {
             let mut conn = db.checkout()?;
             let result = write_in(&mut conn, f);
             db.checkin(conn);
+            if result.is_ok() {
+                db.inner.writes.fetch_add(1, Ordering::Release);
+            }
             result
         })
         .await

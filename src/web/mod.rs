@@ -10,6 +10,7 @@
 //! | `POST /logout` | logged in | ends the session |
 //! | `GET /account`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
+//! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml` | anyone | the book for phones and services, with ETag |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
@@ -21,6 +22,7 @@ pub mod error;
 pub mod handset_ops;
 pub mod live_view;
 pub mod pages;
+pub mod phonebook_exports;
 
 use std::sync::Arc;
 
@@ -76,6 +78,20 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         )
         .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
+        .route("/phonebook.json", get(phonebook_exports::json_book))
+        .route("/phonebook.csv", get(phonebook_exports::csv_book))
+        .route("/phonebook.vcf", get(phonebook_exports::vcard_book))
+        .route(
+            "/phonebook/yealink.xml",
+            get(phonebook_exports::yealink_book),
+        )
+        .route("/phonebook/snom.xml", get(phonebook_exports::snom_book))
+        .route(
+            "/phonebook/grandstream.xml",
+            get(phonebook_exports::grandstream_book),
+        )
+        .route("/phonebook/cisco.xml", get(phonebook_exports::cisco_book))
+        .route("/phonebook/mitel.xml", get(phonebook_exports::mitel_search))
         .nest("/api/v1", api::router())
         .route("/operator", get(pages::operator::show))
         .route("/operator/stream", get(pages::operator::stream))
@@ -113,6 +129,11 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route(
             "/admin/handsets/{sip_username}/delete",
             post(pages::admin::delete_handset),
+        )
+        .route("/admin/phonebook", post(pages::admin::add_phonebook_entry))
+        .route(
+            "/admin/phonebook/{id}/delete",
+            post(pages::admin::delete_phonebook_entry),
         )
         .route("/admin/keys", post(pages::admin::create_key))
         .route("/admin/keys/revoke", post(pages::admin::revoke_key))

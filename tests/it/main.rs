@@ -12,6 +12,7 @@ mod app_start;
 mod ari_client;
 mod ari_ws;
 mod fake_ari;
+mod phonebook_exports;
 mod web_admin;
 mod web_auth;
 mod web_claims;

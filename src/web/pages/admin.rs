@@ -1,4 +1,5 @@
-//! `/admin`: users and roles, all extensions, and the numbering rules.
+//! `/admin`: users and roles, all extensions, the numbering rules, temporary handsets, the
+//! admin-defined phonebook entries and API keys.
 
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -9,8 +10,9 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::numbering::{self, StoredRange};
+use crate::db::phonebook::{self as phonebook_store, ServiceEntry};
 use crate::db::users::{self, User};
-use crate::db::{api_keys, handsets};
+use crate::db::{api_keys, handsets, DbError};
 use crate::domain::accounts::{self, Role};
 use crate::domain::numbering::Range;
 use crate::domain::Number;
@@ -45,6 +47,7 @@ struct AdminData {
     handsets: Vec<handsets::HandsetInfo>,
     handsets_total: i64,
     keys: Vec<api_keys::KeyInfo>,
+    phonebook: Vec<ServiceEntry>,
 }
 
 async fn render(
@@ -92,6 +95,7 @@ async fn render_with(
                 handsets: handsets::list_temporary(c, PER_PAGE, 0)?,
                 handsets_total: handsets::count_temporary(c)?,
                 keys: api_keys::list(c)?,
+                phonebook: phonebook_store::service_entries(c)?,
             })
         })
         .await?;
@@ -109,7 +113,8 @@ async fn render_with(
         @if let Some(once) = shown_once { (once) }
         nav.toc aria-label="Sections" {
             a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#numbering" { "Numbering" }
-            a href="#handsets" { "Temporary handsets" } a href="#keys" { "API keys" }
+            a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
+            a href="#keys" { "API keys" }
         }
         section #users {
             h2 { "Users (" (data.users_total) ")" }
@@ -291,6 +296,39 @@ async fn render_with(
                     }
                     @if data.handsets.is_empty() { tr { td colspan="4" { "No temporary handsets." } } }
                 }
+            }
+        }
+        section #phonebook {
+            h2 { "Phonebook entries" }
+            p {
+                "Listed in the phonebook beside the extensions people published, for example the help desk "
+                "or the info line. Phones fetch the book from "
+                code { "/phonebook/yealink.xml" } ", " code { "snom.xml" } ", " code { "grandstream.xml" } ", "
+                code { "cisco.xml" } " and " code { "mitel.xml?q=" } "; services from "
+                code { "/phonebook.json" } ", " code { ".csv" } " and " code { ".vcf" } "."
+            }
+            table.list {
+                thead { tr { th scope="col" { "Name" } th scope="col" { "Number" } th scope="col" { span.sr { "Actions" } } } }
+                tbody {
+                    @for e in &data.phonebook {
+                        tr {
+                            td { (e.name) } td { (e.number) }
+                            td {
+                                form.inline method="post" action={ "/admin/phonebook/" (e.id) "/delete" } {
+                                    (CsrfField(csrf))
+                                    button.secondary type="submit" { "Remove" }
+                                }
+                            }
+                        }
+                    }
+                    @if data.phonebook.is_empty() { tr { td colspan="3" { "No entries of your own yet." } } }
+                }
+            }
+            form.inline method="post" action="/admin/phonebook" {
+                (CsrfField(csrf))
+                label for="pname" { "Name" } input id="pname" name="name" required maxlength=(phonebook_store::MAX_NAME_CHARS);
+                label for="pnumber" { "Number" } input id="pnumber" name="number" required maxlength=(phonebook_store::MAX_NUMBER_CHARS) size="12";
+                button type="submit" { "Add entry" }
             }
         }
         section #keys {
@@ -728,4 +766,44 @@ pub async fn revoke_key(
         .write(move |tx| api_keys::revoke(tx, &name))
         .await?;
     Ok(see_other("/admin#keys"))
+}
+
+/// The phonebook entry form.
+#[derive(Debug, Deserialize)]
+pub struct PhonebookEntryInput {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    number: String,
+}
+
+/// POST /admin/phonebook: adds an admin-defined phonebook entry.
+pub async fn add_phonebook_entry(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<PhonebookEntryInput>,
+) -> Result<Response, AppError> {
+    let added = state
+        .db
+        .write(move |tx| phonebook_store::add_service_entry(tx, &form.name, &form.number))
+        .await;
+    match added {
+        Ok(_) => Ok(see_other("/admin#phonebook")),
+        Err(DbError::Refused(text)) => refuse(&state, &admin, text).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// POST /admin/phonebook/{id}/delete.
+pub async fn delete_phonebook_entry(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    Path(id): Path<i64>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    state
+        .db
+        .write(move |tx| phonebook_store::delete_service_entry(tx, id))
+        .await?;
+    Ok(see_other("/admin#phonebook"))
 }
