@@ -43,6 +43,9 @@ pub struct LiveEndpoint {
     /// Round trip of the last qualify, microseconds.
     pub rtt_usec: Option<u64>,
     pub channel_count: usize,
+    /// When `state` last changed as far as this registry saw it (unix seconds; 0 = not seen
+    /// change since eventpbx started): "offline since" on the account page.
+    pub state_since: i64,
 }
 
 /// Everything at one moment.
@@ -130,6 +133,11 @@ fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint 
             .unwrap_or_default(),
         rtt_usec: previous.and_then(|p| p.rtt_usec),
         channel_count: e.channel_ids.len(),
+        state_since: match previous {
+            Some(p) if p.state == e.state => p.state_since,
+            Some(_) => crate::db::now(),
+            None => 0,
+        },
     }
 }
 
@@ -338,6 +346,36 @@ mod tests {
         }
         assert!(dialled.contains(&"9951".to_string()), "{dialled:?}");
         assert!(dialled.contains(&"2302".to_string()), "{dialled:?}");
+    }
+
+    #[test]
+    fn an_endpoint_remembers_when_its_state_changed() {
+        let registry = LiveRegistry::default();
+        let endpoint = |state: &str| Endpoint {
+            technology: "PJSIP".into(),
+            resource: "h1".into(),
+            state: state.into(),
+            ..Default::default()
+        };
+        registry.reload(&[], &[endpoint("offline")]);
+        assert_eq!(
+            registry.snapshot().endpoints["h1"].state_since,
+            0,
+            "not seen changing"
+        );
+        registry.apply(&AriEvent::EndpointStateChange {
+            endpoint: endpoint("online"),
+        });
+        let since = registry.snapshot().endpoints["h1"].state_since;
+        assert!(since >= crate::db::now() - 1, "{since}");
+        registry.apply(&AriEvent::EndpointStateChange {
+            endpoint: endpoint("online"),
+        });
+        assert_eq!(
+            registry.snapshot().endpoints["h1"].state_since,
+            since,
+            "no change"
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! implements [`LiveSource`]; `web::router_with_live` takes it. Until that is wired, the
 //! router uses [`Offline`], and the page says plainly that Asterisk is not connected.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -38,6 +39,15 @@ pub struct LiveSnapshot {
     pub registered_devices: usize,
 }
 
+/// One device's registration as Asterisk reports it right now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceStatus {
+    /// Asterisk counts the endpoint online (a registered, reachable contact).
+    pub online: bool,
+    /// When that last changed, unix seconds, if eventpbx saw it change.
+    pub since: Option<i64>,
+}
+
 /// The result of asking the live registry to act.
 pub type ActionFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
@@ -49,6 +59,12 @@ pub trait LiveSource: Send + Sync + 'static {
     fn hangup(&self, channel_id: String) -> ActionFuture;
     /// Wakes on every change of the live state.
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64>;
+    /// The registration state of the devices with these endpoint ids, for those the live
+    /// registry knows; an empty map when Asterisk is not connected (callers then fall back to
+    /// the stored contacts).
+    fn device_status(&self, _device_ids: &[String]) -> HashMap<String, DeviceStatus> {
+        HashMap::new()
+    }
 }
 
 /// No live registry: nothing connected, nothing to hang up.
@@ -148,5 +164,28 @@ impl LiveSource for EngineLive {
 
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.0.live.subscribe()
+    }
+
+    fn device_status(&self, device_ids: &[String]) -> HashMap<String, DeviceStatus> {
+        let state = self.0.live.snapshot();
+        if !matches!(
+            state.connection.status,
+            crate::ari::ws::Status::Connected { .. }
+        ) {
+            return HashMap::new();
+        }
+        device_ids
+            .iter()
+            .filter_map(|id| {
+                let e = state.endpoints.get(id)?;
+                Some((
+                    id.clone(),
+                    DeviceStatus {
+                        online: e.state == "online",
+                        since: (e.state_since > 0).then_some(e.state_since),
+                    },
+                ))
+            })
+            .collect()
     }
 }

@@ -13,6 +13,7 @@ mod ari_client;
 mod ari_ws;
 mod fake_ari;
 mod phonebook_exports;
+mod web_account_status;
 mod web_admin;
 mod web_auth;
 mod web_claims;

@@ -1,7 +1,13 @@
 //! `/account`: my extensions. Claim a number, read the SIP credentials or the handset token,
 //! rename, list or unlist, new password or token, release, delete.
 
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, Render};
@@ -16,6 +22,7 @@ use crate::domain::accounts;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::AppError;
+use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::pages::{is_digits, no_store, see_other, Empty};
 
 /// One extension with what its card shows.
@@ -132,8 +139,10 @@ async fn render_with(
             @if data.extensions.is_empty() {
                 p { "You have no extension yet. Claim a number below." }
             }
-            @for view in &data.extensions {
-                (ExtensionCard { view, settings: s, csrf: &user.csrf })
+            div #extensions data-status-stream="/account/stream" {
+                @for view in &data.extensions {
+                    (ExtensionCard { view, settings: s, csrf: &user.csrf })
+                }
             }
             @if u32::try_from(data.extensions.len()).unwrap_or(u32::MAX) < data.max {
                 (ClaimForm {
@@ -222,6 +231,151 @@ impl Render for ClaimForm<'_> {
     }
 }
 
+/// Online or offline, with the registered phones' user agents and until when they are
+/// registered, or since when the device is offline.
+struct RegistrationStatus<'a> {
+    /// The device's stored registrations (Asterisk writes them on REGISTER).
+    contacts: &'a [Contact],
+    /// What Asterisk reports right now, when eventpbx is connected to it.
+    live: Option<&'a DeviceStatus>,
+    offset: time::UtcOffset,
+    now: i64,
+}
+
+impl Render for RegistrationStatus<'_> {
+    fn render(&self) -> Markup {
+        let current: Vec<&Contact> = self
+            .contacts
+            .iter()
+            .filter(|c| c.expiration_time > self.now)
+            .collect();
+        // Asterisk's word wins: a registered phone that stopped answering qualify is offline.
+        let online = self.live.map_or(!current.is_empty(), |l| l.online);
+        let offset = self.offset;
+        html! {
+            p.meta {
+                @if online {
+                    span.badge.online { "online" }
+                } @else {
+                    span.badge.offline { "offline" }
+                    @if let Some(since) = self.live.and_then(|l| l.since) {
+                        " " span.small { "since " (TimeTag { unix: since, offset }) }
+                    }
+                }
+            }
+            @if online {
+                @for c in &current {
+                    p.small {
+                        "Registered"
+                        @if !c.user_agent.is_empty() { " (" (c.user_agent) ")" }
+                        " until " (TimeTag { unix: c.expiration_time, offset })
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GET /account/stream: Server-Sent Events with the registration status of the visitor's
+/// extensions, sent when the live registry reports a change of one of their devices. Each
+/// `status` event is a JSON object from extension number to the HTML of its status block.
+pub async fn stream(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    axum::Extension(live): axum::Extension<Arc<dyn LiveSource>>,
+) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, AppError> {
+    // The extensions are fixed for the life of the page: claiming or deleting reloads it.
+    let user_id = user.user.id;
+    let devices: Vec<(String, String)> = state
+        .db
+        .read(move |c| {
+            let filter = Filter {
+                owner_id: Some(user_id),
+                ..Filter::default()
+            };
+            let (list, _) = extensions::list(c, &filter, 100, 0)?;
+            Ok(list
+                .into_iter()
+                .filter_map(|e| Some((e.number, e.device_id?)))
+                .collect())
+        })
+        .await?;
+    let ids: Vec<String> = devices.iter().map(|(_, d)| d.clone()).collect();
+    let offset = state.settings.utc_offset();
+    let start = StatusStream {
+        db: state.db.clone(),
+        live: live.clone(),
+        changes: live.subscribe(),
+        devices,
+        ids,
+        offset,
+        last: None,
+    };
+    let stream = futures_util::stream::unfold(start, |mut s| async move {
+        loop {
+            if s.last.is_some() {
+                s.changes.changed().await.ok()?;
+                // Let a burst of events settle (a REGISTER brings several).
+                tokio::time::sleep(STATUS_SETTLE).await;
+                s.changes.borrow_and_update();
+            }
+            let now_live = s.live.device_status(&s.ids);
+            if s.last.as_ref() == Some(&now_live) {
+                // A change elsewhere on the Asterisk: nothing to tell this page.
+                continue;
+            }
+            // The stored contacts (user agent, expiry) are read only when a device changed.
+            let ids = s.ids.clone();
+            let contacts =
+                s.db.read(move |c| {
+                    ids.iter()
+                        .map(|id| Ok((id.clone(), pjsip::contacts(c, id)?)))
+                        .collect::<Result<HashMap<_, _>, DbError>>()
+                })
+                .await
+                .unwrap_or_default();
+            let now = db::now();
+            let blocks: serde_json::Map<String, serde_json::Value> = s
+                .devices
+                .iter()
+                .map(|(number, device)| {
+                    let html = RegistrationStatus {
+                        contacts: contacts.get(device).map(Vec::as_slice).unwrap_or_default(),
+                        live: now_live.get(device),
+                        offset: s.offset,
+                        now,
+                    }
+                    .render()
+                    .into_string();
+                    (number.clone(), serde_json::Value::String(html))
+                })
+                .collect();
+            s.last = Some(now_live);
+            let event = Event::default()
+                .event("status")
+                .data(serde_json::Value::Object(blocks).to_string());
+            return Some((Ok(event), s));
+        }
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// How long a burst of registration events may take before the page hears of it.
+const STATUS_SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// What the account stream carries from one event to the next.
+struct StatusStream {
+    db: db::Db,
+    live: Arc<dyn LiveSource>,
+    changes: tokio::sync::watch::Receiver<u64>,
+    /// (extension number, device id) of the visitor's bound extensions.
+    devices: Vec<(String, String)>,
+    ids: Vec<String>,
+    offset: time::UtcOffset,
+    /// The live state last sent; None before the first event.
+    last: Option<HashMap<String, DeviceStatus>>,
+}
+
 struct ExtensionCard<'a> {
     view: &'a ExtensionView,
     settings: &'a Settings,
@@ -235,12 +389,6 @@ impl Render for ExtensionCard<'_> {
         let s = self.settings;
         let offset = s.utc_offset();
         let now = db::now();
-        let online: Vec<&Contact> = self
-            .view
-            .contacts
-            .iter()
-            .filter(|c| c.expiration_time > now)
-            .collect();
         html! {
             section.card id={ "ext-" (n) } {
                 h2 { (n) " " span.name { (ext.name) } }
@@ -248,19 +396,10 @@ impl Render for ExtensionCard<'_> {
                     span.badge { @if ext.kind == ExtensionKind::Sip { "SIP phone" } @else { "Handset" } }
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
-                    " "
-                    @if online.is_empty() {
-                        span.badge.offline { "offline" }
-                    } @else {
-                        span.badge.online { "online" }
-                    }
                 }
-                @for c in &online {
-                    p.small {
-                        "Registered"
-                        @if !c.user_agent.is_empty() { " (" (c.user_agent) ")" }
-                        " until " (TimeTag { unix: c.expiration_time, offset })
-                    }
+                // Replaced in place by /account/stream when the registration changes.
+                div.status id={ "status-" (n) } {
+                    (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
                 }
                 @match ext.kind {
                     ExtensionKind::Sip => {

@@ -39,4 +39,17 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     source.onerror = () => { live.dataset.streamError = "1"; };
   }
+  // My extensions: registration status blocks replaced when a phone registers or drops.
+  const mine = document.querySelector("[data-status-stream]");
+  if (mine && window.EventSource && mine.querySelector(".status")) {
+    const source = new EventSource(mine.dataset.statusStream);
+    source.addEventListener("status", (e) => {
+      const blocks = JSON.parse(e.data);
+      for (const [number, html] of Object.entries(blocks)) {
+        const el = document.getElementById("status-" + number);
+        if (el) el.innerHTML = html;
+      }
+      mine.dataset.updated = String(Date.now());
+    });
+  }
 });

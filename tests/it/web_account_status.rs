@@ -1,0 +1,205 @@
+//! The account page's registration status follows the live registry over SSE, without a
+//! reload, and only the visitor's own devices are reported.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use eventpbx::domain::accounts::Role;
+use eventpbx::web::live_view::{ActionFuture, DeviceStatus, LiveSnapshot, LiveSource};
+use reqwest::StatusCode;
+
+use crate::web_support::{browser, csrf_in, spawn, PASSWORD};
+
+#[derive(Default)]
+struct FakeRegistrations {
+    online: Mutex<HashMap<String, DeviceStatus>>,
+    changes: Mutex<Option<tokio::sync::watch::Sender<u64>>>,
+}
+
+impl FakeRegistrations {
+    fn set(&self, device: &str, online: bool) {
+        self.online.lock().unwrap().insert(
+            device.to_string(),
+            DeviceStatus {
+                online,
+                since: Some(1_800_000_000),
+            },
+        );
+        if let Some(tx) = &*self.changes.lock().unwrap() {
+            tx.send_modify(|v| *v += 1);
+        }
+    }
+}
+
+impl LiveSource for FakeRegistrations {
+    fn snapshot(&self) -> LiveSnapshot {
+        LiveSnapshot::default()
+    }
+    fn hangup(&self, _channel_id: String) -> ActionFuture {
+        Box::pin(async { Ok(()) })
+    }
+    fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        let mut changes = self.changes.lock().unwrap();
+        changes
+            .get_or_insert_with(|| tokio::sync::watch::channel(0).0)
+            .subscribe()
+    }
+    fn device_status(&self, device_ids: &[String]) -> HashMap<String, DeviceStatus> {
+        let online = self.online.lock().unwrap();
+        device_ids
+            .iter()
+            .filter_map(|id| Some((id.clone(), online.get(id)?.clone())))
+            .collect()
+    }
+}
+
+/// Reads SSE frames until one named `status` arrives; returns its JSON data.
+async fn next_status(response: &mut reqwest::Response, buffer: &mut String) -> serde_json::Value {
+    loop {
+        if let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if frame.lines().any(|l| l == "event: status") {
+                let data: String = frame
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data: "))
+                    .collect();
+                return serde_json::from_str(&data).unwrap();
+            }
+            continue;
+        }
+        let chunk = tokio::time::timeout(std::time::Duration::from_secs(5), response.chunk())
+            .await
+            .expect("a status event within 5 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+    }
+}
+
+#[tokio::test]
+async fn web_account_status_goes_online_and_offline_live() {
+    let app = spawn().await;
+    let live = Arc::new(FakeRegistrations::default());
+    let router = eventpbx::web::router_with_live(app.state.clone(), live.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        axum::serve(
+            listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .await
+    });
+    eventpbx::db::users::add_user(&app.state.db, "alice", "Alice", PASSWORD, Role::Attendee)
+        .await
+        .unwrap();
+    let b = browser();
+    let html = b
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("username", "alice"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let html = b
+        .get(format!("{base}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let r = b
+        .post(format!("{base}/account/claim"))
+        .form(&[
+            ("csrf", csrf_in(&html).as_str()),
+            ("number", "2001"),
+            ("kind", "sip"),
+            ("name", "Alice"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "claimed");
+    let device: String = app
+        .state
+        .db
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT device_id FROM extensions WHERE number = '2001'",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+        .unwrap();
+    // Another person's device: its changes must not reach Alice's page.
+    let html = b
+        .get(format!("{base}/account"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-status-stream=\"/account/stream\""));
+    assert!(html.contains("id=\"status-2001\""));
+
+    let mut stream = b
+        .get(format!("{base}/account/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(stream.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let mut buffer = String::new();
+    let first = next_status(&mut stream, &mut buffer).await;
+    assert!(
+        first["2001"].as_str().unwrap().contains("offline"),
+        "{first}"
+    );
+
+    live.set("someone-else", true);
+    live.set(&device, true);
+    let online = next_status(&mut stream, &mut buffer).await;
+    assert!(
+        online["2001"].as_str().unwrap().contains(">online<"),
+        "{online}"
+    );
+    assert_eq!(
+        online.as_object().unwrap().len(),
+        1,
+        "only Alice's extension"
+    );
+
+    live.set(&device, false);
+    let offline = next_status(&mut stream, &mut buffer).await;
+    let block = offline["2001"].as_str().unwrap();
+    assert!(
+        block.contains(">offline<") && block.contains("since"),
+        "{block}"
+    );
+
+    // Not logged in: no stream.
+    let r = browser()
+        .get(format!("{base}/account/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(r.status(), StatusCode::OK);
+}
