@@ -372,6 +372,28 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn committed_writes_wake_subscribers_and_failed_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("e.db"), Duration::from_millis(50)).unwrap();
+        let writes = db.subscribe_writes();
+        let failed: Result<(), DbError> = db
+            .write(|tx| {
+                tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
+                Err(DbError::Refused("no".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(!writes.has_changed().unwrap(), "a rollback wakes no one");
+        db.write(|tx| {
+            tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(writes.has_changed().unwrap());
+    }
+
+    #[tokio::test]
     async fn locked_database_gives_busy_and_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("e.db");
