@@ -512,3 +512,81 @@ async fn api_events_are_documented_as_an_event_stream() {
         );
     }
 }
+
+/// Asterisk's two events for one transition, in the order Asterisk 22 sends them (captured in
+/// tests/fixtures/ari/recorded_session.jsonl).
+fn transition(endpoint: &str, state: &str, contact_status: &str, uri: &str) -> [String; 2] {
+    let ep =
+        json!({"technology": "PJSIP", "resource": endpoint, "state": state, "channel_ids": []});
+    [
+        json!({"type": "EndpointStateChange", "timestamp": "2026-11-22T12:03:05.699+0000",
+               "endpoint": ep, "application": "eventpbx"})
+        .to_string(),
+        json!({"type": "ContactStatusChange", "timestamp": "2026-11-22T12:03:05.699+0000",
+               "endpoint": ep, "application": "eventpbx",
+               "contact_info": {"uri": uri, "contact_status": contact_status, "aor": endpoint,
+                                "roundtrip_usec": "0"}})
+        .to_string(),
+    ]
+}
+
+#[tokio::test]
+async fn api_events_registration_changes_from_ari_reach_the_stream() {
+    use crate::fake_ari::{FakeAri, Script};
+    use crate::web_support::spawn_with;
+
+    let fake = FakeAri::start().await;
+    let base = fake.base.clone();
+    let app = spawn_with(move |s| {
+        s.ari.url = base;
+        s.ari.password = "fake-ari-secret".into();
+    })
+    .await;
+    let read = crate::api_support::key(&app, "dash", db::api_keys::Scope::Read).await;
+    let rw = crate::api_support::key(&app, "prov", db::api_keys::Scope::ReadWrite).await;
+    let api = Api { app, rw, read };
+    let plan = handsets::TemporaryPlan::from_settings(&api.app.state.settings);
+    let h = api
+        .app
+        .state
+        .db
+        .write(move |tx| handsets::create_temporary(tx, &plan))
+        .await
+        .unwrap();
+    let id = h.credentials.username.clone();
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while fake.connections() == 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the engine connects"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut stream = Stream::open(&api, "", None).await;
+    assert_eq!(stream.next().await.event, "reset");
+
+    let uri = format!("sip:{id}@192.0.2.7:5060");
+    for frame in transition(&id, "online", "Reachable", &uri) {
+        fake.script(Script::Send(frame));
+    }
+    let online = stream.next().await;
+    assert_eq!(online.event, "registration");
+    assert_eq!(online.data["subject"], id.as_str());
+    assert_eq!(
+        online.data["data"],
+        json!({"endpoint": id, "number": h.number, "temporary": true, "status": "online",
+               "contact_status": "Reachable", "uri": uri})
+    );
+    // The same state again (a channel count change, a repeated contact status): no event.
+    for frame in transition(&id, "online", "Reachable", &uri) {
+        fake.script(Script::Send(frame));
+    }
+    for frame in transition(&id, "offline", "Unreachable", &uri) {
+        fake.script(Script::Send(frame));
+    }
+    let offline = stream.next().await;
+    assert_eq!(offline.event, "registration");
+    assert_eq!(offline.data["data"]["status"], "offline");
+    assert_eq!(offline.data["data"]["contact_status"], "Unreachable");
+    assert_eq!(offline.id, online.id + 1, "nothing in between");
+}
