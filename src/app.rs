@@ -19,6 +19,9 @@ pub struct AppState {
     pub db: Db,
     /// The phonebook files phones fetch, rendered once per change.
     pub phonebook: Arc<crate::web::phonebook_exports::PhonebookExports>,
+    /// Cancelled when the daemon stops: responses that never end by themselves (the events
+    /// stream) end on it, so graceful shutdown does not wait for their clients.
+    pub stopping: CancellationToken,
 }
 
 /// Why the daemon could not start or stopped with an error.
@@ -43,6 +46,7 @@ impl AppState {
             settings: Arc::new(settings),
             db,
             phonebook: Arc::default(),
+            stopping: CancellationToken::new(),
         })
     }
 }
@@ -82,6 +86,28 @@ fn start_engine(
     ))
 }
 
+/// How often old events are pruned from the outbox. Their 24 h need not be exact; this keeps
+/// the table from growing while the daemon runs for days.
+const PRUNE_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// Prunes the events outbox at start and then every [`PRUNE_EVERY`] until `shutdown`.
+async fn prune_outbox(db: Db, shutdown: CancellationToken) {
+    use crate::db::outbox;
+    loop {
+        let cutoff = crate::db::now() - outbox::RETENTION_SECS;
+        match db.write(move |tx| outbox::prune(tx, cutoff)).await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(events = n, "pruned the events outbox"),
+            // Busy or worse: the next round tries again; nothing is lost by waiting.
+            Err(e) => tracing::warn!(error = %e, "pruning the events outbox failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
+}
+
 /// Runs the daemon on an already bound listener until `shutdown` is cancelled.
 /// Tests bind port 0 and pass the listener in.
 pub async fn run(
@@ -95,13 +121,18 @@ pub async fn run(
             Some(engine) => Arc::new(crate::web::live_view::EngineLive(engine)),
             None => Arc::new(crate::web::live_view::Offline),
         };
+    tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     let router = crate::web::router_with_live(state.clone(), live);
     let web_shutdown = shutdown.clone();
+    let stopping = state.stopping.clone();
     let server = axum::serve(
         listener,
         router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async move { web_shutdown.cancelled().await });
+    .with_graceful_shutdown(async move {
+        web_shutdown.cancelled().await;
+        stopping.cancel();
+    });
     let result = server.await;
     shutdown.cancel();
     tracker.close();

@@ -55,7 +55,13 @@ pub fn start(
 ) -> Engine {
     let (tx, rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(ConnectionState::default());
-    let live = LiveRegistry::default();
+    let (registrations, registrations_rx) = mpsc::unbounded_channel();
+    let live = LiveRegistry::with_registration_feed(registrations);
+    tracker.spawn(super::registration_feed::run(
+        db.clone(),
+        registrations_rx,
+        cancel.clone(),
+    ));
     let url = client.events_url(&settings.ari.app);
     tracker.spawn(ws::run(url, config.ws, tx, state_tx, cancel.clone()));
     let env = CallEnv::new(client.clone(), db, settings.clone());

@@ -6,11 +6,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 
 use crate::ari::events::{Channel, Endpoint};
 use crate::ari::ws::{ConnectionState, Status};
 use crate::ari::AriEvent;
+use crate::db::outbox::RegistrationChange;
 
 /// One channel as operators see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +79,9 @@ impl LiveState {
 pub struct LiveRegistry {
     state: Arc<Mutex<LiveState>>,
     version: Arc<watch::Sender<u64>>,
+    /// Where endpoint status changes go for the events outbox; unbounded so that applying an
+    /// event never waits (the writer batches, and the rate is bounded by registrations).
+    registrations: Option<mpsc::UnboundedSender<RegistrationChange>>,
 }
 
 impl Default for LiveRegistry {
@@ -85,6 +89,7 @@ impl Default for LiveRegistry {
         LiveRegistry {
             state: Arc::new(Mutex::new(LiveState::default())),
             version: Arc::new(watch::channel(0).0),
+            registrations: None,
         }
     }
 }
@@ -142,6 +147,24 @@ fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint 
 }
 
 impl LiveRegistry {
+    /// A registry that also sends every change of an endpoint's online/offline state to
+    /// `feed` (see `calls::registration_feed`).
+    pub fn with_registration_feed(feed: mpsc::UnboundedSender<RegistrationChange>) -> Self {
+        LiveRegistry {
+            registrations: Some(feed),
+            ..LiveRegistry::default()
+        }
+    }
+
+    fn report(&self, changes: Vec<RegistrationChange>) {
+        if let Some(feed) = &self.registrations {
+            for change in changes {
+                // Closed only while shutting down: nothing left to record then.
+                let _ = feed.send(change);
+            }
+        }
+    }
+
     /// A copy of the current state.
     pub fn snapshot(&self) -> LiveState {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
@@ -176,6 +199,7 @@ impl LiveRegistry {
 
     /// Replaces everything with what ARI lists now (after a (re)connect).
     pub fn reload(&self, channels: &[Channel], endpoints: &[Endpoint]) {
+        let mut changes = Vec::new();
         self.with(|s| {
             let old = std::mem::take(&mut s.channels);
             s.channels = channels
@@ -187,13 +211,21 @@ impl LiveRegistry {
                 .iter()
                 .filter(|e| e.technology == "PJSIP")
                 .map(|e| {
-                    (
-                        e.resource.clone(),
-                        live_endpoint(e, old_eps.get(&e.resource)),
-                    )
+                    let previous = old_eps.get(&e.resource);
+                    // States may have changed while the connection was down; the outbox
+                    // drops those that repeat what it last recorded.
+                    if previous.map(|p| p.state.as_str()) != Some(e.state.as_str()) {
+                        changes.push(RegistrationChange {
+                            endpoint: e.resource.clone(),
+                            status: e.state.clone(),
+                            ..RegistrationChange::default()
+                        });
+                    }
+                    (e.resource.clone(), live_endpoint(e, previous))
                 })
                 .collect();
         });
+        self.report(changes);
     }
 
     /// Applies one event.
@@ -217,6 +249,7 @@ impl LiveRegistry {
         if !relevant {
             return;
         }
+        let mut change = None;
         self.with(|s| match event {
             ChannelCreated { channel }
             | ChannelStateChange { channel }
@@ -264,13 +297,32 @@ impl LiveRegistry {
                 }
             }
             EndpointStateChange { endpoint } if endpoint.technology == "PJSIP" => {
-                let e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
+                let previous = s.endpoints.get(&endpoint.resource);
+                // Most of these only count channels; a state change is reported without a
+                // contact, which the ContactStatusChange next to it supplies.
+                if previous.map(|p| p.state.as_str()) != Some(endpoint.state.as_str()) {
+                    change = Some(RegistrationChange {
+                        endpoint: endpoint.resource.clone(),
+                        status: endpoint.state.clone(),
+                        ..RegistrationChange::default()
+                    });
+                }
+                let e = live_endpoint(endpoint, previous);
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             ContactStatusChange {
                 endpoint,
                 contact_info,
             } if endpoint.technology == "PJSIP" => {
+                // Asterisk 22 sends this right after the EndpointStateChange of the same
+                // transition (or alone, when only the contact changed): always reported, the
+                // feed merges it into that change and the outbox drops a repeated status.
+                change = Some(RegistrationChange {
+                    endpoint: endpoint.resource.clone(),
+                    status: endpoint.state.clone(),
+                    contact_status: contact_info.contact_status.clone(),
+                    uri: contact_info.uri.clone(),
+                });
                 let mut e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
                 e.contact_status = contact_info.contact_status.clone();
                 e.rtt_usec = contact_info
@@ -282,6 +334,7 @@ impl LiveRegistry {
             }
             _ => {}
         });
+        self.report(change.into_iter().collect());
     }
 }
 

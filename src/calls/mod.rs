@@ -7,4 +7,5 @@ pub mod engine;
 pub mod info;
 pub mod live;
 pub mod register;
+pub mod registration_feed;
 pub mod selfreg;

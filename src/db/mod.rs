@@ -12,13 +12,13 @@ pub mod extensions;
 pub mod handsets;
 pub mod numbering;
 pub mod numbers;
+pub mod outbox;
 pub mod phonebook;
 pub mod pjsip;
 pub mod sessions;
 pub mod users;
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "004_phonebook",
         include_str!("../../migrations/004_phonebook.sql"),
+    ),
+    (
+        "005_outbox",
+        include_str!("../../migrations/005_outbox.sql"),
     ),
 ];
 
@@ -191,9 +195,10 @@ struct DbInner {
     /// (in order, without sleeping) beats many threads polling the lock in SQLite's busy
     /// handler, which backs off in growing sleeps. Asterisk's writes still use busy_timeout.
     writer: tokio::sync::Mutex<()>,
-    /// Committed writes made through this handle; caches of derived data compare it to know
-    /// that this process changed something since they last looked.
-    writes: AtomicU64,
+    /// Committed writes made through this handle: caches of derived data compare it to know
+    /// that this process changed something since they last looked, and waiters (the events
+    /// stream) wake on it instead of polling.
+    committed: tokio::sync::watch::Sender<u64>,
 }
 
 /// Connections kept open for reuse; more may exist briefly under load.
@@ -209,7 +214,7 @@ impl Db {
                 busy_timeout,
                 idle: Mutex::new(vec![conn]),
                 writer: tokio::sync::Mutex::new(()),
-                writes: AtomicU64::new(0),
+                committed: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
@@ -217,12 +222,18 @@ impl Db {
     /// How many writes this handle has committed so far: it grows by one per successful
     /// [`Db::write`], so a cache of derived data knows this process changed something.
     pub fn committed_writes(&self) -> u64 {
-        self.inner.writes.load(Ordering::Acquire)
+        *self.inner.committed.borrow()
     }
 
     /// The database file.
     pub fn path(&self) -> &Path {
         &self.inner.path
+    }
+
+    /// A receiver that wakes after each write this process commits through [`Db::write`].
+    /// Writes by other processes (the CLI, Asterisk) do not wake it.
+    pub fn subscribe_writes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.committed.subscribe()
     }
 
     fn checkout(&self) -> Result<Connection, DbError> {
@@ -277,7 +288,8 @@ impl Db {
             let result = write_in(&mut conn, f);
             db.checkin(conn);
             if result.is_ok() {
-                db.inner.writes.fetch_add(1, Ordering::Release);
+                // Here rather than after the await: it counts even if the caller is gone.
+                db.inner.committed.send_modify(|n| *n = n.wrapping_add(1));
             }
             result
         })
@@ -357,6 +369,28 @@ mod tests {
         assert_eq!(meta.permissions().mode() & 0o007, 0, "not world-accessible");
         let dmeta = std::fs::metadata(path.parent().unwrap()).unwrap();
         assert_eq!(dmeta.permissions().mode() & 0o007, 0);
+    }
+
+    #[tokio::test]
+    async fn committed_writes_wake_subscribers_and_failed_ones_do_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("e.db"), Duration::from_millis(50)).unwrap();
+        let writes = db.subscribe_writes();
+        let failed: Result<(), DbError> = db
+            .write(|tx| {
+                tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
+                Err(DbError::Refused("no".into()))
+            })
+            .await;
+        assert!(failed.is_err());
+        assert!(!writes.has_changed().unwrap(), "a rollback wakes no one");
+        db.write(|tx| {
+            tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+        assert!(writes.has_changed().unwrap());
     }
 
     #[tokio::test]

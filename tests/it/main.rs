@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_auth;
+mod api_events;
 mod api_extensions;
 mod api_handsets;
 mod api_openapi;

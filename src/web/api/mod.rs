@@ -12,6 +12,7 @@
 //! by [`add_common_responses`], from the same facts the extractors act on.
 
 mod error;
+mod events;
 mod extensions;
 mod extract;
 mod handsets;
@@ -40,6 +41,7 @@ pub const BASE_PATH: &str = "/api/v1";
 const TAG_HANDSETS: &str = "handsets";
 const TAG_EXTENSIONS: &str = "extensions";
 const TAG_USERS: &str = "users";
+const TAG_EVENTS: &str = "events";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -55,6 +57,7 @@ const TAG_USERS: &str = "users";
         (name = "handsets", description = "Temporary handsets, addressed by SIP username"),
         (name = "extensions", description = "Numbers people own"),
         (name = "users", description = "People who log in to the web UI"),
+        (name = "events", description = "Server-Sent Events of changes, for services that keep a copy"),
     ),
     modifiers(&BearerScheme)
 )]
@@ -86,6 +89,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(handsets::routes())
         .merge(extensions::routes())
         .merge(users::routes())
+        .merge(events::routes())
 }
 
 /// The OpenAPI 3 document of everything [`router`] serves.

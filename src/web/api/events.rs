@@ -1,0 +1,407 @@
+//! `/events`: Server-Sent Events of changes, for services that keep a copy (a DECT syncer,
+//! provisioning, dashboards), replayed from the outbox table (`db::outbox`).
+//!
+//! A client that reconnects with `Last-Event-ID` (or `?after=`) first gets every event it
+//! missed, in order, then live ones. Events are kept 24 h; a client whose position is older,
+//! or who gives none, first gets a `reset` event: it resynchronises from the list routes and
+//! continues from that event's id. Writes of this process wake the stream at once
+//! (`Db::subscribe_writes`); writes of other processes (the CLI) are seen within
+//! [`FALLBACK_CHECK`].
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::extract::{ApiKey, ApiQuery};
+use super::{ApiError, TAG_EVENTS};
+use crate::app::AppState;
+use crate::db::outbox::{self, OutboxEvent, Since};
+use crate::db::Db;
+
+/// How often a waiting stream looks for events written by other processes, which cannot wake
+/// it directly.
+pub const FALLBACK_CHECK: Duration = Duration::from_secs(1);
+
+/// Comment lines this often keep proxies and clients from timing out an idle stream.
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// Events read from the database at a time while catching up.
+const BATCH: u32 = 500;
+
+/// This resource's routes and their documentation.
+pub(super) fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
+}
+
+/// Where to start the stream.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventsQuery {
+    /// Continue after this event id. The `Last-Event-ID` header, which an EventSource sends
+    /// when it reconnects, takes precedence. Without either, the stream starts with a `reset`
+    /// event (reason `start`) at the newest event.
+    #[param(minimum = 0, maximum = 9223372036854775807_i64)]
+    pub after: Option<u64>,
+    /// `false`: end the stream once caught up, for clients that poll. Default `true`: stay
+    /// open and send live events.
+    pub follow: Option<bool>,
+}
+
+/// One event, as the JSON `data:` line of an SSE event. The SSE `id:` is the same `id`, the
+/// SSE `event:` the same `type`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StreamEvent {
+    /// Increases with every event; reconnect with it as `Last-Event-ID` (or `?after=`).
+    #[schema(example = 42)]
+    pub id: i64,
+    /// What happened: `extension.created`, `extension.updated`, `extension.deleted`,
+    /// `handset.bound`, `handset.unbound`, `registration` or `reset`. Ignore types you do not
+    /// know; more may come.
+    #[serde(rename = "type")]
+    #[schema(example = "extension.created")]
+    pub kind: String,
+    /// When it was recorded (Unix seconds).
+    pub at: i64,
+    /// The extension number (`extension.*`, `handset.*`), the endpoint id (`registration`),
+    /// or empty (`reset`).
+    #[schema(example = "4711")]
+    pub subject: String,
+    /// The fields of this type of event.
+    pub data: EventData,
+}
+
+/// The fields of an event, by its `type`.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventData {
+    /// `extension.created`, `extension.updated`.
+    Extension(ExtensionEventData),
+    /// `extension.deleted`.
+    Deleted(DeletedEventData),
+    /// `handset.bound`, `handset.unbound`.
+    Handset(HandsetEventData),
+    /// `registration`.
+    Registration(RegistrationEventData),
+    /// `reset`.
+    Reset(ResetEventData),
+}
+
+/// An extension as it is after the change (never its token or password).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExtensionEventData {
+    /// The number.
+    pub number: String,
+    /// Phonebook name.
+    pub name: String,
+    /// `sip` or `handset`.
+    pub kind: String,
+    /// Listed in the public phonebook.
+    pub public: bool,
+    /// The owner's username, if a person owns it.
+    pub owner: Option<String>,
+    /// A handset is bound (always false for SIP extensions).
+    pub bound: bool,
+    /// The SIP username of the device that rings, if any.
+    pub sip_username: Option<String>,
+}
+
+/// An extension that no longer exists.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeletedEventData {
+    /// The number, now free.
+    pub number: String,
+    /// Its last name.
+    pub name: String,
+    /// `sip` or `handset`.
+    pub kind: String,
+}
+
+/// A handset bound to, or released from, a handset extension.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HandsetEventData {
+    /// The extension.
+    pub number: String,
+    /// The extension's name.
+    pub name: String,
+    /// The handset's SIP username (on unbind: the handset that left, now a temporary handset
+    /// again unless it was deleted).
+    pub sip_username: String,
+}
+
+/// An endpoint went online or offline, as Asterisk reports it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegistrationEventData {
+    /// The PJSIP endpoint id (the device's SIP username).
+    pub endpoint: String,
+    /// Its extension number, else its temporary number, if it has one.
+    pub number: Option<String>,
+    /// `number` is a temporary handset number.
+    pub temporary: bool,
+    /// `online`, `offline` or `unknown`.
+    pub status: String,
+    /// Asterisk's last contact status (`Reachable`, `Unreachable`, `Removed`, ...), if known.
+    pub contact_status: Option<String>,
+    /// The contact URI, if known.
+    pub uri: Option<String>,
+}
+
+/// Your copy may be incomplete: rebuild it from the list routes (`GET /extensions`, ...),
+/// then apply the events that follow. Events carry whole states, so applying one your
+/// snapshot already contains is harmless.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResetEventData {
+    /// `start`: no position was given; `expired`: events after it were pruned (they are kept
+    /// 24 h); `unknown`: the position is newer than any event here (another or a restored
+    /// database).
+    #[schema(example = "expired")]
+    pub reason: String,
+}
+
+/// Stream changes as Server-Sent Events.
+///
+/// Types: `extension.created`, `extension.updated` (name, listing or owner changed),
+/// `extension.deleted`, `handset.bound`, `handset.unbound`, `registration` (an endpoint went
+/// online or offline), and `reset` (resynchronise). Each SSE event has `id:` (increasing),
+/// `event:` (the type) and one `data:` line holding a `StreamEvent` as JSON. Reconnect with
+/// `Last-Event-ID` to get exactly what you missed (kept 24 h). Comment lines keep an idle
+/// stream alive.
+#[utoipa::path(
+    get, path = "/events", tag = TAG_EVENTS,
+    security(("bearer" = [])),
+    params(
+        EventsQuery,
+        ("Last-Event-ID" = Option<String>, Header,
+         description = "The id of the last event received; continue after it"),
+    ),
+    responses(
+        (status = 200, description = "An endless stream of events (`follow=false`: until \
+                                      caught up); each `data:` line is a StreamEvent",
+         body = StreamEvent, content_type = "text/event-stream"),
+    )
+)]
+async fn events(
+    State(state): State<AppState>,
+    key: ApiKey,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<EventsQuery>,
+) -> Result<Response, ApiError> {
+    let after = match headers.get("last-event-id") {
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|s| s.trim().parse::<u64>().ok())
+                .ok_or_else(|| {
+                    ApiError::BadRequest("Last-Event-ID is not an event id of this server".into())
+                })?,
+        ),
+        None => query.after,
+    };
+    let after = after
+        .map(i64::try_from)
+        .transpose()
+        .map_err(|_| ApiError::Unprocessable("after is too large".into()))?;
+    tracing::debug!(api_key = %key.name, ?after, "events stream opened");
+    let cursor = Cursor {
+        wake: state.db.subscribe_writes(),
+        db: state.db,
+        after,
+        follow: query.follow.unwrap_or(true),
+        stop: state.stopping,
+        queue: VecDeque::new(),
+    };
+    let stream = futures_util::stream::unfold(cursor, Cursor::next);
+    Ok((
+        // Proxies such as nginx would otherwise hold events back in their buffers.
+        [(
+            HeaderName::from_static("x-accel-buffering"),
+            HeaderValue::from_static("no"),
+        )],
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")),
+    )
+        .into_response())
+}
+
+/// One client's position in the outbox.
+struct Cursor {
+    db: Db,
+    /// The last event sent; `None` before the first read when the client gave no position.
+    after: Option<i64>,
+    follow: bool,
+    wake: watch::Receiver<u64>,
+    stop: CancellationToken,
+    queue: VecDeque<Event>,
+}
+
+impl Cursor {
+    /// The next SSE event, or `None` to end the stream (shutdown, `follow=false` caught up,
+    /// or a database error: the client reconnects with its Last-Event-ID and loses nothing).
+    async fn next(mut self) -> Option<(Result<Event, Infallible>, Cursor)> {
+        loop {
+            if let Some(event) = self.queue.pop_front() {
+                return Some((Ok(event), self));
+            }
+            if self.stop.is_cancelled() {
+                return None;
+            }
+            // Marked seen before reading, so a write committed during the read wakes us.
+            self.wake.borrow_and_update();
+            let after = self.after;
+            match self.db.read(move |c| outbox::since(c, after, BATCH)).await {
+                Ok(Since::Reset { head, reason }) => {
+                    self.after = Some(head);
+                    let envelope = json!({
+                        "id": head, "type": "reset", "at": crate::db::now(), "subject": "",
+                        "data": {"reason": reason.as_str()},
+                    });
+                    self.queue.push_back(sse_event(head, "reset", &envelope));
+                }
+                Ok(Since::Events(events)) if events.is_empty() => {
+                    if !self.follow {
+                        return None;
+                    }
+                    tokio::select! {
+                        _ = self.stop.cancelled() => return None,
+                        changed = self.wake.changed() => {
+                            if changed.is_err() {
+                                tokio::time::sleep(FALLBACK_CHECK).await;
+                            }
+                        }
+                        _ = tokio::time::sleep(FALLBACK_CHECK) => {}
+                    }
+                }
+                Ok(Since::Events(events)) => {
+                    self.after = events.last().map(|e| e.id).or(self.after);
+                    self.queue.extend(events.into_iter().map(stored_event));
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "events stream: reading the outbox failed; closing it");
+                    return None;
+                }
+            }
+        }
+    }
+}
+
+fn stored_event(e: OutboxEvent) -> Event {
+    let envelope = json!({
+        "id": e.id, "type": e.kind, "at": e.at, "subject": e.subject, "data": e.data,
+    });
+    sse_event(e.id, &e.kind, &envelope)
+}
+
+fn sse_event(id: i64, kind: &str, envelope: &Value) -> Event {
+    // Types are fixed words of ours (no line breaks, which Event::event refuses).
+    Event::default()
+        .id(id.to_string())
+        .event(kind)
+        .data(envelope.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::db::extensions::{self, Created, ExtensionKind, NewExtension};
+    use crate::db::{handsets, now, test_conn, write_in};
+
+    /// Every event the triggers and the registration recorder write parses as the documented
+    /// schema (unknown fields refused), so the OpenAPI document tells the truth.
+    #[test]
+    fn recorded_events_match_the_documented_schema() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let new = |number: &str, kind| NewExtension {
+            owner_id: None,
+            number: number.into(),
+            name: "A & <B>".into(),
+            kind,
+            public: true,
+        };
+        write_in(&mut conn, |tx| {
+            extensions::create(tx, &s, &new("4710", ExtensionKind::Sip))
+        })
+        .unwrap()
+        .unwrap();
+        let Created::Handset { token } = write_in(&mut conn, |tx| {
+            extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))
+        })
+        .unwrap()
+        .unwrap() else {
+            panic!("handset")
+        };
+        write_in(&mut conn, |tx| extensions::update(tx, "4710", "C", false)).unwrap();
+        let plan = handsets::TemporaryPlan::from_settings(&s);
+        let h = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
+        let id = h.credentials.username;
+        write_in(&mut conn, |tx| handsets::bind(tx, &id, &token, now())).unwrap();
+        let change = outbox::RegistrationChange {
+            endpoint: id.clone(),
+            status: "online".into(),
+            ..Default::default()
+        };
+        write_in(&mut conn, |tx| {
+            outbox::record_registration(tx, &change, now())
+        })
+        .unwrap();
+        write_in(&mut conn, |tx| handsets::unbind(tx, "4711", &plan, 10)).unwrap();
+        write_in(&mut conn, |tx| extensions::delete(tx, &s, "4710")).unwrap();
+        let Since::Events(events) = outbox::since(&conn, Some(0), 100).unwrap() else {
+            panic!("events")
+        };
+        let mut seen = Vec::new();
+        for e in events {
+            let kind = e.kind.clone();
+            let envelope = json!({
+                "id": e.id, "type": e.kind, "at": e.at, "subject": e.subject, "data": e.data,
+            });
+            let parsed: StreamEvent = serde_json::from_value(envelope.clone())
+                .unwrap_or_else(|err| panic!("{envelope}: {err}"));
+            let variant_fits = matches!(
+                (kind.as_str(), &parsed.data),
+                (
+                    "extension.created" | "extension.updated",
+                    EventData::Extension(_)
+                ) | ("extension.deleted", EventData::Deleted(_))
+                    | ("handset.bound" | "handset.unbound", EventData::Handset(_))
+                    | ("registration", EventData::Registration(_))
+            );
+            assert!(variant_fits, "{envelope} parsed as {:?}", parsed.data);
+            seen.push(kind);
+        }
+        assert_eq!(
+            seen,
+            [
+                "extension.created",
+                "extension.created",
+                "extension.updated",
+                "handset.bound",
+                "registration",
+                "handset.unbound",
+                "extension.deleted"
+            ]
+        );
+        let reset: StreamEvent = serde_json::from_value(json!({
+            "id": 3, "type": "reset", "at": 1, "subject": "", "data": {"reason": "start"}
+        }))
+        .unwrap();
+        assert!(matches!(reset.data, EventData::Reset(_)));
+    }
+}
