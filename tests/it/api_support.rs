@@ -44,6 +44,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/users/{username}", "/users/nobody"),
     ("POST", "/users/{username}/disable", "/users/nobody/disable"),
     ("POST", "/users/{username}/enable", "/users/nobody/enable"),
+    ("GET", "/endpoints", "/endpoints"),
+    ("GET", "/endpoints/{id}", "/endpoints/4799"),
+    ("GET", "/endpoints/{id}/config", "/endpoints/4799/config"),
+    ("GET", "/channels", "/channels"),
+    ("DELETE", "/channels/{id}", "/channels/1764500000.1"),
+    ("POST", "/calls/originate", "/calls/originate"),
 ];
 
 /// The app plus one key of each scope.

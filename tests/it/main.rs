@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_auth;
+mod api_calls;
+mod api_channels;
+mod api_endpoints;
 mod api_extensions;
 mod api_handsets;
 mod api_openapi;
@@ -12,6 +15,7 @@ mod app_start;
 mod ari_client;
 mod ari_ws;
 mod fake_ari;
+mod live_support;
 mod web_admin;
 mod web_auth;
 mod web_claims;
