@@ -211,10 +211,12 @@ pub struct ContactOut {
     pub user_agent: String,
     /// When the registration expires (Unix seconds).
     pub expires_at: i64,
-    /// Reachable, Unreachable, NonQualified, ... as qualify last reported; null if not known.
+    /// Reachable, Unreachable, NonQualified, ... as qualify last reported. Asterisk reports a
+    /// contact's status (with its round trip) only when the status changes, so this is null
+    /// for a contact whose status has not changed since eventpbx connected to Asterisk.
     pub status: Option<String>,
-    /// Round trip of the last qualify in microseconds; null where qualify is off or no
-    /// answer was measured yet.
+    /// Round trip of the qualify that last changed the status, in microseconds; null where
+    /// qualify is off or, as for `status`, nothing was reported since eventpbx connected.
     pub rtt_usec: Option<u64>,
 }
 
