@@ -5,7 +5,9 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 
 use crate::api_support::{detail, Api};
-use crate::live_support::{endpoint_state, sip_device, temporary_device, LiveApi};
+use crate::live_support::{
+    endpoint_state, keys, schema_props, sip_device, temporary_device, LiveApi,
+};
 
 const ORIGINATE: &str = "/calls/originate";
 
@@ -57,6 +59,7 @@ async fn api_originate_rings_from_then_runs_the_dialplan_at_to() {
     assert_eq!(v["channel_id"].as_str(), o.param("channelId"));
     assert!(v["channel_id"].as_str().unwrap().starts_with("epbx-orig-"));
     assert_eq!(v["from_endpoint"], alice.as_str());
+    assert_eq!(keys(&v), schema_props(&live.api, "OriginatedOut").await);
 
     // Service codes, emergency and help-desk numbers are not in the numbers table but dial.
     for to in ["9951", "112", "1000"] {

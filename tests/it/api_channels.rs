@@ -6,7 +6,9 @@ use serde_json::{json, Value};
 
 use crate::api_support::{detail, Api};
 use crate::fake_ari::FakeAri;
-use crate::live_support::{channel, channel_destroyed, channel_event, sip_device, LiveApi};
+use crate::live_support::{
+    channel, channel_destroyed, channel_event, keys, schema_props, sip_device, LiveApi,
+};
 
 fn ids(page: &Value) -> Vec<String> {
     page["items"]
@@ -44,6 +46,8 @@ async fn api_channels_list_the_live_registry_and_hang_up() {
     assert_eq!(c["endpoint"], "saaaa");
     // 2026-11-30T11:00:00Z, from ARI's creationtime.
     assert_eq!(c["started_at"], 1_796_036_400);
+    assert_eq!(keys(&page), schema_props(api, "ChannelPage").await);
+    assert_eq!(keys(c), schema_props(api, "ChannelOut").await);
 
     // A new call appears from its events, after the older one.
     let ring = channel(

@@ -6,8 +6,8 @@ use serde_json::json;
 
 use crate::api_support::{detail, Api};
 use crate::live_support::{
-    channel, channel_destroyed, channel_event, contact_status, endpoint_state, register,
-    sip_device, temporary_device, LiveApi,
+    channel, channel_destroyed, channel_event, contact_status, endpoint_state, keys, register,
+    schema_props, sip_device, temporary_device, LiveApi,
 };
 
 #[tokio::test]
@@ -70,6 +70,15 @@ async fn api_endpoints_list_and_detail_follow_the_live_registry() {
     assert_eq!(c["status"], "Reachable");
     assert_eq!(c["expires_at"], 1_800_000_000);
     assert_eq!(d["contacts"].as_array().unwrap().len(), 1);
+    // What is sent is what is documented.
+    assert_eq!(keys(&d), schema_props(api, "EndpointDetailOut").await);
+    assert_eq!(keys(c), schema_props(api, "ContactOut").await);
+    assert_eq!(keys(&d["aors"][0]), schema_props(api, "AorOut").await);
+    assert_eq!(keys(&page), schema_props(api, "EndpointPage").await);
+    assert_eq!(
+        keys(&page["items"][0]),
+        schema_props(api, "EndpointOut").await
+    );
 
     // The same endpoint by its id.
     let (s, by_id) = api
@@ -220,6 +229,7 @@ async fn api_endpoints_config_shows_the_password_to_read_write_keys_only() {
 
     let (s, ro) = api.ro(Method::GET, "/endpoints/4711/config", None).await;
     assert_eq!(s, StatusCode::OK, "{ro}");
+    assert_eq!(keys(&ro), schema_props(&api, "EndpointConfigOut").await);
     assert_eq!(ro["id"], alice.as_str());
     assert_eq!(ro["secrets_included"], false);
     assert!(

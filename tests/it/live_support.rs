@@ -51,6 +51,19 @@ impl LiveApi {
             h["ari"] == "connected"
         })
         .await;
+        // After connecting, the engine subscribes to endpoint events once more and reloads
+        // channels and endpoints from ARI (empty here), replacing what events had set. Once
+        // the fake saw that second reload's GET /channels, every event sent from now on is
+        // applied after it.
+        live.until("the engine's second reload", |_| async {
+            live.fake
+                .requests()
+                .iter()
+                .filter(|r| r.method == "GET" && r.path == "/ari/channels")
+                .count()
+                >= 2
+        })
+        .await;
         live
     }
 
@@ -194,4 +207,29 @@ pub async fn register(api: &Api, endpoint: &str, uri: &str, user_agent: &str) {
         })
         .await
         .unwrap();
+}
+
+/// The property names the OpenAPI document gives schema `name`.
+pub async fn schema_props(api: &Api, name: &str) -> std::collections::BTreeSet<String> {
+    let doc: Value = reqwest::get(api.app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .unwrap_or_else(|| panic!("{name} has properties"))
+        .keys()
+        .cloned()
+        .collect()
+}
+
+/// The keys of a JSON object.
+pub fn keys(v: &Value) -> std::collections::BTreeSet<String> {
+    v.as_object()
+        .unwrap_or_else(|| panic!("not an object: {v}"))
+        .keys()
+        .cloned()
+        .collect()
 }
