@@ -1,4 +1,5 @@
-//! What the operator page shows of the live call state, independent of where it comes from.
+//! What the operator page and the JSON API see of the live call state, and what they may ask
+//! of it (hang up, originate), independent of where it comes from.
 //!
 //! The live registry (in `calls::live`) converts its snapshot into a [`LiveSnapshot`] and
 //! implements [`LiveSource`]; `web::router_with_live` takes it. Until that is wired, the
@@ -161,7 +162,8 @@ pub trait LiveSource: Send + Sync + 'static {
     }
 }
 
-/// No live registry: nothing connected, nothing to hang up.
+/// No live registry: nothing connected, nothing to hang up. The API methods keep the trait's
+/// defaults: no channels, no endpoint known, every action [`LiveError::NotConnected`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Offline;
 
