@@ -114,6 +114,24 @@ pub struct Originate {
     pub timeout: u32,
 }
 
+/// A channel originated into the dialplan rather than into our application: once `endpoint`
+/// answers, it continues at `extension`@`context`, priority 1.
+#[derive(Debug, Clone)]
+pub struct OriginateToDialplan {
+    /// Dial string, e.g. `PJSIP/h3kd8...`.
+    pub endpoint: String,
+    /// Our own id for the new channel.
+    pub channel_id: String,
+    /// Dialplan context to continue in.
+    pub context: String,
+    /// Extension to continue at.
+    pub extension: String,
+    /// Caller id of the new channel, e.g. `"Alice" <4711>`.
+    pub caller_id: String,
+    /// Seconds to ring.
+    pub timeout: u32,
+}
+
 /// The REST half of ARI.
 #[derive(Clone)]
 pub struct AriClient {
@@ -355,6 +373,25 @@ impl AriClient {
         if let Some(cid) = &o.caller_id {
             query.push(("callerId", cid.as_str()));
         }
+        self.json(Method::POST, "/channels", &query, None).await
+    }
+
+    /// Originates a call that runs the dialplan once answered (no Stasis application), with
+    /// our own channel id.
+    pub async fn originate_to_dialplan(
+        &self,
+        o: &OriginateToDialplan,
+    ) -> Result<Channel, AriError> {
+        let timeout = o.timeout.to_string();
+        let query = [
+            ("endpoint", o.endpoint.as_str()),
+            ("channelId", o.channel_id.as_str()),
+            ("context", o.context.as_str()),
+            ("extension", o.extension.as_str()),
+            ("priority", "1"),
+            ("callerId", o.caller_id.as_str()),
+            ("timeout", timeout.as_str()),
+        ];
         self.json(Method::POST, "/channels", &query, None).await
     }
 

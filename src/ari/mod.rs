@@ -18,7 +18,7 @@ pub mod error;
 pub mod events;
 pub mod ws;
 
-pub use client::{AriClient, AsteriskInfo, Originate};
+pub use client::{AriClient, AsteriskInfo, Originate, OriginateToDialplan};
 pub use error::AriError;
 pub use events::{
     AriEvent, Bridge, CallerId, Channel, DialplanCep, Endpoint, Envelope, EventMeta, Playback,

@@ -47,6 +47,17 @@ pub struct LiveEndpoint {
     /// When `state` last changed as far as this registry saw it (unix seconds; 0 = not seen
     /// change since eventpbx started): "offline since" on the account page.
     pub state_since: i64,
+    /// Each contact's last reported status, by contact URI (as stored in ps_contacts).
+    pub contacts: HashMap<String, LiveContact>,
+}
+
+/// One contact's reachability from its last ContactStatusChange.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LiveContact {
+    /// Reachable, Unreachable, NonQualified, ...
+    pub status: String,
+    /// Round trip of the last qualify, microseconds; None when not qualified.
+    pub rtt_usec: Option<u64>,
 }
 
 /// Everything at one moment.
@@ -64,6 +75,41 @@ impl LiveState {
             .values()
             .filter(|e| e.state == "online")
             .count()
+    }
+
+    /// The channels of one PJSIP endpoint (named `PJSIP/<endpoint>-<sequence>`).
+    pub fn channels_of(&self, endpoint: &str) -> Vec<&LiveChannel> {
+        self.channels
+            .values()
+            .filter(|c| channel_endpoint(&c.name) == Some(endpoint))
+            .collect()
+    }
+
+    /// The endpoint's device state the way chan_pjsip aggregates it from its channels
+    /// (`ast_state_chan2dev` per channel, then `ast_devstate_aggregate`): Asterisk's names in
+    /// lower case. An endpoint that is not online is `unavailable`.
+    pub fn device_state(&self, endpoint: &str) -> &'static str {
+        let online = self
+            .endpoints
+            .get(endpoint)
+            .is_some_and(|e| e.state == "online");
+        let (mut in_use, mut ringing, mut busy) = (false, false, false);
+        for c in self.channels_of(endpoint) {
+            match c.state.as_str() {
+                "Ringing" | "Pre-ring" => ringing = true,
+                "Busy" => busy = true,
+                "Down" => {}
+                _ => in_use = true,
+            }
+        }
+        match (online, busy, ringing, in_use) {
+            (false, ..) => "unavailable",
+            (true, true, ..) => "busy",
+            (true, false, true, true) => "ringinuse",
+            (true, false, true, false) => "ringing",
+            (true, false, false, true) => "inuse",
+            (true, false, false, false) => "not_inuse",
+        }
     }
 
     /// Channels sorted oldest first (stable order for pages).
@@ -102,6 +148,13 @@ pub fn parse_ari_time(text: &str) -> Option<i64> {
     time::OffsetDateTime::parse(text, &format)
         .ok()
         .map(|t| t.unix_timestamp())
+}
+
+/// The endpoint of a PJSIP channel name (`PJSIP/<endpoint>-<sequence>`); None for others.
+pub fn channel_endpoint(name: &str) -> Option<&str> {
+    name.strip_prefix("PJSIP/")?
+        .rsplit_once('-')
+        .map(|(endpoint, _)| endpoint)
 }
 
 fn live_channel(c: &Channel, previous: Option<&LiveChannel>) -> LiveChannel {
@@ -143,6 +196,7 @@ fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint 
             Some(_) => crate::db::now(),
             None => 0,
         },
+        contacts: previous.map(|p| p.contacts.clone()).unwrap_or_default(),
     }
 }
 
@@ -330,6 +384,17 @@ impl LiveRegistry {
                     .as_deref()
                     .and_then(|r| r.parse().ok())
                     .filter(|&r| r > 0);
+                if contact_info.contact_status == "Removed" {
+                    e.contacts.remove(&contact_info.uri);
+                } else {
+                    e.contacts.insert(
+                        contact_info.uri.clone(),
+                        LiveContact {
+                            status: contact_info.contact_status.clone(),
+                            rtt_usec: e.rtt_usec,
+                        },
+                    );
+                }
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             _ => {}
@@ -352,6 +417,71 @@ mod tests {
             .lines()
             .map(|l| AriEvent::parse(l).unwrap())
             .collect()
+    }
+
+    #[test]
+    fn channel_names_give_endpoints_and_device_states() {
+        assert_eq!(channel_endpoint("PJSIP/sabc-00000002"), Some("sabc"));
+        assert_eq!(channel_endpoint("PJSIP/a-b-0000000a"), Some("a-b"));
+        assert_eq!(channel_endpoint("Local/x@y-0001;1"), None);
+        let mut s = LiveState::default();
+        s.endpoints.insert(
+            "sabc".into(),
+            LiveEndpoint {
+                resource: "sabc".into(),
+                state: "online".into(),
+                ..LiveEndpoint::default()
+            },
+        );
+        assert_eq!(s.device_state("sabc"), "not_inuse");
+        assert_eq!(s.device_state("gone"), "unavailable");
+        fn add(s: &mut LiveState, id: &str, name: &str, state: &str) {
+            s.channels.insert(
+                id.into(),
+                LiveChannel {
+                    id: id.into(),
+                    name: name.into(),
+                    state: state.into(),
+                    caller_name: String::new(),
+                    caller_number: String::new(),
+                    connected_name: String::new(),
+                    connected_number: String::new(),
+                    dialled: String::new(),
+                    partner: None,
+                    started_at: 0,
+                },
+            );
+        }
+        add(&mut s, "1", "PJSIP/sabcd-00000001", "Up");
+        assert_eq!(
+            s.device_state("sabc"),
+            "not_inuse",
+            "another endpoint's call"
+        );
+        add(&mut s, "2", "PJSIP/sabc-00000002", "Ringing");
+        assert_eq!(s.device_state("sabc"), "ringing");
+        add(&mut s, "3", "PJSIP/sabc-00000003", "Up");
+        assert_eq!(s.device_state("sabc"), "ringinuse");
+        s.channels.remove("2");
+        assert_eq!(s.device_state("sabc"), "inuse");
+        assert_eq!(s.channels_of("sabc").len(), 1);
+    }
+
+    #[test]
+    fn contact_status_changes_keep_rtt_per_contact_uri() {
+        let registry = LiveRegistry::default();
+        let event = |status: &str, rtt: &str| {
+            AriEvent::parse(&format!(
+                r#"{{"type":"ContactStatusChange","endpoint":{{"technology":"PJSIP","resource":"sabc","state":"online","channel_ids":[]}},"contact_info":{{"uri":"sip:sabc@127.0.0.1:5070","contact_status":"{status}","aor":"sabc","roundtrip_usec":"{rtt}"}}}}"#
+            ))
+            .unwrap()
+        };
+        registry.apply(&event("Reachable", "1234"));
+        let c = &registry.snapshot().endpoints["sabc"].contacts["sip:sabc@127.0.0.1:5070"];
+        assert_eq!(c.status, "Reachable");
+        assert_eq!(c.rtt_usec, Some(1234));
+        registry.apply(&event("Removed", "0"));
+        assert!(registry.snapshot().endpoints["sabc"].contacts.is_empty());
     }
 
     #[test]

@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod api_queries;
 pub mod devices;
+pub mod endpoints_view;
 pub mod extensions;
 pub mod handsets;
 pub mod numbering;

@@ -1,4 +1,5 @@
-//! What the operator page shows of the live call state, independent of where it comes from.
+//! What the operator page and the JSON API see of the live call state, and what they may ask
+//! of it (hang up, originate), independent of where it comes from.
 //!
 //! The live registry (in `calls::live`) converts its snapshot into a [`LiveSnapshot`] and
 //! implements [`LiveSource`]; `web::router_with_live` takes it. Until that is wired, the
@@ -51,7 +52,95 @@ pub struct DeviceStatus {
 /// The result of asking the live registry to act.
 pub type ActionFuture = Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 
-/// A source of live state for the operator page.
+/// A channel with its fields as Asterisk reports them, for the JSON API.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChannelDetail {
+    /// Asterisk's channel id.
+    pub id: String,
+    /// Channel name, e.g. `PJSIP/s3kd8-00000002`.
+    pub name: String,
+    /// Ring, Ringing, Up, ...
+    pub state: String,
+    /// Caller id name and number.
+    pub caller: (String, String),
+    /// Connected line name and number.
+    pub connected: (String, String),
+    /// The number the channel entered the dialplan with, if any.
+    pub dialled: Option<String>,
+    /// The PJSIP endpoint of the channel, if it is a PJSIP channel.
+    pub endpoint: Option<String>,
+    /// Id of the channel it talks to (Dial peer or bridge partner).
+    pub bridged_with: Option<String>,
+    /// When it was created, Unix seconds.
+    pub started_at: i64,
+}
+
+/// One contact's reachability as qualify last reported it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ContactLive {
+    /// Reachable, Unreachable, NonQualified, ...
+    pub status: String,
+    /// Round trip of the last qualify, microseconds.
+    pub rtt_usec: Option<u64>,
+}
+
+/// One PJSIP endpoint's live state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EndpointLive {
+    /// Whether Asterisk reports it online (it has a reachable registration).
+    pub online: bool,
+    /// Device state as Asterisk names it, lower case: not_inuse, inuse, ringing, ringinuse,
+    /// busy, unavailable.
+    pub device_state: String,
+    /// Its channels now.
+    pub channel_count: usize,
+    /// Its contacts' reachability, by contact URI.
+    pub contacts: HashMap<String, ContactLive>,
+}
+
+/// Every endpoint the live registry knows, at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct EndpointsLive {
+    /// Whether the ARI websocket is connected; without it nothing below is known.
+    pub ari_connected: bool,
+    /// By endpoint id. An endpoint missing here is offline (Asterisk has not loaded it).
+    pub endpoints: HashMap<String, EndpointLive>,
+}
+
+/// A call to originate: ring `endpoint`; once it answers, run the dialplan at
+/// `extension`@`context` (which dials the other party).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OriginateCall {
+    /// The PJSIP endpoint to ring first.
+    pub endpoint: String,
+    /// Where its channel goes once answered.
+    pub extension: String,
+    /// The dialplan context (the endpoint's own, so its dialling rules apply).
+    pub context: String,
+    /// Caller id of the new channel, e.g. `"Alice" <4711>`: what the other party sees.
+    pub caller_id: String,
+    /// Seconds to ring `endpoint`.
+    pub timeout_secs: u32,
+}
+
+/// Why the live registry could not act.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LiveError {
+    /// The ARI websocket is not connected, so Asterisk cannot be driven now.
+    #[error("Asterisk is not connected")]
+    NotConnected,
+    /// Asterisk refused or failed; the text says why.
+    #[error("Asterisk refused: {0}")]
+    Asterisk(String),
+}
+
+/// The result of an API action on the live registry.
+pub type LiveFuture<T> = Pin<Box<dyn Future<Output = Result<T, LiveError>> + Send>>;
+
+/// A source of live state for the operator page and the JSON API.
+///
+/// The methods the API added have defaults (nothing known, not connected) so a source that
+/// only feeds the operator page need not implement them.
 pub trait LiveSource: Send + Sync + 'static {
     /// The current state.
     fn snapshot(&self) -> LiveSnapshot;
@@ -65,9 +154,31 @@ pub trait LiveSource: Send + Sync + 'static {
     fn device_status(&self, _device_ids: &[String]) -> HashMap<String, DeviceStatus> {
         HashMap::new()
     }
+
+    /// Every channel now, oldest first.
+    fn channels(&self) -> Vec<ChannelDetail> {
+        Vec::new()
+    }
+    /// One channel, if it exists now.
+    fn channel(&self, id: &str) -> Option<ChannelDetail> {
+        self.channels().into_iter().find(|c| c.id == id)
+    }
+    /// Every endpoint's live state.
+    fn endpoints(&self) -> EndpointsLive {
+        EndpointsLive::default()
+    }
+    /// Starts a call; answers the new channel's id.
+    fn originate(&self, _call: OriginateCall) -> LiveFuture<String> {
+        Box::pin(async { Err(LiveError::NotConnected) })
+    }
+    /// Hangs up one channel for the API: [`LiveError::NotConnected`] when it cannot.
+    fn hangup_channel(&self, _channel_id: String) -> LiveFuture<()> {
+        Box::pin(async { Err(LiveError::NotConnected) })
+    }
 }
 
-/// No live registry: nothing connected, nothing to hang up.
+/// No live registry: nothing connected, nothing to hang up. The API methods keep the trait's
+/// defaults: no channels, no endpoint known, every action [`LiveError::NotConnected`].
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Offline;
 
@@ -187,5 +298,125 @@ impl LiveSource for EngineLive {
                 ))
             })
             .collect()
+    }
+    fn channels(&self) -> Vec<ChannelDetail> {
+        self.0
+            .live
+            .snapshot()
+            .channels_sorted()
+            .into_iter()
+            .map(channel_detail)
+            .collect()
+    }
+
+    fn channel(&self, id: &str) -> Option<ChannelDetail> {
+        self.0
+            .live
+            .snapshot()
+            .channels
+            .remove(id)
+            .map(channel_detail)
+    }
+
+    fn endpoints(&self) -> EndpointsLive {
+        use crate::ari::ws::Status;
+        let state = self.0.live.snapshot();
+        let endpoints = state
+            .endpoints
+            .iter()
+            .map(|(id, e)| {
+                let live = EndpointLive {
+                    online: e.state == "online",
+                    device_state: state.device_state(id).to_string(),
+                    channel_count: state.channels_of(id).len(),
+                    contacts: e
+                        .contacts
+                        .iter()
+                        .map(|(uri, c)| {
+                            (
+                                uri.clone(),
+                                ContactLive {
+                                    status: c.status.clone(),
+                                    rtt_usec: c.rtt_usec,
+                                },
+                            )
+                        })
+                        .collect(),
+                };
+                (id.clone(), live)
+            })
+            .collect();
+        EndpointsLive {
+            ari_connected: matches!(state.connection.status, Status::Connected { .. }),
+            endpoints,
+        }
+    }
+
+    fn originate(&self, call: OriginateCall) -> LiveFuture<String> {
+        let connected = self.connected();
+        let client = self.0.client.clone();
+        Box::pin(async move {
+            if !connected {
+                return Err(LiveError::NotConnected);
+            }
+            // Our own id, so the caller can hang it up before any event about it arrives.
+            let channel_id = format!("epbx-orig-{}", &crate::domain::secrets::hex256()[..24]);
+            let o = crate::ari::client::OriginateToDialplan {
+                endpoint: format!("PJSIP/{}", call.endpoint),
+                channel_id: channel_id.clone(),
+                context: call.context,
+                extension: call.extension,
+                caller_id: call.caller_id,
+                timeout: call.timeout_secs,
+            };
+            client.originate_to_dialplan(&o).await.map_err(ari_error)?;
+            Ok(channel_id)
+        })
+    }
+
+    fn hangup_channel(&self, channel_id: String) -> LiveFuture<()> {
+        let connected = self.connected();
+        let client = self.0.client.clone();
+        Box::pin(async move {
+            if !connected {
+                return Err(LiveError::NotConnected);
+            }
+            client
+                .hangup(&channel_id, "normal")
+                .await
+                .map_err(ari_error)
+        })
+    }
+}
+
+impl EngineLive {
+    fn connected(&self) -> bool {
+        matches!(
+            self.0.live.snapshot().connection.status,
+            crate::ari::ws::Status::Connected { .. }
+        )
+    }
+}
+
+/// ARI's failure as the API reports it: a transport failure means Asterisk is not reachable.
+fn ari_error(e: crate::ari::AriError) -> LiveError {
+    match e {
+        crate::ari::AriError::Transport(_) => LiveError::NotConnected,
+        other => LiveError::Asterisk(other.to_string()),
+    }
+}
+
+fn channel_detail(c: crate::calls::live::LiveChannel) -> ChannelDetail {
+    let endpoint = crate::calls::live::channel_endpoint(&c.name).map(String::from);
+    ChannelDetail {
+        endpoint,
+        caller: (c.caller_name, c.caller_number),
+        connected: (c.connected_name, c.connected_number),
+        dialled: Some(c.dialled).filter(|d| !d.is_empty()),
+        bridged_with: c.partner,
+        id: c.id,
+        name: c.name,
+        state: c.state,
+        started_at: c.started_at,
     }
 }

@@ -12,6 +12,7 @@ fn body_for(m: &str, path: &str) -> Option<serde_json::Value> {
     match (m, path) {
         ("POST", "/extensions") => Some(json!({"number": "4711", "name": "A", "kind": "sip"})),
         ("PATCH", _) => Some(json!({"name": "B"})),
+        ("POST", "/calls/originate") => Some(json!({"from": "4711", "to": "4712"})),
         ("POST", "/users") => Some(json!({
             "username": "carol", "display_name": "Carol", "password": "a long enough secret"
         })),

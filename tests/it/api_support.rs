@@ -46,6 +46,12 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("POST", "/users/{username}/enable", "/users/nobody/enable"),
     // follow=false: the stream ends once caught up, so walking the routes does not hang.
     ("GET", "/events", "/events?follow=false"),
+    ("GET", "/endpoints", "/endpoints"),
+    ("GET", "/endpoints/{id}", "/endpoints/4799"),
+    ("GET", "/endpoints/{id}/config", "/endpoints/4799/config"),
+    ("GET", "/channels", "/channels"),
+    ("DELETE", "/channels/{id}", "/channels/1764500000.1"),
+    ("POST", "/calls/originate", "/calls/originate"),
 ];
 
 /// The app plus one key of each scope.

@@ -3,6 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_auth;
+mod api_calls;
+mod api_channels;
+mod api_endpoints;
 mod api_events;
 mod api_extensions;
 mod api_handsets;
@@ -13,6 +16,7 @@ mod app_start;
 mod ari_client;
 mod ari_ws;
 mod fake_ari;
+mod live_support;
 mod phonebook_exports;
 mod web_account_status;
 mod web_admin;

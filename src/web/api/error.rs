@@ -45,6 +45,12 @@ pub enum ApiError {
     /// A rule or the current state refuses the change.
     #[error("{0}")]
     Conflict(String),
+    /// Asterisk is not connected, so live state cannot be read or acted on; try again later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Asterisk refused or failed a request eventpbx made for the client.
+    #[error("{0}")]
+    Upstream(String),
     /// Storage trouble, or a refusal of the storage layer (whose message is for people).
     #[error(transparent)]
     Db(#[from] DbError),
@@ -83,6 +89,19 @@ impl From<ClaimError> for ApiError {
     }
 }
 
+impl From<crate::web::live_view::LiveError> for ApiError {
+    fn from(e: crate::web::live_view::LiveError) -> Self {
+        use crate::web::live_view::LiveError;
+        match e {
+            LiveError::NotConnected => ApiError::Unavailable(e.to_string()),
+            LiveError::Asterisk(_) => {
+                tracing::warn!(error = %e, "ARI request for an API client failed");
+                ApiError::Upstream(e.to_string())
+            }
+        }
+    }
+}
+
 impl From<AddUserError> for ApiError {
     fn from(e: AddUserError) -> Self {
         match e {
@@ -107,6 +126,8 @@ impl IntoResponse for ApiError {
             }
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, self.to_string()),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
+            ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, self.to_string()),
+            ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, self.to_string()),
             ApiError::Db(DbError::Refused(m)) => (StatusCode::CONFLICT, m.clone()),
             ApiError::Db(DbError::Conflict(cause)) => {
                 // SQLite's constraint text names tables and columns: log it, say something

@@ -11,6 +11,9 @@
 //! GET is 403. The documented 401/403/400/415/422/500/503 answers are added to every operation
 //! by [`add_common_responses`], from the same facts the extractors act on.
 
+mod calls;
+mod channels;
+mod endpoints;
 mod error;
 mod events;
 mod extensions;
@@ -42,6 +45,9 @@ const TAG_HANDSETS: &str = "handsets";
 const TAG_EXTENSIONS: &str = "extensions";
 const TAG_USERS: &str = "users";
 const TAG_EVENTS: &str = "events";
+const TAG_ENDPOINTS: &str = "endpoints";
+const TAG_CHANNELS: &str = "channels";
+const TAG_CALLS: &str = "calls";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -58,6 +64,9 @@ const TAG_EVENTS: &str = "events";
         (name = "extensions", description = "Numbers people own"),
         (name = "users", description = "People who log in to the web UI"),
         (name = "events", description = "Server-Sent Events of changes, for services that keep a copy"),
+        (name = "endpoints", description = "PJSIP endpoints as Asterisk sees them: status, registrations, configuration"),
+        (name = "channels", description = "Channels on the Asterisk now, from the live registry"),
+        (name = "calls", description = "Starting calls"),
     ),
     modifiers(&BearerScheme)
 )]
@@ -90,6 +99,9 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(extensions::routes())
         .merge(users::routes())
         .merge(events::routes())
+        .merge(endpoints::routes())
+        .merge(channels::routes())
+        .merge(calls::routes())
 }
 
 /// The OpenAPI 3 document of everything [`router`] serves.
