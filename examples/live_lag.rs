@@ -6,9 +6,16 @@
 //! time, and for every channel compares when Asterisk announced it (created, destroyed) with
 //! when the live view first showed it and first stopped showing it.
 //!
+//! With LAG_CALLS=N it also makes the load: N calls of Asterisk Local channels into the echo
+//! code (`Local/<echo>@eventpbx-extensions`, two channels each, the far half handled by
+//! eventpbx's echo flow), started at LAG_RATE per second, held LAG_HOLD seconds, then hung up
+//! at the same rate. Local channels carry no SIP or RTP, so the figure is about the live view,
+//! not about how many SIP calls this machine can take.
+//!
 //! Environment: LAG_BASE (eventpbx, e.g. http://127.0.0.1:18081), LAG_USER / LAG_PASSWORD (an
 //! operator), LAG_ARI (e.g. http://127.0.0.1:8088/ari), LAG_ARI_USER / LAG_ARI_PASSWORD,
-//! LAG_SECONDS (how long to watch). Prints the lag percentiles and the busiest frame.
+//! LAG_SECONDS (how long to watch), LAG_CALLS, LAG_RATE, LAG_HOLD, LAG_ECHO (default 9951).
+//! Prints the lag percentiles and the busiest frame.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::{HashMap, HashSet};
@@ -116,6 +123,48 @@ async fn main() {
         .unwrap();
     assert!(sse.status().is_success(), "operator stream");
     println!("watching for {seconds} s");
+    let calls: usize = std::env::var("LAG_CALLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    if calls > 0 {
+        let rate: u64 = env("LAG_RATE").parse().unwrap();
+        let hold: u64 = env("LAG_HOLD").parse().unwrap();
+        let echo = std::env::var("LAG_ECHO").unwrap_or_else(|_| "9951".into());
+        let rest = reqwest::Client::new();
+        let ari = env("LAG_ARI");
+        let (user, password) = (env("LAG_ARI_USER"), env("LAG_ARI_PASSWORD"));
+        tokio::spawn(async move {
+            let pace = Duration::from_millis(1000 / rate.max(1));
+            let mut failed = 0;
+            for i in 0..calls {
+                let r = rest
+                    .post(format!("{ari}/channels"))
+                    .basic_auth(&user, Some(&password))
+                    .query(&[
+                        ("endpoint", format!("Local/{echo}@eventpbx-extensions")),
+                        ("app", "eventpbx-lag-probe".to_string()),
+                        ("channelId", format!("lagprobe-{i}")),
+                    ])
+                    .send()
+                    .await;
+                if !r.is_ok_and(|r| r.status().is_success()) {
+                    failed += 1;
+                }
+                tokio::time::sleep(pace).await;
+            }
+            println!("originated {} calls ({failed} refused)", calls - failed);
+            tokio::time::sleep(Duration::from_secs(hold)).await;
+            for i in 0..calls {
+                let _ = rest
+                    .delete(format!("{ari}/channels/lagprobe-{i}"))
+                    .basic_auth(&user, Some(&password))
+                    .send()
+                    .await;
+                tokio::time::sleep(pace).await;
+            }
+        });
+    }
 
     let mut seen = Seen::default();
     let mut shown_now: HashSet<String> = HashSet::new();
