@@ -19,6 +19,8 @@ pub struct AppState {
     pub db: Db,
     /// The phonebook files phones fetch, rendered once per change.
     pub phonebook: Arc<crate::web::phonebook_exports::PhonebookExports>,
+    /// API keys verified in the last second (see `web::api::key_cache`).
+    pub api_keys: Arc<crate::web::api::key_cache::KeyCache>,
     /// Cancelled when the daemon stops: responses that never end by themselves (the events
     /// stream) end on it, so graceful shutdown does not wait for their clients.
     pub stopping: CancellationToken,
@@ -46,6 +48,7 @@ impl AppState {
             settings: Arc::new(settings),
             db,
             phonebook: Arc::default(),
+            api_keys: Arc::default(),
             stopping: CancellationToken::new(),
         })
     }

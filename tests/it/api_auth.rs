@@ -88,3 +88,31 @@ async fn api_unknown_routes_and_methods_answer_json() {
     let allow = headers["allow"].to_str().unwrap().to_string();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
 }
+
+#[tokio::test]
+async fn api_auth_a_key_revoked_by_another_process_stops_within_seconds() {
+    let api = Api::start().await;
+    let (s, _) = api.ro(Method::GET, "/extensions", None).await;
+    assert_eq!(s, StatusCode::OK);
+    // The CLI revokes through its own connection; this process's write counter never moves.
+    let path = api.app.state.db.path().to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let mut conn = rusqlite::Connection::open(path).unwrap();
+        eventpbx::db::write_in(&mut conn, |tx| api_keys::revoke(tx, "dashboard")).unwrap();
+    })
+    .await
+    .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let (s, v) = api.ro(Method::GET, "/extensions", None).await;
+        if s == StatusCode::UNAUTHORIZED {
+            break;
+        }
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a revoked key kept working"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

@@ -50,11 +50,22 @@ impl FromRequestParts<AppState> for ApiKey {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         let key = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        let (name, scope) = state
-            .db
-            .read(move |c| api_keys::verify(c, &key))
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        // Sampled before the database is asked, so a write racing this lookup makes the
+        // cached answer stale rather than trusted.
+        let writes = state.db.committed_writes();
+        let (name, scope) = match state.api_keys.get(&key, writes) {
+            Some(known) => known,
+            None => {
+                let lookup = key.clone();
+                let (name, scope) = state
+                    .db
+                    .read(move |c| api_keys::verify(c, &lookup))
+                    .await?
+                    .ok_or(ApiError::Unauthorized)?;
+                state.api_keys.put(&key, &name, scope, writes);
+                (name, scope)
+            }
+        };
         if is_write(&parts.method) && scope != Scope::ReadWrite {
             return Err(ApiError::Forbidden);
         }

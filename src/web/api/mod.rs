@@ -19,6 +19,7 @@ mod events;
 mod extensions;
 mod extract;
 mod handsets;
+pub mod key_cache;
 mod users;
 
 use std::sync::LazyLock;
