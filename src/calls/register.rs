@@ -14,8 +14,10 @@ use crate::db::handsets::{self, BindOutcome};
 /// Runs one registration call to its end. `digits` were dialled en bloc after the code.
 pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
     let started = Instant::now();
-    // eventpbx's own time towards the bind (database work), without waiting on Asterisk.
-    let mut own = std::time::Duration::ZERO;
+    // eventpbx's own time towards the bind, without waiting on Asterisk: `own.total` is the
+    // wall time of the database steps including their queueing, `own.work` the time the
+    // reads and the transaction themselves ran (wall and CPU).
+    let mut own = OwnTime::default();
     let mut flow = RegistrationFlow::new(timing);
     let mut pending = std::collections::VecDeque::from([Input::Start { digits }]);
     let mut timer: Option<TokioInstant> = None;
@@ -57,13 +59,20 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
     }
 }
 
+/// eventpbx's own time towards a bind (see [`run`]).
+#[derive(Debug, Default)]
+struct OwnTime {
+    total: std::time::Duration,
+    work: crate::db::WorkTime,
+}
+
 /// Carries out one action; returns the input it produced right away, if any.
 async fn execute(
     call: &mut Call,
     action: Action,
     timer: &mut Option<TokioInstant>,
     started: Instant,
-    own: &mut std::time::Duration,
+    own: &mut OwnTime,
 ) -> Option<Input> {
     match action {
         Action::Answer => match call.env.client.answer(&call.channel_id).await {
@@ -77,7 +86,7 @@ async fn execute(
             let check = call
                 .env
                 .db
-                .read(move |c| {
+                .read_timed(move |c| {
                     if handsets::get(c, &endpoint)?.is_none_or(|h| h.temporary_number.is_none()) {
                         return Ok(Precheck::NotTemporary);
                     }
@@ -86,8 +95,12 @@ async fn execute(
                     }
                     Ok(Precheck::Allowed)
                 })
-                .await;
-            *own += step.elapsed();
+                .await
+                .map(|(check, work)| {
+                    own.work += work;
+                    check
+                });
+            own.total += step.elapsed();
             Some(Input::Prechecked(check.unwrap_or_else(|e| {
                 tracing::error!(error = %e, "registration precheck failed");
                 Precheck::Failed
@@ -126,16 +139,22 @@ async fn execute(
             let result = call
                 .env
                 .db
-                .write(move |tx| handsets::bind(tx, &endpoint, &digits, crate::db::now()))
-                .await;
-            *own += step.elapsed();
+                .write_timed(move |tx| handsets::bind(tx, &endpoint, &digits, crate::db::now()))
+                .await
+                .map(|(outcome, work)| {
+                    own.work += work;
+                    outcome
+                });
+            own.total += step.elapsed();
             match &result {
                 Ok(BindOutcome::Bound { number, .. }) => tracing::info!(
                     target: "eventpbx::bind",
                     endpoint = %call.endpoint,
                     %number,
                     micros = started.elapsed().as_micros() as u64,
-                    own_micros = own.as_micros() as u64,
+                    own_micros = own.total.as_micros() as u64,
+                    work_micros = own.work.wall.as_micros() as u64,
+                    cpu_micros = own.work.cpu.as_micros() as u64,
                     "handset bound"
                 ),
                 Ok(outcome) => {

@@ -182,6 +182,35 @@ pub fn open_and_migrate(
     Ok((conn, applied))
 }
 
+/// How long a database step ran on its thread, without the wait for a thread or the writer's
+/// turn: wall time, and the CPU time of that thread (wall time minus the moments the machine
+/// ran something else, Asterisk for instance).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WorkTime {
+    /// Wall-clock time from taking a connection to the end (the commit, for writes).
+    pub wall: Duration,
+    /// CPU time this thread used meanwhile.
+    pub cpu: Duration,
+}
+
+impl std::ops::AddAssign for WorkTime {
+    fn add_assign(&mut self, other: WorkTime) {
+        self.wall += other.wall;
+        self.cpu += other.cpu;
+    }
+}
+
+/// Starts measuring a [`WorkTime`] on the current thread.
+fn work_timer() -> impl FnOnce() -> WorkTime {
+    let wall = std::time::Instant::now();
+    // Where the thread clock is unavailable the CPU time reads as zero; wall time still counts.
+    let cpu = cpu_time::ThreadTime::try_now().ok();
+    move || WorkTime {
+        wall: wall.elapsed(),
+        cpu: cpu.and_then(|c| c.try_elapsed().ok()).unwrap_or_default(),
+    }
+}
+
 /// The async handle: a small pool of connections used on the blocking thread pool.
 #[derive(Clone)]
 pub struct Db {
@@ -264,12 +293,23 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
     {
+        self.read_timed(f).await.map(|(value, _)| value)
+    }
+
+    /// Like [`Db::read`], also saying how long the read itself ran on its thread (without
+    /// the wait for a blocking-pool thread): what benchmarks call eventpbx's database work.
+    pub async fn read_timed<T, F>(&self, f: F) -> Result<(T, WorkTime), DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, DbError> + Send + 'static,
+    {
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
+            let timer = work_timer();
             let conn = db.checkout()?;
             let result = f(&conn);
             db.checkin(conn);
-            result
+            result.map(|value| (value, timer()))
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -282,9 +322,20 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     {
+        self.write_timed(f).await.map(|(value, _)| value)
+    }
+
+    /// Like [`Db::write`], also saying how long the transaction ran, commit included (without
+    /// the wait for the writer's turn and a blocking-pool thread).
+    pub async fn write_timed<T, F>(&self, f: F) -> Result<(T, WorkTime), DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
+    {
         let _turn = self.inner.writer.lock().await;
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
+            let timer = work_timer();
             let mut conn = db.checkout()?;
             let result = write_in(&mut conn, f);
             db.checkin(conn);
@@ -292,7 +343,7 @@ impl Db {
                 // Here rather than after the await: it counts even if the caller is gone.
                 db.inner.committed.send_modify(|n| *n = n.wrapping_add(1));
             }
-            result
+            result.map(|value| (value, timer()))
         })
         .await
         .map_err(|e| DbError::Task(e.to_string()))?
@@ -329,6 +380,25 @@ pub(crate) fn test_conn() -> Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn work_time_counts_this_threads_cpu_not_its_sleep() {
+        let timer = work_timer();
+        std::thread::sleep(Duration::from_millis(30));
+        let mut x = 0u64;
+        let spin = std::time::Instant::now();
+        while spin.elapsed() < Duration::from_millis(20) {
+            x = x.wrapping_add(1);
+        }
+        assert!(x > 0);
+        let t = timer();
+        assert!(t.wall >= Duration::from_millis(50), "{t:?}");
+        assert!(t.cpu >= Duration::from_millis(5), "the spin counts: {t:?}");
+        assert!(
+            t.cpu < Duration::from_millis(45),
+            "the sleep does not: {t:?}"
+        );
+    }
 
     #[test]
     fn embedded_migrations_match_the_folder() {
