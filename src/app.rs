@@ -111,6 +111,23 @@ async fn prune_outbox(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// How often the WAL is copied back into the database (see `db::defer_checkpoints`).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
+/// Checkpoints the database every [`CHECKPOINT_EVERY`] until `shutdown`.
+async fn checkpoint_wal(db: Db, shutdown: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(CHECKPOINT_EVERY) => {}
+        }
+        if let Err(e) = db.checkpoint().await {
+            // Busy now; the WAL only grows a little until the next round.
+            tracing::debug!(error = %e, "checkpoint postponed");
+        }
+    }
+}
+
 /// Runs the daemon on an already bound listener until `shutdown` is cancelled.
 /// Tests bind port 0 and pass the listener in.
 pub async fn run(
@@ -125,6 +142,7 @@ pub async fn run(
             None => Arc::new(crate::web::live_view::Offline),
         };
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
+    tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
     let router = crate::web::router_with_live(state.clone(), live);
     let web_shutdown = shutdown.clone();
     let stopping = state.stopping.clone();

@@ -211,6 +211,22 @@ fn work_timer() -> impl FnOnce() -> WorkTime {
     }
 }
 
+/// A connection of the daemon's pool: like [`open`], without automatic checkpoints.
+fn open_pooled(path: &Path, busy_timeout: Duration) -> Result<Connection, DbError> {
+    let conn = open(path, busy_timeout)?;
+    defer_checkpoints(&conn)?;
+    Ok(conn)
+}
+
+/// SQLite copies the WAL back into the database inside whichever commit crosses 1000 pages,
+/// which made that one commit (a handset's bind, say) many times slower than the others.
+/// The daemon's connections leave that to [`Db::checkpoint`], run off the request path.
+/// Asterisk's and the CLI's connections keep SQLite's default.
+fn defer_checkpoints(conn: &Connection) -> Result<(), DbError> {
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+    Ok(())
+}
+
 /// The async handle: a small pool of connections used on the blocking thread pool.
 #[derive(Clone)]
 pub struct Db {
@@ -238,6 +254,7 @@ impl Db {
     /// Opens and migrates the file, and keeps the connection for reuse.
     pub fn open(path: &Path, busy_timeout: Duration) -> Result<Db, DbError> {
         let (conn, _) = open_and_migrate(path, busy_timeout)?;
+        defer_checkpoints(&conn)?;
         Ok(Db {
             inner: Arc::new(DbInner {
                 path: path.to_path_buf(),
@@ -253,6 +270,16 @@ impl Db {
     /// [`Db::write`], so a cache of derived data knows this process changed something.
     pub fn committed_writes(&self) -> u64 {
         *self.inner.committed.borrow()
+    }
+
+    /// Copies what it can of the WAL back into the database without waiting for readers or
+    /// blocking writers (a passive checkpoint); the daemon runs it every second.
+    pub async fn checkpoint(&self) -> Result<(), DbError> {
+        self.read(|c| {
+            c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
     }
 
     /// The database file.
@@ -275,7 +302,7 @@ impl Db {
             .pop();
         match pooled {
             Some(conn) => Ok(conn),
-            None => open(&self.inner.path, self.inner.busy_timeout),
+            None => open_pooled(&self.inner.path, self.inner.busy_timeout),
         }
     }
 
@@ -380,6 +407,41 @@ pub(crate) fn test_conn() -> Connection {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn the_pool_leaves_checkpoints_to_checkpoint() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("t.db"), Duration::from_millis(100)).unwrap();
+        for i in 0..50 {
+            db.write(move |tx| {
+                tx.execute(
+                    "INSERT INTO phonebook_entries (name, number, created_at) VALUES (?1, ?2, 0)",
+                    rusqlite::params![format!("Entry {i} {}", "x".repeat(2000)), format!("{i}")],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+        }
+        async fn wal(db: &Db) -> Result<(i64, i64, i64), DbError> {
+            db.read(|c| {
+                let auto: i64 = c.query_row("PRAGMA wal_autocheckpoint", [], |r| r.get(0))?;
+                // (busy, frames in the WAL, frames checkpointed) of a passive run.
+                let (log, done): (i64, i64) =
+                    c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| {
+                        Ok((r.get(1)?, r.get(2)?))
+                    })?;
+                Ok((auto, log, done))
+            })
+            .await
+        }
+        let (auto, log, _) = wal(&db).await.unwrap();
+        assert_eq!(auto, 0, "no automatic checkpoints on the pool");
+        assert!(log > 0, "the writes sit in the WAL");
+        db.checkpoint().await.unwrap();
+        let (_, log, done) = wal(&db).await.unwrap();
+        assert_eq!(log, done, "everything copied back");
+    }
 
     #[test]
     fn work_time_counts_this_threads_cpu_not_its_sleep() {
