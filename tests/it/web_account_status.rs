@@ -76,6 +76,25 @@ async fn next_status(response: &mut reqwest::Response, buffer: &mut String) -> s
     }
 }
 
+/// Posts a form with the CSRF token of the page at `page` (this router is not a TestApp's).
+async fn submit(
+    b: &reqwest::Client,
+    base: &str,
+    page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let html = b.get(format!("{base}{page}")).send().await.unwrap();
+    let csrf = csrf_in(&html.text().await.unwrap());
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    b.post(format!("{base}{action}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn web_account_status_goes_online_and_offline_live() {
     let app = spawn().await;
@@ -94,44 +113,11 @@ async fn web_account_status_goes_online_and_offline_live() {
         .await
         .unwrap();
     let b = browser();
-    let html = b
-        .get(format!("{base}/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = b
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("username", "alice"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let login = [("username", "alice"), ("password", PASSWORD)];
+    let r = submit(&b, &base, "/login", "/login", &login).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let html = b
-        .get(format!("{base}/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let r = b
-        .post(format!("{base}/account/claim"))
-        .form(&[
-            ("csrf", csrf_in(&html).as_str()),
-            ("number", "2001"),
-            ("kind", "sip"),
-            ("name", "Alice"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let claim = [("number", "2001"), ("kind", "sip"), ("name", "Alice")];
+    let r = submit(&b, &base, "/account", "/account/claim", &claim).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "claimed");
     let device: String = app
         .state

@@ -67,17 +67,22 @@ impl Done {
     }
 }
 
+/// One person's extensions (a person has at most the per-user maximum, far below 100).
+fn owned_extensions(c: &rusqlite::Connection, user_id: i64) -> Result<Vec<Extension>, DbError> {
+    let filter = Filter {
+        owner_id: Some(user_id),
+        ..Filter::default()
+    };
+    Ok(extensions::list(c, &filter, 100, 0)?.0)
+}
+
 /// Loads everything the page shows for one user, in one read.
 async fn load(state: &AppState, user_id: i64) -> Result<AccountData, AppError> {
     let settings = state.settings.clone();
     Ok(state
         .db
         .read(move |c| {
-            let filter = Filter {
-                owner_id: Some(user_id),
-                ..Filter::default()
-            };
-            let (list, _) = extensions::list(c, &filter, 100, 0)?;
+            let list = owned_extensions(c, user_id)?;
             let mut views = Vec::with_capacity(list.len());
             for ext in list {
                 let (password, contacts) = match &ext.device_id {
@@ -289,12 +294,7 @@ pub async fn stream(
     let devices: Vec<(String, String)> = state
         .db
         .read(move |c| {
-            let filter = Filter {
-                owner_id: Some(user_id),
-                ..Filter::default()
-            };
-            let (list, _) = extensions::list(c, &filter, 100, 0)?;
-            Ok(list
+            Ok(owned_extensions(c, user_id)?
                 .into_iter()
                 .filter_map(|e| Some((e.number, e.device_id?)))
                 .collect())
