@@ -109,3 +109,60 @@ async fn get(b: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String
     let r = b.get(format!("{base}{path}")).send().await.unwrap();
     (r.status(), r.text().await.unwrap())
 }
+
+#[tokio::test]
+async fn web_operator_stream_ends_when_the_daemon_stops() {
+    // With the real engine (against the fake ARI) the live registry never closes its change
+    // feed, so only the daemon's own stop can end the stream.
+    let fake = crate::fake_ari::FakeAri::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = eventpbx::config::Settings::default();
+    settings.data.dir = dir.path().join("data");
+    settings.ari.url = fake.base.clone();
+    settings.ari.password = "fake-ari-secret".into();
+    let state = eventpbx::app::AppState::open(settings).unwrap();
+    eventpbx::db::users::add_user(
+        &state.db,
+        "ops",
+        "Ops",
+        crate::web_support::PASSWORD,
+        Role::Operator,
+    )
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let token = tokio_util::sync::CancellationToken::new();
+    let server = tokio::spawn(eventpbx::app::run(state, listener, token.clone()));
+    let b = crate::web_support::browser();
+    let (_, html) = get(&b, &base, "/login").await;
+    let csrf = crate::web_support::csrf_in(&html);
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ops"),
+            ("password", crate::web_support::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let mut stream = b
+        .get(format!("{base}/operator/stream"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(5), stream.chunk())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.is_some(), "the first frame arrives");
+    token.cancel();
+    tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("graceful shutdown does not wait for the operator's stream")
+        .unwrap()
+        .unwrap();
+}

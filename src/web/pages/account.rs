@@ -357,6 +357,8 @@ pub async fn stream(
             return Some((Ok(event), s));
         }
     });
+    // Ends with the daemon, so an open account page does not hold up a graceful shutdown.
+    let stream = futures_util::StreamExt::take_until(stream, state.stopping.cancelled_owned());
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

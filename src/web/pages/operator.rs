@@ -115,6 +115,7 @@ fn active_calls(snapshot: &LiveSnapshot) -> usize {
 /// whenever the live registry changes (coalesced, so 500 busy channels do not flood a
 /// browser), fed by the registry and never by polling the database.
 pub async fn stream(
+    State(state): State<AppState>,
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
 ) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
@@ -132,6 +133,8 @@ pub async fn stream(
             let event = Event::default().event("live").data(html);
             Some((Ok(event), (live, csrf, changes, false)))
         });
+    // Ends with the daemon, so an open operator page does not hold up a graceful shutdown.
+    let stream = futures_util::StreamExt::take_until(stream, state.stopping.cancelled_owned());
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
