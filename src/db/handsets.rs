@@ -12,6 +12,22 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::devices::{self, Credentials, DeviceKind};
 use super::numbers::{self, NumberKind};
 use super::{pjsip, DbError};
+
+/// `execute` through the connection's statement cache: a registration call runs the same
+/// dozen statements each time, and preparing them anew was a good part of its CPU time.
+fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql)?.execute(params)
+}
+
+/// `query_row` through the connection's statement cache (see [`exec`]).
+fn query_one<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached(sql)?.query_row(params, row)
+}
 use crate::domain::{secrets, Token, CONTEXT_EXTENSIONS, CONTEXT_TEMPORARY};
 
 /// Failures within this window count towards the lockout.
@@ -168,7 +184,8 @@ pub fn list_temporary(
 
 /// How many temporary handsets wait to be bound.
 pub fn count_temporary(conn: &Connection) -> Result<i64, DbError> {
-    Ok(conn.query_row(
+    Ok(query_one(
+        conn,
         "SELECT count(*) FROM numbers WHERE kind = 'temporary'",
         [],
         |r| r.get(0),
@@ -195,7 +212,8 @@ pub fn delete(
     devices::delete(tx, sip_username)?;
     if let Some(number) = bound {
         let token = unique_token(tx, token_length)?;
-        tx.execute(
+        exec(
+            tx,
             "UPDATE extensions SET device_id = NULL, bound_at = NULL, token = ?2, updated_at = ?3
              WHERE number = ?1",
             params![number, token, super::now()],
@@ -208,7 +226,8 @@ pub fn delete(
 pub fn unique_token(tx: &Transaction<'_>, length: usize) -> Result<String, DbError> {
     for _ in 0..20 {
         let token = secrets::digits(length);
-        let clash: bool = tx.query_row(
+        let clash: bool = query_one(
+            tx,
             "SELECT EXISTS(SELECT 1 FROM extensions WHERE token = ?1)
                  OR EXISTS(SELECT 1 FROM used_tokens WHERE token = ?1)",
             params![token],
@@ -254,7 +273,8 @@ pub fn regenerate_token(
         )));
     }
     let token = unique_token(tx, length)?;
-    tx.execute(
+    exec(
+        tx,
         "UPDATE extensions SET token = ?2, updated_at = ?3 WHERE number = ?1",
         params![number, token, super::now()],
     )?;
@@ -301,7 +321,8 @@ impl BindOutcome {
 
 /// Failed attempts by `endpoint` since `since` (Unix seconds).
 pub fn failures_since(conn: &Connection, endpoint: &str, since: i64) -> Result<i64, DbError> {
-    Ok(conn.query_row(
+    Ok(query_one(
+        conn,
         "SELECT count(*) FROM token_attempts
          WHERE endpoint = ?1 AND at >= ?2 AND outcome IN ('unknown', 'used', 'malformed')",
         params![endpoint, since],
@@ -311,7 +332,8 @@ pub fn failures_since(conn: &Connection, endpoint: &str, since: i64) -> Result<i
 
 /// Failed attempts by anyone since `since` (for the operator page).
 pub fn all_failures_since(conn: &Connection, since: i64) -> Result<i64, DbError> {
-    Ok(conn.query_row(
+    Ok(query_one(
+        conn,
         "SELECT count(*) FROM token_attempts
          WHERE at >= ?1 AND outcome IN ('unknown', 'used', 'malformed', 'locked_out')",
         params![since],
@@ -352,7 +374,8 @@ fn record_attempt(
     outcome: &BindOutcome,
     now: i64,
 ) -> Result<(), DbError> {
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO token_attempts (endpoint, at, outcome) VALUES (?1, ?2, ?3)",
         params![endpoint, now, outcome.log_name()],
     )?;
@@ -414,7 +437,8 @@ fn decide_bind(
         }
         Some(_) => Ok(BindOutcome::TokenUsed),
         None => {
-            let used: bool = tx.query_row(
+            let used: bool = query_one(
+                tx,
                 "SELECT EXISTS(SELECT 1 FROM used_tokens WHERE token = ?1)",
                 params![token.as_str()],
                 |r| r.get(0),
@@ -436,7 +460,8 @@ fn apply_bind(
     token: &str,
     now: i64,
 ) -> Result<(), DbError> {
-    tx.execute(
+    exec(
+        tx,
         "DELETE FROM numbers WHERE endpoint = ?1 AND kind = 'temporary'",
         params![endpoint],
     )?;
@@ -447,7 +472,8 @@ fn apply_bind(
         CONTEXT_EXTENSIONS,
         &pjsip::callerid(name, number),
     )?;
-    let changed = tx.execute(
+    let changed = exec(
+        tx,
         "UPDATE extensions SET device_id = ?2, token = NULL, bound_at = ?3, updated_at = ?3
          WHERE number = ?1 AND device_id IS NULL",
         params![number, endpoint, now],
@@ -457,7 +483,8 @@ fn apply_bind(
             "extension {number} changed meanwhile"
         )));
     }
-    tx.execute(
+    exec(
+        tx,
         "INSERT INTO used_tokens (token, number, used_at) VALUES (?1, ?2, ?3)",
         params![token, number, now],
     )?;
@@ -486,7 +513,8 @@ pub fn unbind(
     )?;
     pjsip::delete_contacts(tx, &device)?;
     let token = unique_token(tx, token_length)?;
-    tx.execute(
+    exec(
+        tx,
         "UPDATE extensions SET device_id = NULL, bound_at = NULL, token = ?2, updated_at = ?3
          WHERE number = ?1",
         params![number, token, super::now()],
