@@ -274,4 +274,16 @@ async fn admin_entries_are_checked_and_only_admins_may_change_them() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.count("SELECT count(*) FROM phonebook_entries").await, 0);
+    for bad in ["999", "abc"] {
+        let r = app
+            .submit(
+                &admin,
+                "/admin",
+                &format!("/admin/phonebook/{bad}/delete"),
+                &[],
+            )
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{bad}");
+        assert!(r.text().await.unwrap().contains("<html"), "a friendly page");
+    }
 }

@@ -798,9 +798,11 @@ pub async fn add_phonebook_entry(
 pub async fn delete_phonebook_entry(
     State(state): State<AppState>,
     Admin(_): Admin,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
+    // A mangled link gets the friendly "not found" page, not axum's plain-text rejection.
+    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
     state
         .db
         .write(move |tx| phonebook_store::delete_service_entry(tx, id))
