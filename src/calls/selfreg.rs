@@ -197,10 +197,15 @@ impl RegistrationFlow {
             return vec![Action::CancelTimer];
         }
         match (std::mem::replace(&mut self.state, State::Done), input) {
-            (State::New, Input::Start { digits }) => {
-                self.state = State::Checking {
-                    digits: digits.filter(|d| !d.is_empty()),
-                };
+            // Digits dialled en bloc go straight to the bind: its transaction makes the same
+            // checks as the precheck (temporary handset, lockout) and answers with the same
+            // outcomes, so a separate read would only cost a trip to the database.
+            (State::New, Input::Start { digits: Some(d) }) if !d.is_empty() => {
+                self.state = State::Binding { try_no: 1 };
+                vec![Action::Answer, Action::Bind(d)]
+            }
+            (State::New, Input::Start { .. }) => {
+                self.state = State::Checking { digits: None };
                 vec![Action::Answer, Action::Precheck]
             }
             (State::Checking { digits }, Input::Prechecked(check)) => match check {
@@ -367,12 +372,17 @@ mod tests {
         Action::Play(prompts.iter().map(|p| Media::Prompt(*p)).collect())
     }
 
+    /// Starts a call: en bloc digits go straight to the bind, otherwise the precheck runs.
     fn started(f: &mut RegistrationFlow, digits: Option<&str>) {
+        let expected = match digits {
+            Some(d) => vec![Action::Answer, Action::Bind(d.into())],
+            None => vec![Action::Answer, Action::Precheck],
+        };
         assert_eq!(
             f.handle(Input::Start {
                 digits: digits.map(String::from)
             }),
-            vec![Action::Answer, Action::Precheck]
+            expected
         );
     }
 
@@ -380,10 +390,6 @@ mod tests {
     fn en_bloc_token_binds_without_a_prompt() {
         let mut f = flow();
         started(&mut f, Some("1234567890"));
-        assert_eq!(
-            f.handle(Input::Prechecked(Precheck::Allowed)),
-            vec![Action::Bind("1234567890".into())]
-        );
         let actions = f.handle(Input::Bound(Some(BindOutcome::Bound {
             number: "4711".into(),
             name: "Alice".into(),
@@ -435,7 +441,6 @@ mod tests {
     fn wrong_token_then_right_one() {
         let mut f = flow();
         started(&mut f, Some("1111111111"));
-        f.handle(Input::Prechecked(Precheck::Allowed));
         assert_eq!(
             f.handle(Input::Bound(Some(BindOutcome::UnknownToken))),
             vec![
@@ -515,10 +520,23 @@ mod tests {
             play(&[Prompt::NotTemporary, Prompt::Goodbye])
         );
         let mut f = flow();
-        started(&mut f, Some("123"));
+        started(&mut f, None);
         assert_eq!(
             f.handle(Input::Prechecked(Precheck::LockedOut))[1],
             play(&[Prompt::LockedOut])
+        );
+        // En bloc, the bind itself refuses with the same prompts.
+        let mut f = flow();
+        started(&mut f, Some("1234567890"));
+        assert_eq!(
+            f.handle(Input::Bound(Some(BindOutcome::LockedOut)))[1],
+            play(&[Prompt::LockedOut])
+        );
+        let mut f = flow();
+        started(&mut f, Some("1234567890"));
+        assert_eq!(
+            f.handle(Input::Bound(Some(BindOutcome::NotTemporary)))[1],
+            play(&[Prompt::NotTemporary, Prompt::Goodbye])
         );
         let mut f = flow();
         started(&mut f, None);
@@ -532,7 +550,6 @@ mod tests {
     fn database_failure_says_internal_error() {
         let mut f = flow();
         started(&mut f, Some("1234567890"));
-        f.handle(Input::Prechecked(Precheck::Allowed));
         assert_eq!(
             f.handle(Input::Bound(None))[1],
             play(&[Prompt::InternalError])
