@@ -130,8 +130,8 @@ pub enum Precheck {
 pub enum State {
     /// Before StasisStart.
     New,
-    /// Waiting for the precheck; `digits` dialled en bloc, if any.
-    Checking { digits: Option<String> },
+    /// Waiting for the precheck (only calls that dialled the code alone have one).
+    Checking,
     /// Prompt playing or waiting for digits.
     Collecting {
         digits: String,
@@ -205,17 +205,11 @@ impl RegistrationFlow {
                 vec![Action::Answer, Action::Bind(d)]
             }
             (State::New, Input::Start { .. }) => {
-                self.state = State::Checking { digits: None };
+                self.state = State::Checking;
                 vec![Action::Answer, Action::Precheck]
             }
-            (State::Checking { digits }, Input::Prechecked(check)) => match check {
-                Precheck::Allowed => match digits {
-                    Some(d) => {
-                        self.state = State::Binding { try_no: 1 };
-                        vec![Action::Bind(d)]
-                    }
-                    None => self.ask(1, Vec::new()),
-                },
+            (State::Checking, Input::Prechecked(check)) => match check {
+                Precheck::Allowed => self.ask(1, Vec::new()),
                 Precheck::NotTemporary => {
                     self.outcome = Some(BindOutcome::NotTemporary);
                     self.finish_with(vec![
