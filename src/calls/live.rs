@@ -224,6 +224,12 @@ impl LiveRegistry {
         self.state.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
+    /// Reads the state under the lock without copying all of it (a snapshot clones every
+    /// channel, too much for a question about a few endpoints asked on every change).
+    pub fn read<R>(&self, f: impl FnOnce(&LiveState) -> R) -> Option<R> {
+        self.state.lock().ok().map(|s| f(&s))
+    }
+
     /// A receiver that wakes on every change.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
         self.version.subscribe()

@@ -278,26 +278,30 @@ impl LiveSource for EngineLive {
     }
 
     fn device_status(&self, device_ids: &[String]) -> HashMap<String, DeviceStatus> {
-        let state = self.0.live.snapshot();
-        if !matches!(
-            state.connection.status,
-            crate::ari::ws::Status::Connected { .. }
-        ) {
-            return HashMap::new();
-        }
-        device_ids
-            .iter()
-            .filter_map(|id| {
-                let e = state.endpoints.get(id)?;
-                Some((
-                    id.clone(),
-                    DeviceStatus {
-                        online: e.state == "online",
-                        since: (e.state_since > 0).then_some(e.state_since),
-                    },
-                ))
+        self.0
+            .live
+            .read(|state| {
+                if !matches!(
+                    state.connection.status,
+                    crate::ari::ws::Status::Connected { .. }
+                ) {
+                    return HashMap::new();
+                }
+                device_ids
+                    .iter()
+                    .filter_map(|id| {
+                        let e = state.endpoints.get(id)?;
+                        Some((
+                            id.clone(),
+                            DeviceStatus {
+                                online: e.state == "online",
+                                since: (e.state_since > 0).then_some(e.state_since),
+                            },
+                        ))
+                    })
+                    .collect()
             })
-            .collect()
+            .unwrap_or_default()
     }
     fn channels(&self) -> Vec<ChannelDetail> {
         self.0
