@@ -68,20 +68,7 @@ async fn web_operator_view_renders_a_live_source_and_hangs_up() {
     )
     .await
     .unwrap();
-    let b = crate::web_support::browser();
-    let (_, html) = get(&b, &base, "/login").await;
-    let csrf = crate::web_support::csrf_in(&html);
-    let r = b
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "ops"),
-            ("password", crate::web_support::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let b = login_ops(&base).await;
 
     let (status, html) = get(&b, &base, "/operator").await;
     assert_eq!(status, StatusCode::OK);
@@ -103,6 +90,25 @@ async fn web_operator_view_renders_a_live_source_and_hangs_up() {
         *live.hung_up.lock().unwrap(),
         vec!["1700000000.42".to_string()]
     );
+}
+
+/// A browser logged in as "ops" on the server at `base` (not a TestApp's own address).
+async fn login_ops(base: &str) -> reqwest::Client {
+    let b = crate::web_support::browser();
+    let (_, html) = get(&b, base, "/login").await;
+    let csrf = crate::web_support::csrf_in(&html);
+    let r = b
+        .post(format!("{base}/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "ops"),
+            ("password", crate::web_support::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "operator login");
+    b
 }
 
 async fn get(b: &reqwest::Client, base: &str, path: &str) -> (StatusCode, String) {
@@ -134,20 +140,7 @@ async fn web_operator_stream_ends_when_the_daemon_stops() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let token = tokio_util::sync::CancellationToken::new();
     let server = tokio::spawn(eventpbx::app::run(state, listener, token.clone()));
-    let b = crate::web_support::browser();
-    let (_, html) = get(&b, &base, "/login").await;
-    let csrf = crate::web_support::csrf_in(&html);
-    let r = b
-        .post(format!("{base}/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("username", "ops"),
-            ("password", crate::web_support::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let b = login_ops(&base).await;
     let mut stream = b
         .get(format!("{base}/operator/stream"))
         .send()
