@@ -144,17 +144,7 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
     }
     let (http_host, http_port) = http_bind(&settings.ari.url)?;
     let prompts = absolute(&settings.prompts.sounds_dir)?.join(&settings.prompts.language);
-    let mut allowed = String::new();
-    for number in settings
-        .numbering
-        .emergency
-        .iter()
-        .chain(settings.numbering.helpdesk.iter())
-    {
-        allowed.push_str(&format!(
-            "exten => {number},1,Goto(eventpbx-route,${{EXTEN}},1)\n"
-        ));
-    }
+    let dialplan = dialplan_patterns(settings);
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("ETC_DIR", layout.etc_dir.display().to_string());
     values.insert("STATE_DIR", layout.state_dir.display().to_string());
@@ -170,17 +160,19 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
         absolute(&settings.db_path())?.display().to_string(),
     );
     values.insert("APP", settings.ari.app.clone());
+    values.insert("RUN_USER", settings.asterisk.run_user.clone());
+    values.insert("RUN_GROUP", settings.asterisk.run_group.clone());
+    values.insert("LOG_VERBOSE", settings.asterisk.log_verbose.to_string());
     values.insert("CODE_INFO", settings.codes.info.clone());
     values.insert("CODE_ECHO", settings.codes.echo.clone());
     values.insert("CODE_REGISTER", settings.codes.register.clone());
-    values.insert(
-        "CODE_REGISTER_LEN",
-        settings.codes.register.len().to_string(),
-    );
     values.insert("PROMPTS", prompts.display().to_string());
-    values.insert("ALLOWED_NUMBERS", allowed.trim_end().to_string());
+    values.insert("REGISTER_PATTERNS", dialplan.register);
+    values.insert("DESKS", dialplan.desks);
+    values.insert("ROUTE_PATTERNS", dialplan.route);
+    values.insert("RESTRICTED_PATTERNS", dialplan.restricted);
     for (key, value) in &values {
-        if value.contains(['\n', ';']) && *key != "ALLOWED_NUMBERS" {
+        if value.contains(['\n', ';']) && !MULTI_LINE.contains(key) {
             return Err(RenderError::Invalid(format!(
                 "{key} value {value:?} cannot go into an Asterisk config file"
             )));
@@ -190,6 +182,80 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
         .iter()
         .map(|(name, template)| Ok((name.to_string(), substitute(template, &values)?)))
         .collect()
+}
+
+/// Placeholders that hold rendered dialplan lines rather than one value.
+const MULTI_LINE: &[&str] = &[
+    "REGISTER_PATTERNS",
+    "DESKS",
+    "ROUTE_PATTERNS",
+    "RESTRICTED_PATTERNS",
+];
+
+/// The dialplan lines rendered from the numbering (see `dialplan/extensions.conf` for why each
+/// extension is a digits-only pattern of one exact length).
+struct DialplanPatterns {
+    /// The registration code followed by a token dialled en bloc, one line per token length.
+    register: String,
+    /// The emergency and help-desk numbers.
+    desks: String,
+    /// Every number length, to the numbers table.
+    route: String,
+    /// Every number length a temporary handset may not dial, to the "restricted" prompt.
+    restricted: String,
+}
+
+/// `_` plus `prefix` plus `len` times `X`: digits only, exactly that long. Asterisk has no
+/// "digits, any length" pattern, so callers render one per length.
+fn exact_pattern(prefix: &str, len: usize) -> String {
+    format!("_{prefix}{}", "X".repeat(len))
+}
+
+fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
+    use crate::domain::{Number, Token};
+    let app = &settings.ari.app;
+    let code = &settings.codes.register;
+    let skip = code.len();
+    let register = (1..=Token::MAX_DIGITS)
+        .map(|len| {
+            format!(
+                "exten => {},1,Stasis({app},register,${{CHANNEL(endpoint)}},${{EXTEN:{skip}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                exact_pattern(code, len)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let desks = settings
+        .numbering
+        .emergency
+        .iter()
+        .chain(settings.numbering.helpdesk.iter())
+        .map(|n| {
+            format!(
+                "exten => {n},1,Set(EVENTPBX_NUMBER={n})\n same => n,Goto(eventpbx-dial,desk,1)"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // Temporary numbers are dialable too, whatever length the settings give them.
+    let longest = Number::MAX_DIGITS.max(settings.numbering.temporary_first.len());
+    let per_length = |target: &str| {
+        (1..=longest)
+            .map(|len| {
+                format!(
+                    "exten => {},1,Set(EVENTPBX_NUMBER=${{EXTEN}})\n same => n,Goto(eventpbx-dial,{target},1)",
+                    exact_pattern("", len)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    DialplanPatterns {
+        register,
+        desks,
+        route: per_length("number"),
+        restricted: per_length("restricted"),
+    }
 }
 
 fn substitute(template: &str, values: &BTreeMap<&str, String>) -> Result<String, RenderError> {
@@ -212,30 +278,124 @@ fn substitute(template: &str, values: &BTreeMap<&str, String>) -> Result<String,
     Ok(out)
 }
 
-/// Renders and writes the set into `out_dir` (mode 0600 files: ari.conf holds the secret).
-pub fn write(settings: &Settings, layout: &Layout, out_dir: &Path) -> Result<(), RenderError> {
+/// How [`write`] treats the folder it writes into.
+#[derive(Debug, Clone)]
+pub struct WriteOptions {
+    /// Replace eventpbx's files in a folder that already holds files. Without it a non-empty
+    /// folder is refused, so a typo in `--out` cannot overwrite another Asterisk's config.
+    pub force: bool,
+    /// The group the files get (Asterisk's, which eventpbx shares); read from `/etc/group`.
+    pub group: String,
+}
+
+/// Renders and writes the set into `out_dir`: files mode 0640 in Asterisk's group (ari.conf
+/// holds the ARI secret, Asterisk only needs to read them). A file that would change is first
+/// copied into `out_dir/.eventpbx-backup/<time>/`.
+pub fn write(
+    settings: &Settings,
+    layout: &Layout,
+    out_dir: &Path,
+    options: &WriteOptions,
+) -> Result<(), RenderError> {
+    let files = render(settings, layout)?;
+    let gid = group_id(&options.group)?;
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| RenderError::Io { path, source }
+    };
+    let non_empty = std::fs::read_dir(out_dir)
+        .map(|mut entries| entries.next().is_some())
+        .unwrap_or(false);
+    if non_empty && !options.force {
+        return Err(RenderError::Invalid(format!(
+            "{} already holds files; pass --force to replace eventpbx's files there (changed ones are backed up first)",
+            out_dir.display()
+        )));
+    }
+    std::fs::create_dir_all(out_dir).map_err(io(out_dir))?;
+    let backup = out_dir
+        .join(".eventpbx-backup")
+        .join(time::OffsetDateTime::now_utc().unix_timestamp().to_string());
+    for (name, text) in files {
+        let path = out_dir.join(&name);
+        if let Ok(old) = std::fs::read(&path) {
+            if old == text.as_bytes() {
+                set_mode_and_group(&path, 0o640, gid)?;
+                continue;
+            }
+            std::fs::create_dir_all(&backup).map_err(io(&backup))?;
+            set_mode_and_group(&backup, 0o700, None)?;
+            let saved = backup.join(&name);
+            std::fs::write(&saved, &old).map_err(io(&saved))?;
+            set_mode_and_group(&saved, 0o600, None)?;
+        }
+        write_private(&path, text.as_bytes())?;
+        set_mode_and_group(&path, 0o640, gid)?;
+    }
+    Ok(())
+}
+
+/// Writes a file that is never readable by others, not even for a moment.
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), RenderError> {
     use std::io::Write;
     #[cfg(unix)]
     use std::os::unix::fs::OpenOptionsExt;
-    let files = render(settings, layout)?;
-    std::fs::create_dir_all(out_dir).map_err(|source| RenderError::Io {
-        path: out_dir.to_path_buf(),
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).map_err(|source| RenderError::Io {
+        path: path.to_path_buf(),
         source,
     })?;
-    for (name, text) in files {
-        let path = out_dir.join(&name);
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        options.mode(0o600);
-        let mut file = options.open(&path).map_err(|source| RenderError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        file.write_all(text.as_bytes())
-            .map_err(|source| RenderError::Io { path, source })?;
+    file.write_all(bytes).map_err(|source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(unix)]
+fn set_mode_and_group(path: &Path, mode: u32, gid: Option<u32>) -> Result<(), RenderError> {
+    use std::os::unix::fs::PermissionsExt;
+    let err = |source| RenderError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    if let Some(gid) = gid {
+        std::os::unix::fs::chown(path, None, Some(gid)).map_err(err)?;
     }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).map_err(err)
+}
+
+#[cfg(not(unix))]
+fn set_mode_and_group(_path: &Path, _mode: u32, _gid: Option<u32>) -> Result<(), RenderError> {
     Ok(())
+}
+
+/// The numeric id of a group, from `/etc/group` (the format is `name:x:gid:members`).
+fn group_id(name: &str) -> Result<Option<u32>, RenderError> {
+    if cfg!(not(unix)) {
+        return Ok(None);
+    }
+    let text = std::fs::read_to_string("/etc/group").map_err(|source| RenderError::Io {
+        path: "/etc/group".into(),
+        source,
+    })?;
+    text.lines()
+        .filter_map(|line| {
+            let mut fields = line.split(':');
+            let group = fields.next()?;
+            let gid = fields.nth(1)?;
+            (group == name).then(|| gid.parse::<u32>().ok())
+        })
+        .next()
+        .flatten()
+        .map(Some)
+        .ok_or_else(|| {
+            RenderError::Invalid(format!(
+                "group {name:?} does not exist: create Asterisk's group or set asterisk.run_group (or --group)"
+            ))
+        })
 }
 
 #[cfg(test)]
@@ -271,9 +431,210 @@ mod tests {
         assert!(get("res_config_sqlite3.conf").contains("batch = 0"));
         let dialplan = get("extensions.conf");
         assert!(dialplan.contains("exten => 9955,1,Stasis(eventpbx,register,${CHANNEL(endpoint)})"));
-        assert!(dialplan.contains("exten => _9955X.,1,Stasis(eventpbx,register,${CHANNEL(endpoint)},${FILTER(0-9,${EXTEN:4})})"));
-        assert!(dialplan.contains("exten => 112,1,Goto(eventpbx-route,${EXTEN},1)"));
-        assert!(dialplan.contains("exten => 1000,1,Goto(eventpbx-route,${EXTEN},1)"));
+        assert!(dialplan.contains(
+            "exten => _9955XXXXXXXXXX,1,Stasis(eventpbx,register,${CHANNEL(endpoint)},${EXTEN:4})"
+        ));
+        assert!(dialplan.contains("exten => 112,1,Set(EVENTPBX_NUMBER=112)"));
+        assert!(dialplan.contains("exten => 1000,1,Set(EVENTPBX_NUMBER=1000)"));
+        let asterisk = get("asterisk.conf");
+        assert!(asterisk.contains("runuser = asterisk"));
+        assert!(asterisk.contains("live_dangerously = no"));
+        assert!(asterisk.contains("verbose = 2"));
+        assert!(get("logger.conf").contains("verbose(2)"));
+        let modules = get("modules.conf");
+        for m in [
+            "func_shell.so",
+            "app_system.so",
+            "res_agi.so",
+            "func_curl.so",
+            "res_pjsip_messaging.so",
+        ] {
+            assert!(
+                modules.contains(&format!("noload => {m}")),
+                "{m} must not load"
+            );
+        }
+    }
+
+    /// Extension patterns of `context` and the contexts it includes, in Asterisk's order.
+    fn reachable_extensions(dialplan: &str, context: &str) -> Vec<String> {
+        let mut contexts: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut current = String::new();
+        for line in dialplan.lines().map(str::trim) {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                current = name.to_string();
+                contexts.entry(current.clone()).or_default();
+            } else if let Some(rest) = line.strip_prefix("include =>") {
+                contexts
+                    .entry(current.clone())
+                    .or_default()
+                    .push(format!("include:{}", rest.trim()));
+            } else if let Some(rest) = line.strip_prefix("exten =>") {
+                let ext = rest.split(',').next().unwrap().trim().to_string();
+                contexts.entry(current.clone()).or_default().push(ext);
+            }
+        }
+        let mut out = Vec::new();
+        let mut stack = vec![context.to_string()];
+        while let Some(c) = stack.pop() {
+            for item in contexts.get(&c).unwrap_or_else(|| panic!("no context {c}")) {
+                match item.strip_prefix("include:") {
+                    Some(inc) => stack.push(inc.to_string()),
+                    None => out.push(item.clone()),
+                }
+            }
+        }
+        out
+    }
+
+    /// Asterisk's extension matching, written from its documented rules (X, Z, N, [set],
+    /// '.' one or more of anything, '!' zero or more), so a loose pattern would be caught.
+    fn matches(pattern: &str, dialled: &str) -> bool {
+        let Some(p) = pattern.strip_prefix('_') else {
+            return pattern == dialled;
+        };
+        fn go(p: &[u8], d: &[u8]) -> bool {
+            match p.first() {
+                None => d.is_empty(),
+                Some(b'.') => !d.is_empty(),
+                Some(b'!') => true,
+                Some(c) => {
+                    let Some(&x) = d.first() else { return false };
+                    let ok = match c {
+                        b'X' => x.is_ascii_digit(),
+                        b'Z' => (b'1'..=b'9').contains(&x),
+                        b'N' => (b'2'..=b'9').contains(&x),
+                        b'[' => panic!("sets are not used here"),
+                        lit => *lit == x,
+                    };
+                    ok && go(&p[1..], &d[1..])
+                }
+            }
+        }
+        go(p.as_bytes(), dialled.as_bytes())
+    }
+
+    #[test]
+    fn phones_reach_only_digits() {
+        let files = render(&settings(), &layout()).unwrap();
+        let dialplan = &files
+            .iter()
+            .find(|(f, _)| f == "extensions.conf")
+            .unwrap()
+            .1;
+        let hostile = [
+            "1\"|SHELL(touch${IFS}${HOME}pwn1)|\"",
+            "9955${SHELL(id)}",
+            "112${DB_DELETE(x/y)}",
+            "1000,1",
+            "2000)",
+            "4711 ",
+            "h",
+            "s",
+            "t",
+            "i",
+            "99551234567890$[1]",
+            "",
+        ];
+        for context in ["eventpbx-extensions", "eventpbx-temporary"] {
+            let exts = reachable_extensions(dialplan, context);
+            assert!(!exts.is_empty());
+            for dialled in hostile {
+                let hit: Vec<_> = exts.iter().filter(|p| matches(p, dialled)).collect();
+                assert!(hit.is_empty(), "{context}: {dialled:?} matched {hit:?}");
+            }
+            for digits in [
+                "2000",
+                "112",
+                "1000",
+                "9950",
+                "99551234567890",
+                "99560001",
+                "123456789012345",
+            ] {
+                assert!(
+                    exts.iter().any(|p| matches(p, digits)),
+                    "{context}: {digits} must reach some extension"
+                );
+            }
+            assert!(
+                !exts.iter().any(|p| matches(p, "1234567890123456")),
+                "16 digits is no number"
+            );
+        }
+    }
+
+    #[test]
+    fn no_caller_text_is_evaluated() {
+        let files = render(&settings(), &layout()).unwrap();
+        let dialplan = &files
+            .iter()
+            .find(|(f, _)| f == "extensions.conf")
+            .unwrap()
+            .1;
+        for line in dialplan
+            .lines()
+            .filter(|l| !l.trim_start().starts_with(';'))
+        {
+            if let Some(expr) = line.find("$[") {
+                let inner = &line[expr..];
+                for caller in ["EXTEN", "CALLERID", "PJSIP_HEADER", "SIP_HEADER", "EP}"] {
+                    assert!(
+                        !inner.contains(caller),
+                        "caller text in an expression: {line}"
+                    );
+                }
+            }
+            for evaluator in ["EVAL(", "ExecIf(", "Exec(", "System(", "SHELL("] {
+                assert!(!line.contains(evaluator), "{line}");
+            }
+            if let Some(rest) = line.trim().strip_prefix("exten =>") {
+                let pattern = rest.split(',').next().unwrap().trim();
+                assert!(
+                    !pattern.contains(['.', '!', '[']),
+                    "loose pattern {pattern}: Asterisk has no digits-only wildcard"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn write_refuses_a_full_folder_keeps_backups_and_restricts_modes() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("extensions.conf"), "someone else's").unwrap();
+        let group = "root".to_string();
+        let options = WriteOptions {
+            force: false,
+            group: group.clone(),
+        };
+        let err = write(&settings(), &layout(), dir.path(), &options).unwrap_err();
+        assert!(err.to_string().contains("--force"), "{err}");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("extensions.conf")).unwrap(),
+            "someone else's",
+            "refused means nothing written"
+        );
+        let options = WriteOptions { force: true, group };
+        write(&settings(), &layout(), dir.path(), &options).unwrap();
+        let backups: Vec<_> = std::fs::read_dir(dir.path().join(".eventpbx-backup"))
+            .unwrap()
+            .collect();
+        assert_eq!(backups.len(), 1);
+        let saved = backups[0].as_ref().unwrap().path().join("extensions.conf");
+        assert_eq!(std::fs::read_to_string(&saved).unwrap(), "someone else's");
+        for name in ["ari.conf", "extensions.conf"] {
+            let mode = std::fs::metadata(dir.path().join(name))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o640, "{name}");
+        }
+        let bad = WriteOptions {
+            force: true,
+            group: "no-such-group-here".into(),
+        };
+        assert!(write(&settings(), &layout(), dir.path(), &bad).is_err());
     }
 
     #[test]

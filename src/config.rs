@@ -39,6 +39,7 @@ pub struct Settings {
     pub codes: CodeSettings,
     pub numbering: NumberingSettings,
     pub prompts: PromptSettings,
+    pub asterisk: AsteriskSettings,
 }
 
 /// Where the database and the generated secrets live.
@@ -79,6 +80,10 @@ pub struct AriSettings {
     pub password_file: PathBuf,
     /// Stasis application name; the dialplan sends calls to it.
     pub app: String,
+    /// Allow an ARI URL that is not on loopback. ARI can originate calls and run dialplan
+    /// applications, and Asterisk's HTTP server serves it without TLS: keep it off the network
+    /// unless a TLS tunnel or similar protects it.
+    pub allow_remote: bool,
 }
 
 impl fmt::Debug for AriSettings {
@@ -89,6 +94,7 @@ impl fmt::Debug for AriSettings {
             .field("password", &"<redacted>")
             .field("password_file", &self.password_file)
             .field("app", &self.app)
+            .field("allow_remote", &self.allow_remote)
             .finish()
     }
 }
@@ -136,6 +142,31 @@ pub struct NumberingSettings {
     pub token_length: usize,
 }
 
+/// How the rendered Asterisk configuration runs Asterisk.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AsteriskSettings {
+    /// The unprivileged user Asterisk switches to after start (`runuser`). Never root: every
+    /// attendee's phone sends text into Asterisk.
+    pub run_user: String,
+    /// The group Asterisk runs as (`rungroup`), shared with eventpbx: the database, its folder
+    /// and the rendered config files belong to it.
+    pub run_group: String,
+    /// Verbosity of Asterisk's messages log. At 3 and above Asterisk logs every dialplan step,
+    /// dialled registration tokens included: keep it at 2 or below outside tests.
+    pub log_verbose: u8,
+}
+
+impl Default for AsteriskSettings {
+    fn default() -> Self {
+        AsteriskSettings {
+            run_user: "asterisk".into(),
+            run_group: "asterisk".into(),
+            log_verbose: 2,
+        }
+    }
+}
+
 /// Spoken prompts.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -174,6 +205,7 @@ impl Default for AriSettings {
             password: String::new(),
             password_file: PathBuf::from("ari.secret"),
             app: "eventpbx".into(),
+            allow_remote: false,
         }
     }
 }
@@ -311,6 +343,44 @@ impl Settings {
                 problem: format!("{:?} must start with http:// or https://", self.ari.url),
             });
         }
+        if !self.ari.allow_remote && !url_is_loopback(&self.ari.url) {
+            return Err(ConfigError::Rule {
+                key: "ari.url",
+                problem: format!(
+                    "{:?} is not on loopback; ARI controls every call, so keep it on 127.0.0.1 (or set ari.allow_remote = true behind a TLS tunnel)",
+                    self.ari.url
+                ),
+            });
+        }
+        let account = |key: &'static str, value: &str| -> Result<(), ConfigError> {
+            if value.is_empty()
+                || !value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(ConfigError::Rule {
+                    key,
+                    problem: format!(
+                        "{value:?} must be a user or group name (letters, digits, '-', '_')"
+                    ),
+                });
+            }
+            if value == "root" {
+                return Err(ConfigError::Rule {
+                    key,
+                    problem: "Asterisk must not run as root".into(),
+                });
+            }
+            Ok(())
+        };
+        account("asterisk.run_user", &self.asterisk.run_user)?;
+        account("asterisk.run_group", &self.asterisk.run_group)?;
+        if self.asterisk.log_verbose > 5 {
+            return Err(ConfigError::Rule {
+                key: "asterisk.log_verbose",
+                problem: "must be 0 to 5".into(),
+            });
+        }
         if self.ari.app.is_empty()
             || !self
                 .ari
@@ -341,6 +411,28 @@ impl Settings {
                         ),
                     });
                 }
+            }
+        }
+        // A code or desk number inside the temporary range (or one that starts a temporary
+        // number, or is started by one) would make one of the two undialable.
+        let (first, last) = (
+            &self.numbering.temporary_first,
+            &self.numbering.temporary_last,
+        );
+        for n in &fixed {
+            let clash = if n.len() >= first.len() {
+                let head = &n[..first.len()];
+                head >= first.as_str() && head <= last.as_str()
+            } else {
+                n.as_str() >= &first[..n.len()] && n.as_str() <= &last[..n.len()]
+            };
+            if clash {
+                return Err(ConfigError::Rule {
+                    key: "numbering.temporary_first",
+                    problem: format!(
+                        "the temporary range {first}–{last} clashes with {n}: codes, emergency and help-desk numbers must lie outside it"
+                    ),
+                });
             }
         }
         Ok(())
@@ -397,6 +489,28 @@ impl Settings {
     pub fn utc_offset(&self) -> time::UtcOffset {
         parse_utc_offset(&self.web.utc_offset).unwrap_or(time::UtcOffset::UTC)
     }
+}
+
+/// Whether an http(s) URL's host is a loopback address or `localhost`.
+fn url_is_loopback(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    // Credentials in the URL would be a way to hide the real host after an '@'.
+    if authority.contains('@') {
+        return false;
+    }
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or_default()
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn parse_utc_offset(text: &str) -> Option<time::UtcOffset> {
@@ -462,6 +576,57 @@ mod tests {
         assert!(err.to_string().contains("prefix-free"), "{err}");
         let err = Settings::from_toml("[codes]\ninfo = \"9x\"\n").unwrap_err();
         assert!(err.to_string().contains("codes.info"));
+    }
+
+    #[test]
+    fn ari_must_stay_on_loopback_unless_allowed() {
+        for url in [
+            "http://10.0.0.5:8088/ari",
+            "http://evil.example:8088/ari",
+            "http://127.0.0.1@10.0.0.5:8088/ari",
+        ] {
+            let err = Settings::from_toml(&format!("[ari]\nurl = {url:?}\n")).unwrap_err();
+            assert!(err.to_string().contains("ari.url"), "{url}: {err}");
+        }
+        for url in [
+            "http://127.0.0.1:8088/ari",
+            "http://localhost:8088/ari",
+            "http://[::1]:8088/ari",
+            "http://127.0.0.2/ari",
+        ] {
+            Settings::from_toml(&format!("[ari]\nurl = {url:?}\n")).unwrap();
+        }
+        Settings::from_toml("[ari]\nurl = \"http://10.0.0.5:8088/ari\"\nallow_remote = true\n")
+            .unwrap();
+    }
+
+    #[test]
+    fn temporary_range_may_not_overlap_a_code() {
+        for (first, last) in [
+            ("99500000", "99599999"), // holds 9950xxxx, which starts with the info code
+            ("1120", "1129"),         // starts with the emergency number
+            ("9", "9"),               // starts every code
+        ] {
+            let err = Settings::from_toml(&format!(
+                "[numbering]\ntemporary_first = {first:?}\ntemporary_last = {last:?}\n"
+            ))
+            .unwrap_err();
+            assert!(err.to_string().contains("temporary"), "{first}: {err}");
+        }
+        Settings::from_toml(
+            "[numbering]\ntemporary_first = \"99600000\"\ntemporary_last = \"99609999\"\n",
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn asterisk_never_runs_as_root() {
+        let err = Settings::from_toml("[asterisk]\nrun_user = \"root\"\n").unwrap_err();
+        assert!(err.to_string().contains("asterisk.run_user"), "{err}");
+        let err = Settings::from_toml("[asterisk]\nrun_group = \"a b\"\n").unwrap_err();
+        assert!(err.to_string().contains("asterisk.run_group"), "{err}");
+        let err = Settings::from_toml("[asterisk]\nlog_verbose = 9\n").unwrap_err();
+        assert!(err.to_string().contains("asterisk.log_verbose"), "{err}");
     }
 
     #[test]

@@ -44,6 +44,13 @@ enum Command {
         /// Folder for Asterisk's run, log, spool and astdb files, as Asterisk will see it.
         #[arg(long, default_value = "/var/lib/eventpbx-asterisk")]
         state_dir: PathBuf,
+        /// Replace eventpbx's files in a folder that already holds files (changed ones are
+        /// backed up into OUT/.eventpbx-backup/ first).
+        #[arg(long)]
+        force: bool,
+        /// Group of the written files (mode 0640); default: asterisk.run_group.
+        #[arg(long)]
+        group: Option<String>,
     },
     /// Manage API keys for other services (DECT syncer, provisioning, dashboards).
     ApiKey {
@@ -155,9 +162,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             out,
             etc_dir,
             state_dir,
+            force,
+            group,
         } => {
             let layout = eventpbx::asterisk_conf::Layout { etc_dir, state_dir };
-            eventpbx::asterisk_conf::write(&settings, &layout, &out)?;
+            let options = eventpbx::asterisk_conf::WriteOptions {
+                force,
+                group: group.unwrap_or_else(|| settings.asterisk.run_group.clone()),
+            };
+            eventpbx::asterisk_conf::write(&settings, &layout, &out, &options)?;
             println!("Asterisk configuration written to {}", out.display());
             Ok(())
         }

@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "005_outbox",
         include_str!("../../migrations/005_outbox.sql"),
     ),
+    (
+        "006_transfers",
+        include_str!("../../migrations/006_transfers.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.
@@ -143,12 +147,25 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
 }
 
 /// Creates the data folder (mode 0770: it holds SIP secrets, but Asterisk's group may share it).
+/// A setgid bit set by the installer is kept: it makes the database's `-wal` and `-shm` files,
+/// created by whichever process opens the database first, belong to the shared group.
 pub fn prepare_data_dir(dir: &Path) -> Result<(), DbError> {
     std::fs::create_dir_all(dir).map_err(|source| DbError::Io {
         context: format!("cannot create data folder {}", dir.display()),
         source,
     })?;
-    restrict(dir, 0o770)
+    restrict(dir, 0o770 | setgid_bit(dir))
+}
+
+#[cfg(unix)]
+fn setgid_bit(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o2000)
+}
+
+#[cfg(not(unix))]
+fn setgid_bit(_path: &Path) -> u32 {
+    0
 }
 
 #[cfg(unix)]
@@ -502,6 +519,22 @@ mod tests {
         assert_eq!(meta.permissions().mode() & 0o007, 0, "not world-accessible");
         let dmeta = std::fs::metadata(path.parent().unwrap()).unwrap();
         assert_eq!(dmeta.permissions().mode() & 0o007, 0);
+    }
+
+    #[test]
+    fn data_dir_keeps_the_installers_setgid_bit() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir(&data).unwrap();
+        std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o2775)).unwrap();
+        prepare_data_dir(&data).unwrap();
+        let mode = std::fs::metadata(&data).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o7777,
+            0o2770,
+            "others lose access, the setgid bit stays"
+        );
     }
 
     #[tokio::test]

@@ -32,6 +32,15 @@ pub struct EndpointSpec {
     pub defaults: EndpointDefaults,
 }
 
+/// Whether a device in `context` may transfer calls (SIP REFER): temporary handsets may not.
+fn allow_transfer(context: &str) -> &'static str {
+    if context == crate::domain::CONTEXT_EXTENSIONS {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
 /// Inserts endpoint, auth and AOR for a new device.
 pub fn create(tx: &Transaction<'_>, spec: &EndpointSpec) -> Result<(), DbError> {
     tx.execute(
@@ -45,9 +54,15 @@ pub fn create(tx: &Transaction<'_>, spec: &EndpointSpec) -> Result<(), DbError> 
     )?;
     tx.execute(
         "INSERT INTO ps_endpoints (id, aors, auth, context, callerid, language,
-             disallow, allow, identify_by, direct_media, dtmf_mode)
-         VALUES (?1, ?1, ?1, ?2, ?3, ?4, 'all', 'ulaw,alaw,g722', 'username', 'no', 'rfc4733')",
-        params![spec.id, spec.context, spec.callerid, spec.defaults.language],
+             disallow, allow, identify_by, direct_media, dtmf_mode, allow_transfer)
+         VALUES (?1, ?1, ?1, ?2, ?3, ?4, 'all', 'ulaw,alaw,g722', 'username', 'no', 'rfc4733', ?5)",
+        params![
+            spec.id,
+            spec.context,
+            spec.callerid,
+            spec.defaults.language,
+            allow_transfer(&spec.context)
+        ],
     )?;
     Ok(())
 }
@@ -61,8 +76,8 @@ pub fn set_identity(
     callerid: &str,
 ) -> Result<(), DbError> {
     let n = tx.execute(
-        "UPDATE ps_endpoints SET context = ?2, callerid = ?3 WHERE id = ?1",
-        params![id, context, callerid],
+        "UPDATE ps_endpoints SET context = ?2, callerid = ?3, allow_transfer = ?4 WHERE id = ?1",
+        params![id, context, callerid, allow_transfer(context)],
     )?;
     if n == 0 {
         return Err(DbError::NotFound);
@@ -200,6 +215,45 @@ mod tests {
             )
             .unwrap();
         assert_eq!((max, remove.as_str()), (1, "yes"));
+    }
+
+    #[test]
+    fn only_devices_with_full_rights_may_transfer() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("htemp"))).unwrap();
+        let transfer = |conn: &Connection| -> String {
+            conn.query_row(
+                "SELECT allow_transfer FROM ps_endpoints WHERE id='htemp'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        assert_eq!(
+            transfer(&conn),
+            "no",
+            "a temporary handset may not transfer"
+        );
+        write_in(&mut conn, |tx| {
+            set_identity(
+                tx,
+                "htemp",
+                crate::domain::CONTEXT_EXTENSIONS,
+                "\"A\" <2000>",
+            )
+        })
+        .unwrap();
+        assert_eq!(transfer(&conn), "yes", "bound: it may");
+        write_in(&mut conn, |tx| {
+            set_identity(
+                tx,
+                "htemp",
+                crate::domain::CONTEXT_TEMPORARY,
+                "\"T\" <99560001>",
+            )
+        })
+        .unwrap();
+        assert_eq!(transfer(&conn), "no", "unbound again: no longer");
     }
 
     #[test]

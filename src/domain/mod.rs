@@ -22,10 +22,13 @@ pub enum DomainError {
 pub struct Number(String);
 
 impl Number {
+    /// The longest number: the dialplan renders one routing pattern per length up to this.
+    pub const MAX_DIGITS: usize = 15;
+
     /// Checks that `text` is 1 to 15 digits.
     pub fn parse(text: &str) -> Result<Number, DomainError> {
         let t = text.trim();
-        if t.is_empty() || t.len() > 15 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        if t.is_empty() || t.len() > Self::MAX_DIGITS || !t.bytes().all(|b| b.is_ascii_digit()) {
             return Err(DomainError::BadNumber(text.to_string()));
         }
         Ok(Number(t.to_string()))
@@ -48,10 +51,18 @@ impl fmt::Display for Number {
 pub struct Token(String);
 
 impl Token {
+    /// The shortest token accepted.
+    pub const MIN_DIGITS: usize = 8;
+    /// The longest token accepted: the dialplan renders the en-bloc registration pattern for
+    /// every length up to this.
+    pub const MAX_DIGITS: usize = 20;
+
     /// Checks the shape of dialled or typed digits.
     pub fn parse(text: &str) -> Result<Token, DomainError> {
         let t = text.trim();
-        if !(8..=20).contains(&t.len()) || !t.bytes().all(|b| b.is_ascii_digit()) {
+        if !(Self::MIN_DIGITS..=Self::MAX_DIGITS).contains(&t.len())
+            || !t.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(DomainError::BadToken);
         }
         Ok(Token(t.to_string()))

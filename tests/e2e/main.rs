@@ -3,11 +3,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_live;
+mod dialplan_fuzz;
 mod echo;
 mod foundation;
 mod live_view;
 mod register;
 mod restart;
+mod sip_raw;
 mod support;
 mod unavailable;
 #[path = "../browser/webdriver.rs"]
