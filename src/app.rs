@@ -121,7 +121,10 @@ async fn watch_token_guard(db: Db, guard: crate::db::handsets::Guard, shutdown: 
     use crate::db::handsets;
     loop {
         let now = crate::db::now();
-        if let Err(e) = db.write(move |tx| handsets::check_guard(tx, guard, now)).await {
+        if let Err(e) = db
+            .write(move |tx| handsets::check_guard(tx, guard, now))
+            .await
+        {
             // The next round tries again; the alarm is only late by one round.
             tracing::warn!(error = %e, "checking the token guard failed");
         }

@@ -56,7 +56,8 @@ pub fn start(
     let (tx, rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(ConnectionState::default());
     let (registrations, registrations_rx) = mpsc::unbounded_channel();
-    let live = LiveRegistry::with_registration_feed(registrations);
+    let live =
+        LiveRegistry::with_registration_feed(registrations).masking_code(&settings.codes.register);
     tracker.spawn(super::registration_feed::run(
         db.clone(),
         registrations_rx,
@@ -242,7 +243,9 @@ impl Dispatcher {
                 self.tracker.spawn(register::run(call, digits, timing));
             }
             other => {
-                tracing::warn!(flow = other, channel = %channel_id, "unknown flow: hanging up");
+                // The arguments come from the dialplan, but a wrong one may carry digits.
+                let flow = crate::domain::mask_tokens(&self.env.settings.codes.register, other);
+                tracing::warn!(%flow, channel = %channel_id, "unknown flow: hanging up");
                 let client = self.env.client.clone();
                 let id = channel_id.to_string();
                 self.tracker.spawn(async move {

@@ -833,7 +833,10 @@ mod tests {
         for i in 0..5 {
             write_in(&mut conn, |tx| bind(tx, &locked, "0000000000", 10 + i)).unwrap();
         }
-        assert_eq!(eligibility(&conn, &locked, 20).unwrap(), Eligibility::LockedOut);
+        assert_eq!(
+            eligibility(&conn, &locked, 20).unwrap(),
+            Eligibility::LockedOut
+        );
         let before = (snapshot(&conn), attempt_rows(&conn));
         for (who, expected) in [
             (sip.username.as_str(), BindOutcome::NotTemporary),
@@ -866,7 +869,11 @@ mod tests {
         assert_eq!(attempt_rows(&conn), 1);
         write_in(&mut conn, |tx| bind(tx, &id, "2222222222", keep + 1)).unwrap();
         write_in(&mut conn, |tx| check_guard(tx, guard, keep + 1)).unwrap();
-        assert_eq!(attempt_rows(&conn), 1, "the first row is gone, the new one stays");
+        assert_eq!(
+            attempt_rows(&conn),
+            1,
+            "the first row is gone, the new one stays"
+        );
         // A longer guard window keeps rows for as long as it looks back.
         let long = Guard {
             failures: 50,
