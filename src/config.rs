@@ -329,10 +329,10 @@ impl Settings {
             ("calls.max_info_secs", self.calls.max_info_secs),
             ("calls.max_echo_secs", self.calls.max_echo_secs),
         ] {
-            if !(10..=86_400).contains(&secs) {
+            if !(1..=86_400).contains(&secs) {
                 return Err(ConfigError::Rule {
                     key,
-                    problem: format!("{secs} is outside 10..=86400 seconds"),
+                    problem: format!("{secs} is outside 1..=86400 seconds"),
                 });
             }
         }

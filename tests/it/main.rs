@@ -15,6 +15,7 @@ mod api_users;
 mod app_start;
 mod ari_client;
 mod ari_ws;
+mod call_tasks;
 mod fake_ari;
 mod live_support;
 mod phonebook_exports;
