@@ -263,6 +263,7 @@ async fn create_extension(
                 name: new_name,
                 kind: kind.into(),
                 public,
+                authority: crate::domain::numbering::Authority::Attendee,
             };
             Ok(extensions::create(tx, &settings, &new)?.map_err(ApiError::from))
         })
