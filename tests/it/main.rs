@@ -17,6 +17,7 @@ mod ari_client;
 mod ari_ws;
 mod call_tasks;
 mod fake_ari;
+mod healthz;
 mod live_support;
 mod phonebook_exports;
 mod web_account_status;
