@@ -126,6 +126,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
             post(pages::admin::unreserve),
         )
         .route("/admin/max", post(pages::admin::set_max))
+        .route("/admin/desks", post(pages::admin::claim_desk))
         .route("/admin/handsets", post(pages::admin::mint_handsets))
         .route(
             "/admin/handsets/{sip_username}/delete",
