@@ -111,6 +111,30 @@ async fn prune_outbox(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// How often the token guard looks again without a new failure: so its alarm clears (and
+/// old attempt rows go) when the guessing stops.
+const GUARD_EVERY: Duration = Duration::from_secs(30);
+
+/// Re-checks the global token guard and prunes old attempts every [`GUARD_EVERY`] until
+/// `shutdown`.
+async fn watch_token_guard(db: Db, guard: crate::db::handsets::Guard, shutdown: CancellationToken) {
+    use crate::db::handsets;
+    loop {
+        let now = crate::db::now();
+        if let Err(e) = db
+            .write(move |tx| handsets::check_guard(tx, guard, now))
+            .await
+        {
+            // The next round tries again; the alarm is only late by one round.
+            tracing::warn!(error = %e, "checking the token guard failed");
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(GUARD_EVERY) => {}
+        }
+    }
+}
+
 /// How often the WAL is copied back into the database (see `db::defer_checkpoints`).
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
 
@@ -143,6 +167,11 @@ pub async fn run(
         };
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
+    tracker.spawn(watch_token_guard(
+        state.db.clone(),
+        crate::db::handsets::Guard::from_settings(&state.settings),
+        shutdown.clone(),
+    ));
     let router = crate::web::router_with_live(state.clone(), live);
     let web_shutdown = shutdown.clone();
     let stopping = state.stopping.clone();

@@ -40,6 +40,7 @@ pub struct Settings {
     pub numbering: NumberingSettings,
     pub prompts: PromptSettings,
     pub asterisk: AsteriskSettings,
+    pub calls: CallSettings,
 }
 
 /// Where the database and the generated secrets live.
@@ -175,6 +176,36 @@ pub struct PromptSettings {
     pub language: String,
     /// Folder with one sub-folder per language. Relative paths are taken from the working directory.
     pub sounds_dir: PathBuf,
+}
+
+/// Limits of the calls eventpbx answers itself (the codes).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CallSettings {
+    /// Longest registration call, in seconds: three tries fit well within it; a caller that
+    /// keeps the line open longer only ties up a channel.
+    pub max_register_secs: u32,
+    /// Longest info call (speaks the caller's number), in seconds.
+    pub max_info_secs: u32,
+    /// Longest echo test, in seconds.
+    pub max_echo_secs: u32,
+    /// More failed tokens than this across all handsets within `token_guard_minutes` raise an
+    /// alarm on the operator page and in the events stream.
+    pub token_guard_failures: u32,
+    /// The guard's window, in minutes.
+    pub token_guard_minutes: u32,
+}
+
+impl Default for CallSettings {
+    fn default() -> Self {
+        CallSettings {
+            max_register_secs: 120,
+            max_info_secs: 60,
+            max_echo_secs: 300,
+            token_guard_failures: 50,
+            token_guard_minutes: 10,
+        }
+    }
 }
 
 impl Default for DataSettings {
@@ -323,6 +354,24 @@ impl Settings {
             return Err(ConfigError::Rule {
                 key: "numbering.token_length",
                 problem: format!("{} is outside 8..=20", self.numbering.token_length),
+            });
+        }
+        for (key, secs) in [
+            ("calls.max_register_secs", self.calls.max_register_secs),
+            ("calls.max_info_secs", self.calls.max_info_secs),
+            ("calls.max_echo_secs", self.calls.max_echo_secs),
+        ] {
+            if !(1..=86_400).contains(&secs) {
+                return Err(ConfigError::Rule {
+                    key,
+                    problem: format!("{secs} is outside 1..=86400 seconds"),
+                });
+            }
+        }
+        if !(1..=24 * 60).contains(&self.calls.token_guard_minutes) {
+            return Err(ConfigError::Rule {
+                key: "calls.token_guard_minutes",
+                problem: "must be 1 to 1440 minutes".into(),
             });
         }
         if self.sip.qualify_frequency > 86_400 {

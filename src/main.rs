@@ -264,6 +264,8 @@ fn extension(settings: &Settings, action: ExtensionAction) -> anyhow::Result<()>
             ExtensionKind::Handset
         },
         public: !unlisted,
+        // The CLI runs with the database file in hand: an admin act.
+        authority: eventpbx::domain::numbering::Authority::Admin,
     };
     let mut conn = open_db(settings)?;
     let created = eventpbx::db::write_in(&mut conn, |tx| extensions::create(tx, settings, &new))?

@@ -1,9 +1,11 @@
 //! What every call task has: its channel, the caller's endpoint, ARI, the database, its own
 //! event queue, and helpers to play prompts by name with ids it generates itself.
 
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -62,6 +64,9 @@ pub struct Call {
     playbacks: AtomicU64,
     /// The playback started last.
     pub current_playback: Option<String>,
+    /// Set once the channel is known gone (our hangup succeeded, or StasisEnd /
+    /// ChannelDestroyed arrived), so [`supervise`] does not hang it up a second time.
+    ended: Arc<AtomicBool>,
 }
 
 impl Call {
@@ -81,7 +86,13 @@ impl Call {
             cancel,
             playbacks: AtomicU64::new(0),
             current_playback: None,
+            ended: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// The flag [`supervise`] reads to know whether the channel still needs hanging up.
+    pub fn ended_flag(&self) -> Arc<AtomicBool> {
+        self.ended.clone()
     }
 
     /// Starts one playback of `media` with our own id, remembered as the current one.
@@ -95,8 +106,9 @@ impl Call {
 
     /// Hangs up; a channel already gone is fine.
     pub async fn hangup(&self) {
-        if let Err(e) = self.env.client.hangup(&self.channel_id, "normal").await {
-            tracing::debug!(channel = %self.channel_id, error = %e, "hangup failed");
+        match self.env.client.hangup(&self.channel_id, "normal").await {
+            Ok(()) => self.ended.store(true, Ordering::Relaxed),
+            Err(e) => tracing::debug!(channel = %self.channel_id, error = %e, "hangup failed"),
         }
     }
 
@@ -105,10 +117,11 @@ impl Call {
         tokio::select! {
             _ = self.cancel.cancelled() => None,
             e = self.events.recv() => match e {
-                Some(AriEvent::StasisEnd { .. })
-                | Some(AriEvent::ChannelDestroyed { .. })
-                | Some(AriEvent::ChannelHangupRequest { .. })
-                | None => None,
+                Some(AriEvent::StasisEnd { .. }) | Some(AriEvent::ChannelDestroyed { .. }) => {
+                    self.ended.store(true, Ordering::Relaxed);
+                    None
+                }
+                Some(AriEvent::ChannelHangupRequest { .. }) | None => None,
                 other => other,
             },
         }
@@ -126,5 +139,120 @@ impl Call {
                 Some(_) => {}
             }
         }
+    }
+}
+
+/// How a supervised call task ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskEnd {
+    /// The flow returned (done, caller gone, an error it handled, lost events, shutdown).
+    Returned,
+    /// The flow ran longer than its maximum call length and was stopped.
+    TooLong,
+    /// The flow panicked.
+    Panicked,
+}
+
+/// Runs one call's flow to its end and then makes sure its channel is hung up, however the
+/// flow ended: it returned early (its event queue overflowed or closed, a playback or the
+/// database failed), it panicked, or it reached `max`, the flow's maximum call length. A
+/// channel left in Stasis with nobody driving it would otherwise sit there in silence until
+/// the caller gives up. `hangup` is skipped when `ended` says the channel is gone already.
+pub async fn supervise<F, H, HF>(
+    flow: F,
+    max: Duration,
+    ended: Arc<AtomicBool>,
+    hangup: H,
+) -> TaskEnd
+where
+    F: Future<Output = ()> + Send + 'static,
+    H: FnOnce() -> HF,
+    HF: Future<Output = ()>,
+{
+    // Its own task, so a panic is caught by the JoinHandle instead of unwinding through here.
+    let task = tokio::spawn(flow);
+    let abort = task.abort_handle();
+    let end = match tokio::time::timeout(max, task).await {
+        Ok(Ok(())) => TaskEnd::Returned,
+        Ok(Err(e)) if e.is_panic() => TaskEnd::Panicked,
+        Ok(Err(_)) => TaskEnd::Returned,
+        Err(_) => {
+            abort.abort();
+            TaskEnd::TooLong
+        }
+    };
+    if !ended.load(Ordering::Relaxed) {
+        hangup().await;
+    }
+    end
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::AtomicUsize;
+
+    fn counter() -> (Arc<AtomicUsize>, impl FnOnce() -> std::future::Ready<()>) {
+        let n = Arc::new(AtomicUsize::new(0));
+        let m = n.clone();
+        (n, move || {
+            m.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(())
+        })
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_flow_that_runs_too_long_is_stopped_and_hung_up() {
+        let (hangups, hangup) = counter();
+        let started = tokio::time::Instant::now();
+        let end = supervise(
+            std::future::pending::<()>(),
+            Duration::from_secs(120),
+            Arc::new(AtomicBool::new(false)),
+            hangup,
+        )
+        .await;
+        assert_eq!(end, TaskEnd::TooLong);
+        assert_eq!(started.elapsed(), Duration::from_secs(120));
+        assert_eq!(hangups.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_panicking_flow_is_hung_up() {
+        let (hangups, hangup) = counter();
+        let end = supervise(
+            async { panic!("a bug in a flow") },
+            Duration::from_secs(120),
+            Arc::new(AtomicBool::new(false)),
+            hangup,
+        )
+        .await;
+        assert_eq!(end, TaskEnd::Panicked);
+        assert_eq!(hangups.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn an_early_return_is_hung_up_but_a_gone_channel_is_not() {
+        let (hangups, hangup) = counter();
+        let end = supervise(
+            async { tokio::time::sleep(Duration::from_secs(3)).await },
+            Duration::from_secs(120),
+            Arc::new(AtomicBool::new(false)),
+            hangup,
+        )
+        .await;
+        assert_eq!(end, TaskEnd::Returned);
+        assert_eq!(hangups.load(Ordering::SeqCst), 1);
+        let (hangups, hangup) = counter();
+        let ended = Arc::new(AtomicBool::new(false));
+        let flag = ended.clone();
+        supervise(
+            async move { flag.store(true, Ordering::Relaxed) },
+            Duration::from_secs(120),
+            ended,
+            hangup,
+        )
+        .await;
+        assert_eq!(hangups.load(Ordering::SeqCst), 0);
     }
 }

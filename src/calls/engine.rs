@@ -14,7 +14,7 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::call::{Call, CallEnv};
+use super::call::{self, Call, CallEnv, TaskEnd};
 use super::live::LiveRegistry;
 use super::selfreg::Timing;
 use super::{echo, info, register};
@@ -25,6 +25,11 @@ use crate::db::Db;
 
 /// Queue length per call: a call gets a handful of events per second.
 const CALL_QUEUE: usize = 256;
+
+/// How long after (re)connecting a channel listed in our app may still get its StasisStart
+/// from the queue before it counts as an orphan of the old connection. The queue is worked
+/// through in well under this; the orphan only waits this much longer in silence.
+const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The running engine's handles.
 #[derive(Clone)]
@@ -56,7 +61,8 @@ pub fn start(
     let (tx, rx) = mpsc::unbounded_channel();
     let (state_tx, state_rx) = watch::channel(ConnectionState::default());
     let (registrations, registrations_rx) = mpsc::unbounded_channel();
-    let live = LiveRegistry::with_registration_feed(registrations);
+    let live =
+        LiveRegistry::with_registration_feed(registrations).masking_code(&settings.codes.register);
     tracker.spawn(super::registration_feed::run(
         db.clone(),
         registrations_rx,
@@ -77,6 +83,8 @@ pub fn start(
         connected: false,
         endpoints_subscribed: false,
         endpoints_retry_at: tokio::time::Instant::now(),
+        orphan_candidates: Vec::new(),
+        orphans_at: tokio::time::Instant::now(),
     };
     tracker.spawn(dispatcher.run(rx, state_rx.clone()));
     Engine {
@@ -99,6 +107,11 @@ struct Dispatcher {
     connected: bool,
     endpoints_subscribed: bool,
     endpoints_retry_at: tokio::time::Instant,
+    /// Channels found in our app after (re)connecting that had no task yet; see
+    /// [`Dispatcher::on_connected`].
+    orphan_candidates: Vec<String>,
+    /// When the candidates without a task by then are hung up.
+    orphans_at: tokio::time::Instant,
 }
 
 impl Dispatcher {
@@ -121,6 +134,9 @@ impl Dispatcher {
                     Some(WsMessage::Disconnected) => self.on_disconnected(),
                     Some(WsMessage::Event(event)) => self.on_event(*event),
                 },
+                _ = tokio::time::sleep_until(self.orphans_at), if !self.orphan_candidates.is_empty() => {
+                    self.hang_up_orphans().await;
+                }
                 _ = tokio::time::sleep_until(self.endpoints_retry_at), if !self.endpoints_subscribed && self.connected => {
                     self.subscribe_endpoints().await;
                     if self.endpoints_subscribed {
@@ -137,6 +153,8 @@ impl Dispatcher {
 
     fn on_disconnected(&mut self) {
         self.connected = false;
+        // The next connection lists channels afresh.
+        self.orphan_candidates.clear();
         // Events of these calls are lost from now on; their tasks cannot go on correctly.
         self.calls_cancel.cancel();
         self.calls_cancel = self.cancel.child_token();
@@ -159,13 +177,29 @@ impl Dispatcher {
         let endpoints = client.endpoints().await.unwrap_or_default();
         self.live.reload(&channels, &endpoints);
         let prefix = format!("{},", self.app);
-        for ch in channels {
-            let ours =
-                ch.dialplan.app_name == "Stasis" && ch.dialplan.app_data.starts_with(&prefix);
-            if ours && !self.calls.contains_key(&ch.id) {
-                tracing::warn!(channel = %ch.id, "call left in our app while disconnected: hanging up");
-                let _ = client.hangup(&ch.id, "normal").await;
+        // A channel listed in our app may be an orphan of the old connection, or a new call
+        // whose StasisStart already came over the new websocket and waits in our queue
+        // behind this very handler. Only what still has no task once the queue has been
+        // worked through (ORPHAN_GRACE) is an orphan.
+        self.orphan_candidates = channels
+            .into_iter()
+            .filter(|ch| {
+                ch.dialplan.app_name == "Stasis" && ch.dialplan.app_data.starts_with(&prefix)
+            })
+            .map(|ch| ch.id)
+            .filter(|id| !self.calls.contains_key(id))
+            .collect();
+        self.orphans_at = tokio::time::Instant::now() + ORPHAN_GRACE;
+    }
+
+    /// Hangs up the channels listed in our app after connecting that got no task since.
+    async fn hang_up_orphans(&mut self) {
+        for id in std::mem::take(&mut self.orphan_candidates) {
+            if self.calls.contains_key(&id) {
+                continue;
             }
+            tracing::warn!(channel = %id, "call left in our app while disconnected: hanging up");
+            let _ = self.env.client.hangup(&id, "normal").await;
         }
     }
 
@@ -231,18 +265,20 @@ impl Dispatcher {
             self.calls_cancel.child_token(),
         );
         let timing = self.timing;
-        match flow {
-            "echo" => {
-                self.tracker.spawn(echo::run(call));
-            }
-            "info" => {
-                self.tracker.spawn(info::run(call));
-            }
-            "register" => {
-                self.tracker.spawn(register::run(call, digits, timing));
-            }
+        let limits = &self.env.settings.calls;
+        let secs = |n: u32| std::time::Duration::from_secs(u64::from(n));
+        let ended = call.ended_flag();
+        let (run, max): (futures_util::future::BoxFuture<'static, ()>, _) = match flow {
+            "echo" => (Box::pin(echo::run(call)), secs(limits.max_echo_secs)),
+            "info" => (Box::pin(info::run(call)), secs(limits.max_info_secs)),
+            "register" => (
+                Box::pin(register::run(call, digits, timing)),
+                secs(limits.max_register_secs),
+            ),
             other => {
-                tracing::warn!(flow = other, channel = %channel_id, "unknown flow: hanging up");
+                // The arguments come from the dialplan, but a wrong one may carry digits.
+                let flow = crate::domain::mask_tokens(&self.env.settings.codes.register, other);
+                tracing::warn!(%flow, channel = %channel_id, "unknown flow: hanging up");
                 let client = self.env.client.clone();
                 let id = channel_id.to_string();
                 self.tracker.spawn(async move {
@@ -250,7 +286,27 @@ impl Dispatcher {
                 });
                 return;
             }
-        }
+        };
+        let client = self.env.client.clone();
+        let id = channel_id.to_string();
+        let flow_name = flow.to_string();
+        self.tracker.spawn(async move {
+            let hangup = || async {
+                if let Err(e) = client.hangup(&id, "normal").await {
+                    tracing::debug!(channel = %id, error = %e, "hangup after the flow failed");
+                }
+            };
+            match call::supervise(run, max, ended, hangup).await {
+                TaskEnd::Returned => {}
+                TaskEnd::TooLong => tracing::info!(
+                    flow = %flow_name, channel = %id, max_secs = max.as_secs(),
+                    "call reached its flow's maximum length: hung up"
+                ),
+                TaskEnd::Panicked => {
+                    tracing::error!(flow = %flow_name, channel = %id, "call task panicked: hung up")
+                }
+            }
+        });
         self.calls.insert(channel_id.to_string(), tx);
     }
 }

@@ -128,6 +128,10 @@ pub struct LiveRegistry {
     /// Where endpoint status changes go for the events outbox; unbounded so that applying an
     /// event never waits (the writer batches, and the rate is bounded by registrations).
     registrations: Option<mpsc::UnboundedSender<RegistrationChange>>,
+    /// The registration code: dialled numbers are kept with the token masked
+    /// ([`crate::domain::mask_tokens`]), so no reader of the registry (operator page, API,
+    /// SSE) ever sees one.
+    register_code: Arc<str>,
 }
 
 impl Default for LiveRegistry {
@@ -136,6 +140,7 @@ impl Default for LiveRegistry {
             state: Arc::new(Mutex::new(LiveState::default())),
             version: Arc::new(watch::channel(0).0),
             registrations: None,
+            register_code: crate::config::CodeSettings::default().register.into(),
         }
     }
 }
@@ -157,12 +162,14 @@ pub fn channel_endpoint(name: &str) -> Option<&str> {
         .map(|(endpoint, _)| endpoint)
 }
 
-fn live_channel(c: &Channel, previous: Option<&LiveChannel>) -> LiveChannel {
+fn live_channel(c: &Channel, previous: Option<&LiveChannel>, register_code: &str) -> LiveChannel {
     // The dialled number is where the channel entered the dialplan; later steps (s, h) and
     // Stasis do not change it.
     let dialled = match previous {
         Some(p) if !p.dialled.is_empty() => p.dialled.clone(),
-        _ if c.dialplan.exten != "s" && c.dialplan.exten != "h" => c.dialplan.exten.clone(),
+        _ if c.dialplan.exten != "s" && c.dialplan.exten != "h" => {
+            crate::domain::mask_tokens(register_code, &c.dialplan.exten).into_owned()
+        }
         _ => String::new(),
     };
     LiveChannel {
@@ -208,6 +215,12 @@ impl LiveRegistry {
             registrations: Some(feed),
             ..LiveRegistry::default()
         }
+    }
+
+    /// The same registry, masking tokens after `code` instead of the default code.
+    pub fn masking_code(mut self, code: &str) -> Self {
+        self.register_code = code.into();
+        self
     }
 
     fn report(&self, changes: Vec<RegistrationChange>) {
@@ -260,11 +273,12 @@ impl LiveRegistry {
     /// Replaces everything with what ARI lists now (after a (re)connect).
     pub fn reload(&self, channels: &[Channel], endpoints: &[Endpoint]) {
         let mut changes = Vec::new();
+        let code = self.register_code.clone();
         self.with(|s| {
             let old = std::mem::take(&mut s.channels);
             s.channels = channels
                 .iter()
-                .map(|c| (c.id.clone(), live_channel(c, old.get(&c.id))))
+                .map(|c| (c.id.clone(), live_channel(c, old.get(&c.id), &code)))
                 .collect();
             let old_eps = std::mem::take(&mut s.endpoints);
             s.endpoints = endpoints
@@ -310,6 +324,7 @@ impl LiveRegistry {
             return;
         }
         let mut change = None;
+        let code = self.register_code.clone();
         self.with(|s| match event {
             ChannelCreated { channel }
             | ChannelStateChange { channel }
@@ -317,7 +332,7 @@ impl LiveRegistry {
             | ChannelCallerId { channel }
             | ChannelDialplan { channel }
             | StasisStart { channel, .. } => {
-                let updated = live_channel(channel, s.channels.get(&channel.id));
+                let updated = live_channel(channel, s.channels.get(&channel.id), &code);
                 s.channels.insert(channel.id.clone(), updated);
             }
             ChannelDestroyed { channel, .. } => {
@@ -333,7 +348,7 @@ impl LiveRegistry {
                 peer,
                 ..
             } => {
-                let p = live_channel(peer, s.channels.get(&peer.id));
+                let p = live_channel(peer, s.channels.get(&peer.id), &code);
                 s.channels.insert(peer.id.clone(), p);
                 if let Some(c) = s.channels.get_mut(&caller.id) {
                     c.partner = Some(peer.id.clone());
@@ -488,6 +503,29 @@ mod tests {
         assert_eq!(c.rtt_usec, Some(1234));
         registry.apply(&event("Removed", "0"));
         assert!(registry.snapshot().endpoints["sabc"].contacts.is_empty());
+    }
+
+    #[test]
+    fn a_dialled_token_is_kept_masked() {
+        let registry = LiveRegistry::default().masking_code("9955");
+        let start = AriEvent::parse(
+            r#"{"type":"StasisStart","args":["register","h1","1234567890"],"channel":{"id":"c1","name":"PJSIP/h1-00000001","state":"Up","dialplan":{"context":"eventpbx-temporary","exten":"99551234567890","priority":3,"app_name":"Stasis","app_data":"eventpbx,register,h1,1234567890"}}}"#,
+        )
+        .unwrap();
+        registry.apply(&start);
+        let c = &registry.snapshot().channels["c1"];
+        assert_eq!(c.dialled, "9955••••••••••");
+        let channel = Channel {
+            id: "c2".into(),
+            name: "PJSIP/h2-00000002".into(),
+            dialplan: crate::ari::events::DialplanCep {
+                exten: "99550000000000".into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        registry.reload(&[channel], &[]);
+        assert_eq!(registry.snapshot().channels["c2"].dialled, "9955••••••••••");
     }
 
     #[test]

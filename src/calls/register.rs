@@ -9,7 +9,7 @@ use tokio::time::Instant as TokioInstant;
 use super::call::Call;
 use super::selfreg::{Action, Input, Media, Precheck, RegistrationFlow, Timing};
 use crate::ari::AriEvent;
-use crate::db::handsets::{self, BindOutcome};
+use crate::db::handsets::{self, BindOutcome, Eligibility};
 
 /// Runs one registration call to its end. `digits` were dialled en bloc after the code.
 pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
@@ -87,13 +87,11 @@ async fn execute(
                 .env
                 .db
                 .read_timed(move |c| {
-                    if handsets::get(c, &endpoint)?.is_none_or(|h| h.temporary_number.is_none()) {
-                        return Ok(Precheck::NotTemporary);
-                    }
-                    if handsets::is_locked_out(c, &endpoint, now)? {
-                        return Ok(Precheck::LockedOut);
-                    }
-                    Ok(Precheck::Allowed)
+                    Ok(match handsets::eligibility(c, &endpoint, now)? {
+                        Eligibility::Allowed => Precheck::Allowed,
+                        Eligibility::NotTemporary => Precheck::NotTemporary,
+                        Eligibility::LockedOut => Precheck::LockedOut,
+                    })
                 })
                 .await
                 .map(|(check, work)| {
@@ -135,11 +133,21 @@ async fn execute(
         }
         Action::Bind(digits) => {
             let step = Instant::now();
+            let guard = handsets::Guard::from_settings(&call.env.settings);
             let endpoint = call.endpoint.clone();
             let result = call
                 .env
                 .db
-                .write_timed(move |tx| handsets::bind(tx, &endpoint, &digits, crate::db::now()))
+                .write_timed(move |tx| {
+                    let now = crate::db::now();
+                    let outcome = handsets::bind(tx, &endpoint, &digits, now)?;
+                    // In the same transaction as the failure, so the alarm is raised by the
+                    // try that crosses the line, and old rows go with each new one.
+                    if outcome.is_failure() {
+                        handsets::check_guard(tx, guard, now)?;
+                    }
+                    Ok(outcome)
+                })
                 .await
                 .map(|(outcome, work)| {
                     own.work += work;

@@ -130,8 +130,9 @@ pub enum Precheck {
 pub enum State {
     /// Before StasisStart.
     New,
-    /// Waiting for the precheck (only calls that dialled the code alone have one).
-    Checking,
+    /// Waiting for the precheck; `en_bloc` holds digits dialled after the code, which go to
+    /// the bind only if the caller may try at all.
+    Checking { en_bloc: Option<String> },
     /// Prompt playing or waiting for digits.
     Collecting {
         digits: String,
@@ -197,19 +198,24 @@ impl RegistrationFlow {
             return vec![Action::CancelTimer];
         }
         match (std::mem::replace(&mut self.state, State::Done), input) {
-            // Digits dialled en bloc go straight to the bind: its transaction makes the same
-            // checks as the precheck (temporary handset, lockout) and answers with the same
-            // outcomes, so a separate read would only cost a trip to the database.
-            (State::New, Input::Start { digits: Some(d) }) if !d.is_empty() => {
-                self.state = State::Binding { try_no: 1 };
-                vec![Action::Answer, Action::Bind(d)]
-            }
-            (State::New, Input::Start { .. }) => {
-                self.state = State::Checking;
+            // Digits dialled en bloc wait for the precheck too: it only reads, so a SIP
+            // phone, a bound or a locked-out handset dialling `9955…` costs no write
+            // transaction and leaves no row (the bind would refuse it, but inside the one
+            // write lock every registration queues for).
+            (State::New, Input::Start { digits }) => {
+                self.state = State::Checking {
+                    en_bloc: digits.filter(|d| !d.is_empty()),
+                };
                 vec![Action::Answer, Action::Precheck]
             }
-            (State::Checking, Input::Prechecked(check)) => match check {
-                Precheck::Allowed => self.ask(1, Vec::new()),
+            (State::Checking { en_bloc }, Input::Prechecked(check)) => match check {
+                Precheck::Allowed => match en_bloc {
+                    Some(d) => {
+                        self.state = State::Binding { try_no: 1 };
+                        vec![Action::Bind(d)]
+                    }
+                    None => self.ask(1, Vec::new()),
+                },
                 Precheck::NotTemporary => {
                     self.outcome = Some(BindOutcome::NotTemporary);
                     self.finish_with(vec![
@@ -366,18 +372,21 @@ mod tests {
         Action::Play(prompts.iter().map(|p| Media::Prompt(*p)).collect())
     }
 
-    /// Starts a call: en bloc digits go straight to the bind, otherwise the precheck runs.
+    /// Starts a call: the precheck runs first; an allowed caller's en bloc digits then go
+    /// to the bind.
     fn started(f: &mut RegistrationFlow, digits: Option<&str>) {
-        let expected = match digits {
-            Some(d) => vec![Action::Answer, Action::Bind(d.into())],
-            None => vec![Action::Answer, Action::Precheck],
-        };
         assert_eq!(
             f.handle(Input::Start {
                 digits: digits.map(String::from)
             }),
-            expected
+            vec![Action::Answer, Action::Precheck]
         );
+        if let Some(d) = digits {
+            assert_eq!(
+                f.handle(Input::Prechecked(Precheck::Allowed)),
+                vec![Action::Bind(d.into())]
+            );
+        }
     }
 
     #[test]
@@ -538,6 +547,32 @@ mod tests {
             f.handle(Input::Prechecked(Precheck::Failed))[1],
             play(&[Prompt::InternalError])
         );
+    }
+
+    #[test]
+    fn en_bloc_from_a_caller_who_may_not_try_never_binds() {
+        for (check, prompt) in [
+            (Precheck::NotTemporary, Prompt::NotTemporary),
+            (Precheck::LockedOut, Prompt::LockedOut),
+            (Precheck::Failed, Prompt::InternalError),
+        ] {
+            let mut f = flow();
+            assert_eq!(
+                f.handle(Input::Start {
+                    digits: Some("1234567890".into())
+                }),
+                vec![Action::Answer, Action::Precheck]
+            );
+            let actions = f.handle(Input::Prechecked(check));
+            assert!(
+                !actions.iter().any(|a| matches!(a, Action::Bind(_))),
+                "{actions:?}"
+            );
+            match &actions[1] {
+                Action::Play(media) => assert_eq!(media[0], Media::Prompt(prompt)),
+                other => panic!("{other:?}"),
+            }
+        }
     }
 
     #[test]

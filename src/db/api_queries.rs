@@ -127,6 +127,7 @@ mod tests {
                 name: format!("N{number}"),
                 kind,
                 public: true,
+                authority: crate::domain::numbering::Authority::Attendee,
             };
             let created = write_in(&mut conn, |tx| extensions::create(tx, &s, &new))
                 .unwrap()

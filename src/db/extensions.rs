@@ -6,7 +6,7 @@ use super::devices::{self, Credentials, DeviceKind};
 use super::numbers::{self, NumberKind};
 use super::{now, numbering, pjsip, DbError};
 use crate::config::Settings;
-use crate::domain::numbering::ClaimError;
+use crate::domain::numbering::{Authority, ClaimError};
 use crate::domain::{secrets, CONTEXT_EXTENSIONS};
 
 /// How an extension reaches a phone.
@@ -87,6 +87,8 @@ pub struct NewExtension {
     pub kind: ExtensionKind,
     /// Listed in the phonebook.
     pub public: bool,
+    /// Who asks: only an admin may claim an emergency or help-desk number.
+    pub authority: Authority,
 }
 
 /// Which extensions to list.
@@ -141,11 +143,13 @@ pub fn create(
     new: &NewExtension,
 ) -> Result<Result<Created, ClaimError>, DbError> {
     let plan = numbering::plan(tx, settings)?;
-    let number = match plan.check(&new.number) {
+    let number = match plan.check_as(&new.number, new.authority) {
         Ok(n) => n,
         Err(e) => return Ok(Err(e)),
     };
-    if let Some(owner) = new.owner_id {
+    // A desk is the event's, not a personal extension of the admin who set it up.
+    let desk = plan.desk(number.as_str()).is_some();
+    if let (Some(owner), false) = (new.owner_id, desk) {
         if let Err(e) = plan.check_limit(count_owned(tx, owner)?) {
             return Ok(Err(e));
         }
@@ -348,6 +352,7 @@ mod tests {
             name: "Alice \"A\"".into(),
             kind,
             public: true,
+            authority: crate::domain::numbering::Authority::Attendee,
         }
     }
 

@@ -368,6 +368,15 @@ pub fn is_locked_out(conn: &Connection, endpoint: &str, now: i64) -> Result<bool
     Ok(locked_until(conn, endpoint, now)?.is_some())
 }
 
+/// Deletes the attempt rows older than `older_than` (Unix seconds); returns how many.
+pub fn prune_attempts(tx: &Transaction<'_>, older_than: i64) -> Result<usize, DbError> {
+    Ok(exec(
+        tx,
+        "DELETE FROM token_attempts WHERE at < ?1",
+        params![older_than],
+    )?)
+}
+
 fn record_attempt(
     tx: &Transaction<'_>,
     endpoint: &str,
@@ -382,9 +391,133 @@ fn record_attempt(
     Ok(())
 }
 
+/// Event type of the global guard's alarm in the outbox (`GET /api/v1/events`).
+pub const GUARD_ALARM: &str = "alarm.token_guessing";
+
+/// The global guard against token guessing: more than `failures` failed tokens across all
+/// handsets within `window_secs` is an alarm. Per-handset lockouts do not stop an attacker
+/// with many handsets (or many temporary accounts); this tells the operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guard {
+    /// Failures within the window that are still fine.
+    pub failures: i64,
+    /// The window, in seconds.
+    pub window_secs: i64,
+}
+
+impl Guard {
+    /// The guard the settings describe.
+    pub fn from_settings(settings: &crate::config::Settings) -> Guard {
+        Guard {
+            failures: i64::from(settings.calls.token_guard_failures),
+            window_secs: i64::from(settings.calls.token_guard_minutes) * 60,
+        }
+    }
+
+    /// How long attempt rows are kept: [`locked_until`] looks back two lockout windows (a
+    /// lock runs a window past the failure that set it, which counted the window before it),
+    /// the guard its own window. Older rows decide nothing and are pruned.
+    pub fn retention_secs(&self) -> i64 {
+        (2 * LOCKOUT_WINDOW_SECS).max(self.window_secs)
+    }
+}
+
+/// What the guard says at one moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GuardStatus {
+    /// The alarm is raised.
+    pub alarm: bool,
+    /// Failed tokens across all handsets within the window.
+    pub failures: i64,
+    /// The guard it was measured against.
+    pub guard: Guard,
+}
+
+/// Failed tokens across all handsets within the guard's window, and whether that is too many.
+pub fn guard_status(conn: &Connection, guard: Guard, now: i64) -> Result<GuardStatus, DbError> {
+    let failures = query_one(
+        conn,
+        "SELECT count(*) FROM token_attempts
+         WHERE at > ?1 AND outcome IN ('unknown', 'used', 'malformed')",
+        params![now - guard.window_secs],
+        |r| r.get(0),
+    )?;
+    Ok(GuardStatus {
+        alarm: failures > guard.failures,
+        failures,
+        guard,
+    })
+}
+
+/// Prunes old attempts and records an alarm event in the outbox when the guard's state
+/// changed since the last one (raised, or cleared because the rate dropped). Runs in the
+/// transaction of each failed try, so an alarm is raised at once, and periodically, so it
+/// clears when no more tries come.
+pub fn check_guard(tx: &Transaction<'_>, guard: Guard, now: i64) -> Result<GuardStatus, DbError> {
+    prune_attempts(tx, now - guard.retention_secs())?;
+    let status = guard_status(tx, guard, now)?;
+    let last: Option<bool> = query_one(
+        tx,
+        "SELECT json_extract(data, '$.active') FROM outbox
+         WHERE subject = 'token_attempts' AND type = ?1 ORDER BY id DESC LIMIT 1",
+        params![GUARD_ALARM],
+        |r| r.get::<_, Option<bool>>(0),
+    )
+    .optional()?
+    .flatten();
+    if last.unwrap_or(false) != status.alarm {
+        super::outbox::record(
+            tx,
+            now,
+            GUARD_ALARM,
+            "token_attempts",
+            &serde_json::json!({
+                "active": status.alarm,
+                "failures": status.failures,
+                "threshold": guard.failures,
+                "window_minutes": guard.window_secs / 60,
+            }),
+        )?;
+    }
+    Ok(status)
+}
+
+/// Whether `endpoint` may try a token at all, the one rule the precheck and the bind share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Eligibility {
+    /// A temporary handset that is not locked out: its guesses count.
+    Allowed,
+    /// A SIP phone, a bound handset or an unknown endpoint.
+    NotTemporary,
+    /// Locked out after too many failures.
+    LockedOut,
+}
+
+/// Whether `endpoint` may try a token at `now`. Reads only, so a caller that may not try
+/// (a SIP phone dialling `9955…` en bloc) costs no write and leaves no row.
+pub fn eligibility(conn: &Connection, endpoint: &str, now: i64) -> Result<Eligibility, DbError> {
+    let temporary = query_one(
+        conn,
+        "SELECT EXISTS(SELECT 1 FROM devices d
+                       JOIN numbers n ON n.endpoint = d.id AND n.kind = 'temporary'
+                       WHERE d.id = ?1 AND d.kind = 'handset')",
+        params![endpoint],
+        |r| r.get::<_, bool>(0),
+    )?;
+    if !temporary {
+        return Ok(Eligibility::NotTemporary);
+    }
+    if is_locked_out(conn, endpoint, now)? {
+        return Ok(Eligibility::LockedOut);
+    }
+    Ok(Eligibility::Allowed)
+}
+
 /// The whole binding, in the caller's transaction: checks the caller and the token, and on
 /// success rewrites the handset's endpoint (caller id, context), points the extension's number
-/// at it, frees its temporary number and uses the token up. Every attempt is logged. On any
+/// at it, frees its temporary number and uses the token up. Only real tries by an eligible
+/// temporary handset are logged: a caller that may not try at all writes nothing, so a SIP
+/// phone or a locked-out handset cannot fill the table or push others into the guard. On any
 /// error the caller's transaction rolls back and nothing changed.
 pub fn bind(
     tx: &Transaction<'_>,
@@ -396,7 +529,9 @@ pub fn bind(
     if let BindOutcome::Bound { number, name } = &outcome {
         apply_bind(tx, endpoint, number, name, dialled, now)?;
     }
-    record_attempt(tx, endpoint, &outcome, now)?;
+    if !matches!(outcome, BindOutcome::NotTemporary | BindOutcome::LockedOut) {
+        record_attempt(tx, endpoint, &outcome, now)?;
+    }
     Ok(outcome)
 }
 
@@ -406,20 +541,10 @@ fn decide_bind(
     dialled: &str,
     now: i64,
 ) -> Result<BindOutcome, DbError> {
-    let temporary = tx
-        .query_row(
-            "SELECT 1 FROM devices d JOIN numbers n ON n.endpoint = d.id AND n.kind = 'temporary'
-             WHERE d.id = ?1 AND d.kind = 'handset'",
-            params![endpoint],
-            |_| Ok(()),
-        )
-        .optional()?
-        .is_some();
-    if !temporary {
-        return Ok(BindOutcome::NotTemporary);
-    }
-    if is_locked_out(tx, endpoint, now)? {
-        return Ok(BindOutcome::LockedOut);
+    match eligibility(tx, endpoint, now)? {
+        Eligibility::Allowed => {}
+        Eligibility::NotTemporary => return Ok(BindOutcome::NotTemporary),
+        Eligibility::LockedOut => return Ok(BindOutcome::LockedOut),
     }
     let Ok(token) = Token::parse(dialled) else {
         return Ok(BindOutcome::Malformed);
@@ -674,6 +799,132 @@ mod tests {
         assert!(!is_locked_out(&conn, &id, later).unwrap());
         let ok = write_in(&mut conn, |tx| bind(tx, &id, &token, later)).unwrap();
         assert!(matches!(ok, BindOutcome::Bound { .. }));
+    }
+
+    fn attempt_rows(conn: &Connection) -> i64 {
+        conn.query_row("SELECT count(*) FROM token_attempts", [], |r| r.get(0))
+            .unwrap()
+    }
+
+    #[test]
+    fn callers_who_may_not_try_leave_no_attempt_row() {
+        let mut conn = test_conn();
+        let token = handset_extension(&mut conn, "4711", "Alice");
+        let sip = write_in(&mut conn, |tx| {
+            devices::create(
+                tx,
+                DeviceKind::Sip,
+                CONTEXT_EXTENSIONS,
+                "\"S\" <2000>",
+                &plan().defaults,
+            )
+        })
+        .unwrap();
+        assert_eq!(
+            eligibility(&conn, &sip.username, 5).unwrap(),
+            Eligibility::NotTemporary
+        );
+        // A bound handset, and one locked out after five guesses.
+        let bound = write_in(&mut conn, |tx| create_temporary(tx, &plan())).unwrap();
+        let bound = bound.credentials.username;
+        write_in(&mut conn, |tx| bind(tx, &bound, &token, 5)).unwrap();
+        let locked = write_in(&mut conn, |tx| create_temporary(tx, &plan())).unwrap();
+        let locked = locked.credentials.username;
+        for i in 0..5 {
+            write_in(&mut conn, |tx| bind(tx, &locked, "0000000000", 10 + i)).unwrap();
+        }
+        assert_eq!(
+            eligibility(&conn, &locked, 20).unwrap(),
+            Eligibility::LockedOut
+        );
+        let before = (snapshot(&conn), attempt_rows(&conn));
+        for (who, expected) in [
+            (sip.username.as_str(), BindOutcome::NotTemporary),
+            (bound.as_str(), BindOutcome::NotTemporary),
+            ("nobody", BindOutcome::NotTemporary),
+            (locked.as_str(), BindOutcome::LockedOut),
+        ] {
+            let outcome = write_in(&mut conn, |tx| bind(tx, who, "1234567890", 20)).unwrap();
+            assert_eq!(outcome, expected, "{who}");
+        }
+        assert_eq!((snapshot(&conn), attempt_rows(&conn)), before);
+    }
+
+    #[test]
+    fn attempts_are_pruned_after_the_window() {
+        let mut conn = test_conn();
+        let h = write_in(&mut conn, |tx| create_temporary(tx, &plan())).unwrap();
+        let id = h.credentials.username;
+        let guard = Guard {
+            failures: 50,
+            window_secs: 600,
+        };
+        let t0 = 100_000;
+        write_in(&mut conn, |tx| bind(tx, &id, "1111111111", t0)).unwrap();
+        write_in(&mut conn, |tx| check_guard(tx, guard, t0)).unwrap();
+        assert_eq!(attempt_rows(&conn), 1);
+        // Still needed while it can decide a lockout.
+        let keep = t0 + guard.retention_secs();
+        write_in(&mut conn, |tx| check_guard(tx, guard, keep)).unwrap();
+        assert_eq!(attempt_rows(&conn), 1);
+        write_in(&mut conn, |tx| bind(tx, &id, "2222222222", keep + 1)).unwrap();
+        write_in(&mut conn, |tx| check_guard(tx, guard, keep + 1)).unwrap();
+        assert_eq!(
+            attempt_rows(&conn),
+            1,
+            "the first row is gone, the new one stays"
+        );
+        // A longer guard window keeps rows for as long as it looks back.
+        let long = Guard {
+            failures: 50,
+            window_secs: 3 * LOCKOUT_WINDOW_SECS,
+        };
+        assert_eq!(long.retention_secs(), 3 * LOCKOUT_WINDOW_SECS);
+    }
+
+    #[test]
+    fn the_guard_raises_and_clears_its_alarm_once_each() {
+        let mut conn = test_conn();
+        let guard = Guard {
+            failures: 3,
+            window_secs: 600,
+        };
+        let alarms = |conn: &Connection| -> Vec<(bool, i64)> {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT json_extract(data, '$.active'), json_extract(data, '$.failures')
+                     FROM outbox WHERE type = 'alarm.token_guessing' ORDER BY id",
+                )
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+                .unwrap()
+                .map(|r| r.unwrap())
+                .collect()
+        };
+        let t0 = 50_000;
+        // Four handsets, one guess each: no handset is locked out, but together too many.
+        for i in 0..4 {
+            let h = write_in(&mut conn, |tx| create_temporary(tx, &plan())).unwrap();
+            let id = h.credentials.username;
+            let status = write_in(&mut conn, |tx| {
+                bind(tx, &id, "1111111111", t0 + i)?;
+                check_guard(tx, guard, t0 + i)
+            })
+            .unwrap();
+            assert_eq!(status.alarm, i == 3, "{status:?}");
+        }
+        assert_eq!(alarms(&conn), vec![(true, 4)]);
+        // Checking again while it lasts records nothing new.
+        write_in(&mut conn, |tx| check_guard(tx, guard, t0 + 10)).unwrap();
+        assert_eq!(alarms(&conn).len(), 1);
+        assert!(guard_status(&conn, guard, t0 + 10).unwrap().alarm);
+        // Once the guesses leave the window, the alarm clears itself.
+        let later = t0 + 601;
+        let status = write_in(&mut conn, |tx| check_guard(tx, guard, later)).unwrap();
+        assert!(!status.alarm);
+        assert_eq!(alarms(&conn), vec![(true, 4), (false, 2)]);
+        write_in(&mut conn, |tx| check_guard(tx, guard, later + 1)).unwrap();
+        assert_eq!(alarms(&conn).len(), 2);
     }
 
     #[test]

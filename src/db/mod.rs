@@ -394,6 +394,27 @@ impl Db {
     }
 }
 
+impl Db {
+    /// Whether this process can write the database now: takes the write lock with
+    /// `BEGIN IMMEDIATE` and rolls back, so nothing changes and no cache sees a write (unlike
+    /// an empty [`Db::write`], which counts as one). For `/healthz`.
+    pub async fn probe_write(&self) -> Result<(), DbError> {
+        let _turn = self.inner.writer.lock().await;
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = db.checkout()?;
+            let result = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .and_then(|tx| tx.rollback())
+                .map_err(DbError::from);
+            db.checkin(conn);
+            result
+        })
+        .await
+        .map_err(|e| DbError::Task(e.to_string()))?
+    }
+}
+
 /// One immediate transaction on a plain connection (used by [`Db::write`] and the CLI).
 pub fn write_in<T>(
     conn: &mut Connection,

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::DbError;
 use crate::config::Settings;
-use crate::domain::numbering::{Plan, Range};
+use crate::domain::numbering::{DeskState, DeskWarning, Plan, Range};
 
 /// The `app_settings` key of the per-user maximum.
 const MAX_KEY: &str = "max_extensions_per_user";
@@ -30,6 +30,34 @@ pub fn plan(conn: &Connection, settings: &Settings) -> Result<Plan, DbError> {
     plan.taken = rows.collect::<Result<_, _>>()?;
     plan.max_per_user = max_per_user(conn)?;
     Ok(plan)
+}
+
+/// The emergency and help-desk numbers that reach nobody: no row in `numbers` (which the
+/// dialplan routes by), either because no desk claimed the number or because its desk is a
+/// handset extension that no handset is bound to yet.
+pub fn desk_warnings(conn: &Connection, settings: &Settings) -> Result<Vec<DeskWarning>, DbError> {
+    let plan = Plan::from_settings(settings);
+    let mut routed =
+        conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM numbers WHERE number = ?1)")?;
+    let mut claimed =
+        conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM extensions WHERE number = ?1)")?;
+    let mut out = Vec::new();
+    for desk in plan.desks() {
+        if routed.query_row(params![desk.number], |r| r.get::<_, bool>(0))? {
+            continue;
+        }
+        let state = if claimed.query_row(params![desk.number], |r| r.get::<_, bool>(0))? {
+            DeskState::HandsetNotBound
+        } else {
+            DeskState::NoDesk
+        };
+        out.push(DeskWarning {
+            number: desk.number.clone(),
+            kind: desk.kind,
+            state,
+        });
+    }
+    Ok(out)
 }
 
 /// Claimable ranges, in order.
@@ -122,6 +150,55 @@ pub fn set_max_per_user(tx: &Transaction<'_>, max: u32) -> Result<(), DbError> {
 mod tests {
     use super::*;
     use crate::db::{test_conn, write_in};
+
+    #[test]
+    fn desks_warn_until_a_number_routes_to_them() {
+        use crate::db::extensions::{self, ExtensionKind, NewExtension};
+        use crate::domain::numbering::{Authority, FixedKind};
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let warnings = desk_warnings(&conn, &s).unwrap();
+        let numbers: Vec<_> = warnings
+            .iter()
+            .map(|w| (w.number.as_str(), w.kind))
+            .collect();
+        assert_eq!(
+            numbers,
+            [("112", FixedKind::Emergency), ("1000", FixedKind::Helpdesk)]
+        );
+        let new = |number: &str, kind, authority| NewExtension {
+            owner_id: None,
+            number: number.into(),
+            name: "Desk".into(),
+            kind,
+            public: true,
+            authority,
+        };
+        // An attendee gets today's clash; an admin gets the desk.
+        let refused = write_in(&mut conn, |tx| {
+            extensions::create(tx, &s, &new("112", ExtensionKind::Sip, Authority::Attendee))
+        })
+        .unwrap();
+        assert!(refused.is_err());
+        write_in(&mut conn, |tx| {
+            extensions::create(tx, &s, &new("112", ExtensionKind::Sip, Authority::Admin))
+        })
+        .unwrap()
+        .unwrap();
+        write_in(&mut conn, |tx| {
+            extensions::create(
+                tx,
+                &s,
+                &new("1000", ExtensionKind::Handset, Authority::Admin),
+            )
+        })
+        .unwrap()
+        .unwrap();
+        let warnings = desk_warnings(&conn, &s).unwrap();
+        assert_eq!(warnings.len(), 1);
+        assert_eq!(warnings[0].number, "1000");
+        assert_eq!(warnings[0].state, DeskState::HandsetNotBound);
+    }
 
     #[test]
     fn plan_reflects_the_tables() {

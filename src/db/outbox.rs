@@ -250,6 +250,7 @@ mod tests {
             name: "Alice".into(),
             kind,
             public: true,
+            authority: crate::domain::numbering::Authority::Attendee,
         }
     }
 

@@ -81,6 +81,48 @@ impl fmt::Debug for Token {
     }
 }
 
+/// Hides registration tokens in text others can read (the operator view, the channel list of
+/// the API, eventpbx's logs): every run of digits that starts with the registration code and
+/// goes on keeps the code and shows a bullet for each further digit, so `99551234567890`
+/// becomes `9955••••••••••`. The code alone and other numbers are left as they are. This is
+/// the one place that decides what a token looks like when shown.
+pub fn mask_tokens<'a>(register_code: &str, text: &'a str) -> std::borrow::Cow<'a, str> {
+    if register_code.is_empty() || !text.contains(register_code) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut i = 0;
+    let mut changed = false;
+    while i < bytes.len() {
+        let starts_run = i == 0 || !bytes[i - 1].is_ascii_digit();
+        if starts_run && text[i..].starts_with(register_code) {
+            let after = i + register_code.len();
+            let end = after
+                + bytes[after..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit())
+                    .count();
+            out.push_str(register_code);
+            if end > after {
+                out.extend(std::iter::repeat_n('•', end - after));
+                changed = true;
+            }
+            i = end;
+            continue;
+        }
+        // Copy one whole character (text may hold non-ASCII from a hostile dial string).
+        let len = text[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&text[i..i + len]);
+        i += len;
+    }
+    if changed {
+        std::borrow::Cow::Owned(out)
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 /// Dialplan context of devices with full calling rights (bound handsets, SIP phones).
 pub const CONTEXT_EXTENSIONS: &str = "eventpbx-extensions";
 /// Dialplan context of temporary handsets: service codes, emergency and help desk only.
@@ -99,6 +141,25 @@ mod tests {
         assert!(Token::parse("").is_err());
         let t = Token::parse("1234567890").unwrap();
         assert!(!format!("{t:?}").contains("1234"));
+    }
+
+    #[test]
+    fn tokens_are_masked_wherever_they_appear() {
+        assert_eq!(mask_tokens("9955", "99551234567890"), "9955••••••••••");
+        assert_eq!(mask_tokens("9955", "9955"), "9955");
+        assert_eq!(mask_tokens("9955", "4711"), "4711");
+        // Not the start of a number: another number that happens to contain the code.
+        assert_eq!(mask_tokens("9955", "199551234"), "199551234");
+        assert_eq!(
+            mask_tokens("9955", "register,h3k,99551234567890 and 9955000"),
+            "register,h3k,9955•••••••••• and 9955•••"
+        );
+        assert_eq!(
+            mask_tokens("9955", "Stasis(eventpbx,register,ab,1234)"),
+            "Stasis(eventpbx,register,ab,1234)"
+        );
+        assert_eq!(mask_tokens("9955", "ü99551ö"), "ü9955•ö");
+        assert_eq!(mask_tokens("", "99551234"), "99551234");
     }
 
     #[test]

@@ -65,6 +65,82 @@ pub struct FixedNumber {
     pub number: String,
     /// What it is, e.g. "the registration code".
     pub what: String,
+    /// Which kind of fixed number.
+    pub kind: FixedKind,
+}
+
+/// What a fixed number is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixedKind {
+    /// A service code eventpbx answers (info, echo, registration).
+    Code,
+    /// An emergency number: a desk (an extension) must answer it.
+    Emergency,
+    /// A help-desk number: a desk must answer it.
+    Helpdesk,
+}
+
+impl FixedKind {
+    /// Emergency and help-desk numbers are answered by a desk someone claims.
+    pub fn is_desk(self) -> bool {
+        matches!(self, FixedKind::Emergency | FixedKind::Helpdesk)
+    }
+
+    /// For warnings: "emergency", "help desk".
+    pub fn label(self) -> &'static str {
+        match self {
+            FixedKind::Code => "service code",
+            FixedKind::Emergency => "emergency",
+            FixedKind::Helpdesk => "help desk",
+        }
+    }
+}
+
+/// Who claims a number. Only admins may set up the desk behind an emergency or help-desk
+/// number: whoever holds it answers every emergency call of the event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Authority {
+    /// An attendee (sign-up page, account page, a read-write API key).
+    #[default]
+    Attendee,
+    /// An admin (admin page, an admin API key, the CLI).
+    Admin,
+}
+
+/// Why an emergency or help-desk number reaches nobody yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeskState {
+    /// No extension has the number.
+    NoDesk,
+    /// A handset extension has it, but no handset is bound to it yet.
+    HandsetNotBound,
+}
+
+/// A warning for an emergency or help-desk number without a desk, for the admin and operator
+/// pages and `/healthz`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeskWarning {
+    /// The number.
+    pub number: String,
+    /// Emergency or help desk.
+    pub kind: FixedKind,
+    /// What is missing.
+    pub state: DeskState,
+}
+
+impl fmt::Display for DeskWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let missing = match self.state {
+            DeskState::NoDesk => "no desk is set up",
+            DeskState::HandsetNotBound => "its desk handset is not bound yet",
+        };
+        write!(
+            f,
+            "{} ({}): {missing} — calls hear 'please go to the help desk'",
+            self.number,
+            self.kind.label()
+        )
+    }
 }
 
 /// Why a number cannot be claimed. The message is meant for the person who typed it.
@@ -152,26 +228,31 @@ impl Plan {
             FixedNumber {
                 number: settings.codes.info.clone(),
                 what: "the info code".into(),
+                kind: FixedKind::Code,
             },
             FixedNumber {
                 number: settings.codes.echo.clone(),
                 what: "the echo test code".into(),
+                kind: FixedKind::Code,
             },
             FixedNumber {
                 number: settings.codes.register.clone(),
                 what: "the registration code".into(),
+                kind: FixedKind::Code,
             },
         ];
         for n in &settings.numbering.emergency {
             fixed.push(FixedNumber {
                 number: n.clone(),
                 what: "the emergency number".into(),
+                kind: FixedKind::Emergency,
             });
         }
         for n in &settings.numbering.helpdesk {
             fixed.push(FixedNumber {
                 number: n.clone(),
                 what: "the help desk number".into(),
+                kind: FixedKind::Helpdesk,
             });
         }
         Plan {
@@ -185,10 +266,45 @@ impl Plan {
         }
     }
 
-    /// Checks every rule except the per-user maximum; returns the validated number.
+    /// Checks every rule except the per-user maximum for an attendee; returns the validated
+    /// number.
     pub fn check(&self, text: &str) -> Result<Number, ClaimError> {
+        self.check_as(text, Authority::Attendee)
+    }
+
+    /// The emergency or help-desk number `n` is exactly, if any.
+    pub fn desk(&self, n: &str) -> Option<&FixedNumber> {
+        self.fixed
+            .iter()
+            .find(|f| f.kind.is_desk() && f.number == n)
+    }
+
+    /// The emergency and help-desk numbers.
+    pub fn desks(&self) -> impl Iterator<Item = &FixedNumber> {
+        self.fixed.iter().filter(|f| f.kind.is_desk())
+    }
+
+    /// Whether `authority` may claim `text` as an extension: an admin may claim an emergency
+    /// or help-desk number itself (not a number it is a prefix of, nor one starting with it),
+    /// as long as no desk has it yet; such a number lies outside the claimable ranges and
+    /// the reserved list does not apply to it. Everyone else gets [`ClaimError::Fixed`] for
+    /// it, as for every service code. This is the one rule; the web pages, the API and the
+    /// CLI all come through here.
+    pub fn check_as(&self, text: &str, authority: Authority) -> Result<Number, ClaimError> {
         let number = Number::parse(text).map_err(|_| ClaimError::NotDigits(text.to_string()))?;
         let n = number.as_str();
+        if authority == Authority::Admin && self.desk(n).is_some() {
+            if self.taken.contains(n) {
+                return Err(ClaimError::Taken(n.into()));
+            }
+            if let Some(other) = prefix_clash(&self.taken, n) {
+                return Err(ClaimError::Prefix {
+                    number: n.into(),
+                    other: other.clone(),
+                });
+            }
+            return Ok(number);
+        }
         for f in &self.fixed {
             if f.number.starts_with(n) || n.starts_with(f.number.as_str()) {
                 return Err(ClaimError::Fixed {
@@ -348,6 +464,52 @@ mod tests {
             p.check_limit(2),
             Err(ClaimError::Limit { max: 2 })
         ));
+    }
+
+    #[test]
+    fn only_admins_claim_emergency_and_help_desk_numbers() {
+        let mut p = plan();
+        for n in ["112", "1000"] {
+            assert!(matches!(p.check(n), Err(ClaimError::Fixed { .. })), "{n}");
+            assert!(matches!(
+                p.check_as(n, Authority::Attendee),
+                Err(ClaimError::Fixed { .. })
+            ));
+            assert_eq!(p.check_as(n, Authority::Admin).unwrap().as_str(), n);
+        }
+        // Not its prefixes or longer numbers, and never a service code.
+        for n in ["11", "1121", "10000", "9955", "9950"] {
+            assert!(
+                matches!(
+                    p.check_as(n, Authority::Admin),
+                    Err(ClaimError::Fixed { .. })
+                ),
+                "{n}"
+            );
+        }
+        // Reserved does not apply to a desk, but a second desk on the same number does.
+        p.reserved.insert("112".into());
+        assert!(p.check_as("112", Authority::Admin).is_ok());
+        p.taken.insert("112".into());
+        assert!(matches!(
+            p.check_as("112", Authority::Admin),
+            Err(ClaimError::Taken(_))
+        ));
+        assert_eq!(p.desks().count(), 2);
+        assert!(p.desk("112").is_some() && p.desk("9955").is_none());
+    }
+
+    #[test]
+    fn desk_warnings_say_what_callers_hear() {
+        let w = DeskWarning {
+            number: "112".into(),
+            kind: FixedKind::Emergency,
+            state: DeskState::NoDesk,
+        };
+        assert_eq!(
+            w.to_string(),
+            "112 (emergency): no desk is set up — calls hear 'please go to the help desk'"
+        );
     }
 
     #[test]

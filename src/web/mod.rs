@@ -126,6 +126,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
             post(pages::admin::unreserve),
         )
         .route("/admin/max", post(pages::admin::set_max))
+        .route("/admin/desks", post(pages::admin::claim_desk))
         .route("/admin/handsets", post(pages::admin::mint_handsets))
         .route(
             "/admin/handsets/{sip_username}/delete",
@@ -184,25 +185,40 @@ async fn script() -> impl IntoResponse {
     )
 }
 
-/// Liveness plus whether the database answers.
-/// Liveness for monitors: the database answers, and what the ARI connection and the live
-/// registry say right now.
+/// Health for monitors and load balancers: 200 when the database can be written and ARI is
+/// connected, else 503, with the same JSON body either way (so a monitor sees why). The
+/// `warnings` list the emergency and help-desk numbers that reach no desk; they do not make
+/// the answer 503 (the daemon itself is fine), but a monitor should show them.
 async fn health(
     State(state): State<AppState>,
     Extension(live): Extension<Arc<dyn LiveSource>>,
-) -> Json<serde_json::Value> {
-    let db_ok = state
+) -> axum::response::Response {
+    let writable = state.db.probe_write().await;
+    if let Err(e) = &writable {
+        tracing::warn!(error = %e, "healthz: the database cannot be written");
+    }
+    let db_ok = writable.is_ok();
+    let settings = state.settings.clone();
+    let warnings: Vec<String> = state
         .db
-        .read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+        .read(move |c| crate::db::numbering::desk_warnings(c, &settings))
         .await
-        .is_ok();
+        .map(|w| w.iter().map(ToString::to_string).collect())
+        .unwrap_or_default();
     let snapshot = live.snapshot();
     let ok = db_ok && snapshot.ari_connected;
-    Json(json!({
+    let status = if ok {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = Json(json!({
         "status": if ok { "ok" } else { "degraded" },
         "database": db_ok,
         "ari": snapshot.ari_status,
         "channels": snapshot.channels.len(),
         "registered_devices": snapshot.registered_devices,
-    }))
+        "warnings": warnings,
+    }));
+    (status, body).into_response()
 }

@@ -2,6 +2,7 @@
 //! Stasis app and one database, so scripts/test runs them one at a time.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod abuse;
 mod api_live;
 mod dialplan_fuzz;
 mod echo;

@@ -305,6 +305,7 @@ impl Sandbox {
             name: name.to_string(),
             kind: ExtensionKind::Handset,
             public: true,
+            authority: eventpbx::domain::numbering::Authority::Attendee,
         };
         let created = self
             .db

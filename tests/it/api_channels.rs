@@ -143,3 +143,25 @@ async fn api_channels_need_a_key() {
     let (s, v) = api.ro(Method::DELETE, "/channels/1764500000.1", None).await;
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
 }
+
+#[tokio::test]
+async fn api_channels_mask_a_dialled_registration_token() {
+    let live = LiveApi::start().await;
+    let mut ch = channel(
+        "1764500000.9",
+        "PJSIP/hsecret-00000009",
+        "Up",
+        "99561234",
+        "99551234567890",
+    );
+    ch["dialplan"]["app_name"] = json!("Stasis");
+    ch["dialplan"]["app_data"] = json!("eventpbx,register,hsecret,1234567890");
+    live.event(json!({
+        "type": "StasisStart",
+        "args": ["register", "hsecret", "1234567890"],
+        "channel": ch,
+    }));
+    let page = live.get_until("/channels", |p| p["total"] == 1).await;
+    assert_eq!(page["items"][0]["dialled"], "9955••••••••••");
+    assert!(!page.to_string().contains("1234567890"), "{page}");
+}

@@ -332,6 +332,7 @@ async fn api_events_rolled_back_or_refused_writes_yield_nothing() {
                 name: "C".into(),
                 kind: extensions::ExtensionKind::Sip,
                 public: true,
+                authority: eventpbx::domain::numbering::Authority::Attendee,
             };
             extensions::create(tx, &settings, &new)?.unwrap();
             extensions::update(tx, "4711", "Renamed", false)?;
@@ -434,6 +435,7 @@ async fn api_events_write_by_another_process_reaches_a_connected_stream() {
             name: "From the CLI".into(),
             kind: extensions::ExtensionKind::Handset,
             public: true,
+            authority: eventpbx::domain::numbering::Authority::Attendee,
         };
         db::write_in(&mut conn, |tx| extensions::create(tx, &settings, &new))
             .unwrap()
@@ -505,6 +507,7 @@ async fn api_events_are_documented_as_an_event_stream() {
         "HandsetEventData",
         "RegistrationEventData",
         "ResetEventData",
+        "AlarmEventData",
     ] {
         assert!(
             doc["components"]["schemas"].get(schema).is_some(),

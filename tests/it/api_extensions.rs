@@ -102,6 +102,17 @@ async fn api_extensions_create_refusals_say_which() {
             unprocessable,
             "digits",
         ),
+        // Only admins set up the emergency and help-desk desks; a read-write key may not.
+        (
+            json!({"number": "112", "name": "X", "kind": "sip"}),
+            StatusCode::CONFLICT,
+            "emergency",
+        ),
+        (
+            json!({"number": "1000", "name": "X", "kind": "handset"}),
+            StatusCode::CONFLICT,
+            "help desk",
+        ),
         // The registration code 9955 is a prefix of 99551.
         (
             json!({"number": "9955", "name": "X", "kind": "sip"}),

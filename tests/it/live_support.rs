@@ -29,10 +29,19 @@ impl LiveApi {
     /// Like [`LiveApi::start`] with a fake prepared by the caller (canned answers for the
     /// reload after connecting).
     pub async fn start_with(fake: FakeAri) -> LiveApi {
+        LiveApi::start_configured(fake, |_| {}).await
+    }
+
+    /// Like [`LiveApi::start_with`], with settings changed by `change` first.
+    pub async fn start_configured(
+        fake: FakeAri,
+        change: impl FnOnce(&mut eventpbx::config::Settings),
+    ) -> LiveApi {
         let base = fake.base.clone();
         let app = spawn_with(move |s| {
             s.ari.url = base;
             s.ari.password = "fake-ari-secret".into();
+            change(s);
         })
         .await;
         let rw = key(&app, "provisioning", Scope::ReadWrite).await;

@@ -224,3 +224,101 @@ async fn web_admin_mints_handsets_and_manages_api_keys() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(status(key).await, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn web_admin_only_admins_set_up_the_emergency_desk_and_warnings_go() {
+    let app = spawn().await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let ops = app.user_with_role("otto", Role::Operator).await;
+    let user = app.user_with_role("olga", Role::Attendee).await;
+    let warning = "112 (emergency): no desk is set up";
+    for (client, page) in [(&admin, "/admin"), (&ops, "/operator")] {
+        let (_, html) = app.get(client, page).await;
+        assert!(html.contains(warning), "{page}: {html}");
+        assert!(
+            html.contains("1000 (help desk): no desk is set up"),
+            "{page}"
+        );
+    }
+
+    // An attendee still gets the clash, on the account page as before.
+    let r = app
+        .submit(
+            &user,
+            "/account",
+            "/account/claim",
+            &[("number", "112"), ("kind", "sip"), ("name", "Olga")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("clashes with the emergency number"));
+    // Nor may anyone but an admin post the desk form.
+    let r = app
+        .submit(
+            &ops,
+            "/operator",
+            "/admin/desks",
+            &[("number", "112"), ("kind", "sip"), ("name", "Desk")],
+        )
+        .await;
+    assert_ne!(r.status(), StatusCode::OK);
+    assert_eq!(app.count("SELECT count(*) FROM extensions").await, 0);
+
+    // Bad input changes nothing.
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/desks",
+            &[("number", "11"), ("kind", "sip"), ("name", "Desk")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("clashes with the emergency number"));
+    assert_eq!(app.count("SELECT count(*) FROM extensions").await, 0);
+
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/desks",
+            &[("number", "112"), ("kind", "sip"), ("name", "First aid")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("Desk 112 set up"), "{html}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM numbers WHERE number = '112'")
+            .await,
+        1
+    );
+    for (client, page) in [(&admin, "/admin"), (&ops, "/operator")] {
+        let (_, html) = app.get(client, page).await;
+        assert!(!html.contains(warning), "{page}");
+        assert!(
+            html.contains("1000 (help desk): no desk is set up"),
+            "{page}"
+        );
+    }
+    // The help desk as a handset: routed only once a handset binds.
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/desks",
+            &[("number", "1000"), ("kind", "handset"), ("name", "Help")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let (_, html) = app.get(&admin, "/admin").await;
+    assert!(html.contains("1000 (help desk): its desk handset is not bound yet"));
+}

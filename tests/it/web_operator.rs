@@ -159,3 +159,38 @@ async fn web_operator_stream_ends_when_the_daemon_stops() {
         .unwrap()
         .unwrap();
 }
+
+#[tokio::test]
+async fn web_operator_shows_the_token_guard_alarm() {
+    use eventpbx::db::handsets;
+    let app = crate::web_support::spawn_with(|s| s.calls.token_guard_failures = 1).await;
+    let ops = app
+        .user_with_role("otto", eventpbx::domain::accounts::Role::Operator)
+        .await;
+    let (_, html) = app.get(&ops, "/operator").await;
+    assert!(!html.contains("token-alarm"));
+    let settings = app.state.settings.clone();
+    app.state
+        .db
+        .write(move |tx| {
+            let plan = handsets::TemporaryPlan::from_settings(&settings);
+            let guard = handsets::Guard::from_settings(&settings);
+            for _ in 0..2 {
+                let h = handsets::create_temporary(tx, &plan)?;
+                let now = eventpbx::db::now();
+                handsets::bind(tx, &h.credentials.username, "0000000000", now)?;
+                handsets::check_guard(tx, guard, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (_, html) = app.get(&ops, "/operator").await;
+    assert!(html.contains("token-alarm"), "{html}");
+    assert!(html.contains("2 failed registration tokens"), "{html}");
+    assert_eq!(
+        app.count("SELECT count(*) FROM outbox WHERE type = 'alarm.token_guessing'")
+            .await,
+        1
+    );
+}

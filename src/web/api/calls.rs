@@ -159,6 +159,7 @@ async fn originate(
             timeout_secs: RING_SECONDS,
         })
         .await?;
+    let to = crate::domain::mask_tokens(&state.settings.codes.register, &to);
     tracing::info!(api_key = %key.name, %from, %to, channel = %channel_id, "call originated");
     Ok((
         StatusCode::ACCEPTED,

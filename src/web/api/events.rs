@@ -68,15 +68,15 @@ pub struct StreamEvent {
     #[schema(example = 42)]
     pub id: i64,
     /// What happened: `extension.created`, `extension.updated`, `extension.deleted`,
-    /// `handset.bound`, `handset.unbound`, `registration` or `reset`. Ignore types you do not
-    /// know; more may come.
+    /// `handset.bound`, `handset.unbound`, `registration`, `alarm.token_guessing` or `reset`.
+    /// Ignore types you do not know; more may come.
     #[serde(rename = "type")]
     #[schema(example = "extension.created")]
     pub kind: String,
     /// When it was recorded (Unix seconds).
     pub at: i64,
     /// The extension number (`extension.*`, `handset.*`), the endpoint id (`registration`),
-    /// or empty (`reset`).
+    /// `token_attempts` (`alarm.token_guessing`), or empty (`reset`).
     #[schema(example = "4711")]
     pub subject: String,
     /// The fields of this type of event.
@@ -97,6 +97,23 @@ pub enum EventData {
     Registration(RegistrationEventData),
     /// `reset`.
     Reset(ResetEventData),
+    /// `alarm.token_guessing`.
+    Alarm(AlarmEventData),
+}
+
+/// The global token guard raised or cleared its alarm: more failed registration tokens
+/// across all handsets within the window than the threshold (settings `calls.token_guard_*`).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AlarmEventData {
+    /// `true`: raised; `false`: cleared because the rate dropped.
+    pub active: bool,
+    /// Failed tokens within the window when it changed.
+    pub failures: i64,
+    /// More than this many within the window raise the alarm.
+    pub threshold: i64,
+    /// The window, in minutes.
+    pub window_minutes: i64,
 }
 
 /// An extension as it is after the change (never its token or password).
@@ -179,7 +196,8 @@ pub struct ResetEventData {
 ///
 /// Types: `extension.created`, `extension.updated` (name, listing or owner changed),
 /// `extension.deleted`, `handset.bound`, `handset.unbound`, `registration` (an endpoint went
-/// online or offline), and `reset` (resynchronise). Each SSE event has `id:` (increasing),
+/// online or offline), `alarm.token_guessing` (too many failed registration tokens across all
+/// handsets, raised or cleared), and `reset` (resynchronise). Each SSE event has `id:` (increasing),
 /// `event:` (the type) and one `data:` line holding a `StreamEvent` as JSON. Reconnect with
 /// `Last-Event-ID` to get exactly what you missed (kept 24 h). Comment lines keep an idle
 /// stream alive.
@@ -334,6 +352,7 @@ mod tests {
             name: "A & <B>".into(),
             kind,
             public: true,
+            authority: crate::domain::numbering::Authority::Attendee,
         };
         write_in(&mut conn, |tx| {
             extensions::create(tx, &s, &new("4710", ExtensionKind::Sip))
@@ -361,6 +380,16 @@ mod tests {
             outbox::record_registration(tx, &change, now())
         })
         .unwrap();
+        let guard = handsets::Guard {
+            failures: 0,
+            window_secs: 600,
+        };
+        let h2 = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
+        write_in(&mut conn, |tx| {
+            handsets::bind(tx, &h2.credentials.username, "0000000000", now())?;
+            handsets::check_guard(tx, guard, now())
+        })
+        .unwrap();
         write_in(&mut conn, |tx| handsets::unbind(tx, "4711", &plan, 10)).unwrap();
         write_in(&mut conn, |tx| extensions::delete(tx, &s, "4710")).unwrap();
         let Since::Events(events) = outbox::since(&conn, Some(0), 100).unwrap() else {
@@ -382,6 +411,7 @@ mod tests {
                 ) | ("extension.deleted", EventData::Deleted(_))
                     | ("handset.bound" | "handset.unbound", EventData::Handset(_))
                     | ("registration", EventData::Registration(_))
+                    | ("alarm.token_guessing", EventData::Alarm(_))
             );
             assert!(variant_fits, "{envelope} parsed as {:?}", parsed.data);
             seen.push(kind);
@@ -394,6 +424,7 @@ mod tests {
                 "extension.updated",
                 "handset.bound",
                 "registration",
+                "alarm.token_guessing",
                 "handset.unbound",
                 "extension.deleted"
             ]

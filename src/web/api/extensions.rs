@@ -243,6 +243,7 @@ async fn create_extension(
     let settings = state.settings.clone();
     let (number, owner, public) = (body.number.trim().to_string(), body.owner, body.public);
     let new_name = name.clone();
+    let authority = key.authority();
     let created = state
         .db
         .write(move |tx| {
@@ -263,6 +264,7 @@ async fn create_extension(
                 name: new_name,
                 kind: kind.into(),
                 public,
+                authority,
             };
             Ok(extensions::create(tx, &settings, &new)?.map_err(ApiError::from))
         })

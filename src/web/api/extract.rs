@@ -30,6 +30,13 @@ impl ApiKey {
     pub fn may_write(&self) -> bool {
         self.scope == Scope::ReadWrite
     }
+
+    /// Who this key claims numbers as. Only an admin key may set up the desk behind an
+    /// emergency or help-desk number; until the `admin` scope exists every key is an
+    /// attendee here, so the API refuses those numbers (the admin page and the CLI can).
+    pub fn authority(&self) -> crate::domain::numbering::Authority {
+        crate::domain::numbering::Authority::Attendee
+    }
 }
 
 /// The key from `Authorization: Bearer <key>`; the scheme name is case-insensitive (RFC 9110).

@@ -531,6 +531,7 @@ pub async fn claim(
         name,
         kind,
         public: form.public.is_some(),
+        authority: crate::domain::numbering::Authority::Attendee,
     };
     let settings = state.settings.clone();
     let wanted = new.number.clone();

@@ -14,7 +14,7 @@ use crate::db::phonebook::{self as phonebook_store, ServiceEntry};
 use crate::db::users::{self, User};
 use crate::db::{api_keys, handsets, DbError};
 use crate::domain::accounts::{self, Role};
-use crate::domain::numbering::Range;
+use crate::domain::numbering::{Authority, DeskWarning, Range};
 use crate::domain::Number;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, TimeTag};
@@ -48,6 +48,7 @@ struct AdminData {
     handsets_total: i64,
     keys: Vec<api_keys::KeyInfo>,
     phonebook: Vec<ServiceEntry>,
+    desks: Vec<DeskWarning>,
 }
 
 async fn render(
@@ -74,6 +75,7 @@ async fn render_with(
     let uq: String = query.uq.chars().take(60).collect();
     let q: String = query.q.chars().take(60).collect();
     let (uq2, q2) = (uq.clone(), q.clone());
+    let settings = state.settings.clone();
     let data = state
         .db
         .read(move |c| {
@@ -96,6 +98,7 @@ async fn render_with(
                 handsets_total: handsets::count_temporary(c)?,
                 keys: api_keys::list(c)?,
                 phonebook: phonebook_store::service_entries(c)?,
+                desks: numbering::desk_warnings(c, &settings)?,
             })
         })
         .await?;
@@ -111,6 +114,33 @@ async fn render_with(
     let page_markup: Markup = html! {
         @if let Some(n) = notice { (n) }
         @if let Some(once) = shown_once { (once) }
+        @for w in &data.desks {
+            p.notice.error role="alert" .desk-warning { (w.to_string()) }
+        }
+        @if !data.desks.is_empty() {
+            section #desks {
+                h2 { "Set up a desk" }
+                p { "Emergency and help-desk numbers are answered by an extension only admins can claim. "
+                    "It is yours (see your account page), and rings like any other extension." }
+                form method="post" action="/admin/desks" {
+                    (CsrfField(csrf))
+                    label for="desk-number" { "Number" }
+                    select #desk-number name="number" {
+                        @for w in &data.desks {
+                            option value=(w.number) { (w.number) " (" (w.kind.label()) ")" }
+                        }
+                    }
+                    label for="desk-name" { "Name in the phonebook" }
+                    input #desk-name name="name" required maxlength="60" value="Help desk";
+                    fieldset {
+                        legend { "Phone" }
+                        label.choice { input type="radio" name="kind" value="sip" checked; " SIP phone" }
+                        label.choice { input type="radio" name="kind" value="handset"; " handset (binds with a token)" }
+                    }
+                    button type="submit" { "Claim for the desk" }
+                }
+            }
+        }
         nav.toc aria-label="Sections" {
             a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#numbering" { "Numbering" }
             a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
@@ -808,4 +838,73 @@ pub async fn delete_phonebook_entry(
         .write(move |tx| phonebook_store::delete_service_entry(tx, id))
         .await?;
     Ok(see_other("/admin#phonebook"))
+}
+
+/// The desk form.
+#[derive(Debug, Deserialize)]
+pub struct DeskInput {
+    #[serde(default)]
+    number: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    kind: String,
+}
+
+/// POST /admin/desks: an admin claims an emergency or help-desk number (or any other) as an
+/// extension of their own; the claim rules decide what an admin may take.
+pub async fn claim_desk(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<DeskInput>,
+) -> Result<Response, AppError> {
+    let Some(kind) = ExtensionKind::parse(form.kind.trim()) else {
+        return refuse(&state, &admin, "Choose a SIP phone or a handset.".into()).await;
+    };
+    let name = match accounts::display_name(form.name.trim()) {
+        Ok(n) => n,
+        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+    };
+    let new = extensions::NewExtension {
+        owner_id: Some(admin.user.id),
+        number: form.number.trim().to_string(),
+        name,
+        kind,
+        public: true,
+        authority: Authority::Admin,
+    };
+    let settings = state.settings.clone();
+    let number = new.number.clone();
+    let created = state
+        .db
+        .write(move |tx| extensions::create(tx, &settings, &new))
+        .await?;
+    let created = match created {
+        Ok(c) => c,
+        Err(rule) => return refuse(&state, &admin, rule.to_string()).await,
+    };
+    tracing::info!(admin = %admin.user.username, %number, "desk set up");
+    let once = html! {
+        section.notice.ok role="status" {
+            h2 { "Desk " (number) " set up (shown only now)" }
+            @match &created {
+                extensions::Created::Sip(c) => p {
+                    "SIP username " code { (c.username) } ", password " code { (c.password) } "."
+                },
+                extensions::Created::Handset { token } => p {
+                    "Dial " code { (state.settings.codes.register) (token) } " from the desk's handset to bind it."
+                },
+            }
+        }
+    };
+    let response = render_with(
+        &state,
+        &admin,
+        &AdminQuery::default(),
+        None,
+        Some(once),
+        StatusCode::OK,
+    )
+    .await?;
+    Ok(super::no_store(response))
 }

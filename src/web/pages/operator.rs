@@ -14,7 +14,8 @@ use axum::Extension;
 use maud::{html, Markup, Render};
 
 use crate::app::AppState;
-use crate::db::{self, extensions};
+use crate::db::{self, extensions, handsets, numbering};
+use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::AppError;
@@ -141,19 +142,68 @@ pub async fn stream(
 /// Coalescing window: at most a few updates per second reach a browser.
 const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
 
+/// What the page reads from the database besides the live view: counters, the token guard
+/// and the emergency/help-desk numbers without a desk.
+pub struct Standing {
+    /// Counters above the live view.
+    pub counts: extensions::Counters,
+    /// The global guard against token guessing.
+    pub guard: handsets::GuardStatus,
+    /// Emergency and help-desk numbers that reach nobody.
+    pub desks: Vec<DeskWarning>,
+}
+
+/// Reads [`Standing`] in one go.
+pub async fn standing(state: &AppState) -> Result<Standing, AppError> {
+    let settings = state.settings.clone();
+    Ok(state
+        .db
+        .read(move |c| {
+            Ok(Standing {
+                counts: extensions::counters(c)?,
+                guard: handsets::guard_status(
+                    c,
+                    handsets::Guard::from_settings(&settings),
+                    db::now(),
+                )?,
+                desks: numbering::desk_warnings(c, &settings)?,
+            })
+        })
+        .await?)
+}
+
+/// The alarms and warnings an operator must see first.
+pub fn alerts(guard: &handsets::GuardStatus, desks: &[DeskWarning]) -> Markup {
+    html! {
+        @if guard.alarm {
+            p.notice.error role="alert" #token-alarm {
+                "Alarm: " (guard.failures) " failed registration tokens in the last "
+                (guard.guard.window_secs / 60) " minutes (more than "
+                (guard.guard.failures) "). Someone may be guessing tokens; check the "
+                "temporary handsets."
+            }
+        }
+        @for w in desks {
+            p.notice.error role="alert" .desk-warning { (w.to_string()) }
+        }
+    }
+}
+
 /// Renders the live view for one snapshot.
 pub fn view(
     visitor: &Visitor,
     snapshot: &LiveSnapshot,
-    counts: extensions::Counters,
+    standing: Standing,
     notice: Option<Notice>,
 ) -> Markup {
     let now = db::now();
+    let counts = standing.counts;
     layout(
         "Live view",
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
+            (alerts(&standing.guard, &standing.desks))
             div.counters {
                 (counter("temporary handsets waiting", counts.temporary_waiting))
                 (counter("failed token attempts (10 min)", counts.failed_token_attempts))
@@ -172,12 +222,12 @@ pub async fn show(
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
 ) -> Result<Markup, AppError> {
-    let counts = state.db.read(extensions::counters).await?;
+    let standing = standing(&state).await?;
     let visitor = Visitor {
         csrf: user.csrf.clone(),
         user: Some(user),
     };
-    Ok(view(&visitor, &live.snapshot(), counts, None))
+    Ok(view(&visitor, &live.snapshot(), standing, None))
 }
 
 /// POST /operator/channels/{id}/hangup.
@@ -191,13 +241,13 @@ pub async fn hangup(
     match live.hangup(id).await {
         Ok(()) => Ok(see_other("/operator")),
         Err(problem) => {
-            let counts = state.db.read(extensions::counters).await?;
+            let standing = standing(&state).await?;
             let visitor = Visitor {
                 csrf: user.csrf.clone(),
                 user: Some(user),
             };
             let notice = Notice::error(format!("The call was not hung up: {problem}"));
-            let page = view(&visitor, &live.snapshot(), counts, Some(notice));
+            let page = view(&visitor, &live.snapshot(), standing, Some(notice));
             Ok((StatusCode::BAD_GATEWAY, page).into_response())
         }
     }

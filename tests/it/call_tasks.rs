@@ -1,0 +1,125 @@
+//! Call tasks against the fake ARI: whatever ends a flow (an error, its maximum length), its
+//! channel is hung up; after a reconnect, only real orphans are.
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::fake_ari::{FakeAri, Script};
+use crate::live_support::{channel, LiveApi};
+
+/// A channel in our Stasis app running `flow`.
+fn in_stasis(id: &str, flow: &str) -> Value {
+    let mut ch = channel(id, &format!("PJSIP/sx-{id}"), "Up", "4711", "9951");
+    ch["dialplan"]["app_name"] = json!("Stasis");
+    ch["dialplan"]["app_data"] = json!(format!("eventpbx,{flow},sx"));
+    ch
+}
+
+fn stasis_start(id: &str, flow: &str) -> Value {
+    json!({"type": "StasisStart", "args": [flow, "sx"], "channel": in_stasis(id, flow),
+           "application": "eventpbx"})
+}
+
+fn hangups(fake: &FakeAri, id: &str) -> usize {
+    let path = format!("/ari/channels/{id}");
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "DELETE" && r.path == path)
+        .count()
+}
+
+/// Lets playbacks on `id` start (the fake's default answer has no playback body, which
+/// the client takes for an error).
+fn playbacks_work(fake: &FakeAri, id: &str) {
+    let body = json!({"id": format!("{id}-pb"), "media_uri": "", "target_uri": format!("channel:{id}"),
+                      "state": "queued"});
+    fake.answer(
+        "POST",
+        &format!("/ari/channels/{id}/play"),
+        201,
+        &body.to_string(),
+    );
+}
+
+async fn wait_for_hangup(fake: &FakeAri, id: &str, within: Duration) -> Duration {
+    let start = Instant::now();
+    while hangups(fake, id) == 0 {
+        assert!(start.elapsed() < within, "{id} was never hung up");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    start.elapsed()
+}
+
+#[tokio::test]
+async fn call_task_a_playback_error_hangs_the_channel_up() {
+    let live = LiveApi::start().await;
+    live.fake.answer(
+        "POST",
+        "/ari/channels/c-play/play",
+        500,
+        r#"{"message":"boom"}"#,
+    );
+    live.event(stasis_start("c-play", "echo"));
+    wait_for_hangup(&live.fake, "c-play", Duration::from_secs(5)).await;
+    assert_eq!(hangups(&live.fake, "c-play"), 1);
+    // The same flow with working playbacks keeps its channel.
+    playbacks_work(&live.fake, "c-ok");
+    live.event(stasis_start("c-ok", "echo"));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(hangups(&live.fake, "c-ok"), 0);
+}
+
+#[tokio::test]
+async fn call_task_each_flow_is_hung_up_at_its_maximum_length() {
+    let fake = FakeAri::start().await;
+    let live = LiveApi::start_configured(fake, |s| {
+        s.calls.max_echo_secs = 1;
+        s.calls.max_info_secs = 1;
+        s.calls.max_register_secs = 1;
+    })
+    .await;
+    // The echo test waits for keys a minute; the registration prompt waits for digits.
+    playbacks_work(&live.fake, "c-echo");
+    playbacks_work(&live.fake, "c-reg");
+    let start = Instant::now();
+    live.event(stasis_start("c-echo", "echo"));
+    live.event(stasis_start("c-reg", "register"));
+    for id in ["c-echo", "c-reg"] {
+        wait_for_hangup(&live.fake, id, Duration::from_secs(5)).await;
+        assert!(
+            start.elapsed() >= Duration::from_millis(900),
+            "{id} hung up too early"
+        );
+    }
+}
+
+#[tokio::test]
+async fn call_task_a_queued_stasis_start_after_a_reconnect_is_no_orphan() {
+    let live = LiveApi::start().await;
+    // What ARI lists after the reconnect: one call left from the old connection, one that
+    // entered Stasis on the new one and whose StasisStart is on its way.
+    live.fake.answer(
+        "GET",
+        "/ari/channels",
+        200,
+        &json!([in_stasis("c-orphan", "echo"), in_stasis("c-new", "echo")]).to_string(),
+    );
+    playbacks_work(&live.fake, "c-new");
+    live.fake.script(Script::Drop);
+    let start = Instant::now();
+    while live.fake.connections() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(5), "no reconnect");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    live.event(stasis_start("c-new", "echo"));
+    wait_for_hangup(&live.fake, "c-orphan", Duration::from_secs(6)).await;
+    // The new call has its task (it answered) and keeps running.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(live
+        .fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "POST" && r.path == "/ari/channels/c-new/answer"));
+    assert_eq!(hangups(&live.fake, "c-new"), 0, "a live call was hung up");
+}
