@@ -160,7 +160,8 @@ async fn originate(
         })
         .await?;
     let to = crate::domain::mask_tokens(&state.settings.codes.register, &to);
-    tracing::info!(api_key = %key.name, %from, %to, channel = %channel_id, "call originated");
+    // Debug formatting escapes control characters: a log line cannot be forged from a request.
+    tracing::info!(api_key = %key.name, ?from, ?to, channel = %channel_id, "call originated");
     Ok((
         StatusCode::ACCEPTED,
         Json(OriginatedOut {

@@ -150,6 +150,6 @@ async fn hangup_channel(
         return Err(ApiError::NotFound("Channel not found".into()));
     }
     live.hangup_channel(id.clone()).await?;
-    tracing::info!(api_key = %key.name, channel = %id, "channel hung up");
+    tracing::info!(api_key = %key.name, channel = ?id, "channel hung up");
     Ok(StatusCode::NO_CONTENT)
 }
