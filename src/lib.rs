@@ -7,12 +7,16 @@
 //!  browsers ───────── HTTP (pages, live view, JSON API) ──────────────────────────────────┘
 //! ```
 //!
+//! Modules, in the order they may depend on each other (see `ARCHITECTURE.md`):
+//! - [`domain`]: validated values (numbers, tokens, secrets) and rules, checked once at the edge.
 //! - [`config`]: one typed `Settings` (TOML file + `EVENTPBX_*` environment).
 //! - [`db`]: the SQLite store Asterisk reads as PJSIP realtime; all SQL lives there.
-//! - [`domain`]: validated values (numbers, secrets) checked once at the edge.
+//! - [`asterisk_conf`]: renders Asterisk's configuration and the dialplan from the settings.
+//! - [`ari`]: our ARI client: REST calls, typed events, the reconnecting events websocket.
+//! - [`calls`]: the call engine (one task per call), the live registry and the flows.
 //! - [`phonebook`]: the vendor-neutral phonebook and its renderers (JSON, CSV, vCard, phone XML).
-//! - [`web`]: the HTTP server.
-//! - [`app`]: wiring: database, web server and shutdown under one cancellation token.
+//! - [`web`]: the HTTP server: pages, the operator live view, the JSON API.
+//! - [`app`]: wiring: database, call engine, web server and shutdown under one cancellation token.
 
 pub mod app;
 pub mod ari;

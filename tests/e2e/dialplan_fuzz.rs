@@ -207,8 +207,13 @@ async fn hostile_dial_strings_change_nothing() {
     let token = sb.handset_extension("2951", "Bound Handset").await;
     let handset = sb.temporary_handset().await;
     let username = handset.username.clone();
+    // Bound now, so the attempt it records is not pruned as old while the corpus runs.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     sb.db
-        .write(move |tx| eventpbx::db::handsets::bind(tx, &username, &token, 0))
+        .write(move |tx| eventpbx::db::handsets::bind(tx, &username, &token, now))
         .await
         .expect("bind");
     let bound = Device {
