@@ -45,6 +45,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "005_outbox",
         include_str!("../../migrations/005_outbox.sql"),
     ),
+    (
+        "006_key_scopes",
+        include_str!("../../migrations/006_key_scopes.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.

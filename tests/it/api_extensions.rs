@@ -479,6 +479,29 @@ async fn api_extensions_token_unbind_and_password() {
     assert_eq!(h["temporary_number"], v["handset_temporary_number"]);
 
     let (_, old) = api.ro(Method::GET, "/extensions/4712", None).await;
+    // Another read-write key did not create 4712: a new password is someone else's secret.
+    let other = crate::api_support::key(
+        &api.app,
+        "other-service",
+        eventpbx::db::api_keys::Scope::ReadWrite,
+    )
+    .await;
+    let before = api.snapshot().await;
+    let (s, v) = api
+        .send(
+            Method::POST,
+            "/extensions/4712/password",
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(detail(&v).contains("admin API key"), "{v}");
+    assert_eq!(api.snapshot().await, before, "the refusal changed nothing");
+    let (s, v) = api
+        .admin(Method::POST, "/extensions/4712/password", None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "an admin key may: {v}");
     let (s, v) = api
         .rw(Method::POST, "/extensions/4712/password", None)
         .await;
