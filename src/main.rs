@@ -80,8 +80,9 @@ enum ApiKeyAction {
     Create {
         /// A name that says who uses the key.
         name: String,
-        /// read (GET only) or read-write.
-        #[arg(long, default_value = "read", value_parser = ["read", "read-write"])]
+        /// read (GET only, no secrets), read-write (numbers and handsets; SIP passwords of
+        /// what it created) or admin (plus users, roles and every SIP password).
+        #[arg(long, default_value = "read", value_parser = ["read", "read-write", "admin"])]
         scope: String,
     },
     /// Revoke the key with this name.
@@ -219,7 +220,8 @@ fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
     let mut conn = open_db(settings)?;
     match action {
         ApiKeyAction::Create { name, scope } => {
-            let scope = api_keys::Scope::parse(&scope).context("scope is read or read-write")?;
+            let scope =
+                api_keys::Scope::parse(&scope).context("scope is read, read-write or admin")?;
             let key = write_in(&mut conn, |tx| api_keys::create(tx, &name, scope))?;
             eprintln!(
                 "API key {name:?} ({}) created. It is shown only now:",

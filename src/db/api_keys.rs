@@ -7,32 +7,46 @@ use sha2::{Digest, Sha256};
 use super::{now, DbError};
 use crate::domain::secrets;
 
-/// What a key may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a key may do. Each scope includes the ones before it, so the derived order is the
+/// order of power: `scope >= Scope::ReadWrite` reads "may write".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Scope {
-    /// GET requests only.
+    /// GET requests only; no secrets.
     Read,
-    /// Everything.
+    /// Everything on numbers and handsets; SIP passwords only of extensions the key created.
     ReadWrite,
+    /// Plus users (create, disable, enable, roles) and every SIP password.
+    Admin,
 }
 
 impl Scope {
+    /// Every scope, weakest first (for help texts and tests).
+    pub const ALL: [Scope; 3] = [Scope::Read, Scope::ReadWrite, Scope::Admin];
+
     /// The stored and displayed name.
     pub fn as_str(self) -> &'static str {
         match self {
             Scope::Read => "read",
             Scope::ReadWrite => "read-write",
+            Scope::Admin => "admin",
         }
     }
 
-    /// Parses "read" or "read-write".
+    /// Parses "read", "read-write" or "admin".
     pub fn parse(text: &str) -> Option<Scope> {
-        match text {
-            "read" => Some(Scope::Read),
-            "read-write" => Some(Scope::ReadWrite),
-            _ => None,
-        }
+        Scope::ALL.into_iter().find(|s| s.as_str() == text)
     }
+}
+
+/// A live key, as a request sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    /// Row id: recorded as `extensions.created_by_key`.
+    pub id: i64,
+    /// The key's name, for logs.
+    pub name: String,
+    /// What it may do.
+    pub scope: Scope,
 }
 
 /// Prefix that makes a leaked key recognisable as ours.
@@ -78,16 +92,19 @@ pub fn revoke(tx: &Transaction<'_>, name: &str) -> Result<(), DbError> {
     Ok(())
 }
 
-/// The name and scope of a live key, if `key` is one.
-pub fn verify(conn: &Connection, key: &str) -> Result<Option<(String, Scope)>, DbError> {
-    let row: Option<(String, String)> = conn
+/// The id, name and scope of a live key, if `key` is one.
+pub fn verify(conn: &Connection, key: &str) -> Result<Option<Verified>, DbError> {
+    let row: Option<(i64, String, String)> = conn
         .query_row(
-            "SELECT name, scope FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
+            "SELECT id, name, scope FROM api_keys WHERE key_hash = ?1 AND revoked_at IS NULL",
             params![hash(key)],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    Ok(row.and_then(|(name, scope)| Scope::parse(&scope).map(|s| (name, s))))
+    // An unknown scope (a newer binary wrote it) grants nothing rather than something.
+    Ok(row.and_then(|(id, name, scope)| {
+        Scope::parse(&scope).map(|scope| Verified { id, name, scope })
+    }))
 }
 
 /// A key as listed for admins (never the key itself).
@@ -131,10 +148,8 @@ mod tests {
             .unwrap();
         assert_ne!(stored, key);
         assert!(!stored.contains(&key[5..]));
-        assert_eq!(
-            verify(&conn, &key).unwrap(),
-            Some(("dect-sync".into(), Scope::ReadWrite))
-        );
+        let v = verify(&conn, &key).unwrap().unwrap();
+        assert_eq!((v.name.as_str(), v.scope), ("dect-sync", Scope::ReadWrite));
         assert_eq!(verify(&conn, "epbx_wrong").unwrap(), None);
         assert!(write_in(&mut conn, |tx| create(tx, "dect-sync", Scope::Read)).is_err());
         write_in(&mut conn, |tx| revoke(tx, "dect-sync")).unwrap();
@@ -144,5 +159,17 @@ mod tests {
             Err(DbError::NotFound)
         ));
         assert_eq!(list(&conn).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn admin_keys_can_be_stored_and_scopes_are_ordered() {
+        let mut conn = test_conn();
+        let key = write_in(&mut conn, |tx| create(tx, "root", Scope::Admin)).unwrap();
+        assert_eq!(verify(&conn, &key).unwrap().unwrap().scope, Scope::Admin);
+        assert!(Scope::Read < Scope::ReadWrite && Scope::ReadWrite < Scope::Admin);
+        for s in Scope::ALL {
+            assert_eq!(Scope::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(Scope::parse("root"), None);
     }
 }

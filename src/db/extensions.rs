@@ -311,6 +311,44 @@ pub fn sip_password(conn: &Connection, device_id: &str) -> Result<Option<String>
         .optional()?)
 }
 
+/// Records that the API key `key_id` created extension `number`: such a key may read that
+/// extension's SIP password later, and no other extension's.
+pub fn record_creator_key(tx: &Transaction<'_>, number: &str, key_id: i64) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE extensions SET created_by_key = ?2 WHERE number = ?1",
+        params![number, key_id],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// The API key that created extension `number`, if a key did; NotFound for no extension.
+pub fn creator_key(conn: &Connection, number: &str) -> Result<Option<i64>, DbError> {
+    conn.query_row(
+        "SELECT created_by_key FROM extensions WHERE number = ?1",
+        params![number],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or(DbError::NotFound)
+}
+
+/// The API key that created the SIP extension whose device is `device_id`, if a key did.
+/// Handset devices have none: their passwords came with the temporary handset, not with the
+/// extension, so only admin keys read them back.
+pub fn creator_key_of_device(conn: &Connection, device_id: &str) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT created_by_key FROM extensions WHERE device_id = ?1 AND kind = 'sip'",
+            params![device_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
 /// Numbers the operator page shows above the live view.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counters {
@@ -377,6 +415,26 @@ mod tests {
         write_in(&mut conn, |tx| update(tx, "4711", "Bob", false)).unwrap();
         let (_, callerid) = pjsip::identity(&conn, &creds.username).unwrap().unwrap();
         assert_eq!(callerid, "\"Bob\" <4711>");
+        assert_eq!(creator_key(&conn, "4711").unwrap(), None);
+        let key = write_in(&mut conn, |tx| {
+            crate::db::api_keys::create(tx, "prov", crate::db::api_keys::Scope::ReadWrite)
+        })
+        .unwrap();
+        let key_id = crate::db::api_keys::verify(&conn, &key)
+            .unwrap()
+            .unwrap()
+            .id;
+        write_in(&mut conn, |tx| record_creator_key(tx, "4711", key_id)).unwrap();
+        assert_eq!(creator_key(&conn, "4711").unwrap(), Some(key_id));
+        assert_eq!(
+            creator_key_of_device(&conn, &creds.username).unwrap(),
+            Some(key_id)
+        );
+        assert_eq!(creator_key_of_device(&conn, "nobody").unwrap(), None);
+        assert!(matches!(
+            write_in(&mut conn, |tx| record_creator_key(tx, "4799", key_id)),
+            Err(DbError::NotFound)
+        ));
         let pw = write_in(&mut conn, |tx| new_sip_password(tx, "4711")).unwrap();
         assert_eq!(
             sip_password(&conn, &creds.username).unwrap().as_deref(),

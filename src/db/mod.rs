@@ -46,8 +46,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/005_outbox.sql"),
     ),
     (
-        "006_transfers",
-        include_str!("../../migrations/006_transfers.sql"),
+        "006_key_scopes",
+        include_str!("../../migrations/006_key_scopes.sql"),
+    ),
+    (
+        "007_transfers",
+        include_str!("../../migrations/007_transfers.sql"),
     ),
 ];
 

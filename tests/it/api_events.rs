@@ -547,7 +547,13 @@ async fn api_events_registration_changes_from_ari_reach_the_stream() {
     .await;
     let read = crate::api_support::key(&app, "dash", db::api_keys::Scope::Read).await;
     let rw = crate::api_support::key(&app, "prov", db::api_keys::Scope::ReadWrite).await;
-    let api = Api { app, rw, read };
+    let admin = crate::api_support::key(&app, "root", db::api_keys::Scope::Admin).await;
+    let api = Api {
+        app,
+        rw,
+        read,
+        admin,
+    };
     let plan = handsets::TemporaryPlan::from_settings(&api.app.state.settings);
     let h = api
         .app

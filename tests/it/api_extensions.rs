@@ -490,6 +490,29 @@ async fn api_extensions_token_unbind_and_password() {
     assert_eq!(h["temporary_number"], v["handset_temporary_number"]);
 
     let (_, old) = api.ro(Method::GET, "/extensions/4712", None).await;
+    // Another read-write key did not create 4712: a new password is someone else's secret.
+    let other = crate::api_support::key(
+        &api.app,
+        "other-service",
+        eventpbx::db::api_keys::Scope::ReadWrite,
+    )
+    .await;
+    let before = api.snapshot().await;
+    let (s, v) = api
+        .send(
+            Method::POST,
+            "/extensions/4712/password",
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    assert!(detail(&v).contains("admin API key"), "{v}");
+    assert_eq!(api.snapshot().await, before, "the refusal changed nothing");
+    let (s, v) = api
+        .admin(Method::POST, "/extensions/4712/password", None)
+        .await;
+    assert_eq!(s, StatusCode::OK, "an admin key may: {v}");
     let (s, v) = api
         .rw(Method::POST, "/extensions/4712/password", None)
         .await;
@@ -525,4 +548,19 @@ async fn api_extensions_delete_bound_handset_keeps_the_handset() {
     assert_eq!(s, StatusCode::OK);
     assert!(h["temporary_number"].is_string(), "{h}");
     assert_eq!(h["extension"], Value::Null);
+}
+
+#[tokio::test]
+async fn api_extensions_only_an_admin_key_sets_up_the_emergency_desk() {
+    let api = Api::start().await;
+    let body = json!({"number": "112", "name": "Emergency desk", "kind": "sip"});
+    let (status, refused) = api
+        .rw(Method::POST, "/extensions", Some(body.clone()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let (status, created) = api.admin(Method::POST, "/extensions", Some(body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["number"], "112");
+    let (status, _) = api.admin(Method::GET, "/extensions/112", None).await;
+    assert_eq!(status, StatusCode::OK);
 }

@@ -59,6 +59,7 @@ pub struct Api {
     pub app: TestApp,
     pub rw: String,
     pub read: String,
+    pub admin: String,
 }
 
 pub async fn key(app: &TestApp, name: &str, scope: Scope) -> String {
@@ -75,7 +76,23 @@ impl Api {
         let app = spawn().await;
         let rw = key(&app, "provisioning", Scope::ReadWrite).await;
         let read = key(&app, "dashboard", Scope::Read).await;
-        Api { app, rw, read }
+        let admin = key(&app, "root", Scope::Admin).await;
+        Api {
+            app,
+            rw,
+            read,
+            admin,
+        }
+    }
+
+    /// A request with the admin key.
+    pub async fn admin(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        self.send(method, path, Some(&self.admin), body).await
     }
 
     /// A request with the read-write key.

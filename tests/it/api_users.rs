@@ -18,7 +18,7 @@ fn no_secrets(v: &Value) {
 async fn api_users_create_get_list() {
     let api = Api::start().await;
     let (s, u) = api
-        .rw(
+        .admin(
             Method::POST,
             "/users",
             Some(json!({"username": "alice", "display_name": "Alice A.", "password": PASSWORD, "role": "operator"})),
@@ -32,7 +32,7 @@ async fn api_users_create_get_list() {
     assert_eq!(u["disabled"], false);
     no_secrets(&u);
     let (s, u) = api
-        .rw(
+        .admin(
             Method::POST,
             "/users",
             Some(json!({"username": "bob", "display_name": "Bob", "password": PASSWORD})),
@@ -71,7 +71,7 @@ async fn api_users_create_get_list() {
 #[tokio::test]
 async fn api_users_refusals() {
     let api = Api::start().await;
-    api.rw(
+    api.admin(
         Method::POST,
         "/users",
         Some(json!({"username": "alice", "display_name": "Alice", "password": PASSWORD})),
@@ -107,7 +107,7 @@ async fn api_users_refusals() {
         ),
         (json!({"username": "carol"}), unprocessable, "display_name"),
     ] {
-        let (s, v) = api.rw(Method::POST, "/users", Some(body.clone())).await;
+        let (s, v) = api.admin(Method::POST, "/users", Some(body.clone())).await;
         assert_eq!(s, status, "{body} -> {v}");
         assert!(detail(&v).to_lowercase().contains(words), "{body} -> {v}");
     }
@@ -142,7 +142,7 @@ async fn api_users_disable_and_enable() {
         .await;
     let (s, _) = api.app.get(&client, "/account").await;
     assert_eq!(s, StatusCode::OK);
-    let (s, u) = api.rw(Method::POST, "/users/erin/disable", None).await;
+    let (s, u) = api.admin(Method::POST, "/users/erin/disable", None).await;
     assert_eq!(s, StatusCode::OK, "{u}");
     assert_eq!(u["disabled"], true);
     no_secrets(&u);
@@ -151,16 +151,46 @@ async fn api_users_disable_and_enable() {
     let r = api.app.login(&browser(), "erin", PASSWORD).await;
     assert_ne!(r.status(), StatusCode::SEE_OTHER, "cannot log in");
 
-    let (s, u) = api.rw(Method::POST, "/users/ERIN/enable", None).await;
+    let (s, u) = api.admin(Method::POST, "/users/ERIN/enable", None).await;
     assert_eq!((s, u["disabled"].as_bool()), (StatusCode::OK, Some(false)));
     let r = api.app.login(&browser(), "erin", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
 
     for path in ["/users/nobody/disable", "/users/nobody/enable"] {
-        let (s, v) = api.rw(Method::POST, path, None).await;
+        let (s, v) = api.admin(Method::POST, path, None).await;
         assert_eq!(
             (s, detail(&v).as_str()),
             (StatusCode::NOT_FOUND, "User not found")
         );
     }
+}
+
+#[tokio::test]
+async fn api_users_writes_need_an_admin_key() {
+    let api = Api::start().await;
+    api.app
+        .user_with_role("erin", eventpbx::domain::accounts::Role::Attendee)
+        .await;
+    let before = api.snapshot().await;
+    let create =
+        json!({"username": "mallory", "display_name": "M", "password": PASSWORD, "role": "admin"});
+    for (path, body) in [
+        ("/users", Some(create.clone())),
+        ("/users/erin/disable", None),
+        ("/users/erin/enable", None),
+        // Refused before the lookup, so a read-write key cannot probe usernames either.
+        ("/users/nobody/disable", None),
+    ] {
+        let (s, v) = api.rw(Method::POST, path, body).await;
+        assert_eq!(s, StatusCode::FORBIDDEN, "{path}: {v}");
+        assert!(detail(&v).contains("admin API key"), "{path}: {v}");
+    }
+    assert_eq!(api.snapshot().await, before, "refusals changed nothing");
+    let (s, v) = api.admin(Method::POST, "/users", Some(create)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = api.admin(Method::POST, "/users/erin/disable", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // Reads stay open to every key.
+    let (s, _) = api.ro(Method::GET, "/users/erin", None).await;
+    assert_eq!(s, StatusCode::OK);
 }

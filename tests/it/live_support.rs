@@ -46,8 +46,14 @@ impl LiveApi {
         .await;
         let rw = key(&app, "provisioning", Scope::ReadWrite).await;
         let read = key(&app, "dashboard", Scope::Read).await;
+        let admin = key(&app, "root", Scope::Admin).await;
         let live = LiveApi {
-            api: Api { app, rw, read },
+            api: Api {
+                app,
+                rw,
+                read,
+                admin,
+            },
             fake,
         };
         live.until("ARI connected", |_| async {

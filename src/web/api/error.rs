@@ -27,6 +27,9 @@ pub enum ApiError {
     /// A read-only key on a write.
     #[error("This API key may only read; writes need a read-write key")]
     Forbidden,
+    /// A key without admin scope on something only admin keys may do; the message says what.
+    #[error("{0} needs an admin API key (eventpbx api-key create NAME --scope admin)")]
+    AdminOnly(&'static str),
     /// Unknown thing; the message says which.
     #[error("{0}")]
     NotFound(String),
@@ -116,7 +119,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail) = match &self {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, self.to_string()),
-            ApiError::Forbidden => (StatusCode::FORBIDDEN, self.to_string()),
+            ApiError::Forbidden | ApiError::AdminOnly(_) => {
+                (StatusCode::FORBIDDEN, self.to_string())
+            }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             ApiError::Db(DbError::NotFound) => (StatusCode::NOT_FOUND, "Not found".into()),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, self.to_string()),

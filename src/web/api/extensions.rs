@@ -244,6 +244,7 @@ async fn create_extension(
     let (number, owner, public) = (body.number.trim().to_string(), body.owner, body.public);
     let new_name = name.clone();
     let authority = key.authority();
+    let key_id = key.id;
     let created = state
         .db
         .write(move |tx| {
@@ -266,7 +267,13 @@ async fn create_extension(
                 public,
                 authority,
             };
-            Ok(extensions::create(tx, &settings, &new)?.map_err(ApiError::from))
+            let created = match extensions::create(tx, &settings, &new)? {
+                Ok(created) => created,
+                Err(refused) => return Ok(Err(ApiError::from(refused))),
+            };
+            // In the same transaction: this key may read this extension's SIP password later.
+            extensions::record_creator_key(tx, &new.number, key_id)?;
+            Ok(Ok(created))
         })
         .await??;
     let mut out = CreatedExtensionOut {
@@ -491,13 +498,15 @@ pub struct SipPasswordOut {
 }
 
 /// Give a SIP extension's device a new password. Its registrations are dropped, so the phone
-/// must be set up with the new one.
+/// must be set up with the new one. Since the answer is the password, only admin keys and the
+/// key that created the extension may do this.
 #[utoipa::path(
     post, path = "/extensions/{number}/password", tag = TAG_EXTENSIONS,
     security(("bearer" = [])),
     params(("number" = String, Path, description = "The extension number")),
     responses(
         (status = 200, description = "The new credentials", body = SipPasswordOut),
+        (status = 403, description = "Neither an admin key nor the key that created the extension", body = ErrorBody),
         (status = 404, description = "Extension not found", body = ErrorBody),
         (status = 409, description = "A handset extension (it has a token, no password)", body = ErrorBody),
     )
@@ -509,6 +518,18 @@ async fn new_sip_password(
 ) -> Result<Json<SipPasswordOut>, ApiError> {
     extension_number(&number)?;
     let n = number.clone();
+    let creator = {
+        let n = number.clone();
+        state
+            .db
+            .read(move |c| extensions::creator_key(c, &n))
+            .await
+            .map_err(ApiError::or_extension_not_found)?
+    };
+    // The creator never changes once recorded, so asking before the write is as good as inside.
+    if !key.may_read_sip_password(creator) {
+        key.require_admin("The SIP password of an extension this key did not create")?;
+    }
     let (sip_username, sip_password) = state
         .db
         .write(move |tx| {

@@ -16,9 +16,12 @@ use crate::app::AppState;
 use crate::db::api_keys::{self, Scope};
 
 /// A caller with a live API key. Extracting it on a write (anything but GET, HEAD, OPTIONS)
-/// also requires read-write scope, so no handler can forget the check.
+/// also requires read-write scope, so no handler can forget the check. What only admin keys
+/// may do, a handler asks with [`ApiKey::require_admin`] before it touches anything.
 #[derive(Debug, Clone)]
 pub struct ApiKey {
+    /// The key's row id: recorded as the creator of the extensions it creates.
+    pub id: i64,
     /// The key's name, for logs.
     pub name: String,
     /// What the key may do; reads use it to decide whether secrets are shown.
@@ -26,16 +29,36 @@ pub struct ApiKey {
 }
 
 impl ApiKey {
-    /// Whether this key may see secrets such as registration tokens.
+    /// Whether this key may write, and so see secrets such as registration tokens.
     pub fn may_write(&self) -> bool {
-        self.scope == Scope::ReadWrite
+        self.scope >= Scope::ReadWrite
+    }
+
+    /// The one check for what only admin keys may do (users, roles, other keys' SIP
+    /// passwords, emergency and help-desk numbers). `action` names it in the 403 message,
+    /// e.g. "Creating users".
+    pub fn require_admin(&self, action: &'static str) -> Result<(), ApiError> {
+        if self.scope == Scope::Admin {
+            Ok(())
+        } else {
+            Err(ApiError::AdminOnly(action))
+        }
+    }
+
+    /// Whether this key may read the SIP password of an extension whose creator key is
+    /// `created_by_key`: admin keys always, read-write keys for what they created.
+    pub fn may_read_sip_password(&self, created_by_key: Option<i64>) -> bool {
+        self.scope == Scope::Admin || (self.may_write() && created_by_key == Some(self.id))
     }
 
     /// Who this key claims numbers as. Only an admin key may set up the desk behind an
-    /// emergency or help-desk number; until the `admin` scope exists every key is an
-    /// attendee here, so the API refuses those numbers (the admin page and the CLI can).
+    /// emergency or help-desk number; other keys claim as attendees do.
     pub fn authority(&self) -> crate::domain::numbering::Authority {
-        crate::domain::numbering::Authority::Attendee
+        if self.scope == Scope::Admin {
+            crate::domain::numbering::Authority::Admin
+        } else {
+            crate::domain::numbering::Authority::Attendee
+        }
     }
 }
 
@@ -60,23 +83,25 @@ impl FromRequestParts<AppState> for ApiKey {
         // Sampled before the database is asked, so a write racing this lookup makes the
         // cached answer stale rather than trusted.
         let writes = state.db.committed_writes();
-        let (name, scope) = match state.api_keys.get(&key, writes) {
+        let known = match state.api_keys.get(&key, writes) {
             Some(known) => known,
             None => {
                 let lookup = key.clone();
-                let (name, scope) = state
+                let known = state
                     .db
                     .read(move |c| api_keys::verify(c, &lookup))
                     .await?
                     .ok_or(ApiError::Unauthorized)?;
-                state.api_keys.put(&key, &name, scope, writes);
-                (name, scope)
+                state.api_keys.put(&key, &known, writes);
+                known
             }
         };
-        if is_write(&parts.method) && scope != Scope::ReadWrite {
+        let api_keys::Verified { id, name, scope } = known;
+        let key = ApiKey { id, name, scope };
+        if is_write(&parts.method) && !key.may_write() {
             return Err(ApiError::Forbidden);
         }
-        Ok(ApiKey { name, scope })
+        Ok(key)
     }
 }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
-use crate::db::api_keys::Scope;
+use crate::db::api_keys::Verified as Key;
 
 /// How long a verified key is believed without asking the database again.
 pub const TRUST_FOR: Duration = Duration::from_secs(1);
@@ -21,8 +21,7 @@ const MAX_ENTRIES: usize = 1024;
 
 #[derive(Debug, Clone)]
 struct Verified {
-    name: String,
-    scope: Scope,
+    key: Key,
     at: Instant,
     writes: u64,
 }
@@ -41,14 +40,14 @@ fn digest(key: &str) -> [u8; 32] {
 impl KeyCache {
     /// The cached answer for `key`, if it is still to be trusted given `writes`, this
     /// process's count of committed writes.
-    pub fn get(&self, key: &str, writes: u64) -> Option<(String, Scope)> {
+    pub fn get(&self, key: &str, writes: u64) -> Option<Key> {
         let verified = self.verified.lock().ok()?;
         let v = verified.get(&digest(key))?;
-        (v.writes == writes && v.at.elapsed() < TRUST_FOR).then(|| (v.name.clone(), v.scope))
+        (v.writes == writes && v.at.elapsed() < TRUST_FOR).then(|| v.key.clone())
     }
 
-    /// Remembers that `key` verified as (`name`, `scope`) when `writes` writes had been made.
-    pub fn put(&self, key: &str, name: &str, scope: Scope, writes: u64) {
+    /// Remembers that `key` verified as `known` when `writes` writes had been made.
+    pub fn put(&self, key: &str, known: &Key, writes: u64) {
         if let Ok(mut verified) = self.verified.lock() {
             if verified.len() >= MAX_ENTRIES {
                 verified.clear();
@@ -56,8 +55,7 @@ impl KeyCache {
             verified.insert(
                 digest(key),
                 Verified {
-                    name: name.to_string(),
-                    scope,
+                    key: known.clone(),
                     at: Instant::now(),
                     writes,
                 },
@@ -74,8 +72,13 @@ mod tests {
     fn a_verified_key_is_trusted_until_a_write_or_the_time_is_up() {
         let cache = KeyCache::default();
         assert!(cache.get("k", 0).is_none());
-        cache.put("k", "sync", Scope::Read, 7);
-        assert_eq!(cache.get("k", 7), Some(("sync".to_string(), Scope::Read)));
+        let known = Key {
+            id: 1,
+            name: "sync".into(),
+            scope: crate::db::api_keys::Scope::Read,
+        };
+        cache.put("k", &known, 7);
+        assert_eq!(cache.get("k", 7), Some(known));
         assert!(cache.get("k", 8).is_none(), "a write since: ask again");
         assert!(cache.get("other", 7).is_none());
         if let Ok(mut v) = cache.verified.lock() {

@@ -8,7 +8,7 @@
 //! new file plus one `.merge(file::routes())` line in [`documented_routes`].
 //!
 //! Auth is the [`ApiKey`] extractor: no key or a wrong one is 401, a read key on anything but
-//! GET is 403. The documented 401/403/400/415/422/500/503 answers are added to every operation
+//! GET is 403; what only admin keys may do is guarded by [`ApiKey::require_admin`] (403). The documented 401/403/400/415/422/500/503 answers are added to every operation
 //! by [`add_common_responses`], from the same facts the extractors act on.
 
 mod calls;
@@ -56,7 +56,10 @@ const TAG_CALLS: &str = "calls";
         title = "eventpbx API",
         version = "1",
         description = "Self-service event telephony: extensions, temporary handsets and users. \
-                       Authenticate with `Authorization: Bearer <API key>`; read keys may only GET."
+                       Authenticate with `Authorization: Bearer <API key>`. Scopes: `read` keys may \
+                       only GET; `read-write` keys may change extensions and handsets and read the \
+                       SIP passwords of extensions they created; `admin` keys may also manage \
+                       users and read every SIP password."
     ),
     servers((url = "/api/v1")),
     components(schemas(ErrorBody)),

@@ -157,13 +157,14 @@ pub struct NewUserIn {
     pub role: Option<RoleOut>,
 }
 
-/// Create a user who can log in to the web UI.
+/// Create a user who can log in to the web UI. Admin keys only.
 #[utoipa::path(
     post, path = "/users", tag = TAG_USERS,
     security(("bearer" = [])),
     request_body = NewUserIn,
     responses(
         (status = 201, description = "Created", body = UserOut),
+        (status = 403, description = "Not an admin key", body = ErrorBody),
         (status = 409, description = "The username is taken", body = ErrorBody),
         (status = 422, description = "Bad username, name or password", body = ErrorBody),
     )
@@ -173,6 +174,7 @@ async fn create_user(
     key: ApiKey,
     ApiJson(body): ApiJson<NewUserIn>,
 ) -> Result<(StatusCode, Json<UserOut>), ApiError> {
+    key.require_admin("Creating users")?;
     let role = body.role.map(Role::from).unwrap_or(Role::Attendee);
     // Validates, hashes off the reactor, then inserts in one write transaction.
     let user = users::add_user(
@@ -230,6 +232,7 @@ async fn set_disabled(
     username: String,
     disabled: bool,
 ) -> Result<Json<UserOut>, ApiError> {
+    key.require_admin("Disabling or enabling users")?;
     let user = state
         .db
         .write(move |tx| {
@@ -243,12 +246,13 @@ async fn set_disabled(
     Ok(Json(user.into()))
 }
 
-/// Disable a user: they cannot log in, and their sessions end now.
+/// Disable a user: they cannot log in, and their sessions end now. Admin keys only.
 #[utoipa::path(
     post, path = "/users/{username}/disable", tag = TAG_USERS,
     security(("bearer" = [])),
     params(("username" = String, Path, description = "The login name")),
     responses(
+        (status = 403, description = "Not an admin key", body = ErrorBody),
         (status = 200, description = "The disabled user", body = UserOut),
         (status = 404, description = "User not found", body = ErrorBody),
     )
@@ -261,12 +265,13 @@ async fn disable_user(
     set_disabled(&state, &key, username, true).await
 }
 
-/// Let a disabled user log in again.
+/// Let a disabled user log in again. Admin keys only.
 #[utoipa::path(
     post, path = "/users/{username}/enable", tag = TAG_USERS,
     security(("bearer" = [])),
     params(("username" = String, Path, description = "The login name")),
     responses(
+        (status = 403, description = "Not an admin key", body = ErrorBody),
         (status = 200, description = "The enabled user", body = UserOut),
         (status = 404, description = "User not found", body = ErrorBody),
     )
