@@ -407,3 +407,35 @@ async fn hostile_dial_strings_change_nothing() {
     );
     app.stop().await;
 }
+
+/// An emergency or help-desk number nobody has set up yet tells every caller where to go,
+/// instead of "unknown number"; an unknown ordinary number still says it does not exist, and a
+/// temporary handset dialling one hears that it is not registered yet.
+#[tokio::test]
+async fn unclaimed_desks_say_where_to_go() {
+    use crate::support::{call, played, AsteriskLog, End};
+    let sb = Sandbox::new().await;
+    let phone = sb.device("2960", "Phone").await;
+    let temporary = sb.temporary_handset().await;
+    let emergency = sb.settings.numbering.emergency[0].clone();
+    let helpdesk = sb.settings.numbering.helpdesk[0].clone();
+    for (device, number, prompt) in [
+        (&phone, emergency.as_str(), "no-desk"),
+        (&temporary, emergency.as_str(), "no-desk"),
+        (&temporary, helpdesk.as_str(), "no-desk"),
+        (&phone, "2961", "unknown-number"),
+        (&temporary, "2961", "restricted"),
+    ] {
+        let log = AsteriskLog::mark();
+        call(&sb.settings, device, number, &[], End::AsteriskHangsUp)
+            .finish()
+            .await
+            .assert_ok();
+        assert_eq!(
+            played(&sb.settings, &log.since()),
+            [prompt],
+            "{} dialling {number}",
+            device.number
+        );
+    }
+}
