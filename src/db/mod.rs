@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "006_key_scopes",
         include_str!("../../migrations/006_key_scopes.sql"),
     ),
+    (
+        "007_web_limits",
+        include_str!("../../migrations/007_web_limits.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.

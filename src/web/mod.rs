@@ -17,6 +17,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod components;
 pub mod error;
 pub mod handset_ops;
@@ -144,6 +145,10 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .fallback(pages::errors::not_found)
         .method_not_allowed_fallback(pages::errors::wrong_method)
         .layer(Extension(live))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client::in_span,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(
