@@ -498,6 +498,28 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_parse_from_toml_and_bad_ones_name_the_key() {
+        let s = Settings::from_toml("[web]\ntrusted_proxies = [\"127.0.0.1\", \"fd00::/8\"]\n")
+            .unwrap();
+        assert_eq!(s.web.trusted_proxies.len(), 2);
+        assert!(s.web.trusted_proxies[0].contains("127.0.0.1".parse().unwrap()));
+        assert!(s.web.trusted_proxies[0].contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(s.web.trusted_proxies[1].contains("fd00::5".parse().unwrap()));
+        assert!(!s.web.trusted_proxies[1].contains("fe00::5".parse().unwrap()));
+        let err = Settings::from_toml("[web]\ntrusted_proxies = [\"10.1.2.3/8\"]\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("trusted_proxies") && msg.contains("10.0.0.0/8"),
+            "{msg}"
+        );
+        assert!(Settings::from_toml("[web]\ntrusted_proxies = [\"nginx\"]\n").is_err());
+        assert!(
+            Settings::default().web.trusted_proxies.is_empty(),
+            "trust nobody by default"
+        );
+    }
+
+    #[test]
     fn unknown_key_names_the_key() {
         let err = Settings::from_toml("[sip]\nbnid = \"1.2.3.4\"\n").unwrap_err();
         let msg = err.to_string();

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod phonebook;
 pub mod pjsip;
 pub mod sessions;
+pub mod signups;
 pub mod users;
 
 use std::path::{Path, PathBuf};

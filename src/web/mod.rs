@@ -8,7 +8,7 @@
 //! | `GET /` | anyone | what this is, how to start, the codes |
 //! | `GET, POST /signup`, `GET, POST /login` | anyone | account and session (double-submit CSRF cookie) |
 //! | `POST /logout` | logged in | ends the session |
-//! | `GET /account`, `GET /account/stream` (SSE), `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
+//! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
 //! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml` | anyone | the book for phones and services, with ETag |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
@@ -65,6 +65,10 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/account", get(pages::account::show))
         .route("/account/stream", get(pages::account::stream))
         .route("/account/claim", post(pages::account::claim))
+        .route(
+            "/account/password",
+            get(pages::password::show).post(pages::password::submit),
+        )
         .route("/account/ext/{number}/edit", post(pages::account::edit))
         .route(
             "/account/ext/{number}/password",

@@ -238,3 +238,194 @@ fn cli_password(app: &TestApp, name: &str, stdin: &str) -> std::process::Output 
         .unwrap();
     child.wait_with_output().unwrap()
 }
+
+/// A sign-up posted with `X-Forwarded-For: from`.
+async fn signup_from(app: &TestApp, from: &str, username: &str, password2: &str) -> Response {
+    let b = browser();
+    let (_, html) = app.get(&b, "/signup").await;
+    let csrf = csrf_in(&html);
+    b.post(app.url("/signup"))
+        .header("x-forwarded-for", from)
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", username),
+            ("display_name", username),
+            ("password", PASSWORD),
+            ("password2", password2),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn signups_are_limited_per_address_and_in_all() {
+    let app = spawn_with(|s| {
+        s.web.trusted_proxies = vec!["127.0.0.0/8".to_string().try_into().unwrap()];
+        s.web.signups_per_address_per_hour = 2;
+        s.web.signups_per_hour = 3;
+    })
+    .await;
+    // Refused forms take no slot.
+    let r = signup_from(&app, "203.0.113.1", "amy", "a different one").await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let r = signup_from(&app, "203.0.113.1", "x", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("SELECT count(*) FROM signups").await, 0);
+
+    for name in ["amy", "ben"] {
+        let r = signup_from(&app, "203.0.113.1", name, PASSWORD).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{name}");
+    }
+    let r = signup_from(&app, "203.0.113.1", "cat", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().contains_key("retry-after"));
+    let text = r.text().await.unwrap();
+    assert!(text.contains("from your address"), "{text}");
+    assert!(text.contains("try again in 60 min"), "{text}");
+
+    let r = signup_from(&app, "198.51.100.2", "cat", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "another address may");
+    let r = signup_from(&app, "192.0.2.3", "dan", PASSWORD).await;
+    assert_eq!(
+        r.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the global limit"
+    );
+    let text = r.text().await.unwrap();
+    assert!(
+        text.contains("Too many accounts were created in the last hour"),
+        "{text}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM users").await, 3);
+    assert_eq!(
+        app.count("SELECT count(*) FROM users WHERE username IN ('dan')")
+            .await,
+        0,
+        "a refused sign-up creates nothing"
+    );
+}
+
+#[tokio::test]
+async fn signups_from_one_ipv6_64_share_a_limit() {
+    let app = spawn_with(|s| {
+        s.web.trusted_proxies = vec!["127.0.0.1".to_string().try_into().unwrap()];
+        s.web.signups_per_address_per_hour = 1;
+    })
+    .await;
+    let r = signup_from(&app, "2001:db8:1:2::1", "eve", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = signup_from(&app, "2001:db8:1:2:ffff::9", "fay", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    let r = signup_from(&app, "2001:db8:1:3::1", "fay", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "another /64");
+}
+
+/// Posts the change-password form of `client`'s session.
+async fn change_password(
+    app: &TestApp,
+    client: &Client,
+    current: &str,
+    new: &str,
+    again: &str,
+) -> (StatusCode, String) {
+    let r = app
+        .submit(
+            client,
+            "/account/password",
+            "/account/password",
+            &[
+                ("current", current),
+                ("password", new),
+                ("password2", again),
+            ],
+        )
+        .await;
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn users_change_their_own_password_and_other_sessions_end() {
+    let app = spawn_with(|_| {}).await;
+    let here = app.user_with_role("kim", Role::Attendee).await;
+    let elsewhere = browser();
+    let r = app.login(&elsewhere, "kim", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (_, account) = app.get(&here, "/account").await;
+    assert!(
+        account.contains("/account/password"),
+        "linked from the account page"
+    );
+
+    let hash = || async {
+        app.state
+            .db
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT password_hash FROM users WHERE username = 'kim'",
+                    [],
+                    |r| r.get::<_, String>(0),
+                )?)
+            })
+            .await
+            .unwrap()
+    };
+    let before = hash().await;
+    let new = "a fresh passphrase 42";
+    for (current, password, again, words) in [
+        ("wrong password!", new, new, "current password is wrong"),
+        (PASSWORD, new, "something else", "differ"),
+        (PASSWORD, "short", "short", "password"),
+    ] {
+        let (s, text) = change_password(&app, &here, current, password, again).await;
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{words}");
+        assert!(text.contains(words), "{words}: {text}");
+    }
+    assert_eq!(hash().await, before, "refusals changed nothing");
+    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 2);
+
+    // Without the CSRF token nothing happens.
+    let r = here
+        .post(app.url("/account/password"))
+        .form(&[("current", PASSWORD), ("password", new), ("password2", new)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(hash().await, before);
+
+    let (s, text) = change_password(&app, &here, PASSWORD, new, new).await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    assert!(text.contains("Your password is changed"), "{text}");
+    let stored = hash().await;
+    assert!(stored.starts_with("$argon2id$"), "{stored}");
+    assert_ne!(stored, before);
+    let (s, _) = app.get(&here, "/account").await;
+    assert_eq!(s, StatusCode::OK, "this session stays");
+    let (s, _) = app.get(&elsewhere, "/account").await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "the other session ended");
+    let r = app.login(&browser(), "kim", PASSWORD).await;
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let r = app.login(&browser(), "kim", new).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn guesses_at_the_current_password_are_throttled() {
+    let app = spawn_with(|_| {}).await;
+    let here = app.user_with_role("lou", Role::Attendee).await;
+    let new = "lou's new passphrase";
+    let mut throttled = false;
+    for i in 0..(throttle::FREE_FAILURES + 2) {
+        let (s, text) = change_password(&app, &here, "a wrong guess", new, new).await;
+        if s == StatusCode::TOO_MANY_REQUESTS {
+            assert!(i >= throttle::FREE_FAILURES, "after {i}");
+            assert!(text.contains("try again in"), "{text}");
+            throttled = true;
+            break;
+        }
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert!(throttled);
+}

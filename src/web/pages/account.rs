@@ -165,6 +165,7 @@ async fn render_with(
             } @else {
                 p.small { "You have " (data.max) " extension(s), the most one person may have." }
             }
+            p.small { a href="/account/password" { "Change your password" } }
         },
     );
     Ok(no_store((status, page).into_response()))
