@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use super::users::{self, User};
 use super::{now, DbError};
+use crate::domain::accounts::Role;
 use crate::domain::secrets;
 use crate::domain::throttle::{self, Failures, Wait};
 
@@ -82,6 +83,21 @@ pub fn lookup(conn: &Connection, id: &str) -> Result<Option<Session>, DbError> {
         csrf,
         user: users::get(conn, user_id)?,
     }))
+}
+
+/// The role of the user of a live session (not expired, user not disabled), by id hash; None
+/// when the session is gone. Open streams ask this to end after a logout.
+pub fn live_role(conn: &Connection, id_hash: &str) -> Result<Option<Role>, DbError> {
+    let role: Option<String> = conn
+        .query_row(
+            "SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+            params![id_hash, now()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // An unknown role name grants nothing.
+    Ok(role.and_then(|r| Role::parse(&r).ok()))
 }
 
 /// Ends a session (logout). Unknown ids are fine: the result is the same.

@@ -24,6 +24,7 @@ pub mod handset_ops;
 pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;
+pub mod sse_access;
 
 use std::sync::Arc;
 
