@@ -4,7 +4,6 @@
 //! re-checks every [`RECHECK`]. The database is asked rather than a cache, so a revocation by
 //! the CLI (another process) counts too.
 
-use std::future::Future;
 use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
@@ -46,17 +45,15 @@ async fn still_allowed(db: &Db, holder: &Holder) -> bool {
 
 /// Completes when the stream must end: the daemon stops, or `holder` lost the right to it.
 /// Streams end with `StreamExt::take_until(stream, ended(...))`.
-pub fn ended(db: Db, holder: Holder, stopping: CancellationToken) -> impl Future<Output = ()> {
-    async move {
-        loop {
-            tokio::select! {
-                _ = stopping.cancelled() => return,
-                _ = tokio::time::sleep(RECHECK) => {}
-            }
-            if !still_allowed(&db, &holder).await {
-                tracing::debug!(?holder, "stream ended: access revoked");
-                return;
-            }
+pub async fn ended(db: Db, holder: Holder, stopping: CancellationToken) {
+    loop {
+        tokio::select! {
+            _ = stopping.cancelled() => return,
+            _ = tokio::time::sleep(RECHECK) => {}
+        }
+        if !still_allowed(&db, &holder).await {
+            tracing::debug!(?holder, "stream ended: access revoked");
+            return;
         }
     }
 }
