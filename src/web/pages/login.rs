@@ -125,15 +125,19 @@ pub async fn submit(
         )
             .into_response()),
         // The failure was counted before the password was checked.
-        _ => Ok((
-            StatusCode::UNAUTHORIZED,
-            render(
-                &visitor,
-                &username,
-                Some(Notice::error("Wrong username or password.")),
-            ),
-        )
-            .into_response()),
+        _ => {
+            // Debug formatting escapes control characters a visitor may have typed.
+            tracing::info!(client = %client, account = ?username, "login failed");
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                render(
+                    &visitor,
+                    &username,
+                    Some(Notice::error("Wrong username or password.")),
+                ),
+            )
+                .into_response())
+        }
     }
 }
 
