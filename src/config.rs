@@ -4,7 +4,7 @@
 //! sets `web.listen`. Secrets (the ARI password) are never printed by `Debug`.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
@@ -65,6 +65,53 @@ pub struct WebSettings {
     pub secure_cookies: bool,
     /// IANA-free fixed offset of the event's time zone, e.g. "+01:00".
     pub utc_offset: String,
+    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
+    /// Empty: the TCP peer is the client, whatever headers say.
+    pub trusted_proxies: Vec<ProxyNet>,
+    /// Accounts the sign-up page creates per client address and hour.
+    pub signups_per_address_per_hour: u32,
+    /// Accounts the sign-up page creates per hour in all (a bound on scripted sign-ups from
+    /// many addresses).
+    pub signups_per_hour: u32,
+}
+
+/// One entry of `web.trusted_proxies`: `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProxyNet(ipnet::IpNet);
+
+impl ProxyNet {
+    /// Whether `ip` is in this network (an IPv4-mapped IPv6 address counts as IPv4).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        self.0.contains(&ip.to_canonical())
+    }
+}
+
+impl TryFrom<String> for ProxyNet {
+    type Error = String;
+
+    fn try_from(text: String) -> Result<Self, String> {
+        let text = text.trim();
+        if let Ok(net) = text.parse::<ipnet::IpNet>() {
+            // 10.1.2.3/8 is almost certainly a typo for 10.0.0.0/8; say so rather than guess.
+            if net.addr() != net.network() {
+                return Err(format!(
+                    "{text:?} has host bits set; did you mean {}?",
+                    net.trunc()
+                ));
+            }
+            return Ok(ProxyNet(net));
+        }
+        text.parse::<IpAddr>()
+            .map(|ip| ProxyNet(ipnet::IpNet::from(ip.to_canonical())))
+            .map_err(|_| format!("{text:?} is not an IP address or a network like 10.0.0.0/8"))
+    }
+}
+
+impl From<ProxyNet> for String {
+    fn from(net: ProxyNet) -> String {
+        net.0.to_string()
+    }
 }
 
 /// How to reach Asterisk's REST interface.
@@ -224,6 +271,9 @@ impl Default for WebSettings {
             public_url: "http://127.0.0.1:8080".into(),
             secure_cookies: false,
             utc_offset: "+00:00".into(),
+            trusted_proxies: Vec::new(),
+            signups_per_address_per_hour: 5,
+            signups_per_hour: 200,
         }
     }
 }
@@ -608,6 +658,28 @@ mod tests {
         let err = Settings::from_toml("[web]\nlisten = \"nonsense\"\n").unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("web.listen"), "{msg}");
+    }
+
+    #[test]
+    fn trusted_proxies_parse_from_toml_and_bad_ones_name_the_key() {
+        let s = Settings::from_toml("[web]\ntrusted_proxies = [\"127.0.0.1\", \"fd00::/8\"]\n")
+            .unwrap();
+        assert_eq!(s.web.trusted_proxies.len(), 2);
+        assert!(s.web.trusted_proxies[0].contains("127.0.0.1".parse().unwrap()));
+        assert!(s.web.trusted_proxies[0].contains("::ffff:127.0.0.1".parse().unwrap()));
+        assert!(s.web.trusted_proxies[1].contains("fd00::5".parse().unwrap()));
+        assert!(!s.web.trusted_proxies[1].contains("fe00::5".parse().unwrap()));
+        let err = Settings::from_toml("[web]\ntrusted_proxies = [\"10.1.2.3/8\"]\n").unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("trusted_proxies") && msg.contains("10.0.0.0/8"),
+            "{msg}"
+        );
+        assert!(Settings::from_toml("[web]\ntrusted_proxies = [\"nginx\"]\n").is_err());
+        assert!(
+            Settings::default().web.trusted_proxies.is_empty(),
+            "trust nobody by default"
+        );
     }
 
     #[test]

@@ -121,6 +121,12 @@ enum UserAction {
         #[arg(long)]
         display_name: Option<String>,
     },
+    /// Set a new password, read from standard input (one line). Ends the user's sessions and
+    /// clears the account's login throttling: an admin's way in that no limit can block.
+    Password {
+        /// Login name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -279,31 +285,59 @@ fn extension(settings: &Settings, action: ExtensionAction) -> anyhow::Result<()>
     Ok(())
 }
 
-fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
-    let UserAction::Add {
-        name,
-        role,
-        display_name,
-    } = action;
-    let role = eventpbx::domain::accounts::Role::parse(&role)?;
+/// One line from standard input, without its line end.
+fn password_from_stdin() -> anyhow::Result<String> {
     let mut password = String::new();
     std::io::stdin()
         .read_line(&mut password)
         .context("reading the password from standard input")?;
-    let password = password.trim_end_matches(['\r', '\n']).to_string();
-    let display_name = display_name.unwrap_or_else(|| name.clone());
+    Ok(password.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
-    runtime.block_on(async move {
-        let state = AppState::open(settings)?;
-        let user =
-            eventpbx::db::users::add_user(&state.db, &name, &display_name, &password, role).await?;
-        println!(
-            "user {:?} created with role {}",
-            user.username,
-            role.as_str()
-        );
-        Ok(())
-    })
+    match action {
+        UserAction::Add {
+            name,
+            role,
+            display_name,
+        } => {
+            let role = eventpbx::domain::accounts::Role::parse(&role)?;
+            let password = password_from_stdin()?;
+            let display_name = display_name.unwrap_or_else(|| name.clone());
+            runtime.block_on(async move {
+                let state = AppState::open(settings)?;
+                let user =
+                    eventpbx::db::users::add_user(&state.db, &name, &display_name, &password, role)
+                        .await?;
+                println!(
+                    "user {:?} created with role {}",
+                    user.username,
+                    role.as_str()
+                );
+                Ok(())
+            })
+        }
+        UserAction::Password { name } => {
+            let password = password_from_stdin()?;
+            runtime.block_on(async move {
+                let state = AppState::open(settings)?;
+                let user = eventpbx::db::users::set_password(&state.db, &name, &password, None)
+                    .await
+                    .map_err(|e| match e {
+                        eventpbx::db::users::AddUserError::Db(eventpbx::db::DbError::NotFound) => {
+                            anyhow::anyhow!("no user is called {name:?}")
+                        }
+                        other => other.into(),
+                    })?;
+                println!(
+                    "new password set for {:?}; their sessions ended, login throttling cleared",
+                    user.username
+                );
+                Ok(())
+            })
+        }
+    }
 }
 
 fn handset(settings: &Settings, action: HandsetAction) -> anyhow::Result<()> {

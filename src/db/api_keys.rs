@@ -107,6 +107,18 @@ pub fn verify(conn: &Connection, key: &str) -> Result<Option<Verified>, DbError>
     }))
 }
 
+/// Whether the key with row id `id` is still live (not revoked).
+pub fn is_live(conn: &Connection, id: i64) -> Result<bool, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM api_keys WHERE id = ?1 AND revoked_at IS NULL",
+            params![id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
 /// A key as listed for admins (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyInfo {
@@ -152,8 +164,10 @@ mod tests {
         assert_eq!((v.name.as_str(), v.scope), ("dect-sync", Scope::ReadWrite));
         assert_eq!(verify(&conn, "epbx_wrong").unwrap(), None);
         assert!(write_in(&mut conn, |tx| create(tx, "dect-sync", Scope::Read)).is_err());
+        assert!(is_live(&conn, v.id).unwrap());
         write_in(&mut conn, |tx| revoke(tx, "dect-sync")).unwrap();
         assert_eq!(verify(&conn, &key).unwrap(), None);
+        assert!(!is_live(&conn, v.id).unwrap());
         assert!(matches!(
             write_in(&mut conn, |tx| revoke(tx, "dect-sync")),
             Err(DbError::NotFound)

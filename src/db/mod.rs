@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod phonebook;
 pub mod pjsip;
 pub mod sessions;
+pub mod signups;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -50,8 +51,12 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/006_key_scopes.sql"),
     ),
     (
-        "007_transfers",
-        include_str!("../../migrations/007_transfers.sql"),
+        "007_web_limits",
+        include_str!("../../migrations/007_web_limits.sql"),
+    ),
+    (
+        "008_transfers",
+        include_str!("../../migrations/008_transfers.sql"),
     ),
 ];
 

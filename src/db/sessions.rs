@@ -1,4 +1,4 @@
-//! Server-side login sessions and login throttling.
+//! Server-side login sessions, and the failed-login records throttling reads.
 //!
 //! The browser holds a random 256-bit session id; the table holds only its SHA-256, so a copy
 //! of the database does not contain usable logins. Lookups are by hash, which also makes them
@@ -9,18 +9,13 @@ use sha2::{Digest, Sha256};
 
 use super::users::{self, User};
 use super::{now, DbError};
+use crate::domain::accounts::Role;
 use crate::domain::secrets;
+use crate::domain::throttle::{self, Failures, Wait};
 
 /// How long a login lasts: long enough for an event, short enough that a forgotten browser
 /// on a shared machine does not stay logged in for weeks.
 pub const SESSION_SECONDS: i64 = 7 * 24 * 3600;
-
-/// Failed logins are counted over this window.
-pub const THROTTLE_WINDOW: i64 = 15 * 60;
-/// Failures per account within the window before that account is locked for the rest of it.
-pub const MAX_FAILURES_PER_ACCOUNT: u32 = 5;
-/// Failures per client address within the window (a whole room may share one NAT address).
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
 
 /// A new session: the id goes into the cookie, the CSRF token into forms.
 #[derive(Debug, Clone)]
@@ -90,6 +85,21 @@ pub fn lookup(conn: &Connection, id: &str) -> Result<Option<Session>, DbError> {
     }))
 }
 
+/// The role of the user of a live session (not expired, user not disabled), by id hash; None
+/// when the session is gone. Open streams ask this to end after a logout.
+pub fn live_role(conn: &Connection, id_hash: &str) -> Result<Option<Role>, DbError> {
+    let role: Option<String> = conn
+        .query_row(
+            "SELECT u.role FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
+            params![id_hash, now()],
+            |r| r.get(0),
+        )
+        .optional()?;
+    // An unknown role name grants nothing.
+    Ok(role.and_then(|r| Role::parse(&r).ok()))
+}
+
 /// Ends a session (logout). Unknown ids are fine: the result is the same.
 pub fn delete(tx: &Transaction<'_>, id_hash: &str) -> Result<(), DbError> {
     tx.execute("DELETE FROM sessions WHERE id_hash = ?1", params![id_hash])?;
@@ -102,97 +112,102 @@ pub fn delete_for_user(tx: &Transaction<'_>, user_id: i64) -> Result<(), DbError
     Ok(())
 }
 
-/// Seconds until a login for `account` from `address` may be tried again, or None if it may
-/// be tried now.
+/// Whether a login for `account` from `address` (a client address's limit key) must wait,
+/// by the rule in [`crate::domain::throttle`].
 pub fn throttled(
     conn: &Connection,
     account: &str,
     address: &str,
     at: i64,
-) -> Result<Option<i64>, DbError> {
-    let since = at - THROTTLE_WINDOW;
-    let mut wait = None;
-    for (scope, key, max) in [
-        ("account", account.to_lowercase(), MAX_FAILURES_PER_ACCOUNT),
-        ("address", address.to_string(), MAX_FAILURES_PER_ADDRESS),
-    ] {
-        let (count, oldest): (u32, Option<i64>) = conn.query_row(
-            "SELECT count(*), min(at) FROM login_failures WHERE scope = ?1 AND key = ?2 AND at > ?3",
-            params![scope, key, since],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        if count >= max {
-            let until = oldest.unwrap_or(at) + THROTTLE_WINDOW;
-            wait = Some(wait.unwrap_or(0).max(until - at).max(1));
-        }
-    }
-    Ok(wait)
+) -> Result<Option<Wait>, DbError> {
+    let account = account.to_lowercase();
+    let since = at - throttle::WINDOW;
+    let (pair_count, pair_last): (u32, Option<i64>) = conn.query_row(
+        "SELECT count(*), max(at) FROM login_failures
+         WHERE account = ?1 AND address = ?2 AND at > ?3",
+        params![account, address, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let (account_count, account_oldest): (u32, Option<i64>) = conn.query_row(
+        "SELECT count(*), min(at) FROM login_failures WHERE account = ?1 AND at > ?2",
+        params![account, since],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    let failures = Failures {
+        pair_count,
+        pair_last,
+        account_count,
+        account_oldest,
+    };
+    Ok(throttle::login_wait(&failures, at))
 }
 
-/// Records a failed login for the account and the address; prunes old records.
+/// Records a failed login of `account` from `address`; prunes records older than the window.
+/// Returns the new row's id.
 pub fn record_failure(
     tx: &Transaction<'_>,
     account: &str,
     address: &str,
     at: i64,
-) -> Result<(), DbError> {
+) -> Result<i64, DbError> {
     tx.execute(
         "DELETE FROM login_failures WHERE at <= ?1",
-        params![at - THROTTLE_WINDOW],
+        params![at - throttle::WINDOW],
     )?;
     tx.execute(
-        "INSERT INTO login_failures (scope, key, at) VALUES ('account', ?1, ?3), ('address', ?2, ?3)",
+        "INSERT INTO login_failures (account, address, at) VALUES (?1, ?2, ?3)",
         params![account.to_lowercase(), address, at],
     )?;
-    Ok(())
+    Ok(tx.last_insert_rowid())
 }
 
 /// A login attempt counted in advance (see [`begin_attempt`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attempt {
-    address_row: i64,
+    row: i64,
+    address: String,
 }
 
 /// Checks the limits and, if the attempt may go ahead, counts it as a failure right away, in
 /// one transaction. Counting first means parallel requests cannot all pass the check before
 /// any failure is recorded; a successful login takes its count back with
-/// [`attempt_succeeded`]. `Err(seconds)` is how long to wait.
+/// [`attempt_succeeded`]. `Err(wait)` says how long to wait and why.
 pub fn begin_attempt(
     tx: &Transaction<'_>,
     account: &str,
     address: &str,
     at: i64,
-) -> Result<Result<Attempt, i64>, DbError> {
+) -> Result<Result<Attempt, Wait>, DbError> {
     if let Some(wait) = throttled(tx, account, address, at)? {
         return Ok(Err(wait));
     }
-    record_failure(tx, account, address, at)?;
-    let address_row = tx.query_row(
-        "SELECT max(rowid) FROM login_failures WHERE scope = 'address' AND key = ?1",
-        params![address],
-        |r| r.get(0),
-    )?;
-    Ok(Ok(Attempt { address_row }))
+    let row = record_failure(tx, account, address, at)?;
+    Ok(Ok(Attempt {
+        row,
+        address: address.to_string(),
+    }))
 }
 
-/// Takes back the failure [`begin_attempt`] counted, and forgets the account's failures.
+/// Takes back the failure [`begin_attempt`] counted and forgets this address's failures for
+/// the account. Failures from other addresses still count towards the account's ceiling:
+/// the owner logging in does not hand a guesser elsewhere a fresh budget.
 pub fn attempt_succeeded(
     tx: &Transaction<'_>,
     account: &str,
     attempt: Attempt,
 ) -> Result<(), DbError> {
     tx.execute(
-        "DELETE FROM login_failures WHERE rowid = ?1",
-        params![attempt.address_row],
+        "DELETE FROM login_failures WHERE rowid = ?1 OR (account = ?2 AND address = ?3)",
+        params![attempt.row, account.to_lowercase(), attempt.address],
     )?;
-    clear_failures(tx, account)
+    Ok(())
 }
 
-/// Forgets an account's failures after a successful login (the address keeps its count, so
-/// one valid account does not launder guesses against others).
+/// Forgets every failure of an account, from every address (a new account, or an admin
+/// setting a new password with the CLI).
 pub fn clear_failures(tx: &Transaction<'_>, account: &str) -> Result<(), DbError> {
     tx.execute(
-        "DELETE FROM login_failures WHERE scope = 'account' AND key = ?1",
+        "DELETE FROM login_failures WHERE account = ?1",
         params![account.to_lowercase()],
     )?;
     Ok(())
@@ -242,53 +257,54 @@ mod tests {
     fn attempts_count_up_front_and_success_takes_it_back() {
         let mut conn = test_conn();
         let t = 2_000_000;
-        let a = write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.1", t))
-            .unwrap()
-            .unwrap();
         let count = |conn: &Connection| -> i64 {
             conn.query_row("SELECT count(*) FROM login_failures", [], |r| r.get(0))
                 .unwrap()
         };
+        write_in(&mut conn, |tx| record_failure(tx, "ann", "10.0.0.9", t)).unwrap();
+        let a = write_in(&mut conn, |tx| begin_attempt(tx, "Ann", "10.0.0.1", t))
+            .unwrap()
+            .unwrap();
         assert_eq!(count(&conn), 2);
         write_in(&mut conn, |tx| attempt_succeeded(tx, "ann", a)).unwrap();
+        assert_eq!(count(&conn), 1, "the other address's failure still counts");
+        write_in(&mut conn, |tx| clear_failures(tx, "ANN")).unwrap();
         assert_eq!(count(&conn), 0);
-        for _ in 0..MAX_FAILURES_PER_ACCOUNT {
-            write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.1", t))
-                .unwrap()
-                .unwrap();
-        }
-        let refused = write_in(&mut conn, |tx| begin_attempt(tx, "ann", "10.0.0.2", t)).unwrap();
-        assert!(refused.is_err());
     }
 
     #[test]
-    fn throttle_per_account_and_address() {
+    fn throttle_per_pair_does_not_touch_other_addresses() {
         let mut conn = test_conn();
         let t = 1_000_000;
-        for i in 0..MAX_FAILURES_PER_ACCOUNT {
-            assert_eq!(throttled(&conn, "Bob", "1.2.3.4", t).unwrap(), None);
-            write_in(&mut conn, |tx| {
-                record_failure(tx, "bob", "1.2.3.4", t + i64::from(i))
-            })
-            .unwrap();
+        for _ in 0..throttle::FREE_FAILURES {
+            let ok = write_in(&mut conn, |tx| begin_attempt(tx, "bob", "1.2.3.4", t)).unwrap();
+            assert!(ok.is_ok());
         }
-        let wait = throttled(&conn, "BOB", "5.6.7.8", t + 10).unwrap().unwrap();
-        assert!(wait > 800 && wait <= THROTTLE_WINDOW, "{wait}");
-        assert_eq!(throttled(&conn, "carol", "1.2.3.4", t + 10).unwrap(), None);
+        let refused = write_in(&mut conn, |tx| begin_attempt(tx, "BOB", "1.2.3.4", t)).unwrap();
+        assert_eq!(refused, Err(Wait::Pair(1)));
+        assert_eq!(throttled(&conn, "bob", "5.6.7.8", t).unwrap(), None);
+        assert_eq!(throttled(&conn, "carol", "1.2.3.4", t).unwrap(), None);
+        assert_eq!(throttled(&conn, "bob", "1.2.3.4", t + 1).unwrap(), None);
         assert_eq!(
-            throttled(&conn, "bob", "1.2.3.4", t + THROTTLE_WINDOW + 10).unwrap(),
+            throttled(&conn, "bob", "1.2.3.4", t + throttle::WINDOW + 1).unwrap(),
             None
         );
-        for i in 0..MAX_FAILURES_PER_ADDRESS {
+    }
+
+    #[test]
+    fn the_account_ceiling_counts_every_address() {
+        let mut conn = test_conn();
+        let t = 1_000_000;
+        for i in 0..throttle::ACCOUNT_CEILING {
             write_in(&mut conn, |tx| {
-                record_failure(tx, &format!("u{i}"), "9.9.9.9", t)
+                record_failure(tx, "dave", &format!("10.0.{}.{}", i / 250, i % 250), t)
             })
             .unwrap();
         }
-        assert!(throttled(&conn, "dave", "9.9.9.9", t + 1)
-            .unwrap()
-            .is_some());
-        write_in(&mut conn, |tx| clear_failures(tx, "bob")).unwrap();
-        assert_eq!(throttled(&conn, "bob", "5.6.7.8", t + 10).unwrap(), None);
+        let wait = throttled(&conn, "dave", "192.0.2.1", t + 10).unwrap();
+        assert_eq!(wait, Some(Wait::Account(throttle::WINDOW - 10)));
+        assert_eq!(throttled(&conn, "erin", "192.0.2.1", t + 10).unwrap(), None);
+        write_in(&mut conn, |tx| clear_failures(tx, "dave")).unwrap();
+        assert_eq!(throttled(&conn, "dave", "192.0.2.1", t + 10).unwrap(), None);
     }
 }

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod numbering;
 pub mod secrets;
+pub mod throttle;
 
 use std::fmt;
 

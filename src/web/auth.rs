@@ -8,9 +8,7 @@
 //! - Every POST form is read through [`CsrfForm`], which compares the hidden `csrf` field in
 //!   constant time before the handler runs, so a forged request changes nothing.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue};
 use axum::middleware::Next;
@@ -205,25 +203,6 @@ impl FromRequestParts<AppState> for Admin {
             return Err(AppError::Forbidden);
         }
         Ok(Admin(user))
-    }
-}
-
-/// The client's address as the TCP connection shows it (for login throttling). eventpbx does
-/// not trust X-Forwarded-For: anyone could send one.
-#[derive(Debug, Clone)]
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = AppError;
-
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
     }
 }
 

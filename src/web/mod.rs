@@ -8,7 +8,7 @@
 //! | `GET /` | anyone | what this is, how to start, the codes |
 //! | `GET, POST /signup`, `GET, POST /login` | anyone | account and session (double-submit CSRF cookie) |
 //! | `POST /logout` | logged in | ends the session |
-//! | `GET /account`, `GET /account/stream` (SSE), `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
+//! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
 //! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml` | anyone | the book for phones and services, with ETag |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
@@ -17,12 +17,14 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod components;
 pub mod error;
 pub mod handset_ops;
 pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;
+pub mod sse_access;
 
 use std::sync::Arc;
 
@@ -64,6 +66,10 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/account", get(pages::account::show))
         .route("/account/stream", get(pages::account::stream))
         .route("/account/claim", post(pages::account::claim))
+        .route(
+            "/account/password",
+            get(pages::password::show).post(pages::password::submit),
+        )
         .route("/account/ext/{number}/edit", post(pages::account::edit))
         .route(
             "/account/ext/{number}/password",
@@ -145,6 +151,10 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .fallback(pages::errors::not_found)
         .method_not_allowed_fallback(pages::errors::wrong_method)
         .layer(Extension(live))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            client::in_span,
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

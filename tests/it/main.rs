@@ -24,6 +24,8 @@ mod web_account_status;
 mod web_admin;
 mod web_auth;
 mod web_claims;
+mod web_limits;
 mod web_operator;
 mod web_pages;
+mod web_stream_access;
 mod web_support;

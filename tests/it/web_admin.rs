@@ -322,3 +322,51 @@ async fn web_admin_only_admins_set_up_the_emergency_desk_and_warnings_go() {
     let (_, html) = app.get(&admin, "/admin").await;
     assert!(html.contains("1000 (help desk): its desk handset is not bound yet"));
 }
+
+#[tokio::test]
+async fn web_admin_creates_admin_keys_and_refuses_unknown_scopes() {
+    let app = crate::web_support::spawn().await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let before = app.count("SELECT count(*) FROM api_keys").await;
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/keys",
+            &[("name", "god-mode"), ("scope", "superuser")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("read, read-write or admin"));
+    assert_eq!(app.count("SELECT count(*) FROM api_keys").await, before);
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/keys",
+            &[("name", "user-sync"), ("scope", "admin")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    let key = html
+        .split("epbx_")
+        .nth(1)
+        .map(|rest| format!("epbx_{}", &rest[..64]))
+        .expect("the key is shown once");
+    // An admin key may create users.
+    let r = reqwest::Client::new()
+        .post(app.url("/api/v1/users"))
+        .bearer_auth(&key)
+        .json(&serde_json::json!({
+            "username": "newbie", "display_name": "Newbie", "password": "a long enough secret"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+}

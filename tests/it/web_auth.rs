@@ -1,4 +1,5 @@
-//! Sign-up, login, logout, CSRF, session rotation, throttling and role guards.
+//! Sign-up, login, logout, CSRF, session rotation and role guards (throttling and limits:
+//! web_limits.rs).
 
 use eventpbx::domain::accounts::Role;
 use reqwest::StatusCode;
@@ -213,36 +214,6 @@ async fn web_session_id_rotates_on_login() {
 }
 
 #[tokio::test]
-async fn web_failed_logins_are_throttled() {
-    let app = spawn().await;
-    eventpbx::db::users::add_user(&app.state.db, "gina", "Gina", PASSWORD, Role::Attendee)
-        .await
-        .unwrap();
-    let b = browser();
-    for _ in 0..5 {
-        let r = app.login(&b, "gina", "not her password").await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    }
-    // Locked now, even with the right password, and from any address.
-    let r = app.login(&b, "gina", PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(r.headers().contains_key("retry-after"));
-    assert!(r.text().await.unwrap().contains("Too many failed logins"));
-    assert_eq!(app.count("SELECT count(*) FROM sessions").await, 0);
-
-    // Per address: 20 failures against many accounts lock out this address for everyone.
-    eventpbx::db::users::add_user(&app.state.db, "hank", "Hank", PASSWORD, Role::Attendee)
-        .await
-        .unwrap();
-    for i in 0..15 {
-        let r = app.login(&b, &format!("nobody{i}"), "guess guess").await;
-        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "attempt {i}");
-    }
-    let r = app.login(&b, "hank", PASSWORD).await;
-    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
-}
-
-#[tokio::test]
 async fn web_operator_pages_refuse_attendees() {
     let app = spawn().await;
     let anonymous = browser();
@@ -372,5 +343,8 @@ async fn web_parallel_guesses_cannot_outrun_the_throttle() {
         .iter()
         .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
         .count();
-    assert_eq!((checked, refused), (5, 7), "{statuses:?}");
+    // Five free failures; a sixth only if a second boundary passed during the burst (its
+    // delay is 1 s), never more.
+    assert!((5..=6).contains(&checked), "{statuses:?}");
+    assert_eq!(checked + refused, 12, "{statuses:?}");
 }

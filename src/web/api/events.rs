@@ -29,6 +29,7 @@ use super::{ApiError, TAG_EVENTS};
 use crate::app::AppState;
 use crate::db::outbox::{self, OutboxEvent, Since};
 use crate::db::Db;
+use crate::web::sse_access::{self, Holder};
 
 /// How often a waiting stream looks for events written by other processes, which cannot wake
 /// it directly.
@@ -237,6 +238,12 @@ async fn events(
         .transpose()
         .map_err(|_| ApiError::Unprocessable("after is too large".into()))?;
     tracing::debug!(api_key = %key.name, ?after, "events stream opened");
+    // Within seconds of the key's revocation (by the API, the admin page or the CLI).
+    let ended = sse_access::ended(
+        state.db.clone(),
+        Holder::Key(key.id),
+        state.stopping.clone(),
+    );
     let cursor = Cursor {
         wake: state.db.subscribe_writes(),
         db: state.db,
@@ -246,6 +253,7 @@ async fn events(
         queue: VecDeque::new(),
     };
     let stream = futures_util::stream::unfold(cursor, Cursor::next);
+    let stream = futures_util::StreamExt::take_until(stream, ended);
     Ok((
         // Proxies such as nginx would otherwise hold events back in their buffers.
         [(

@@ -24,6 +24,7 @@ use crate::web::components::{layout, CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::AppError;
 use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::pages::{is_digits, no_store, see_other, Empty};
+use crate::web::sse_access::{self, Holder};
 
 /// One extension with what its card shows.
 #[derive(Debug, Clone)]
@@ -165,6 +166,7 @@ async fn render_with(
             } @else {
                 p.small { "You have " (data.max) " extension(s), the most one person may have." }
             }
+            p.small { a href="/account/password" { "Change your password" } }
         },
     );
     Ok(no_store((status, page).into_response()))
@@ -357,8 +359,14 @@ pub async fn stream(
             return Some((Ok(event), s));
         }
     });
-    // Ends with the daemon, so an open account page does not hold up a graceful shutdown.
-    let stream = futures_util::StreamExt::take_until(stream, state.stopping.cancelled_owned());
+    // Ends with the daemon, so an open account page does not hold up a graceful shutdown, and
+    // within seconds of a logout or the user being disabled.
+    let holder = Holder::Session {
+        id_hash: user.id_hash.clone(),
+        min_role: accounts::Role::Attendee,
+    };
+    let ended = sse_access::ended(state.db.clone(), holder, state.stopping.clone());
+    let stream = futures_util::StreamExt::take_until(stream, ended);
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
 

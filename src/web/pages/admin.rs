@@ -367,7 +367,11 @@ async fn render_with(
                 (CsrfField(csrf))
                 label for="kname" { "Name" } input id="kname" name="name" required maxlength="64";
                 label for="kscope" { "Scope" }
-                select id="kscope" name="scope" { option value="read" { "read" } option value="read-write" { "read-write" } }
+                select id="kscope" name="scope" {
+                    option value="read" { "read" }
+                    option value="read-write" { "read-write" }
+                    option value="admin" { "admin (users, every SIP password)" }
+                }
                 button type="submit" { "Create key" }
             }
             table.list {
@@ -752,7 +756,12 @@ pub async fn create_key(
     CsrfForm(form): CsrfForm<KeyInput>,
 ) -> Result<Response, AppError> {
     let Some(scope) = api_keys::Scope::parse(&form.scope) else {
-        return refuse(&state, &admin, "The scope is read or read-write.".into()).await;
+        return refuse(
+            &state,
+            &admin,
+            "The scope is read, read-write or admin.".into(),
+        )
+        .await;
     };
     let name = form.name.trim().to_string();
     let n = name.clone();

@@ -9,9 +9,8 @@ use tokio::sync::OnceCell;
 
 use crate::app::AppState;
 use crate::db::{self, sessions, users};
-use crate::web::auth::{
-    cookie, ClientAddr, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE,
-};
+use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
+use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::AppError;
 use crate::web::pages::{see_other, Empty};
@@ -61,13 +60,13 @@ static DUMMY_HASH: OnceCell<String> = OnceCell::const_new();
 /// POST: check the password (unless throttled) and start a session.
 pub async fn submit(
     State(state): State<AppState>,
-    ClientAddr(address): ClientAddr,
+    client: ClientAddr,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> Result<Response, AppError> {
     let username = form.username.trim().to_string();
     let at = db::now();
-    let (account, addr) = (username.clone(), address);
+    let (account, addr) = (username.clone(), client.limit_key());
     let attempt = state
         .db
         .write(move |tx| sessions::begin_attempt(tx, &account, &addr, at))
@@ -75,15 +74,11 @@ pub async fn submit(
     let attempt = match attempt {
         Ok(attempt) => attempt,
         Err(wait) => {
-            let minutes = (wait + 59) / 60;
-            let message = format!(
-                "Too many failed logins for this account or from your network. \
-                 Try again in {minutes} minute(s)."
-            );
+            tracing::info!(client = %client, account = ?username, "login throttled");
             return Ok((
                 StatusCode::TOO_MANY_REQUESTS,
-                [(header::RETRY_AFTER, wait.to_string())],
-                render(&visitor, &username, Some(Notice::error(message))),
+                [(header::RETRY_AFTER, wait.seconds().to_string())],
+                render(&visitor, &username, Some(Notice::error(wait.message()))),
             )
                 .into_response());
         }
@@ -130,15 +125,19 @@ pub async fn submit(
         )
             .into_response()),
         // The failure was counted before the password was checked.
-        _ => Ok((
-            StatusCode::UNAUTHORIZED,
-            render(
-                &visitor,
-                &username,
-                Some(Notice::error("Wrong username or password.")),
-            ),
-        )
-            .into_response()),
+        _ => {
+            // Debug formatting escapes control characters a visitor may have typed.
+            tracing::info!(client = %client, account = ?username, "login failed");
+            Ok((
+                StatusCode::UNAUTHORIZED,
+                render(
+                    &visitor,
+                    &username,
+                    Some(Notice::error("Wrong username or password.")),
+                ),
+            )
+                .into_response())
+        }
     }
 }
 

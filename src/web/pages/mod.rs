@@ -6,6 +6,7 @@ pub mod errors;
 pub mod home;
 pub mod login;
 pub mod operator;
+pub mod password;
 pub mod phonebook;
 pub mod signup;
 

@@ -15,12 +15,14 @@ use maud::{html, Markup, Render};
 
 use crate::app::AppState;
 use crate::db::{self, extensions, handsets, numbering};
+use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::AppError;
 use crate::web::live_view::{LiveChannel, LiveSnapshot, LiveSource};
 use crate::web::pages::{see_other, Empty};
+use crate::web::sse_access::{self, Holder};
 
 /// "m:ss" or "h:mm:ss".
 fn duration(seconds: i64) -> String {
@@ -134,8 +136,14 @@ pub async fn stream(
             let event = Event::default().event("live").data(html);
             Some((Ok(event), (live, csrf, changes, false)))
         });
-    // Ends with the daemon, so an open operator page does not hold up a graceful shutdown.
-    let stream = futures_util::StreamExt::take_until(stream, state.stopping.cancelled_owned());
+    // Ends with the daemon, so an open operator page does not hold up a graceful shutdown, and
+    // within seconds of a logout, a disabled user or a lost operator role.
+    let holder = Holder::Session {
+        id_hash: user.id_hash.clone(),
+        min_role: Role::Operator,
+    };
+    let ended = sse_access::ended(state.db.clone(), holder, state.stopping.clone());
+    let stream = futures_util::StreamExt::take_until(stream, ended);
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 

@@ -1,15 +1,17 @@
 //! `/signup`: create an account and log in.
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::app::AppState;
+use crate::db::signups::{self, Limited};
 use crate::db::users::{self, AddUserError};
 use crate::domain::accounts::{Role, MIN_PASSWORD};
 use crate::web::auth::{CsrfForm, Visitor};
+use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::AppError;
 use crate::web::pages::{login, see_other};
@@ -65,9 +67,34 @@ pub async fn show(visitor: Visitor) -> Response {
     render(&visitor, &SignupForm::default(), None).into_response()
 }
 
-/// POST: create the account, log in, go to the extensions page.
+/// What a refused sign-up is told; `seconds` until a slot frees up.
+fn limited_message(limited: Limited) -> (i64, String) {
+    match limited {
+        Limited::Address(s) => (
+            s,
+            format!(
+                "Too many accounts were created from your address in the last hour: \
+                 try again in {} min, or ask the help desk.",
+                (s + 59) / 60
+            ),
+        ),
+        Limited::Global(s) => (
+            s,
+            format!(
+                "Too many accounts were created in the last hour: try again in {} min, \
+                 or ask the help desk.",
+                (s + 59) / 60
+            ),
+        ),
+    }
+}
+
+/// POST: create the account, log in, go to the extensions page. Each account takes a slot of
+/// the sign-up limits (`web.signups_per_address_per_hour`, `web.signups_per_hour`); a refused
+/// form gives its slot back.
 pub async fn submit(
     State(state): State<AppState>,
+    client: ClientAddr,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<SignupForm>,
 ) -> Result<Response, AppError> {
@@ -81,18 +108,47 @@ pub async fn submit(
     if form.password != form.password2 {
         return refuse("The two passwords differ. Type the same password twice.".into());
     }
-    let user = match users::add_user(
+    let (address, at) = (client.limit_key(), crate::db::now());
+    let (per_address, global) = (
+        state.settings.web.signups_per_address_per_hour,
+        state.settings.web.signups_per_hour,
+    );
+    let slot = state
+        .db
+        .write(move |tx| signups::reserve(tx, &address, at, per_address, global))
+        .await?;
+    let slot = match slot {
+        Ok(slot) => slot,
+        Err(limited) => {
+            tracing::info!(client = %client, ?limited, "sign-up refused by the limits");
+            let (seconds, message) = limited_message(limited);
+            return Ok((
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, seconds.to_string())],
+                render(&visitor, &form, Some(Notice::error(message))),
+            )
+                .into_response());
+        }
+    };
+    let added = users::add_user(
         &state.db,
         &form.username,
         &form.display_name,
         &form.password,
         Role::Attendee,
     )
-    .await
-    {
+    .await;
+    let user = match added {
         Ok(user) => user,
-        Err(AddUserError::Db(e)) => return Err(e.into()),
-        Err(e) => return refuse(e.to_string()),
+        Err(e) => {
+            // Nothing was created, so the slot goes back.
+            state.db.write(move |tx| signups::release(tx, slot)).await?;
+            return match e {
+                AddUserError::Db(e) => Err(e.into()),
+                e => refuse(e.to_string()),
+            };
+        }
     };
+    tracing::info!(client = %client, user = ?user.username, "account created");
     login::start_session(&state, visitor.user.as_ref(), &user.username, user.id, None).await
 }
