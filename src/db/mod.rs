@@ -49,6 +49,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "006_transfers",
         include_str!("../../migrations/006_transfers.sql"),
     ),
+    (
+        "007_contact_removal",
+        include_str!("../../migrations/007_contact_removal.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.
