@@ -46,3 +46,32 @@ async fn a_phone_registering_from_a_new_address_replaces_its_old_registration() 
     answered.assert_ok();
     assert!(answered.received_request("INVITE").is_some());
 }
+
+#[tokio::test]
+async fn eventpbx_subscribes_to_endpoint_events_before_any_endpoint_exists() {
+    // Run first in a fresh sandbox, no PJSIP endpoint is loaded yet: `endpoint:PJSIP` would be
+    // refused with 422 here, and was retried every 2 s until a phone registered.
+    let sb = Sandbox::new().await;
+    let app = sb.start_eventpbx().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let info = sb.ari_get("/applications/eventpbx").await.unwrap();
+        // Asterisk lists an all-sources subscription under these topic names.
+        let all = |key: &str, topic: &str| {
+            info[key]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|i| i == topic))
+        };
+        if all("endpoint_ids", "__AST_ENDPOINT_ALL_TOPIC")
+            && all("channel_ids", "__AST_CHANNEL_ALL_TOPIC")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not subscribed to all channels and endpoints: {info}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.stop().await;
+}
