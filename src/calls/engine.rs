@@ -26,6 +26,11 @@ use crate::db::Db;
 /// Queue length per call: a call gets a handful of events per second.
 const CALL_QUEUE: usize = 256;
 
+/// First pause before retrying a failed event subscription; it doubles up to the maximum.
+const SUBSCRIBE_RETRY_FIRST: std::time::Duration = std::time::Duration::from_secs(2);
+/// Longest pause between subscription attempts.
+const SUBSCRIBE_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How long after (re)connecting a channel listed in our app may still get its StasisStart
 /// from the queue before it counts as an orphan of the old connection. The queue is worked
 /// through in well under this; the orphan only waits this much longer in silence.
@@ -81,8 +86,9 @@ pub fn start(
         calls_cancel: cancel.child_token(),
         timing: config.timing,
         connected: false,
-        endpoints_subscribed: false,
-        endpoints_retry_at: tokio::time::Instant::now(),
+        subscribed: false,
+        subscribe_failures: 0,
+        subscribe_retry_at: tokio::time::Instant::now(),
         orphan_candidates: Vec::new(),
         orphans_at: tokio::time::Instant::now(),
     };
@@ -105,8 +111,12 @@ struct Dispatcher {
     calls_cancel: CancellationToken,
     timing: Timing,
     connected: bool,
-    endpoints_subscribed: bool,
-    endpoints_retry_at: tokio::time::Instant,
+    /// Whether this connection's event subscription succeeded; events of channels outside our
+    /// app and of endpoints come only with it.
+    subscribed: bool,
+    /// Failed subscription attempts in a row, for the retry pause and for logging only once.
+    subscribe_failures: u32,
+    subscribe_retry_at: tokio::time::Instant,
     /// Channels found in our app after (re)connecting that had no task yet; see
     /// [`Dispatcher::on_connected`].
     orphan_candidates: Vec<String>,
@@ -137,9 +147,9 @@ impl Dispatcher {
                 _ = tokio::time::sleep_until(self.orphans_at), if !self.orphan_candidates.is_empty() => {
                     self.hang_up_orphans().await;
                 }
-                _ = tokio::time::sleep_until(self.endpoints_retry_at), if !self.endpoints_subscribed && self.connected => {
-                    self.subscribe_endpoints().await;
-                    if self.endpoints_subscribed {
+                _ = tokio::time::sleep_until(self.subscribe_retry_at), if !self.subscribed && self.connected => {
+                    self.subscribe().await;
+                    if self.subscribed {
                         if let Ok(endpoints) = self.env.client.endpoints().await {
                             let channels = self.env.client.channels().await.unwrap_or_default();
                             self.live.reload(&channels, &endpoints);
@@ -153,6 +163,8 @@ impl Dispatcher {
 
     fn on_disconnected(&mut self) {
         self.connected = false;
+        // Asterisk forgets an app's subscriptions with its websocket.
+        self.subscribed = false;
         // The next connection lists channels afresh.
         self.orphan_candidates.clear();
         // Events of these calls are lost from now on; their tasks cannot go on correctly.
@@ -163,13 +175,9 @@ impl Dispatcher {
 
     async fn on_connected(&mut self) {
         self.connected = true;
+        self.subscribe_failures = 0;
+        self.subscribe().await;
         let client = &self.env.client;
-        if let Err(e) = client
-            .subscribe(&self.app, &["channel:", "endpoint:PJSIP"])
-            .await
-        {
-            tracing::error!(error = %e, "subscribing to channel and endpoint events failed");
-        }
         let channels = client.channels().await.unwrap_or_else(|e| {
             tracing::warn!(error = %e, "listing channels after connect failed");
             Vec::new()
@@ -203,20 +211,38 @@ impl Dispatcher {
         }
     }
 
-    /// Subscribes to PJSIP endpoint events; until that works it is retried every 2 s.
-    async fn subscribe_endpoints(&mut self) {
+    /// Subscribes to all channels and all endpoints. `endpoint:` without a technology is
+    /// Asterisk's "every endpoint" source and exists from the start, whereas `endpoint:PJSIP`
+    /// names the PJSIP technology endpoint, which Asterisk creates only with the first PJSIP
+    /// endpoint it loads: until then it answers 422 "Event source does not exist" (and fails
+    /// the channel source in the same request). The live registry drops other technologies.
+    /// A failure is retried with a growing pause and logged once as a warning, then at debug.
+    async fn subscribe(&mut self) {
         match self
             .env
             .client
-            .subscribe(&self.app, &["endpoint:PJSIP"])
+            .subscribe(&self.app, &["channel:", "endpoint:"])
             .await
         {
-            Ok(()) => self.endpoints_subscribed = true,
+            Ok(()) => {
+                if self.subscribe_failures > 0 {
+                    tracing::info!("subscribed to channel and endpoint events");
+                }
+                self.subscribed = true;
+                self.subscribe_failures = 0;
+            }
             Err(e) => {
-                self.endpoints_subscribed = false;
-                self.endpoints_retry_at =
-                    tokio::time::Instant::now() + std::time::Duration::from_secs(2);
-                tracing::info!(error = %e, "endpoint events not available yet; will retry");
+                self.subscribed = false;
+                if self.subscribe_failures == 0 {
+                    tracing::warn!(error = %e, "subscribing to channel and endpoint events failed; retrying");
+                } else {
+                    tracing::debug!(error = %e, attempt = self.subscribe_failures + 1, "subscribing still fails");
+                }
+                let pause = SUBSCRIBE_RETRY_FIRST
+                    .saturating_mul(1 << self.subscribe_failures.min(5))
+                    .min(SUBSCRIBE_RETRY_MAX);
+                self.subscribe_failures = self.subscribe_failures.saturating_add(1);
+                self.subscribe_retry_at = tokio::time::Instant::now() + pause;
             }
         }
     }

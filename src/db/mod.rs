@@ -58,6 +58,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "008_transfers",
         include_str!("../../migrations/008_transfers.sql"),
     ),
+    (
+        "007_contact_removal",
+        include_str!("../../migrations/007_contact_removal.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.

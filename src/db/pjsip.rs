@@ -299,6 +299,90 @@ mod tests {
         assert!(identity(&conn, "hdev").unwrap().is_none());
     }
 
+    /// What Asterisk runs when it adds a contact (seen in res_config_sqlite3's SQL trace).
+    fn asterisk_adds(conn: &Connection, aor: &str, hash: &str, port: u16, expires_in: i64) {
+        conn.execute(
+            "INSERT INTO ps_contacts (id, uri, expiration_time, endpoint, qualify_frequency)
+             VALUES (?1, ?2, CAST(strftime('%s', 'now') AS INTEGER) + ?3, ?4, 0)",
+            params![
+                format!("{aor};@{hash}"),
+                format!("sip:{aor}@127.0.0.1:{port}"),
+                expires_in,
+                aor
+            ],
+        )
+        .unwrap();
+    }
+
+    fn uris(conn: &Connection, id: &str) -> Vec<String> {
+        contacts(conn, id)
+            .unwrap()
+            .into_iter()
+            .map(|c| c.uri)
+            .collect()
+    }
+
+    #[test]
+    fn a_new_contact_replaces_the_one_remove_existing_drops() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("hph"))).unwrap();
+        write_in(&mut conn, |tx| create(tx, &spec("hphx"))).unwrap();
+        asterisk_adds(&conn, "hph", "a1", 5301, 600);
+        asterisk_adds(&conn, "hphx", "x1", 5401, 600);
+        // A refresh is an UPDATE: it removes nothing.
+        conn.execute(
+            "UPDATE ps_contacts SET expiration_time = expiration_time + 5 WHERE id = 'hph;@a1'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(uris(&conn, "hph"), ["sip:hph@127.0.0.1:5301"]);
+        // The phone restarts with a new Contact: only the new registration is left, and the
+        // AOR whose name starts alike keeps its own.
+        asterisk_adds(&conn, "hph", "b2", 5303, 600);
+        assert_eq!(uris(&conn, "hph"), ["sip:hph@127.0.0.1:5303"]);
+        assert_eq!(uris(&conn, "hphx"), ["sip:hphx@127.0.0.1:5401"]);
+    }
+
+    #[test]
+    fn without_remove_existing_live_contacts_stay_up_to_max_contacts() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("hmany"))).unwrap();
+        conn.execute(
+            "UPDATE ps_aors SET remove_existing = 'no', max_contacts = 3 WHERE id = 'hmany'",
+            [],
+        )
+        .unwrap();
+        asterisk_adds(&conn, "hmany", "a", 5301, 600);
+        asterisk_adds(&conn, "hmany", "b", 5302, 600);
+        asterisk_adds(&conn, "hmany", "c", 5303, -1);
+        asterisk_adds(&conn, "hmany", "d", 5304, 600);
+        // The expired one is gone for Asterisk, so it goes from the table too.
+        assert_eq!(contacts(&conn, "hmany").unwrap().len(), 3);
+        assert!(!uris(&conn, "hmany").contains(&"sip:hmany@127.0.0.1:5303".to_string()));
+        conn.execute(
+            "UPDATE ps_aors SET remove_existing = 'yes', max_contacts = 2 WHERE id = 'hmany'",
+            [],
+        )
+        .unwrap();
+        asterisk_adds(&conn, "hmany", "e", 5305, 900);
+        // The soonest to expire went; the newest and the latest-expiring other one stay.
+        assert_eq!(contacts(&conn, "hmany").unwrap().len(), 2);
+        assert!(uris(&conn, "hmany").contains(&"sip:hmany@127.0.0.1:5305".to_string()));
+    }
+
+    #[test]
+    fn a_contact_asterisk_removed_can_register_again_with_the_same_uri() {
+        let mut conn = test_conn();
+        write_in(&mut conn, |tx| create(tx, &spec("hback"))).unwrap();
+        asterisk_adds(&conn, "hback", "same", 5301, -5);
+        // Asterisk found it expired, "deleted" it (a no-op) and inserts it anew: without the
+        // trigger this INSERT fails on the primary key and the REGISTER with it.
+        asterisk_adds(&conn, "hback", "same", 5301, 600);
+        let c = contacts(&conn, "hback").unwrap();
+        assert_eq!(c.len(), 1);
+        assert!(c[0].expiration_time > crate::db::now());
+    }
+
     #[test]
     fn callerid_escapes_quotes() {
         assert_eq!(callerid("Alice", "4711"), "\"Alice\" <4711>");

@@ -8,6 +8,7 @@ mod dialplan_fuzz;
 mod echo;
 mod foundation;
 mod live_view;
+mod phones;
 mod register;
 mod restart;
 mod sip_raw;

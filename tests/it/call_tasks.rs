@@ -123,3 +123,43 @@ async fn call_task_a_queued_stasis_start_after_a_reconnect_is_no_orphan() {
         .any(|r| r.method == "POST" && r.path == "/ari/channels/c-new/answer"));
     assert_eq!(hangups(&live.fake, "c-new"), 0, "a live call was hung up");
 }
+
+fn subscriptions(fake: &FakeAri) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/ari/applications/eventpbx/subscription")
+        .map(|r| r.param("eventSource").unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn engine_subscribes_to_sources_that_always_exist_and_retries_a_refusal() {
+    let live = LiveApi::start().await;
+    // `endpoint:PJSIP` is refused by Asterisk until a PJSIP endpoint exists; "every endpoint"
+    // is not.
+    assert_eq!(subscriptions(&live.fake), ["channel:,endpoint:"]);
+
+    // A refused subscription (as Asterisk answers for a missing source) is tried again
+    // after a pause, not given up and not looped on.
+    let body = r#"{"message":"Event source does not exist"}"#;
+    let path = "/ari/applications/eventpbx/subscription";
+    live.fake.answer("POST", path, 422, body);
+    live.fake.script(Script::Drop);
+    live.until("a refused subscription after reconnecting", |_| async {
+        subscriptions(&live.fake).len() >= 2
+    })
+    .await;
+    let refused = subscriptions(&live.fake).len();
+    live.fake.unanswer("POST", path);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while subscriptions(&live.fake).len() == refused {
+        assert!(
+            Instant::now() < deadline,
+            "the subscription was never retried"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(subscriptions(&live.fake)
+        .iter()
+        .all(|s| s == "channel:,endpoint:"));
+}

@@ -66,17 +66,17 @@ impl LiveApi {
             h["ari"] == "connected"
         })
         .await;
-        // After connecting, the engine subscribes to endpoint events once more and reloads
-        // channels and endpoints from ARI (empty here), replacing what events had set. Once
-        // the fake saw that second reload's GET /channels, every event sent from now on is
-        // applied after it.
-        live.until("the engine's second reload", |_| async {
+        // After connecting, the engine subscribes and reloads channels and endpoints from ARI
+        // (empty here), replacing what events had set. It does so in one handler, before it
+        // takes the next websocket frame: once the fake saw the reload's GET /channels, every
+        // event sent from now on is applied after it.
+        live.until("the engine's reload", |_| async {
             live.fake
                 .requests()
                 .iter()
                 .filter(|r| r.method == "GET" && r.path == "/ari/channels")
                 .count()
-                >= 2
+                >= 1
         })
         .await;
         live

@@ -1,0 +1,77 @@
+//! Real phones' habits against the real Asterisk: a phone that comes back from a new address
+//! (reboot, DHCP, a softphone's fresh Contact suffix) must get its calls there at once.
+
+use crate::support::{call, register_and_listen, sipp, Device, End, Sandbox, Step};
+
+#[tokio::test]
+async fn a_phone_registering_from_a_new_address_replaces_its_old_registration() {
+    let sb = Sandbox::new().await;
+    let phone = sb.device("2701", "Rebooter").await;
+    let caller = sb.device("2702", "Caller").await;
+
+    // Registered from one address, then the phone is gone from there without unregistering.
+    sipp(&sb.settings, "register", &phone, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    let old = sb.contacts(&phone.username).await;
+    assert_eq!(old.len(), 1, "{old:?}");
+
+    // It comes back from another port, as after a reboot.
+    let rebooted = Device {
+        port: crate::support::next_port(),
+        ..phone.clone()
+    };
+    let listener = register_and_listen(&sb.settings, &rebooted).await;
+    let now = sb.contacts(&phone.username).await;
+    assert_eq!(now.len(), 1, "remove_existing left the old row: {now:?}");
+    assert!(
+        now[0].uri.ends_with(&format!(":{}", rebooted.port))
+            || now[0].uri.contains(&format!(":{};", rebooted.port)),
+        "{now:?}"
+    );
+
+    // A call to its number reaches it at the new address.
+    call(
+        &sb.settings,
+        &caller,
+        "2701",
+        &[Step::Pause(300)],
+        End::CallerHangsUp,
+    )
+    .finish()
+    .await
+    .assert_ok();
+    let answered = listener.finish().await;
+    answered.assert_ok();
+    assert!(answered.received_request("INVITE").is_some());
+}
+
+#[tokio::test]
+async fn eventpbx_subscribes_to_endpoint_events_before_any_endpoint_exists() {
+    // Run first in a fresh sandbox, no PJSIP endpoint is loaded yet: `endpoint:PJSIP` would be
+    // refused with 422 here, and was retried every 2 s until a phone registered.
+    let sb = Sandbox::new().await;
+    let app = sb.start_eventpbx().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let info = sb.ari_get("/applications/eventpbx").await.unwrap();
+        // Asterisk lists an all-sources subscription under these topic names.
+        let all = |key: &str, topic: &str| {
+            info[key]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|i| i == topic))
+        };
+        if all("endpoint_ids", "__AST_ENDPOINT_ALL_TOPIC")
+            && all("channel_ids", "__AST_CHANNEL_ALL_TOPIC")
+        {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "not subscribed to all channels and endpoints: {info}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    app.stop().await;
+}
