@@ -59,8 +59,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/008_transfers.sql"),
     ),
     (
-        "007_contact_removal",
-        include_str!("../../migrations/007_contact_removal.sql"),
+        "009_contact_removal",
+        include_str!("../../migrations/009_contact_removal.sql"),
     ),
 ];
 
