@@ -46,10 +46,27 @@ async fn en_bloc_tokens_from_callers_who_may_not_try_leave_no_attempt() {
     let token = sb.handset_extension("4721", "Target").await;
     let sip_phone = sb.device("2521", "SIP phone").await;
     let bound = bound_handset(&sb, "4722").await;
+    // A temporary handset locked out by wrong guesses: its next try, even with the right
+    // token, is not a guess and must not be recorded either.
+    let locked = sb.temporary_handset().await;
+    let id = locked.username.clone();
+    let now = eventpbx::db::now();
+    sb.db
+        .write(move |tx| {
+            for guess in 0..10 {
+                if handsets::is_locked_out(tx, &id, now)? {
+                    return Ok(());
+                }
+                handsets::bind(tx, &id, &format!("{:010}", 1_000_000 + guess), now)?;
+            }
+            panic!("ten wrong guesses did not lock the handset out");
+        })
+        .await
+        .unwrap();
     let app = sb.start_eventpbx().await;
     let code = sb.settings.codes.register.clone();
     let before = (attempts(&sb).await, sb.binding_state().await);
-    for caller in [&sip_phone, &bound] {
+    for caller in [&sip_phone, &bound, &locked] {
         call(
             &sb.settings,
             caller,
