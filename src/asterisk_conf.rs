@@ -514,14 +514,19 @@ mod tests {
         go(p.as_bytes(), dialled.as_bytes())
     }
 
-    #[test]
-    fn phones_reach_only_digits() {
-        let files = render(&settings(), &layout()).unwrap();
-        let dialplan = &files
-            .iter()
+    /// The rendered `extensions.conf` with the default settings.
+    fn rendered_dialplan() -> String {
+        render(&settings(), &layout())
+            .unwrap()
+            .into_iter()
             .find(|(f, _)| f == "extensions.conf")
             .unwrap()
-            .1;
+            .1
+    }
+
+    #[test]
+    fn phones_reach_only_digits() {
+        let dialplan = &rendered_dialplan();
         let hostile = [
             "1\"|SHELL(touch${IFS}${HOME}pwn1)|\"",
             "9955${SHELL(id)}",
@@ -566,12 +571,7 @@ mod tests {
 
     #[test]
     fn no_caller_text_is_evaluated() {
-        let files = render(&settings(), &layout()).unwrap();
-        let dialplan = &files
-            .iter()
-            .find(|(f, _)| f == "extensions.conf")
-            .unwrap()
-            .1;
+        let dialplan = &rendered_dialplan();
         for line in dialplan
             .lines()
             .filter(|l| !l.trim_start().starts_with(';'))
