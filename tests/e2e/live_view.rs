@@ -29,6 +29,9 @@ async fn operator_live_view_shows_a_call_appear_and_disappear_without_reload() {
     s.find("#username").await.type_text(&user).await;
     s.find("#password").await.type_text(PASSWORD).await;
     s.find("form.stack button[type=submit]").await.click().await;
+    // The login answers with a redirect to the account page; navigating on before it arrived
+    // would race it (and sometimes lose to it).
+    s.wait_url("/account").await;
     s.goto(&format!("{}/operator", app.base)).await;
     // Mark the document: a reload would lose this.
     s.execute("document.body.dataset.marker = 'no-reload'; return 1;")
