@@ -117,12 +117,11 @@ const GUARD_EVERY: Duration = Duration::from_secs(30);
 
 /// Re-checks the global token guard and prunes old attempts every [`GUARD_EVERY`] until
 /// `shutdown`.
-async fn watch_token_guard(db: Db, guard: crate::db::handsets::Guard, shutdown: CancellationToken) {
-    use crate::db::handsets;
+async fn watch_token_guard(db: Db, guard: crate::db::attempts::Guard, shutdown: CancellationToken) {
     loop {
         let now = crate::db::now();
         if let Err(e) = db
-            .write(move |tx| handsets::check_guard(tx, guard, now))
+            .write(move |tx| crate::db::attempts::check_guard(tx, guard, now))
             .await
         {
             // The next round tries again; the alarm is only late by one round.
@@ -169,7 +168,7 @@ pub async fn run(
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
     tracker.spawn(watch_token_guard(
         state.db.clone(),
-        crate::db::handsets::Guard::from_settings(&state.settings),
+        state.settings.token_guard(),
         shutdown.clone(),
     ));
     let router = crate::web::router_with_live(state.clone(), live);

@@ -9,7 +9,8 @@ use tokio::time::Instant as TokioInstant;
 use super::call::Call;
 use super::selfreg::{Action, Input, Media, Precheck, RegistrationFlow, Timing};
 use crate::ari::AriEvent;
-use crate::db::handsets::{self, BindOutcome, Eligibility};
+use crate::db::attempts::Eligibility;
+use crate::db::handsets::{self, BindOutcome};
 
 /// Runs one registration call to its end. `digits` were dialled en bloc after the code.
 pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
@@ -87,7 +88,7 @@ async fn execute(
                 .env
                 .db
                 .read_timed(move |c| {
-                    Ok(match handsets::eligibility(c, &endpoint, now)? {
+                    Ok(match crate::db::attempts::eligibility(c, &endpoint, now)? {
                         Eligibility::Allowed => Precheck::Allowed,
                         Eligibility::NotTemporary => Precheck::NotTemporary,
                         Eligibility::LockedOut => Precheck::LockedOut,
@@ -133,7 +134,7 @@ async fn execute(
         }
         Action::Bind(digits) => {
             let step = Instant::now();
-            let guard = handsets::Guard::from_settings(&call.env.settings);
+            let guard = call.env.settings.token_guard();
             let endpoint = call.endpoint.clone();
             let result = call
                 .env
@@ -144,7 +145,7 @@ async fn execute(
                     // In the same transaction as the failure, so the alarm is raised by the
                     // try that crosses the line, and old rows go with each new one.
                     if outcome.is_failure() {
-                        handsets::check_guard(tx, guard, now)?;
+                        crate::db::attempts::check_guard(tx, guard, now)?;
                     }
                     Ok(outcome)
                 })

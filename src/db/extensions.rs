@@ -163,7 +163,7 @@ pub fn create(
                 DeviceKind::Sip,
                 CONTEXT_EXTENSIONS,
                 &pjsip::callerid(&new.name, number),
-                &settings.endpoint_defaults(),
+                &super::pjsip::EndpointDefaults::from_settings(settings),
             )?;
             numbers::assign(tx, number, &creds.username, NumberKind::Extension)?;
             tx.execute(
@@ -367,7 +367,7 @@ pub fn counters(conn: &Connection) -> Result<Counters, DbError> {
                 (SELECT count(*) FROM numbers WHERE kind = 'temporary'),
                 (SELECT count(*) FROM token_attempts WHERE at >= ?1
                     AND outcome IN ('unknown', 'used', 'malformed', 'locked_out'))",
-        [now() - super::handsets::LOCKOUT_WINDOW_SECS],
+        [now() - crate::domain::lockout::LOCKOUT_WINDOW_SECS],
         |r| {
             Ok(Counters {
                 registered_devices: r.get(0)?,

@@ -9,18 +9,23 @@ use std::collections::HashSet;
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
+use super::attempts::{eligibility, record_attempt, Eligibility};
 use super::devices::{self, Credentials, DeviceKind};
 use super::numbers::{self, NumberKind};
 use super::{pjsip, DbError};
 
 /// `execute` through the connection's statement cache: a registration call runs the same
 /// dozen statements each time, and preparing them anew was a good part of its CPU time.
-fn exec(conn: &Connection, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+pub(super) fn exec(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<usize> {
     conn.prepare_cached(sql)?.execute(params)
 }
 
 /// `query_row` through the connection's statement cache (see [`exec`]).
-fn query_one<T>(
+pub(super) fn query_one<T>(
     conn: &Connection,
     sql: &str,
     params: impl rusqlite::Params,
@@ -29,11 +34,6 @@ fn query_one<T>(
     conn.prepare_cached(sql)?.query_row(params, row)
 }
 use crate::domain::{secrets, Token, CONTEXT_EXTENSIONS, CONTEXT_TEMPORARY};
-
-/// Failures within this window count towards the lockout.
-pub const LOCKOUT_WINDOW_SECS: i64 = 10 * 60;
-/// Failures within the window that lock a handset out.
-pub const LOCKOUT_FAILURES: i64 = 5;
 
 /// The temporary number range and the defaults for new handsets.
 #[derive(Debug, Clone)]
@@ -52,7 +52,7 @@ impl TemporaryPlan {
         TemporaryPlan {
             first: settings.numbering.temporary_first.clone(),
             last: settings.numbering.temporary_last.clone(),
-            defaults: settings.endpoint_defaults(),
+            defaults: super::pjsip::EndpointDefaults::from_settings(settings),
         }
     }
 }
@@ -299,7 +299,8 @@ pub enum BindOutcome {
 }
 
 impl BindOutcome {
-    fn log_name(&self) -> &'static str {
+    /// The `outcome` column of the attempt log.
+    pub(super) fn log_name(&self) -> &'static str {
         match self {
             BindOutcome::Bound { .. } => "bound",
             BindOutcome::UnknownToken => "unknown",
@@ -317,200 +318,6 @@ impl BindOutcome {
             BindOutcome::UnknownToken | BindOutcome::TokenUsed | BindOutcome::Malformed
         )
     }
-}
-
-/// Failed attempts by `endpoint` since `since` (Unix seconds).
-pub fn failures_since(conn: &Connection, endpoint: &str, since: i64) -> Result<i64, DbError> {
-    Ok(query_one(
-        conn,
-        "SELECT count(*) FROM token_attempts
-         WHERE endpoint = ?1 AND at >= ?2 AND outcome IN ('unknown', 'used', 'malformed')",
-        params![endpoint, since],
-        |r| r.get(0),
-    )?)
-}
-
-/// Failed attempts by anyone since `since` (for the operator page).
-pub fn all_failures_since(conn: &Connection, since: i64) -> Result<i64, DbError> {
-    Ok(query_one(
-        conn,
-        "SELECT count(*) FROM token_attempts
-         WHERE at >= ?1 AND outcome IN ('unknown', 'used', 'malformed', 'locked_out')",
-        params![since],
-        |r| r.get(0),
-    )?)
-}
-
-/// Until when `endpoint` is locked out, if it is at `now`: five failures within ten minutes
-/// lock it for ten minutes from the fifth.
-pub fn locked_until(conn: &Connection, endpoint: &str, now: i64) -> Result<Option<i64>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT at FROM token_attempts
-         WHERE endpoint = ?1 AND at >= ?2 AND outcome IN ('unknown', 'used', 'malformed')
-         ORDER BY at",
-    )?;
-    let times: Vec<i64> = stmt
-        .query_map(params![endpoint, now - 2 * LOCKOUT_WINDOW_SECS], |r| {
-            r.get(0)
-        })?
-        .collect::<Result<_, _>>()?;
-    let n = usize::try_from(LOCKOUT_FAILURES).unwrap_or(5);
-    let until = times
-        .windows(n)
-        .filter(|w| w[n - 1] - w[0] <= LOCKOUT_WINDOW_SECS)
-        .map(|w| w[n - 1] + LOCKOUT_WINDOW_SECS)
-        .max();
-    Ok(until.filter(|&u| now < u))
-}
-
-/// Whether `endpoint` is locked out at `now`.
-pub fn is_locked_out(conn: &Connection, endpoint: &str, now: i64) -> Result<bool, DbError> {
-    Ok(locked_until(conn, endpoint, now)?.is_some())
-}
-
-/// Deletes the attempt rows older than `older_than` (Unix seconds); returns how many.
-pub fn prune_attempts(tx: &Transaction<'_>, older_than: i64) -> Result<usize, DbError> {
-    Ok(exec(
-        tx,
-        "DELETE FROM token_attempts WHERE at < ?1",
-        params![older_than],
-    )?)
-}
-
-fn record_attempt(
-    tx: &Transaction<'_>,
-    endpoint: &str,
-    outcome: &BindOutcome,
-    now: i64,
-) -> Result<(), DbError> {
-    exec(
-        tx,
-        "INSERT INTO token_attempts (endpoint, at, outcome) VALUES (?1, ?2, ?3)",
-        params![endpoint, now, outcome.log_name()],
-    )?;
-    Ok(())
-}
-
-/// Event type of the global guard's alarm in the outbox (`GET /api/v1/events`).
-pub const GUARD_ALARM: &str = "alarm.token_guessing";
-
-/// The global guard against token guessing: more than `failures` failed tokens across all
-/// handsets within `window_secs` is an alarm. Per-handset lockouts do not stop an attacker
-/// with many handsets (or many temporary accounts); this tells the operators.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Guard {
-    /// Failures within the window that are still fine.
-    pub failures: i64,
-    /// The window, in seconds.
-    pub window_secs: i64,
-}
-
-impl Guard {
-    /// The guard the settings describe.
-    pub fn from_settings(settings: &crate::config::Settings) -> Guard {
-        Guard {
-            failures: i64::from(settings.calls.token_guard_failures),
-            window_secs: i64::from(settings.calls.token_guard_minutes) * 60,
-        }
-    }
-
-    /// How long attempt rows are kept: [`locked_until`] looks back two lockout windows (a
-    /// lock runs a window past the failure that set it, which counted the window before it),
-    /// the guard its own window. Older rows decide nothing and are pruned.
-    pub fn retention_secs(&self) -> i64 {
-        (2 * LOCKOUT_WINDOW_SECS).max(self.window_secs)
-    }
-}
-
-/// What the guard says at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct GuardStatus {
-    /// The alarm is raised.
-    pub alarm: bool,
-    /// Failed tokens across all handsets within the window.
-    pub failures: i64,
-    /// The guard it was measured against.
-    pub guard: Guard,
-}
-
-/// Failed tokens across all handsets within the guard's window, and whether that is too many.
-pub fn guard_status(conn: &Connection, guard: Guard, now: i64) -> Result<GuardStatus, DbError> {
-    let failures = query_one(
-        conn,
-        "SELECT count(*) FROM token_attempts
-         WHERE at > ?1 AND outcome IN ('unknown', 'used', 'malformed')",
-        params![now - guard.window_secs],
-        |r| r.get(0),
-    )?;
-    Ok(GuardStatus {
-        alarm: failures > guard.failures,
-        failures,
-        guard,
-    })
-}
-
-/// Prunes old attempts and records an alarm event in the outbox when the guard's state
-/// changed since the last one (raised, or cleared because the rate dropped). Runs in the
-/// transaction of each failed try, so an alarm is raised at once, and periodically, so it
-/// clears when no more tries come.
-pub fn check_guard(tx: &Transaction<'_>, guard: Guard, now: i64) -> Result<GuardStatus, DbError> {
-    prune_attempts(tx, now - guard.retention_secs())?;
-    let status = guard_status(tx, guard, now)?;
-    let last: Option<bool> = query_one(
-        tx,
-        "SELECT json_extract(data, '$.active') FROM outbox
-         WHERE subject = 'token_attempts' AND type = ?1 ORDER BY id DESC LIMIT 1",
-        params![GUARD_ALARM],
-        |r| r.get::<_, Option<bool>>(0),
-    )
-    .optional()?
-    .flatten();
-    if last.unwrap_or(false) != status.alarm {
-        super::outbox::record(
-            tx,
-            now,
-            GUARD_ALARM,
-            "token_attempts",
-            &serde_json::json!({
-                "active": status.alarm,
-                "failures": status.failures,
-                "threshold": guard.failures,
-                "window_minutes": guard.window_secs / 60,
-            }),
-        )?;
-    }
-    Ok(status)
-}
-
-/// Whether `endpoint` may try a token at all, the one rule the precheck and the bind share.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Eligibility {
-    /// A temporary handset that is not locked out: its guesses count.
-    Allowed,
-    /// A SIP phone, a bound handset or an unknown endpoint.
-    NotTemporary,
-    /// Locked out after too many failures.
-    LockedOut,
-}
-
-/// Whether `endpoint` may try a token at `now`. Reads only, so a caller that may not try
-/// (a SIP phone dialling `9955…` en bloc) costs no write and leaves no row.
-pub fn eligibility(conn: &Connection, endpoint: &str, now: i64) -> Result<Eligibility, DbError> {
-    let temporary = query_one(
-        conn,
-        "SELECT EXISTS(SELECT 1 FROM devices d
-                       JOIN numbers n ON n.endpoint = d.id AND n.kind = 'temporary'
-                       WHERE d.id = ?1 AND d.kind = 'handset')",
-        params![endpoint],
-        |r| r.get::<_, bool>(0),
-    )?;
-    if !temporary {
-        return Ok(Eligibility::NotTemporary);
-    }
-    if is_locked_out(conn, endpoint, now)? {
-        return Ok(Eligibility::LockedOut);
-    }
-    Ok(Eligibility::Allowed)
 }
 
 /// The whole binding, in the caller's transaction: checks the caller and the token, and on
@@ -650,7 +457,9 @@ pub fn unbind(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::attempts::*;
     use crate::db::{test_conn, write_in};
+    use crate::domain::lockout::LOCKOUT_WINDOW_SECS;
 
     fn plan() -> TemporaryPlan {
         TemporaryPlan {

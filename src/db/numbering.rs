@@ -21,7 +21,7 @@ pub struct StoredRange {
 
 /// Loads the whole plan: run it in the same transaction as the insert it guards.
 pub fn plan(conn: &Connection, settings: &Settings) -> Result<Plan, DbError> {
-    let mut plan = Plan::from_settings(settings);
+    let mut plan = settings.numbering_plan();
     plan.ranges = ranges(conn)?.into_iter().map(|r| r.range).collect();
     plan.reserved = reserved(conn)?.into_iter().map(|(n, _)| n).collect();
     let mut stmt =
@@ -36,7 +36,7 @@ pub fn plan(conn: &Connection, settings: &Settings) -> Result<Plan, DbError> {
 /// dialplan routes by), either because no desk claimed the number or because its desk is a
 /// handset extension that no handset is bound to yet.
 pub fn desk_warnings(conn: &Connection, settings: &Settings) -> Result<Vec<DeskWarning>, DbError> {
-    let plan = Plan::from_settings(settings);
+    let plan = settings.numbering_plan();
     let mut routed =
         conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM numbers WHERE number = ?1)")?;
     let mut claimed =

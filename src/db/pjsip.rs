@@ -17,6 +17,16 @@ pub struct EndpointDefaults {
     pub qualify_frequency: u32,
 }
 
+impl EndpointDefaults {
+    /// What every new device's PJSIP rows get from the settings.
+    pub fn from_settings(settings: &crate::config::Settings) -> EndpointDefaults {
+        EndpointDefaults {
+            language: settings.prompts.language.clone(),
+            qualify_frequency: settings.sip.qualify_frequency,
+        }
+    }
+}
+
 /// What Asterisk needs to know about one device.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointSpec {

@@ -11,7 +11,6 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::ops::Bound;
 
-use crate::config::Settings;
 use crate::domain::Number;
 
 /// One claimable range, inclusive, both ends of the same length.
@@ -222,50 +221,6 @@ pub struct Plan {
 const SCAN_LIMIT: u64 = 50_000;
 
 impl Plan {
-    /// The fixed numbers and temporary range of the settings file; the caller adds the rest.
-    pub fn from_settings(settings: &Settings) -> Plan {
-        let mut fixed = vec![
-            FixedNumber {
-                number: settings.codes.info.clone(),
-                what: "the info code".into(),
-                kind: FixedKind::Code,
-            },
-            FixedNumber {
-                number: settings.codes.echo.clone(),
-                what: "the echo test code".into(),
-                kind: FixedKind::Code,
-            },
-            FixedNumber {
-                number: settings.codes.register.clone(),
-                what: "the registration code".into(),
-                kind: FixedKind::Code,
-            },
-        ];
-        for n in &settings.numbering.emergency {
-            fixed.push(FixedNumber {
-                number: n.clone(),
-                what: "the emergency number".into(),
-                kind: FixedKind::Emergency,
-            });
-        }
-        for n in &settings.numbering.helpdesk {
-            fixed.push(FixedNumber {
-                number: n.clone(),
-                what: "the help desk number".into(),
-                kind: FixedKind::Helpdesk,
-            });
-        }
-        Plan {
-            fixed,
-            temporary: Range::parse(
-                &settings.numbering.temporary_first,
-                &settings.numbering.temporary_last,
-            )
-            .ok(),
-            ..Plan::default()
-        }
-    }
-
     /// Checks every rule except the per-user maximum for an attendee; returns the validated
     /// number.
     pub fn check(&self, text: &str) -> Result<Number, ClaimError> {
@@ -429,7 +384,7 @@ mod tests {
     use super::*;
 
     fn plan() -> Plan {
-        let mut p = Plan::from_settings(&Settings::default());
+        let mut p = crate::config::Settings::default().numbering_plan();
         p.ranges = vec![Range::parse("2000", "8999").unwrap()];
         p.max_per_user = 2;
         p.taken.insert("4711".into());

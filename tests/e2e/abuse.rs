@@ -54,7 +54,7 @@ async fn en_bloc_tokens_from_callers_who_may_not_try_leave_no_attempt() {
     sb.db
         .write(move |tx| {
             for guess in 0..10 {
-                if handsets::is_locked_out(tx, &id, now)? {
+                if eventpbx::db::attempts::is_locked_out(tx, &id, now)? {
                     return Ok(());
                 }
                 handsets::bind(tx, &id, &format!("{:010}", 1_000_000 + guess), now)?;

@@ -241,7 +241,7 @@ async fn five_failures_lock_the_handset_out() {
     let failures: i64 = {
         let id = handset.username.clone();
         sb.db
-            .read(move |c| eventpbx::db::handsets::failures_since(c, &id, 0))
+            .read(move |c| eventpbx::db::attempts::failures_since(c, &id, 0))
             .await
             .unwrap()
     };

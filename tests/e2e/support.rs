@@ -137,7 +137,7 @@ impl Sandbox {
     pub async fn device(&self, number: &str, name: &str) -> Device {
         let number = number.to_string();
         let callerid = pjsip::callerid(name, &number);
-        let defaults = self.settings.endpoint_defaults();
+        let defaults = eventpbx::db::pjsip::EndpointDefaults::from_settings(&self.settings);
         let n = number.clone();
         let creds = self
             .db

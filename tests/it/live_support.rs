@@ -145,7 +145,13 @@ async fn device(api: &Api, number: &str, name: &str, temporary: bool) -> String 
                     numbers::NumberKind::Extension,
                 )
             };
-            let c = devices::create(tx, kind, context, &callerid, &settings.endpoint_defaults())?;
+            let c = devices::create(
+                tx,
+                kind,
+                context,
+                &callerid,
+                &eventpbx::db::pjsip::EndpointDefaults::from_settings(&settings),
+            )?;
             numbers::assign(tx, &number, &c.username, number_kind)?;
             Ok(c.username)
         })

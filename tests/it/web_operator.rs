@@ -174,12 +174,12 @@ async fn web_operator_shows_the_token_guard_alarm() {
         .db
         .write(move |tx| {
             let plan = handsets::TemporaryPlan::from_settings(&settings);
-            let guard = handsets::Guard::from_settings(&settings);
+            let guard = settings.token_guard();
             for _ in 0..2 {
                 let h = handsets::create_temporary(tx, &plan)?;
                 let now = eventpbx::db::now();
                 handsets::bind(tx, &h.credentials.username, "0000000000", now)?;
-                handsets::check_guard(tx, guard, now)?;
+                eventpbx::db::attempts::check_guard(tx, guard, now)?;
             }
             Ok(())
         })

@@ -388,14 +388,14 @@ mod tests {
             outbox::record_registration(tx, &change, now())
         })
         .unwrap();
-        let guard = handsets::Guard {
+        let guard = crate::db::attempts::Guard {
             failures: 0,
             window_secs: 600,
         };
         let h2 = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
         write_in(&mut conn, |tx| {
             handsets::bind(tx, &h2.credentials.username, "0000000000", now())?;
-            handsets::check_guard(tx, guard, now())
+            crate::db::attempts::check_guard(tx, guard, now())
         })
         .unwrap();
         write_in(&mut conn, |tx| handsets::unbind(tx, "4711", &plan, 10)).unwrap();

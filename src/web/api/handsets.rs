@@ -168,9 +168,12 @@ async fn get_handset(
             let Some(h) = handsets::get(c, &sip_username)? else {
                 return Ok(None);
             };
-            let recent_failures =
-                handsets::failures_since(c, &h.sip_username, t - handsets::LOCKOUT_WINDOW_SECS)?;
-            let locked_until = handsets::locked_until(c, &h.sip_username, t)?;
+            let recent_failures = crate::db::attempts::failures_since(
+                c,
+                &h.sip_username,
+                t - crate::domain::lockout::LOCKOUT_WINDOW_SECS,
+            )?;
+            let locked_until = crate::db::attempts::locked_until(c, &h.sip_username, t)?;
             Ok(Some(HandsetDetailOut {
                 handset: h.into(),
                 recent_failures,

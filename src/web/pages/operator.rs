@@ -14,7 +14,7 @@ use axum::Extension;
 use maud::{html, Markup, Render};
 
 use crate::app::AppState;
-use crate::db::{self, extensions, handsets, numbering};
+use crate::db::{self, extensions, numbering};
 use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
@@ -156,7 +156,7 @@ pub struct Standing {
     /// Counters above the live view.
     pub counts: extensions::Counters,
     /// The global guard against token guessing.
-    pub guard: handsets::GuardStatus,
+    pub guard: crate::db::attempts::GuardStatus,
     /// Emergency and help-desk numbers that reach nobody.
     pub desks: Vec<DeskWarning>,
 }
@@ -169,11 +169,7 @@ pub async fn standing(state: &AppState) -> Result<Standing, AppError> {
         .read(move |c| {
             Ok(Standing {
                 counts: extensions::counters(c)?,
-                guard: handsets::guard_status(
-                    c,
-                    handsets::Guard::from_settings(&settings),
-                    db::now(),
-                )?,
+                guard: crate::db::attempts::guard_status(c, settings.token_guard(), db::now())?,
                 desks: numbering::desk_warnings(c, &settings)?,
             })
         })
@@ -181,7 +177,7 @@ pub async fn standing(state: &AppState) -> Result<Standing, AppError> {
 }
 
 /// The alarms and warnings an operator must see first.
-pub fn alerts(guard: &handsets::GuardStatus, desks: &[DeskWarning]) -> Markup {
+pub fn alerts(guard: &crate::db::attempts::GuardStatus, desks: &[DeskWarning]) -> Markup {
     html! {
         @if guard.alarm {
             p.notice.error role="alert" #token-alarm {

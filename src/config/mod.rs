@@ -3,13 +3,16 @@
 //! Nested keys use a double underscore in the environment: `EVENTPBX_WEB__LISTEN=0.0.0.0:80`
 //! sets `web.listen`. Secrets (the ARI password) are never printed by `Debug`.
 
-use std::fmt;
-use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::numbering;
+
+mod sections;
+pub use sections::*;
 
 /// Why the settings could not be loaded. The message names the key and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -41,296 +44,6 @@ pub struct Settings {
     pub prompts: PromptSettings,
     pub asterisk: AsteriskSettings,
     pub calls: CallSettings,
-}
-
-/// Where the database and the generated secrets live.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DataSettings {
-    /// The data folder: `eventpbx.db` and `ari.secret`. Not world-readable (it holds SIP secrets).
-    pub dir: PathBuf,
-    /// How long a writer waits for a lock held by Asterisk or another writer, in milliseconds.
-    pub busy_timeout_ms: u64,
-}
-
-/// The web UI and JSON API.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct WebSettings {
-    /// Address the HTTP server listens on.
-    pub listen: SocketAddr,
-    /// The URL people open; printed at start and used in links.
-    pub public_url: String,
-    /// Mark session cookies Secure (set when a TLS proxy fronts eventpbx).
-    pub secure_cookies: bool,
-    /// IANA-free fixed offset of the event's time zone, e.g. "+01:00".
-    pub utc_offset: String,
-    /// Reverse proxies (addresses or CIDR networks) whose `X-Forwarded-For` is believed.
-    /// Empty: the TCP peer is the client, whatever headers say.
-    pub trusted_proxies: Vec<ProxyNet>,
-    /// Accounts the sign-up page creates per client address and hour.
-    pub signups_per_address_per_hour: u32,
-    /// Accounts the sign-up page creates per hour in all (a bound on scripted sign-ups from
-    /// many addresses).
-    pub signups_per_hour: u32,
-}
-
-/// One entry of `web.trusted_proxies`: `10.0.0.5`, `10.0.0.0/8`, `::1` or `fd00::/8`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct ProxyNet(ipnet::IpNet);
-
-impl ProxyNet {
-    /// Whether `ip` is in this network (an IPv4-mapped IPv6 address counts as IPv4).
-    pub fn contains(&self, ip: IpAddr) -> bool {
-        self.0.contains(&ip.to_canonical())
-    }
-}
-
-impl TryFrom<String> for ProxyNet {
-    type Error = String;
-
-    fn try_from(text: String) -> Result<Self, String> {
-        let text = text.trim();
-        if let Ok(net) = text.parse::<ipnet::IpNet>() {
-            // 10.1.2.3/8 is almost certainly a typo for 10.0.0.0/8; say so rather than guess.
-            if net.addr() != net.network() {
-                return Err(format!(
-                    "{text:?} has host bits set; did you mean {}?",
-                    net.trunc()
-                ));
-            }
-            return Ok(ProxyNet(net));
-        }
-        text.parse::<IpAddr>()
-            .map(|ip| ProxyNet(ipnet::IpNet::from(ip.to_canonical())))
-            .map_err(|_| format!("{text:?} is not an IP address or a network like 10.0.0.0/8"))
-    }
-}
-
-impl From<ProxyNet> for String {
-    fn from(net: ProxyNet) -> String {
-        net.0.to_string()
-    }
-}
-
-/// How to reach Asterisk's REST interface.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct AriSettings {
-    /// Base URL of ARI, ending in `/ari`.
-    pub url: String,
-    /// ARI user from ari.conf.
-    pub username: String,
-    /// ARI password. Empty means: read it from `password_file`.
-    pub password: String,
-    /// File holding the ARI password (written by the sandbox). Relative paths are under data.dir.
-    pub password_file: PathBuf,
-    /// Stasis application name; the dialplan sends calls to it.
-    pub app: String,
-    /// Allow an ARI URL that is not on loopback. ARI can originate calls and run dialplan
-    /// applications, and Asterisk's HTTP server serves it without TLS: keep it off the network
-    /// unless a TLS tunnel or similar protects it.
-    pub allow_remote: bool,
-}
-
-impl fmt::Debug for AriSettings {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("AriSettings")
-            .field("url", &self.url)
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .field("password_file", &self.password_file)
-            .field("app", &self.app)
-            .field("allow_remote", &self.allow_remote)
-            .finish()
-    }
-}
-
-/// SIP as phones see it.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct SipSettings {
-    /// Address Asterisk's SIP transports bind to.
-    pub bind: String,
-    /// SIP port (UDP and TCP).
-    pub port: u16,
-    /// The registrar address the web page tells phones.
-    pub public_address: String,
-    /// Seconds between OPTIONS pings to each registered device (0: never). Besides spotting
-    /// dead handsets, it is what makes Asterisk track the state of a device added at run time.
-    pub qualify_frequency: u32,
-}
-
-/// Service codes rendered into the dialplan.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CodeSettings {
-    /// Speaks the caller's own number.
-    pub info: String,
-    /// Echo test: answers and speaks back each digit.
-    pub echo: String,
-    /// Registration code; may be followed by the token en bloc.
-    pub register: String,
-}
-
-/// Numbering that lives in the settings file (the rest is in the DB and admin-editable).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct NumberingSettings {
-    /// First temporary number handed to new handsets.
-    pub temporary_first: String,
-    /// Last temporary number.
-    pub temporary_last: String,
-    /// Emergency numbers every device, temporary or not, may dial.
-    pub emergency: Vec<String>,
-    /// Help-desk numbers temporary handsets may dial.
-    pub helpdesk: Vec<String>,
-    /// Digits in a registration token (at least 8).
-    pub token_length: usize,
-}
-
-/// How the rendered Asterisk configuration runs Asterisk.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct AsteriskSettings {
-    /// The unprivileged user Asterisk switches to after start (`runuser`). Never root: every
-    /// attendee's phone sends text into Asterisk.
-    pub run_user: String,
-    /// The group Asterisk runs as (`rungroup`), shared with eventpbx: the database, its folder
-    /// and the rendered config files belong to it.
-    pub run_group: String,
-    /// Verbosity of Asterisk's messages log. At 3 and above Asterisk logs every dialplan step,
-    /// dialled registration tokens included: keep it at 2 or below outside tests.
-    pub log_verbose: u8,
-}
-
-impl Default for AsteriskSettings {
-    fn default() -> Self {
-        AsteriskSettings {
-            run_user: "asterisk".into(),
-            run_group: "asterisk".into(),
-            log_verbose: 2,
-        }
-    }
-}
-
-/// Spoken prompts.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct PromptSettings {
-    /// "en" or "de".
-    pub language: String,
-    /// Folder with one sub-folder per language. Relative paths are taken from the working directory.
-    pub sounds_dir: PathBuf,
-}
-
-/// Limits of the calls eventpbx answers itself (the codes).
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct CallSettings {
-    /// Longest registration call, in seconds: three tries fit well within it; a caller that
-    /// keeps the line open longer only ties up a channel.
-    pub max_register_secs: u32,
-    /// Longest info call (speaks the caller's number), in seconds.
-    pub max_info_secs: u32,
-    /// Longest echo test, in seconds.
-    pub max_echo_secs: u32,
-    /// More failed tokens than this across all handsets within `token_guard_minutes` raise an
-    /// alarm on the operator page and in the events stream.
-    pub token_guard_failures: u32,
-    /// The guard's window, in minutes.
-    pub token_guard_minutes: u32,
-}
-
-impl Default for CallSettings {
-    fn default() -> Self {
-        CallSettings {
-            max_register_secs: 120,
-            max_info_secs: 60,
-            max_echo_secs: 300,
-            token_guard_failures: 50,
-            token_guard_minutes: 10,
-        }
-    }
-}
-
-impl Default for DataSettings {
-    fn default() -> Self {
-        DataSettings {
-            dir: PathBuf::from("data"),
-            busy_timeout_ms: 5000,
-        }
-    }
-}
-
-impl Default for WebSettings {
-    fn default() -> Self {
-        WebSettings {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            public_url: "http://127.0.0.1:8080".into(),
-            secure_cookies: false,
-            utc_offset: "+00:00".into(),
-            trusted_proxies: Vec::new(),
-            signups_per_address_per_hour: 5,
-            signups_per_hour: 200,
-        }
-    }
-}
-
-impl Default for AriSettings {
-    fn default() -> Self {
-        AriSettings {
-            url: "http://127.0.0.1:8088/ari".into(),
-            username: "eventpbx".into(),
-            password: String::new(),
-            password_file: PathBuf::from("ari.secret"),
-            app: "eventpbx".into(),
-            allow_remote: false,
-        }
-    }
-}
-
-impl Default for SipSettings {
-    fn default() -> Self {
-        SipSettings {
-            bind: "127.0.0.1".into(),
-            port: 5060,
-            public_address: "127.0.0.1".into(),
-            qualify_frequency: 60,
-        }
-    }
-}
-
-impl Default for CodeSettings {
-    fn default() -> Self {
-        CodeSettings {
-            info: "9950".into(),
-            echo: "9951".into(),
-            register: "9955".into(),
-        }
-    }
-}
-
-impl Default for NumberingSettings {
-    fn default() -> Self {
-        NumberingSettings {
-            temporary_first: "99560000".into(),
-            temporary_last: "99569999".into(),
-            emergency: vec!["112".into()],
-            helpdesk: vec!["1000".into()],
-            token_length: 10,
-        }
-    }
-}
-
-impl Default for PromptSettings {
-    fn default() -> Self {
-        PromptSettings {
-            language: "en".into(),
-            sounds_dir: PathBuf::from("sounds"),
-        }
-    }
 }
 
 impl Settings {
@@ -576,11 +289,55 @@ impl Settings {
         Ok(text.trim().to_string())
     }
 
-    /// What every new device's PJSIP rows get from the settings.
-    pub fn endpoint_defaults(&self) -> crate::db::pjsip::EndpointDefaults {
-        crate::db::pjsip::EndpointDefaults {
-            language: self.prompts.language.clone(),
-            qualify_frequency: self.sip.qualify_frequency,
+    /// The fixed numbers and temporary range of the settings file; the caller adds the rest.
+    pub fn numbering_plan(&self) -> numbering::Plan {
+        let mut fixed = vec![
+            numbering::FixedNumber {
+                number: self.codes.info.clone(),
+                what: "the info code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+            numbering::FixedNumber {
+                number: self.codes.echo.clone(),
+                what: "the echo test code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+            numbering::FixedNumber {
+                number: self.codes.register.clone(),
+                what: "the registration code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+        ];
+        for n in &self.numbering.emergency {
+            fixed.push(numbering::FixedNumber {
+                number: n.clone(),
+                what: "the emergency number".into(),
+                kind: numbering::FixedKind::Emergency,
+            });
+        }
+        for n in &self.numbering.helpdesk {
+            fixed.push(numbering::FixedNumber {
+                number: n.clone(),
+                what: "the help desk number".into(),
+                kind: numbering::FixedKind::Helpdesk,
+            });
+        }
+        numbering::Plan {
+            fixed,
+            temporary: numbering::Range::parse(
+                &self.numbering.temporary_first,
+                &self.numbering.temporary_last,
+            )
+            .ok(),
+            ..numbering::Plan::default()
+        }
+    }
+
+    /// The global guard against token guessing that `calls.token_guard_*` describe.
+    pub fn token_guard(&self) -> crate::domain::lockout::Guard {
+        crate::domain::lockout::Guard {
+            failures: i64::from(self.calls.token_guard_failures),
+            window_secs: i64::from(self.calls.token_guard_minutes) * 60,
         }
     }
 
@@ -768,7 +525,7 @@ mod tests {
 
     #[test]
     fn example_file_parses() {
-        let text = include_str!("../eventpbx.example.toml");
+        let text = include_str!("../../eventpbx.example.toml");
         Settings::from_toml(text).unwrap();
     }
 }
