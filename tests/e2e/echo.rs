@@ -76,6 +76,45 @@ async fn caller_hanging_up_mid_playback_leaves_nothing_behind() {
     app.stop().await;
 }
 
+#[tokio::test]
+async fn a_call_longer_than_its_flows_maximum_is_hung_up() {
+    let sb = Sandbox::new().await;
+    let mut settings = sb.settings.clone();
+    settings.calls.max_echo_secs = 2;
+    settings.calls.max_register_secs = 2;
+    let app = sb.start_eventpbx_with(settings).await;
+    let phone = sb.device("2403", "Never Done").await;
+    let handset = sb.temporary_handset().await;
+
+    // Each caller just listens: the echo intro alone lasts longer than 5 s and the echo flow
+    // waits a minute for digits; the registration flow waits 10 s per try. Only the maximum
+    // length can end these calls within the window below.
+    let cases = [
+        (&phone, sb.settings.codes.echo.clone()),
+        (&handset, sb.settings.codes.register.clone()),
+    ];
+    for (device, code) in cases {
+        let started = std::time::Instant::now();
+        call(
+            &sb.settings,
+            device,
+            &code,
+            &[Step::Pause(200)],
+            End::AsteriskHangsUp,
+        )
+        .finish()
+        .await
+        .assert_ok();
+        let lasted = started.elapsed();
+        assert!(
+            lasted >= Duration::from_secs(2) && lasted < Duration::from_millis(4800),
+            "the call to {code} lasted {lasted:?}, not its 2 s maximum"
+        );
+    }
+    assert_eq!(sb.ari_get("/channels").await.unwrap(), serde_json::json!([]));
+    app.stop().await;
+}
+
 /// How many channels eventpbx's operator view lists, read from its SSE-fed page.
 async fn app_live_channels(app: &crate::support::Eventpbx) -> usize {
     app.live_channel_count().await

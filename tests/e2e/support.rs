@@ -235,7 +235,13 @@ impl Eventpbx {
 impl Sandbox {
     /// Starts eventpbx and waits until it holds the Stasis app.
     pub async fn start_eventpbx(&self) -> Eventpbx {
-        let state = eventpbx::app::AppState::open(self.settings.clone()).expect("app state");
+        self.start_eventpbx_with(self.settings.clone()).await
+    }
+
+    /// Starts eventpbx with other settings (the same database and Asterisk) and waits until it
+    /// holds the Stasis app.
+    pub async fn start_eventpbx_with(&self, settings: Settings) -> Eventpbx {
+        let state = eventpbx::app::AppState::open(settings).expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let shutdown = tokio_util::sync::CancellationToken::new();
