@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! Browser tests in a real headless Chromium (Debian's `chromium` + `chromedriver`). They fail
-//! when chromedriver is missing (scripts/setup --test installs it). Screenshots of the main pages go
-//! to `<target>/tmp/screenshots/`.
+//! Browser tests in a real headless Chromium (Debian's `chromium` + `chromedriver`), built only
+//! with `--features browser` (scripts/test gives it). They fail when chromedriver is missing
+//! (scripts/setup --test installs it). Screenshots of the main pages go to
+//! `<target>/tmp/screenshots/`.
 
 #[allow(dead_code)]
 #[path = "../it/web_support.rs"]
