@@ -2,9 +2,8 @@
 //!
 //! **What is documented and what is not.** SIP-DECT handsets show external XML content
 //! through the "SIP-DECT XML terminal interface", which uses Aastra's XML objects (the OM
-//! System Manual lists that specification among its references; the interface itself was not
-//! among the documents the search tool holds, nor was a SIP-DECT-specific XML directory
-//! schema). So this renders the documented Aastra object that fits a search result: an
+//! System Manual lists that specification among its references; no SIP-DECT-specific XML
+//! directory schema is published). So this renders the documented Aastra object that fits a search result: an
 //! `AastraIPPhoneTextMenu` with a `Title` and one `MenuItem` per match, each with a `Prompt`
 //! (the name), a `URI` of the form `Dial:<number>` (select dials) and a `Dial` element (going
 //! off-hook dials). Aastra's `AastraIPPhoneDirectory` object is deliberately not used: the

