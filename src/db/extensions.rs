@@ -9,33 +9,8 @@ use crate::config::Settings;
 use crate::domain::numbering::{Authority, ClaimError};
 use crate::domain::{secrets, CONTEXT_EXTENSIONS};
 
-/// How an extension reaches a phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExtensionKind {
-    /// A SIP phone the owner configures with the shown credentials.
-    Sip,
-    /// An unconfigurable handset that binds by dialling the registration code and token.
-    Handset,
-}
-
-impl ExtensionKind {
-    /// The value stored in `extensions.kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExtensionKind::Sip => "sip",
-            ExtensionKind::Handset => "handset",
-        }
-    }
-
-    /// Parses `sip` or `handset`.
-    pub fn parse(text: &str) -> Option<ExtensionKind> {
-        match text {
-            "sip" => Some(ExtensionKind::Sip),
-            "handset" => Some(ExtensionKind::Handset),
-            _ => None,
-        }
-    }
-}
+// Re-exported so `db::extensions::ExtensionKind` keeps naming the one domain type.
+pub use crate::domain::ExtensionKind;
 
 /// One extension as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -168,8 +143,8 @@ pub fn create(
             numbers::assign(tx, number, &creds.username, NumberKind::Extension)?;
             tx.execute(
                 "INSERT INTO extensions (number, name, kind, owner_id, public, device_id, created_at, updated_at)
-                 VALUES (?1, ?2, 'sip', ?3, ?4, ?5, ?6, ?6)",
-                params![number, new.name, new.owner_id, new.public, creds.username, t],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![number, new.name, ExtensionKind::Sip.as_str(), new.owner_id, new.public, creds.username, t],
             )?;
             Created::Sip(creds)
         }
@@ -177,8 +152,8 @@ pub fn create(
             let token = super::handsets::unique_token(tx, settings.numbering.token_length)?;
             tx.execute(
                 "INSERT INTO extensions (number, name, kind, owner_id, public, token, created_at, updated_at)
-                 VALUES (?1, ?2, 'handset', ?3, ?4, ?5, ?6, ?6)",
-                params![number, new.name, new.owner_id, new.public, token, t],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![number, new.name, ExtensionKind::Handset.as_str(), new.owner_id, new.public, token, t],
             )?;
             Created::Handset { token }
         }
