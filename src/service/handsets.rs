@@ -110,7 +110,7 @@ mod tests {
     use crate::service::tests::test_db;
 
     async fn temporary_count(db: &Db) -> i64 {
-        db.read(|c| handsets::count_temporary(c)).await.unwrap()
+        db.read(handsets::count_temporary).await.unwrap()
     }
 
     #[tokio::test]
