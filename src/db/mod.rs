@@ -6,7 +6,6 @@
 //! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
 
 pub mod api_keys;
-pub mod api_queries;
 pub mod devices;
 pub mod endpoints_view;
 pub mod extensions;

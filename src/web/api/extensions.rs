@@ -11,8 +11,7 @@ use utoipa_axum::routes;
 use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
 use crate::app::AppState;
-use crate::db::api_queries::{self, ExtensionFilter};
-use crate::db::extensions::{self, Created, Extension};
+use crate::db::extensions::{self, Created, Extension, Filter};
 use crate::domain::accounts;
 use crate::domain::ExtensionKind;
 use crate::service::extensions::{self as extension_service, Actor, Claim, Owner};
@@ -111,14 +110,15 @@ async fn list_extensions(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<ExtensionPage>, ApiError> {
     let (limit, offset) = page.resolve()?;
-    let filter = ExtensionFilter {
+    let filter = Filter {
         kind: query.kind,
         bound: query.bound,
-        owner: query.owner,
+        owner_username: query.owner,
+        ..Filter::default()
     };
     let (rows, total) = state
         .db
-        .read(move |c| api_queries::list_extensions(c, &filter, limit, offset))
+        .read(move |c| extensions::list(c, &filter, limit, offset))
         .await?;
     let show_token = key.may_write();
     Ok(Json(ExtensionPage {
