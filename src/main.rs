@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use eventpbx::app::{self, AppState};
 use eventpbx::config::Settings;
+use eventpbx::domain::accounts::Role;
 use eventpbx::domain::ExtensionKind;
 use eventpbx::service::handsets::MINT_MAX;
 
@@ -117,8 +118,8 @@ enum UserAction {
         /// Login name (3 to 32 letters, digits, '.', '-', '_').
         name: String,
         /// attendee, operator or admin.
-        #[arg(long, default_value = "attendee", value_parser = ["attendee", "operator", "admin"])]
-        role: String,
+        #[arg(long, value_enum, default_value_t = Role::Attendee)]
+        role: Role,
         /// Display name; defaults to the login name.
         #[arg(long)]
         display_name: Option<String>,
@@ -315,7 +316,6 @@ fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
             role,
             display_name,
         } => {
-            let role = eventpbx::domain::accounts::Role::parse(&role)?;
             let password = password_from_stdin()?;
             let display_name = display_name.unwrap_or_else(|| name.clone());
             runtime.block_on(async move {
