@@ -14,6 +14,7 @@
 //! - [`asterisk_conf`]: renders Asterisk's configuration and the dialplan from the settings.
 //! - [`ari`]: our ARI client: REST calls, typed events, the reconnecting events websocket.
 //! - [`calls`]: the call engine (one task per call), the live registry and the flows.
+//! - [`service`]: the use cases the CLI, the pages and the API share (claim, mint, unbind, users).
 //! - [`phonebook`]: the vendor-neutral phonebook and its renderers (JSON, CSV, vCard, phone XML).
 //! - [`web`]: the HTTP server: pages, the operator live view, the JSON API.
 //! - [`app`]: wiring: database, call engine, web server and shutdown under one cancellation token.
@@ -26,4 +27,5 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod phonebook;
+pub mod service;
 pub mod web;

@@ -8,6 +8,9 @@ use tokio_util::sync::CancellationToken;
 
 use eventpbx::app::{self, AppState};
 use eventpbx::config::Settings;
+use eventpbx::domain::accounts::Role;
+use eventpbx::domain::ExtensionKind;
+use eventpbx::service::handsets::MINT_MAX;
 
 /// Self-service telephony for events, beside a real Asterisk 22.
 #[derive(Parser)]
@@ -100,8 +103,8 @@ enum ExtensionAction {
         /// Phonebook name.
         name: String,
         /// handset (bind by token) or sip (own SIP phone).
-        #[arg(long, default_value = "handset", value_parser = ["handset", "sip"])]
-        kind: String,
+        #[arg(long, value_enum, default_value_t = ExtensionKind::Handset)]
+        kind: ExtensionKind,
         /// Keep it out of the public phonebook.
         #[arg(long)]
         unlisted: bool,
@@ -115,8 +118,8 @@ enum UserAction {
         /// Login name (3 to 32 letters, digits, '.', '-', '_').
         name: String,
         /// attendee, operator or admin.
-        #[arg(long, default_value = "attendee", value_parser = ["attendee", "operator", "admin"])]
-        role: String,
+        #[arg(long, value_enum, default_value_t = Role::Attendee)]
+        role: Role,
         /// Display name; defaults to the login name.
         #[arg(long)]
         display_name: Option<String>,
@@ -134,7 +137,7 @@ enum HandsetAction {
     /// Mint temporary handsets and print their credentials, for provisioning loaner phones.
     Temp {
         /// How many.
-        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=i64::from(MINT_MAX)))]
         count: u32,
     },
 }
@@ -182,9 +185,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::ApiKey { action } => api_key(&settings, action),
-        Command::Handset { action } => handset(&settings, action),
+        Command::Handset { action } => handset(settings, action),
         Command::User { action } => user(settings, action),
-        Command::Extension { action } => extension(&settings, action),
+        Command::Extension { action } => extension(settings, action),
         Command::Config { get: None } => {
             println!("{settings:#?}");
             Ok(())
@@ -254,33 +257,44 @@ fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn extension(settings: &Settings, action: ExtensionAction) -> anyhow::Result<()> {
-    use eventpbx::db::extensions::{self, Created, ExtensionKind, NewExtension};
+/// The database handle the use cases run on, for one CLI command.
+fn open_service_db(settings: &Settings) -> anyhow::Result<eventpbx::db::Db> {
+    let path = settings.db_path();
+    eventpbx::db::Db::open(
+        &path,
+        std::time::Duration::from_millis(settings.data.busy_timeout_ms),
+    )
+    .with_context(|| format!("opening {}", path.display()))
+}
+
+fn extension(settings: Settings, action: ExtensionAction) -> anyhow::Result<()> {
+    use eventpbx::db::extensions::Created;
+    use eventpbx::service::extensions::{claim, Claim, Owner};
     let ExtensionAction::Add {
         number,
         name,
         kind,
         unlisted,
     } = action;
-    let new = NewExtension {
-        owner_id: None,
-        number,
+    let request = Claim {
+        owner: Owner::Nobody,
+        number: number.clone(),
         name,
-        kind: if kind == "sip" {
-            ExtensionKind::Sip
-        } else {
-            ExtensionKind::Handset
-        },
+        kind,
         public: !unlisted,
         // The CLI runs with the database file in hand: an admin act.
         authority: eventpbx::domain::numbering::Authority::Admin,
+        by_key: None,
     };
-    let mut conn = open_db(settings)?;
-    let created = eventpbx::db::write_in(&mut conn, |tx| extensions::create(tx, settings, &new))?
-        .map_err(|refused| anyhow::anyhow!("{refused}"))?;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let created = runtime.block_on(async move {
+        let db = open_service_db(&settings)?;
+        anyhow::Ok(claim(&db, std::sync::Arc::new(settings), request).await?)
+    })?;
+    let number = number.trim();
     match created {
-        Created::Handset { token } => println!("{}\t{token}", new.number),
-        Created::Sip(c) => println!("{}\t{}\t{}", new.number, c.username, c.password),
+        Created::Handset { token } => println!("{number}\t{token}"),
+        Created::Sip(c) => println!("{number}\t{}\t{}", c.username, c.password),
     }
     Ok(())
 }
@@ -302,13 +316,12 @@ fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
             role,
             display_name,
         } => {
-            let role = eventpbx::domain::accounts::Role::parse(&role)?;
             let password = password_from_stdin()?;
             let display_name = display_name.unwrap_or_else(|| name.clone());
             runtime.block_on(async move {
-                let state = AppState::open(settings)?;
+                let db = open_service_db(&settings)?;
                 let user =
-                    eventpbx::db::users::add_user(&state.db, &name, &display_name, &password, role)
+                    eventpbx::service::users::add_user(&db, &name, &display_name, &password, role)
                         .await?;
                 println!(
                     "user {:?} created with role {}",
@@ -321,15 +334,9 @@ fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
         UserAction::Password { name } => {
             let password = password_from_stdin()?;
             runtime.block_on(async move {
-                let state = AppState::open(settings)?;
-                let user = eventpbx::db::users::set_password(&state.db, &name, &password, None)
-                    .await
-                    .map_err(|e| match e {
-                        eventpbx::db::users::AddUserError::Db(eventpbx::db::DbError::NotFound) => {
-                            anyhow::anyhow!("no user is called {name:?}")
-                        }
-                        other => other.into(),
-                    })?;
+                let db = open_service_db(&settings)?;
+                let user =
+                    eventpbx::service::users::set_password(&db, &name, &password, None).await?;
                 println!(
                     "new password set for {:?}; their sessions ended, login throttling cleared",
                     user.username
@@ -340,17 +347,14 @@ fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
     }
 }
 
-fn handset(settings: &Settings, action: HandsetAction) -> anyhow::Result<()> {
-    use eventpbx::db::{handsets, write_in};
-    let mut conn = open_db(settings)?;
+fn handset(settings: Settings, action: HandsetAction) -> anyhow::Result<()> {
     match action {
         HandsetAction::Temp { count } => {
-            let plan = handsets::TemporaryPlan::from_settings(settings);
+            let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
             // One transaction: a box of phones is provisioned completely or not at all.
-            let minted = write_in(&mut conn, |tx| {
-                (0..count)
-                    .map(|_| handsets::create_temporary(tx, &plan))
-                    .collect::<Result<Vec<_>, _>>()
+            let minted = runtime.block_on(async {
+                let db = open_service_db(&settings)?;
+                anyhow::Ok(eventpbx::service::handsets::mint(&db, &settings, count).await?)
             })?;
             let registrar = format!("{}:{}", settings.sip.public_address, settings.sip.port);
             println!("number\tsip_username\tsip_password\tregistrar");

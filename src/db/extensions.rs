@@ -9,33 +9,8 @@ use crate::config::Settings;
 use crate::domain::numbering::{Authority, ClaimError};
 use crate::domain::{secrets, CONTEXT_EXTENSIONS};
 
-/// How an extension reaches a phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExtensionKind {
-    /// A SIP phone the owner configures with the shown credentials.
-    Sip,
-    /// An unconfigurable handset that binds by dialling the registration code and token.
-    Handset,
-}
-
-impl ExtensionKind {
-    /// The value stored in `extensions.kind`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExtensionKind::Sip => "sip",
-            ExtensionKind::Handset => "handset",
-        }
-    }
-
-    /// Parses `sip` or `handset`.
-    pub fn parse(text: &str) -> Option<ExtensionKind> {
-        match text {
-            "sip" => Some(ExtensionKind::Sip),
-            "handset" => Some(ExtensionKind::Handset),
-            _ => None,
-        }
-    }
-}
+// Re-exported so `db::extensions::ExtensionKind` keeps naming the one domain type.
+pub use crate::domain::ExtensionKind;
 
 /// One extension as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -91,15 +66,23 @@ pub struct NewExtension {
     pub authority: Authority,
 }
 
-/// Which extensions to list.
-#[derive(Debug, Clone, Default)]
+/// Which extensions to list: the pages' and the API's one filter. Every condition left at its
+/// default means "any", and the set ones combine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only this owner's.
     pub owner_id: Option<i64>,
+    /// Only those owned by this username (case-insensitively, like logins).
+    pub owner_username: Option<String>,
     /// Substring of number or name.
     pub search: String,
     /// Only those listed in the phonebook.
     pub public_only: bool,
+    /// Only SIP or only handset extensions.
+    pub kind: Option<ExtensionKind>,
+    /// Only handset extensions with (true) or without (false) a bound handset. SIP
+    /// extensions have no binding, so either value leaves them out.
+    pub bound: Option<bool>,
 }
 
 const COLUMNS: &str = "e.number, e.name, e.kind, e.owner_id, u.username, e.public, e.device_id,
@@ -168,8 +151,8 @@ pub fn create(
             numbers::assign(tx, number, &creds.username, NumberKind::Extension)?;
             tx.execute(
                 "INSERT INTO extensions (number, name, kind, owner_id, public, device_id, created_at, updated_at)
-                 VALUES (?1, ?2, 'sip', ?3, ?4, ?5, ?6, ?6)",
-                params![number, new.name, new.owner_id, new.public, creds.username, t],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![number, new.name, ExtensionKind::Sip.as_str(), new.owner_id, new.public, creds.username, t],
             )?;
             Created::Sip(creds)
         }
@@ -177,8 +160,8 @@ pub fn create(
             let token = super::handsets::unique_token(tx, settings.numbering.token_length)?;
             tx.execute(
                 "INSERT INTO extensions (number, name, kind, owner_id, public, token, created_at, updated_at)
-                 VALUES (?1, ?2, 'handset', ?3, ?4, ?5, ?6, ?6)",
-                params![number, new.name, new.owner_id, new.public, token, t],
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
+                params![number, new.name, ExtensionKind::Handset.as_str(), new.owner_id, new.public, token, t],
             )?;
             Created::Handset { token }
         }
@@ -212,8 +195,27 @@ pub fn list(
         args.push(owner.into());
         clause.push_str(&format!(" AND e.owner_id = ?{}", args.len()));
     }
+    if let Some(owner) = &filter.owner_username {
+        args.push(owner.clone().into());
+        clause.push_str(&format!(
+            " AND e.owner_id = (SELECT id FROM users WHERE username = ?{})",
+            args.len()
+        ));
+    }
     if filter.public_only {
         clause.push_str(" AND e.public = 1");
+    }
+    if let Some(kind) = filter.kind {
+        args.push(kind.as_str().to_string().into());
+        clause.push_str(&format!(" AND e.kind = ?{}", args.len()));
+    }
+    if let Some(bound) = filter.bound {
+        args.push(ExtensionKind::Handset.as_str().to_string().into());
+        let device = if bound { "IS NOT NULL" } else { "IS NULL" };
+        clause.push_str(&format!(
+            " AND e.kind = ?{} AND e.device_id {device}",
+            args.len()
+        ));
     }
     if !search.is_empty() {
         args.push(like_pattern(search).into());
@@ -533,5 +535,86 @@ mod tests {
         n.number = "3001".into();
         let r = write_in(&mut conn, |tx| create(tx, &s, &n)).unwrap();
         assert!(matches!(r, Err(ClaimError::Limit { max: 1 })));
+    }
+
+    #[test]
+    fn api_filters_combine_and_count_everything_that_matches() {
+        use crate::db::handsets;
+        let mut conn = test_conn();
+        let s = Settings::default();
+        let uid = write_in(&mut conn, |tx| {
+            tx.execute(
+                "INSERT INTO users (username, display_name, password_hash, created_at)
+                 VALUES ('Alice', 'Alice', 'x', 0)",
+                [],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+        .unwrap();
+        let mut tokens = Vec::new();
+        for (number, kind, owner) in [
+            ("2000", ExtensionKind::Sip, Some(uid)),
+            ("2001", ExtensionKind::Handset, Some(uid)),
+            ("2002", ExtensionKind::Handset, None),
+            ("2003", ExtensionKind::Handset, None),
+        ] {
+            let new = NewExtension {
+                owner_id: owner,
+                number: number.into(),
+                name: format!("N{number}"),
+                kind,
+                public: true,
+                authority: crate::domain::numbering::Authority::Attendee,
+            };
+            let created = write_in(&mut conn, |tx| create(tx, &s, &new))
+                .unwrap()
+                .unwrap();
+            if let Created::Handset { token } = created {
+                tokens.push(token);
+            }
+        }
+        let plan = handsets::TemporaryPlan::from_settings(&s);
+        let h = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
+        let id = h.credentials.username;
+        let token = tokens[1].clone();
+        write_in(&mut conn, |tx| handsets::bind(tx, &id, &token, 1)).unwrap();
+
+        let numbers = |f: Filter, limit, offset| {
+            let (rows, total) = list(&conn, &f, limit, offset).unwrap();
+            (
+                rows.into_iter().map(|e| e.number).collect::<Vec<_>>(),
+                total,
+            )
+        };
+        assert_eq!(numbers(Filter::default(), 2, 1).0, ["2001", "2002"]);
+        assert_eq!(numbers(Filter::default(), 2, 1).1, 4);
+        let handsets_only = Filter {
+            kind: Some(ExtensionKind::Handset),
+            ..Default::default()
+        };
+        assert_eq!(numbers(handsets_only, 10, 0).1, 3);
+        let bound = Filter {
+            bound: Some(true),
+            ..Default::default()
+        };
+        assert_eq!(numbers(bound, 10, 0).0, ["2002"]);
+        let unbound = Filter {
+            bound: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(numbers(unbound, 10, 0).0, ["2001", "2003"]);
+        let alices = Filter {
+            owner_username: Some("alice".into()),
+            kind: Some(ExtensionKind::Sip),
+            ..Default::default()
+        };
+        let (rows, total) = list(&conn, &alices, 10, 0).unwrap();
+        assert_eq!(total, 1);
+        assert_eq!(rows[0].owner_username.as_deref(), Some("Alice"));
+        let nobody = Filter {
+            owner_username: Some("nobody".into()),
+            ..Default::default()
+        };
+        assert_eq!(numbers(nobody, 10, 0), (vec![], 0));
     }
 }

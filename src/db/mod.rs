@@ -6,7 +6,6 @@
 //! `BEGIN IMMEDIATE` so a writer takes the lock up front instead of failing half-way.
 
 pub mod api_keys;
-pub mod api_queries;
 pub mod attempts;
 pub mod devices;
 pub mod endpoints_view;
@@ -390,12 +389,33 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T, DbError> + Send + 'static,
     {
+        self.write_timed_as(f).await
+    }
+
+    /// Like [`Db::write`] for a use case with its own error type: a rule refusing the change
+    /// half-way rolls the transaction back like storage trouble does, and the caller gets one
+    /// flat error instead of a result inside a result.
+    pub async fn write_as<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
+        self.write_timed_as(f).await.map(|(value, _)| value)
+    }
+
+    async fn write_timed_as<T, E, F>(&self, f: F) -> Result<(T, WorkTime), E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+    {
         let _turn = self.inner.writer.lock().await;
         let db = self.clone();
         tokio::task::spawn_blocking(move || {
             let timer = work_timer();
             let mut conn = db.checkout()?;
-            let result = write_in(&mut conn, f);
+            let result = write_in_as(&mut conn, f);
             db.checkin(conn);
             if result.is_ok() {
                 // Here rather than after the await: it counts even if the caller is gone.
@@ -404,7 +424,7 @@ impl Db {
             result.map(|value| (value, timer()))
         })
         .await
-        .map_err(|e| DbError::Task(e.to_string()))?
+        .map_err(|e| E::from(DbError::Task(e.to_string())))?
     }
 }
 
@@ -429,14 +449,24 @@ impl Db {
     }
 }
 
-/// One immediate transaction on a plain connection (used by [`Db::write`] and the CLI).
+/// One immediate transaction on a plain connection (used by [`Db::write`] and tests).
 pub fn write_in<T>(
     conn: &mut Connection,
     f: impl FnOnce(&Transaction<'_>) -> Result<T, DbError>,
 ) -> Result<T, DbError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    write_in_as(conn, f)
+}
+
+/// [`write_in`] for a use case's own error type; rolls back on any error.
+pub fn write_in_as<T, E: From<DbError>>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E> {
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(DbError::from)?;
     let value = f(&tx)?;
-    tx.commit()?;
+    tx.commit().map_err(DbError::from)?;
     Ok(value)
 }
 

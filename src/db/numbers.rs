@@ -59,3 +59,13 @@ pub fn numbers_of(conn: &Connection, endpoint: &str) -> Result<Vec<String>, DbEr
     let rows = stmt.query_map(params![endpoint], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// How many numbers from `first` to `last` (same length, so text order is number order) are
+/// in use.
+pub fn count_between(conn: &Connection, first: &str, last: &str) -> Result<u64, DbError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM numbers WHERE number BETWEEN ?1 AND ?2",
+        params![first, last],
+        |r| r.get(0),
+    )?)
+}

@@ -112,6 +112,20 @@ pub fn delete_for_user(tx: &Transaction<'_>, user_id: i64) -> Result<(), DbError
     Ok(())
 }
 
+/// Ends every session of a user except `keep` (an id hash: the session that changed the
+/// password stays logged in).
+pub fn delete_others(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    keep: Option<&str>,
+) -> Result<(), DbError> {
+    tx.execute(
+        "DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2",
+        params![user_id, keep],
+    )?;
+    Ok(())
+}
+
 /// Whether a login for `account` from `address` (a client address's limit key) must wait,
 /// by the rule in [`crate::domain::throttle`].
 pub fn throttled(

@@ -1,12 +1,10 @@
-//! People who log in to the web UI, with argon2id password hashes.
+//! People who log in to the web UI. The argon2id hashes are made and checked by
+//! `service::users`; this module only stores them.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
-use rand::rngs::OsRng;
 use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
-use super::{now, Db, DbError};
-use crate::domain::accounts::{self, AccountError, Role, Username};
+use super::{now, DbError};
+use crate::domain::accounts::{Role, Username};
 
 /// A user as the pages see it (never the hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,67 +21,6 @@ pub struct User {
     pub disabled: bool,
     /// Unix seconds.
     pub created_at: i64,
-}
-
-/// Why a user could not be added.
-#[derive(Debug, thiserror::Error)]
-pub enum AddUserError {
-    /// Bad username, name or password; the message is for people.
-    #[error(transparent)]
-    Invalid(#[from] AccountError),
-    /// The username exists (case-insensitively).
-    #[error("The username {0:?} is taken. Pick another one.")]
-    Taken(String),
-    /// Storage failed.
-    #[error(transparent)]
-    Db(#[from] DbError),
-}
-
-/// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
-fn hasher() -> Result<Argon2<'static>, DbError> {
-    let params = Params::new(19 * 1024, 2, 1, None)
-        .map_err(|e| DbError::Task(format!("argon2 parameters: {e}")))?;
-    Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, params))
-}
-
-/// Argon2 runs at a time. Each takes 19 MiB and a core for tens of milliseconds; without a
-/// bound, a burst of logins would spawn hundreds of blocking threads and gigabytes of memory.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
-
-/// Hashes a password with argon2id on the blocking pool: a hash takes tens of milliseconds
-/// of CPU, which must not stall the reactor.
-pub async fn hash_password(password: String) -> Result<String, DbError> {
-    let _permit = HASHING
-        .acquire()
-        .await
-        .map_err(|e| DbError::Task(e.to_string()))?;
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        hasher()?
-            .hash_password(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| DbError::Task(format!("argon2: {e}")))
-    })
-    .await
-    .map_err(|e| DbError::Task(e.to_string()))?
-}
-
-/// Checks a password against a stored hash on the blocking pool. The parameters come from
-/// the stored hash, so older hashes keep working if the defaults change.
-pub async fn verify_password(hash: String, password: String) -> bool {
-    let Ok(_permit) = HASHING.acquire().await else {
-        return false;
-    };
-    tokio::task::spawn_blocking(move || {
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
 }
 
 const COLUMNS: &str = "id, username, display_name, role, disabled, created_at";
@@ -123,72 +60,20 @@ pub fn insert(
     get(tx, tx.last_insert_rowid())
 }
 
-/// Validates, hashes (off the reactor) and stores a new user. Used by sign-up and by the
-/// CLI (`eventpbx user add NAME --role admin`).
-pub async fn add_user(
-    db: &Db,
-    username: &str,
-    display_name: &str,
-    password: &str,
-    role: Role,
-) -> Result<User, AddUserError> {
-    let username = Username::parse(username)?;
-    let display_name = accounts::display_name(display_name)?;
-    accounts::check_password(password, username.as_str())?;
-    let lookup = username.clone();
-    if db.read(move |c| exists(c, lookup.as_str())).await? {
-        return Err(AddUserError::Taken(username.to_string()));
+/// Replaces a user's password hash (computed by the caller, off the reactor).
+pub fn set_password_hash(
+    tx: &Transaction<'_>,
+    id: i64,
+    password_hash: &str,
+) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+        params![id, password_hash],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
     }
-    let hash = hash_password(password.to_string()).await?;
-    let name = username.clone();
-    let result = db
-        .write(move |tx| insert(tx, &name, &display_name, &hash, role))
-        .await;
-    match result {
-        Ok(user) => Ok(user),
-        // Someone else took the name while we were hashing.
-        Err(DbError::Conflict(_)) => Err(AddUserError::Taken(username.to_string())),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Sets a new password for the user called `username` (case-insensitively): validated and
-/// hashed with argon2id like a new account's, then in one transaction stored, every session
-/// of the user ended except `keep_session` (an id hash: the page where the user changed it),
-/// and the account's failed logins forgotten. Used by the account page and by
-/// `eventpbx user password NAME`, the admin's way in when throttling or a lost password
-/// keeps someone out.
-pub async fn set_password(
-    db: &Db,
-    username: &str,
-    password: &str,
-    keep_session: Option<String>,
-) -> Result<User, AddUserError> {
-    let lookup = username.to_string();
-    let user = db
-        .read(move |c| get_for_login(c, &lookup))
-        .await?
-        .map(|(user, _)| user)
-        .ok_or(AddUserError::Db(DbError::NotFound))?;
-    accounts::check_password(password, &user.username)?;
-    let hash = hash_password(password.to_string()).await?;
-    let (id, name) = (user.id, user.username.clone());
-    db.write(move |tx| {
-        let n = tx.execute(
-            "UPDATE users SET password_hash = ?2 WHERE id = ?1",
-            params![id, hash],
-        )?;
-        if n == 0 {
-            return Err(DbError::NotFound);
-        }
-        tx.execute(
-            "DELETE FROM sessions WHERE user_id = ?1 AND id_hash IS NOT ?2",
-            params![id, keep_session],
-        )?;
-        super::sessions::clear_failures(tx, &name)
-    })
-    .await?;
-    Ok(user)
+    Ok(())
 }
 
 /// Whether a username exists (case-insensitively).
@@ -201,6 +86,17 @@ pub fn exists(conn: &Connection, username: &str) -> Result<bool, DbError> {
         )
         .optional()?
         .is_some())
+}
+
+/// The id of the user called `username` (case-insensitively), if there is one.
+pub fn id_of(conn: &Connection, username: &str) -> Result<Option<i64>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM users WHERE username = ?1",
+            params![username],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// One user by id.
@@ -257,7 +153,8 @@ pub fn set_role(tx: &Transaction<'_>, id: i64, role: Role) -> Result<(), DbError
     Ok(())
 }
 
-/// Disables or re-enables a user. Disabling also ends the user's sessions.
+/// Disables or re-enables a user. A disabled user's sessions stop working at once (a session
+/// lookup checks the flag); `service::users::set_disabled` also deletes them.
 pub fn set_disabled(tx: &Transaction<'_>, id: i64, disabled: bool) -> Result<(), DbError> {
     let n = tx.execute(
         "UPDATE users SET disabled = ?2 WHERE id = ?1",
@@ -266,49 +163,39 @@ pub fn set_disabled(tx: &Transaction<'_>, id: i64, disabled: bool) -> Result<(),
     if n == 0 {
         return Err(DbError::NotFound);
     }
-    if disabled {
-        super::sessions::delete_for_user(tx, id)?;
-    }
     Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::{test_conn, write_in};
 
-    #[tokio::test]
-    async fn add_verify_and_refuse_duplicates() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = Db::open(
-            &dir.path().join("e.db"),
-            std::time::Duration::from_millis(100),
-        )
-        .unwrap();
-        let u = add_user(
-            &db,
-            "Alice",
-            "Alice A.",
-            "correct horse battery",
-            Role::Admin,
-        )
-        .await
+    #[test]
+    fn insert_look_up_and_change() {
+        let mut conn = test_conn();
+        let name = Username::parse("Alice").unwrap();
+        let u = write_in(&mut conn, |tx| {
+            insert(tx, &name, "Alice A.", "h1", Role::Admin)
+        })
         .unwrap();
         assert_eq!(u.role, Role::Admin);
-        let dup = add_user(&db, "alice", "x", "correct horse battery", Role::Attendee).await;
-        assert!(matches!(dup, Err(AddUserError::Taken(_))), "{dup:?}");
-        let (user, hash) = db
-            .read(|c| get_for_login(c, "ALICE"))
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(user.id, u.id);
         assert!(
-            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{hash}"
+            exists(&conn, "ALICE").unwrap(),
+            "usernames compare without case"
         );
-        assert!(verify_password(hash.clone(), "correct horse battery".into()).await);
-        assert!(!verify_password(hash, "wrong".into()).await);
-        let weak = add_user(&db, "bob", "Bob", "short", Role::Attendee).await;
-        assert!(matches!(weak, Err(AddUserError::Invalid(_))));
+        let dup = write_in(&mut conn, |tx| insert(tx, &name, "x", "h", Role::Attendee));
+        assert!(matches!(dup, Err(DbError::Conflict(_))), "{dup:?}");
+        write_in(&mut conn, |tx| set_password_hash(tx, u.id, "h2")).unwrap();
+        let (found, hash) = get_for_login(&conn, "alice").unwrap().unwrap();
+        assert_eq!((found.id, hash.as_str()), (u.id, "h2"));
+        assert!(matches!(
+            write_in(&mut conn, |tx| set_password_hash(tx, u.id + 1, "h")),
+            Err(DbError::NotFound)
+        ));
+        assert_eq!(id_of(&conn, "aLICE").unwrap(), Some(u.id));
+        assert_eq!(id_of(&conn, "bob").unwrap(), None);
+        write_in(&mut conn, |tx| set_disabled(tx, u.id, true)).unwrap();
+        assert!(get(&conn, u.id).unwrap().disabled);
     }
 }

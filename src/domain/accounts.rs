@@ -104,8 +104,9 @@ pub fn check_password(password: &str, username: &str) -> Result<(), AccountError
     Ok(())
 }
 
-/// What a person may do. Each role includes the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+/// What a person may do. Each role includes the ones before it. The CLI parses it with clap
+/// under the names [`Role::as_str`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
 pub enum Role {
     /// Own extensions only.
     Attendee,
@@ -181,5 +182,15 @@ mod tests {
         assert!(Role::parse("root").is_err());
         assert!(display_name("<script>alert(1)</script>").is_ok());
         assert!(display_name("a\nb").is_err());
+    }
+
+    #[test]
+    fn the_cli_names_roles_as_they_are_stored() {
+        use clap::ValueEnum;
+        for role in Role::ALL {
+            let name = role.to_possible_value().map(|v| v.get_name().to_string());
+            assert_eq!(name.as_deref(), Some(role.as_str()));
+            assert_eq!(Role::parse(role.as_str()).ok(), Some(role));
+        }
     }
 }

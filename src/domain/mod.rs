@@ -1,12 +1,15 @@
 //! Validated values, checked once at the edge: numbers, SIP identities, secrets.
 
 pub mod accounts;
+pub mod extension;
 pub mod lockout;
 pub mod numbering;
 pub mod secrets;
 pub mod throttle;
 
 use std::fmt;
+
+pub use extension::ExtensionKind;
 
 /// Why a value was refused. The message is safe to show to the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

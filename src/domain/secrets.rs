@@ -48,6 +48,45 @@ pub fn hex256() -> String {
     hex::encode(bytes)
 }
 
+/// A password hash could not be made (argon2 refused its parameters or the input).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("argon2: {0}")]
+pub struct HashError(String);
+
+/// OWASP's argon2id recommendation: 19 MiB, 2 iterations, 1 lane.
+fn argon2id() -> Result<argon2::Argon2<'static>, HashError> {
+    let params =
+        argon2::Params::new(19 * 1024, 2, 1, None).map_err(|e| HashError(e.to_string()))?;
+    Ok(argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        params,
+    ))
+}
+
+/// Hashes a password with argon2id and a fresh salt, in PHC string form. It takes tens of
+/// milliseconds of CPU: async callers run it off the reactor (`service::users` does).
+pub fn hash_password(password: &str) -> Result<String, HashError> {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let salt = SaltString::generate(&mut OsRng);
+    argon2id()?
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| HashError(e.to_string()))
+}
+
+/// Checks a password against a stored PHC hash. The parameters come from the stored hash, so
+/// older hashes keep working if the defaults change; an unreadable hash matches nothing.
+pub fn verify_password(hash: &str, password: &str) -> bool {
+    use argon2::password_hash::{PasswordHash, PasswordVerifier};
+    let Ok(parsed) = PasswordHash::new(hash) else {
+        return false;
+    };
+    argon2::Argon2::default()
+        .verify_password(password.as_bytes(), &parsed)
+        .is_ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +103,22 @@ mod tests {
         assert!(d.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(hex256().len(), 64);
         assert_ne!(hex256(), hex256());
+    }
+
+    #[test]
+    fn argon2id_hashes_verify_only_their_password() {
+        let hash = hash_password("correct horse battery").unwrap();
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(verify_password(&hash, "correct horse battery"));
+        assert!(!verify_password(&hash, "correct horse batterx"));
+        assert_ne!(
+            hash,
+            hash_password("correct horse battery").unwrap(),
+            "salted"
+        );
+        assert!(!verify_password("not a hash", "correct horse battery"));
     }
 }

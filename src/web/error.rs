@@ -5,6 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::db::DbError;
+use crate::web::failure::{Describe, Failure};
 use crate::web::pages::errors;
 
 /// Why a request failed.
@@ -31,68 +32,79 @@ pub enum AppError {
     /// Storage trouble.
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A use case refused or failed; the table in `web::failure` says how to answer.
+    #[error("{}", .0.message)]
+    Failed(Failure),
 }
 
-impl AppError {
-    fn status(&self) -> StatusCode {
-        match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::LoginRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::NotAvailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(DbError::NotFound) => StatusCode::NOT_FOUND,
-            AppError::Db(DbError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(DbError::Refused(_) | DbError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+/// Use-case errors answer from the one table.
+macro_rules! from_described {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for AppError {
+            fn from(e: $error) -> Self {
+                AppError::Failed(e.failure())
+            }
         }
-    }
+    )*};
 }
+
+from_described!(
+    crate::service::extensions::ClaimError,
+    crate::service::extensions::ExtensionError,
+    crate::service::handsets::MintError,
+    crate::service::handsets::DeleteHandsetError,
+    crate::service::users::AddUserError,
+    crate::service::users::SetPasswordError,
+    crate::service::users::DisableError,
+);
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        let (title, message): (&str, String) = match &self {
+        let failure = match self {
             AppError::LoginRequired => return Redirect::to("/login").into_response(),
-            AppError::NotFound | AppError::Db(DbError::NotFound) => (
-                "Not found",
-                "There is nothing here. The link may be old, or the thing was deleted.".into(),
-            ),
-            AppError::Forbidden => (
-                "Not allowed",
-                "Your account may not open this page. Ask an operator if you think it should."
+            AppError::NotFound => Failure {
+                status: StatusCode::NOT_FOUND,
+                title: "Not found",
+                message: "There is nothing here. The link may be old, or the thing was deleted."
                     .into(),
-            ),
-            AppError::Csrf => (
-                "Form expired",
-                "This form was too old or did not come from this site, so nothing was changed. \
-                 Go back, reload the page and try again."
+            },
+            AppError::Forbidden => Failure {
+                status: StatusCode::FORBIDDEN,
+                title: "Not allowed",
+                message: "Your account may not open this page. Ask an operator if you think it \
+                          should."
                     .into(),
-            ),
-            AppError::BadRequest(m) => ("That did not work", m.clone()),
-            AppError::NotAvailable(what) => (
-                "Not available yet",
-                format!("{what} is not available yet. Please ask the help desk."),
-            ),
-            AppError::Db(DbError::Busy) => (
-                "Busy",
-                "The system is busy right now and nothing was changed. Try again in a moment."
+            },
+            AppError::Csrf => Failure {
+                status: StatusCode::FORBIDDEN,
+                title: "Form expired",
+                message: "This form was too old or did not come from this site, so nothing was \
+                          changed. Go back, reload the page and try again."
                     .into(),
-            ),
-            AppError::Db(DbError::Refused(m)) => ("That did not work", m.clone()),
-            AppError::Db(DbError::Conflict(_)) => (
-                "Changed meanwhile",
-                "Someone changed this at the same time, so nothing was changed. Reload the page \
-                 and try again."
-                    .into(),
-            ),
-            AppError::Db(cause) => {
-                // The one place the cause is logged; the page says nothing about it.
-                tracing::error!(error = %cause, "request failed");
-                return errors::internal().into_response();
-            }
+            },
+            AppError::BadRequest(m) => Failure {
+                status: StatusCode::UNPROCESSABLE_ENTITY,
+                title: "That did not work",
+                message: m.into(),
+            },
+            AppError::NotAvailable(what) => Failure {
+                status: StatusCode::SERVICE_UNAVAILABLE,
+                title: "Not available yet",
+                message: format!("{what} is not available yet. Please ask the help desk.").into(),
+            },
+            AppError::Db(e) => e.failure(),
+            AppError::Failed(f) => f,
         };
-        let mut response = (status, errors::page(status, title, &message)).into_response();
+        if failure.status == StatusCode::INTERNAL_SERVER_ERROR {
+            // The cause was logged by the table; the page says nothing about it.
+            return errors::internal().into_response();
+        }
+        let status = failure.status;
+        let mut response = (
+            status,
+            errors::page(status, failure.title, &failure.message),
+        )
+            .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {
             response
                 .headers_mut()

@@ -20,7 +20,7 @@ pub mod auth;
 pub mod client;
 pub mod components;
 pub mod error;
-pub mod handset_ops;
+pub mod failure;
 pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;

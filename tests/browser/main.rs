@@ -25,7 +25,7 @@ async fn browser_signup_claim_handset_and_read_the_token() {
     let (driver_bin, browser_bin) = webdriver::binaries()
         .expect("chromedriver and chromium are needed: scripts/setup --test installs them");
     let app = web_support::spawn().await;
-    eventpbx::db::users::add_user(
+    eventpbx::service::users::add_user(
         &app.state.db,
         "admin",
         "The Admin",

@@ -17,7 +17,7 @@ async fn operator_live_view_shows_a_call_appear_and_disappear_without_reload() {
     let alice = sb.device("2701", "Alice Live").await;
     let bob = sb.device("2702", "Bob Live").await;
     let user = format!("op{}", std::process::id());
-    eventpbx::db::users::add_user(&app.state.db, &user, "Operator", PASSWORD, Role::Operator)
+    eventpbx::service::users::add_user(&app.state.db, &user, "Operator", PASSWORD, Role::Operator)
         .await
         .unwrap();
 

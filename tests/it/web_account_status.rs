@@ -109,7 +109,7 @@ async fn web_account_status_goes_online_and_offline_live() {
         )
         .await
     });
-    eventpbx::db::users::add_user(&app.state.db, "alice", "Alice", PASSWORD, Role::Attendee)
+    eventpbx::service::users::add_user(&app.state.db, "alice", "Alice", PASSWORD, Role::Attendee)
         .await
         .unwrap();
     let b = browser();

@@ -159,7 +159,7 @@ async fn web_post_without_csrf_is_rejected_and_changes_nothing() {
 #[tokio::test]
 async fn web_session_id_rotates_on_login() {
     let app = spawn().await;
-    eventpbx::db::users::add_user(&app.state.db, "frank", "Frank", PASSWORD, Role::Attendee)
+    eventpbx::service::users::add_user(&app.state.db, "frank", "Frank", PASSWORD, Role::Attendee)
         .await
         .unwrap();
     let b = browser();
@@ -312,7 +312,7 @@ async fn web_cookies_are_secure_when_configured() {
 #[tokio::test]
 async fn web_parallel_guesses_cannot_outrun_the_throttle() {
     let app = spawn().await;
-    eventpbx::db::users::add_user(&app.state.db, "quinn", "Quinn", PASSWORD, Role::Attendee)
+    eventpbx::service::users::add_user(&app.state.db, "quinn", "Quinn", PASSWORD, Role::Attendee)
         .await
         .unwrap();
     let b = browser();

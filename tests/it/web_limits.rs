@@ -34,7 +34,7 @@ async fn login_from(app: &TestApp, b: &Client, from: &str, user: &str, password:
 }
 
 async fn user(app: &TestApp, name: &str) {
-    eventpbx::db::users::add_user(&app.state.db, name, name, PASSWORD, Role::Attendee)
+    eventpbx::service::users::add_user(&app.state.db, name, name, PASSWORD, Role::Attendee)
         .await
         .unwrap();
 }

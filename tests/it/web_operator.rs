@@ -59,7 +59,7 @@ async fn web_operator_view_renders_a_live_source_and_hangs_up() {
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
 
-    eventpbx::db::users::add_user(
+    eventpbx::service::users::add_user(
         &app.state.db,
         "ops",
         "Ops",
@@ -127,7 +127,7 @@ async fn web_operator_stream_ends_when_the_daemon_stops() {
     settings.ari.url = fake.base.clone();
     settings.ari.password = "fake-ari-secret".into();
     let state = eventpbx::app::AppState::open(settings).unwrap();
-    eventpbx::db::users::add_user(
+    eventpbx::service::users::add_user(
         &state.db,
         "ops",
         "Ops",

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 
 use eventpbx::app::{self, AppState};
 use eventpbx::config::Settings;
-use eventpbx::db::users;
 use eventpbx::domain::accounts::Role;
+use eventpbx::service::users;
 use reqwest::header::{LOCATION, SET_COOKIE};
 use reqwest::{Client, Response, StatusCode};
 use tokio_util::sync::CancellationToken;

@@ -7,9 +7,8 @@ use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::db::users::AddUserError;
 use crate::db::DbError;
-use crate::domain::numbering::ClaimError;
+use crate::web::failure::{Describe, Failure};
 
 /// The body of every error response.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -57,7 +56,32 @@ pub enum ApiError {
     /// Storage trouble, or a refusal of the storage layer (whose message is for people).
     #[error(transparent)]
     Db(#[from] DbError),
+    /// A use case refused or failed; the table in `web::failure` says how to answer.
+    #[error("{}", .0.message)]
+    Failed(Failure),
 }
+
+/// Use-case and domain errors answer from the one table.
+macro_rules! from_described {
+    ($($error:ty),* $(,)?) => {$(
+        impl From<$error> for ApiError {
+            fn from(e: $error) -> Self {
+                ApiError::Failed(e.failure())
+            }
+        }
+    )*};
+}
+
+from_described!(
+    crate::domain::numbering::ClaimError,
+    crate::service::extensions::ClaimError,
+    crate::service::extensions::ExtensionError,
+    crate::service::handsets::MintError,
+    crate::service::handsets::DeleteHandsetError,
+    crate::service::users::AddUserError,
+    crate::service::users::SetPasswordError,
+    crate::service::users::DisableError,
+);
 
 impl ApiError {
     /// 404 with the message the API uses for every unknown extension number.
@@ -70,24 +94,6 @@ impl ApiError {
         match e {
             DbError::NotFound => ApiError::extension_not_found(),
             other => other.into(),
-        }
-    }
-}
-
-impl From<ClaimError> for ApiError {
-    /// A number that cannot be claimed: the shape and range are bad input (422); a clash with
-    /// what exists or is configured is a conflict (409). The message says which.
-    fn from(e: ClaimError) -> Self {
-        match e {
-            ClaimError::NotDigits(_) | ClaimError::OutOfRange { .. } => {
-                ApiError::Unprocessable(e.to_string())
-            }
-            ClaimError::Taken(_)
-            | ClaimError::Reserved(_)
-            | ClaimError::Fixed { .. }
-            | ClaimError::Temporary { .. }
-            | ClaimError::Prefix { .. }
-            | ClaimError::Limit { .. } => ApiError::Conflict(e.to_string()),
         }
     }
 }
@@ -105,16 +111,6 @@ impl From<crate::web::live_view::LiveError> for ApiError {
     }
 }
 
-impl From<AddUserError> for ApiError {
-    fn from(e: AddUserError) -> Self {
-        match e {
-            AddUserError::Invalid(e) => ApiError::Unprocessable(e.to_string()),
-            AddUserError::Taken(_) => ApiError::Conflict(e.to_string()),
-            AddUserError::Db(e) => e.into(),
-        }
-    }
-}
-
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, detail) = match &self {
@@ -123,7 +119,6 @@ impl IntoResponse for ApiError {
                 (StatusCode::FORBIDDEN, self.to_string())
             }
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
-            ApiError::Db(DbError::NotFound) => (StatusCode::NOT_FOUND, "Not found".into()),
             ApiError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, self.to_string()),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             ApiError::UnsupportedMediaType => {
@@ -133,27 +128,11 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, self.to_string()),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, self.to_string()),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, self.to_string()),
-            ApiError::Db(DbError::Refused(m)) => (StatusCode::CONFLICT, m.clone()),
-            ApiError::Db(DbError::Conflict(cause)) => {
-                // SQLite's constraint text names tables and columns: log it, say something
-                // useful instead. It means a concurrent change won the race.
-                tracing::warn!(error = %cause, "API write refused by a constraint");
-                (
-                    StatusCode::CONFLICT,
-                    "Changed at the same time by someone else; nothing was changed".into(),
-                )
+            ApiError::Db(e) => {
+                let f = e.failure();
+                (f.status, f.message.into_owned())
             }
-            ApiError::Db(DbError::Busy) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "The database is busy; nothing was changed, try again".into(),
-            ),
-            ApiError::Db(cause) => {
-                tracing::error!(error = %cause, "API request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "Internal error; nothing was changed".into(),
-                )
-            }
+            ApiError::Failed(f) => (f.status, f.message.to_string()),
         };
         let mut response = (status, Json(ErrorBody { detail })).into_response();
         if status == StatusCode::UNAUTHORIZED {
@@ -204,6 +183,7 @@ mod tests {
 
     #[tokio::test]
     async fn claim_errors_are_bad_input_or_conflicts() {
+        use crate::domain::numbering::ClaimError;
         let (s, _) = answer(ClaimError::NotDigits("x".into()).into()).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let out = ClaimError::OutOfRange {

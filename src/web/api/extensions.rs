@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
 use crate::app::AppState;
-use crate::db::api_queries::{self, ExtensionFilter};
-use crate::db::extensions::{self, Created, Extension, ExtensionKind, NewExtension};
-use crate::db::{handsets, DbError};
+use crate::db::extensions::{self, Created, Extension, Filter};
 use crate::domain::accounts;
+use crate::domain::ExtensionKind;
+use crate::service::extensions::{self as extension_service, Actor, Claim, Owner};
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -26,34 +26,6 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(new_sip_password))
 }
 
-/// How an extension reaches a phone.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    /// A SIP phone its owner configures with the credentials.
-    Sip,
-    /// An unconfigurable handset that binds by dialling the registration code and token.
-    Handset,
-}
-
-impl From<ExtensionKind> for Kind {
-    fn from(k: ExtensionKind) -> Self {
-        match k {
-            ExtensionKind::Sip => Kind::Sip,
-            ExtensionKind::Handset => Kind::Handset,
-        }
-    }
-}
-
-impl From<Kind> for ExtensionKind {
-    fn from(k: Kind) -> Self {
-        match k {
-            Kind::Sip => ExtensionKind::Sip,
-            Kind::Handset => ExtensionKind::Handset,
-        }
-    }
-}
-
 /// An extension as the API shows it (never a password).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct ExtensionOut {
@@ -63,7 +35,7 @@ pub struct ExtensionOut {
     /// Phonebook name, also the caller id name.
     pub name: String,
     /// SIP phone or handset.
-    pub kind: Kind,
+    pub kind: ExtensionKind,
     /// Listed in the public phonebook.
     pub public: bool,
     /// The owner's username, if a person owns it.
@@ -86,7 +58,7 @@ impl ExtensionOut {
     fn new(e: Extension, show_token: bool) -> ExtensionOut {
         ExtensionOut {
             bound: e.kind == ExtensionKind::Handset && e.device_id.is_some(),
-            kind: e.kind.into(),
+            kind: e.kind,
             number: e.number,
             name: e.name,
             public: e.public,
@@ -104,7 +76,7 @@ impl ExtensionOut {
 #[into_params(parameter_in = Query)]
 pub struct ExtensionQuery {
     /// Only this kind.
-    pub kind: Option<Kind>,
+    pub kind: Option<ExtensionKind>,
     /// Only handset extensions with (true) or without (false) a bound handset.
     pub bound: Option<bool>,
     /// Only extensions owned by this username.
@@ -138,14 +110,15 @@ async fn list_extensions(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<ExtensionPage>, ApiError> {
     let (limit, offset) = page.resolve()?;
-    let filter = ExtensionFilter {
-        kind: query.kind.map(ExtensionKind::from),
+    let filter = Filter {
+        kind: query.kind,
         bound: query.bound,
-        owner: query.owner,
+        owner_username: query.owner,
+        ..Filter::default()
     };
     let (rows, total) = state
         .db
-        .read(move |c| api_queries::list_extensions(c, &filter, limit, offset))
+        .read(move |c| extensions::list(c, &filter, limit, offset))
         .await?;
     let show_token = key.may_write();
     Ok(Json(ExtensionPage {
@@ -175,7 +148,7 @@ pub struct NewExtensionIn {
     )]
     pub name: String,
     /// `handset` or `sip`.
-    #[schema(value_type = Kind)]
+    #[schema(value_type = ExtensionKind)]
     pub kind: String,
     /// Listed in the public phonebook (default true).
     #[serde(default = "yes")]
@@ -199,7 +172,7 @@ pub struct CreatedExtensionOut {
     /// Phonebook name.
     pub name: String,
     /// SIP phone or handset.
-    pub kind: Kind,
+    pub kind: ExtensionKind,
     /// Handset: the token to dial after the registration code.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
@@ -229,53 +202,25 @@ async fn create_extension(
     ApiJson(body): ApiJson<NewExtensionIn>,
 ) -> Result<(StatusCode, Json<CreatedExtensionOut>), ApiError> {
     // Kind is a string rather than the enum so an unknown kind gets this message, not serde's.
-    let kind = match body.kind.as_str() {
-        "handset" => Kind::Handset,
-        "sip" => Kind::Sip,
-        other => {
-            return Err(ApiError::Unprocessable(format!(
-                "unknown kind {other:?}: use \"handset\" or \"sip\""
-            )))
-        }
-    };
+    let kind: ExtensionKind =
+        body.kind
+            .parse()
+            .map_err(|e: crate::domain::extension::UnknownKind| {
+                ApiError::Unprocessable(e.to_string())
+            })?;
     let name =
         accounts::display_name(&body.name).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let settings = state.settings.clone();
-    let (number, owner, public) = (body.number.trim().to_string(), body.owner, body.public);
-    let new_name = name.clone();
-    let authority = key.authority();
-    let key_id = key.id;
-    let created = state
-        .db
-        .write(move |tx| {
-            let owner_id = match owner {
-                Some(username) => match api_queries::user_id(tx, &username)? {
-                    Some(id) => Some(id),
-                    None => {
-                        return Ok(Err(ApiError::Unprocessable(format!(
-                            "no user is called {username:?}"
-                        ))))
-                    }
-                },
-                None => None,
-            };
-            let new = NewExtension {
-                owner_id,
-                number,
-                name: new_name,
-                kind: kind.into(),
-                public,
-                authority,
-            };
-            let created = match extensions::create(tx, &settings, &new)? {
-                Ok(created) => created,
-                Err(refused) => return Ok(Err(ApiError::from(refused))),
-            };
-            // In the same transaction: this key may read this extension's SIP password later.
-            extensions::record_creator_key(tx, &new.number, key_id)?;
-            Ok(Ok(created))
-        })
-        .await??;
+    let claim = Claim {
+        owner: body.owner.map_or(Owner::Nobody, Owner::Username),
+        number: body.number.clone(),
+        name: name.clone(),
+        kind,
+        public: body.public,
+        authority: key.authority(),
+        // This key may read this extension's SIP password later.
+        by_key: Some(key.id),
+    };
+    let created = extension_service::claim(&state.db, state.settings.clone(), claim).await?;
     let mut out = CreatedExtensionOut {
         number: body.number.trim().to_string(),
         name,
@@ -360,21 +305,7 @@ async fn update_extension(
         .map(accounts::display_name)
         .transpose()
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let public = patch.public;
-    let e = state
-        .db
-        .write(move |tx| {
-            let current = extensions::get(tx, &number)?;
-            extensions::update(
-                tx,
-                &number,
-                name.as_deref().unwrap_or(&current.name),
-                public.unwrap_or(current.public),
-            )?;
-            extensions::get(tx, &number)
-        })
-        .await
-        .map_err(ApiError::or_extension_not_found)?;
+    let e = extension_service::update(&state.db, &number, name, patch.public, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %e.number, "extension updated");
     Ok(Json(ExtensionOut::new(e, key.may_write())))
 }
@@ -396,13 +327,7 @@ async fn delete_extension(
     ApiPath(number): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
     extension_number(&number)?;
-    let settings = state.settings.clone();
-    let n = number.clone();
-    state
-        .db
-        .write(move |tx| extensions::delete(tx, &settings, &n))
-        .await
-        .map_err(ApiError::or_extension_not_found)?;
+    extension_service::delete(&state.db, state.settings.clone(), &number, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %number, "extension deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -434,14 +359,8 @@ async fn unbind(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<UnboundOut>, ApiError> {
     extension_number(&number)?;
-    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
-    let length = state.settings.numbering.token_length;
-    let n = number.clone();
-    let temporary = state
-        .db
-        .write(move |tx| handsets::unbind(tx, &n, &plan, length))
-        .await
-        .map_err(ApiError::or_extension_not_found)?;
+    let temporary =
+        extension_service::unbind(&state.db, &state.settings, &number, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %number, "handset unbound");
     Ok(Json(UnboundOut {
         number,
@@ -475,13 +394,9 @@ async fn new_token(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<TokenOut>, ApiError> {
     extension_number(&number)?;
-    let length = state.settings.numbering.token_length;
-    let n = number.clone();
-    let token = state
-        .db
-        .write(move |tx| handsets::regenerate_token(tx, &n, length))
-        .await
-        .map_err(ApiError::or_extension_not_found)?;
+    let token =
+        extension_service::regenerate_token(&state.db, &state.settings, &number, Actor::Staff)
+            .await?;
     tracing::info!(api_key = %key.name, number = %number, "token regenerated");
     Ok(Json(TokenOut { number, token }))
 }
@@ -517,7 +432,6 @@ async fn new_sip_password(
     ApiPath(number): ApiPath<String>,
 ) -> Result<Json<SipPasswordOut>, ApiError> {
     extension_number(&number)?;
-    let n = number.clone();
     let creator = {
         let n = number.clone();
         state
@@ -530,25 +444,12 @@ async fn new_sip_password(
     if !key.may_read_sip_password(creator) {
         key.require_admin("The SIP password of an extension this key did not create")?;
     }
-    let (sip_username, sip_password) = state
-        .db
-        .write(move |tx| {
-            let ext = extensions::get(tx, &n)?;
-            // db::extensions::new_sip_password answers NotFound for a handset extension,
-            // which would read as "no such extension" here.
-            let (ExtensionKind::Sip, Some(device)) = (ext.kind, ext.device_id) else {
-                return Err(DbError::Refused(format!(
-                    "extension {n} is a handset extension: it has a token, no SIP password"
-                )));
-            };
-            Ok((device, extensions::new_sip_password(tx, &n)?))
-        })
-        .await
-        .map_err(ApiError::or_extension_not_found)?;
+    let fresh =
+        extension_service::regenerate_sip_password(&state.db, &number, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %number, "SIP password regenerated");
     Ok(Json(SipPasswordOut {
         number,
-        sip_username,
-        sip_password,
+        sip_username: fresh.username,
+        sip_password: fresh.password,
     }))
 }

@@ -12,7 +12,8 @@ use utoipa_axum::routes;
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_HANDSETS};
 use crate::app::AppState;
-use crate::db::{handsets, now, DbError};
+use crate::db::{handsets, now};
+use crate::service::handsets as handset_service;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -96,11 +97,13 @@ async fn create_temporary(
     State(state): State<AppState>,
     key: ApiKey,
 ) -> Result<(StatusCode, Json<TemporaryHandsetOut>), ApiError> {
-    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
-    let h = state
-        .db
-        .write(move |tx| handsets::create_temporary(tx, &plan))
-        .await?;
+    // One per request: the same use case as the CLI's and the admin page's batches.
+    let mut minted = handset_service::mint(&state.db, &state.settings, 1).await?;
+    let h = minted.pop().ok_or_else(|| {
+        ApiError::Db(crate::db::DbError::Task(
+            "minting one handset returned none".into(),
+        ))
+    })?;
     tracing::info!(api_key = %key.name, handset = %h.credentials.username, "temporary handset created");
     Ok((
         StatusCode::CREATED,
@@ -200,16 +203,7 @@ async fn delete_handset(
     key: ApiKey,
     ApiPath(sip_username): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let length = state.settings.numbering.token_length;
-    let id = sip_username.clone();
-    state
-        .db
-        .write(move |tx| handsets::delete(tx, &id, length))
-        .await
-        .map_err(|e| match e {
-            DbError::NotFound => handset_not_found(),
-            other => other.into(),
-        })?;
+    handset_service::delete(&state.db, &state.settings, &sip_username).await?;
     tracing::info!(api_key = %key.name, handset = %sip_username, "handset deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,8 +12,9 @@ use utoipa_axum::routes;
 use super::extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_USERS};
 use crate::app::AppState;
-use crate::db::{api_queries, users, DbError};
+use crate::db::{users, DbError};
 use crate::domain::accounts::Role;
+use crate::service::users::{self as user_service, UserRef};
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -177,7 +178,7 @@ async fn create_user(
     key.require_admin("Creating users")?;
     let role = body.role.map(Role::from).unwrap_or(Role::Attendee);
     // Validates, hashes off the reactor, then inserts in one write transaction.
-    let user = users::add_user(
+    let user = user_service::add_user(
         &state.db,
         &body.username,
         &body.display_name,
@@ -218,7 +219,7 @@ async fn get_user(
     let user = state
         .db
         .read(move |c| {
-            let id = api_queries::user_id(c, &username)?.ok_or(DbError::NotFound)?;
+            let id = users::id_of(c, &username)?.ok_or(DbError::NotFound)?;
             users::get(c, id)
         })
         .await
@@ -233,15 +234,9 @@ async fn set_disabled(
     disabled: bool,
 ) -> Result<Json<UserOut>, ApiError> {
     key.require_admin("Disabling or enabling users")?;
-    let user = state
-        .db
-        .write(move |tx| {
-            let id = api_queries::user_id(tx, &username)?.ok_or(DbError::NotFound)?;
-            users::set_disabled(tx, id, disabled)?;
-            users::get(tx, id)
-        })
-        .await
-        .map_err(or_user_not_found)?;
+    // An API key is no user, so no one here can be disabling themselves.
+    let user =
+        user_service::set_disabled(&state.db, UserRef::Name(username), disabled, None).await?;
     tracing::info!(api_key = %key.name, user = %user.username, disabled, "user access changed");
     Ok(Json(user.into()))
 }

@@ -15,10 +15,11 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::config::Settings;
-use crate::db::extensions::{self, Extension, ExtensionKind, Filter, NewExtension};
+use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::pjsip::{self, Contact};
-use crate::db::{self, handsets, numbering, DbError};
+use crate::db::{self, numbering, DbError};
 use crate::domain::accounts;
+use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::AppError;
@@ -533,58 +534,36 @@ pub async fn claim(
             return render_with(&state, &user, notice, status, Some(&form)).await;
         }
     };
-    let new = NewExtension {
-        owner_id: Some(user.user.id),
+    let wanted = number.clone();
+    let request = Claim {
+        owner: Owner::User(user.user.id),
         number,
         name,
         kind,
         public: form.public.is_some(),
         authority: crate::domain::numbering::Authority::Attendee,
+        by_key: None,
     };
-    let settings = state.settings.clone();
-    let wanted = new.number.clone();
-    match state
-        .db
-        .write(move |tx| extensions::create(tx, &settings, &new))
-        .await?
-    {
+    match extension_service::claim(&state.db, state.settings.clone(), request).await {
         Ok(_) => Ok(see_other(&format!(
             "/account?done=claimed&n={wanted}#ext-{wanted}"
         ))),
-        Err(rule) => {
+        Err(ClaimError::Rule(rule)) => {
             let notice = Some(Notice::error(rule.to_string()));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_with(&state, &user, notice, status, Some(&form)).await
         }
+        Err(e) => Err(e.into()),
     }
 }
 
-/// Runs `f` on the user's own extension inside one transaction; someone else's number looks
-/// exactly like a missing one.
-async fn on_own<T, F>(
-    state: &AppState,
-    user: &LoggedIn,
-    number: String,
-    f: F,
-) -> Result<T, AppError>
-where
-    T: Send + 'static,
-    F: FnOnce(&rusqlite::Transaction<'_>, &Extension) -> Result<T, DbError> + Send + 'static,
-{
-    if !is_digits(&number) {
+/// The user as the one acting on their own extensions; a number that is not digits is
+/// nobody's, so it is answered like a missing one before the database is asked.
+fn own(user: &LoggedIn, number: &str) -> Result<Actor, AppError> {
+    if !is_digits(number) {
         return Err(AppError::NotFound);
     }
-    let owner = user.user.id;
-    Ok(state
-        .db
-        .write(move |tx| {
-            let ext = extensions::get(tx, &number)?;
-            if ext.owner_id != Some(owner) {
-                return Err(DbError::NotFound);
-            }
-            f(tx, &ext)
-        })
-        .await?)
+    Ok(Actor::Owner(user.user.id))
 }
 
 /// The rename form.
@@ -614,11 +593,9 @@ pub async fn edit(
             .await
         }
     };
-    let public = form.public.is_some();
-    on_own(&state, &user, number.clone(), move |tx, ext| {
-        extensions::update(tx, &ext.number, &name, public)
-    })
-    .await?;
+    let by = own(&user, &number)?;
+    let public = Some(form.public.is_some());
+    extension_service::update(&state.db, &number, Some(name), public, by).await?;
     Ok(see_other(&format!(
         "/account?done=saved&n={number}#ext-{number}"
     )))
@@ -631,10 +608,8 @@ pub async fn new_password(
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    on_own(&state, &user, number.clone(), |tx, ext| {
-        extensions::new_sip_password(tx, &ext.number)
-    })
-    .await?;
+    let by = own(&user, &number)?;
+    extension_service::regenerate_sip_password(&state.db, &number, by).await?;
     Ok(see_other(&format!(
         "/account?done=password&n={number}#ext-{number}"
     )))
@@ -647,11 +622,8 @@ pub async fn new_token(
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let length = state.settings.numbering.token_length;
-    on_own(&state, &user, number.clone(), move |tx, ext| {
-        handsets::regenerate_token(tx, &ext.number, length)
-    })
-    .await?;
+    let by = own(&user, &number)?;
+    extension_service::regenerate_token(&state.db, &state.settings, &number, by).await?;
     Ok(see_other(&format!("/account#ext-{number}")))
 }
 
@@ -662,12 +634,8 @@ pub async fn release(
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
-    let length = state.settings.numbering.token_length;
-    on_own(&state, &user, number.clone(), move |tx, ext| {
-        handsets::unbind(tx, &ext.number, &plan, length)
-    })
-    .await?;
+    let by = own(&user, &number)?;
+    extension_service::unbind(&state.db, &state.settings, &number, by).await?;
     Ok(see_other(&format!("/account#ext-{number}")))
 }
 
@@ -696,11 +664,8 @@ pub async fn delete(
         )
         .await;
     }
-    let settings = state.settings.clone();
-    on_own(&state, &user, number.clone(), move |tx, ext| {
-        extensions::delete(tx, &settings, &ext.number)
-    })
-    .await?;
+    let by = own(&user, &number)?;
+    extension_service::delete(&state.db, state.settings.clone(), &number, by).await?;
     Ok(see_other(&format!("/account?done=deleted&n={number}")))
 }
 

@@ -16,10 +16,12 @@ use crate::db::{api_keys, handsets, DbError};
 use crate::domain::accounts::{self, Role};
 use crate::domain::numbering::{Authority, DeskWarning, Range};
 use crate::domain::Number;
+use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
+use crate::service::handsets::{self as handset_service, MintError};
+use crate::service::users::{self as user_service, DisableError, UserRef};
 use crate::web::auth::{Admin, CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, TimeTag};
 use crate::web::error::AppError;
-use crate::web::handset_ops;
 use crate::web::pages::{is_digits, see_other, Empty};
 
 /// Rows per list on this page.
@@ -463,15 +465,14 @@ pub async fn set_disabled(
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<DisabledInput>,
 ) -> Result<Response, AppError> {
-    if id == admin.user.id {
-        return refuse(&state, &admin, "You cannot disable yourself.".into()).await;
-    }
     let disabled = form.disabled == "yes";
-    state
-        .db
-        .write(move |tx| users::set_disabled(tx, id, disabled))
-        .await?;
-    Ok(see_other("/admin#users"))
+    match user_service::set_disabled(&state.db, UserRef::Id(id), disabled, Some(admin.user.id))
+        .await
+    {
+        Ok(_) => Ok(see_other("/admin#users")),
+        Err(e @ DisableError::Yourself) => refuse(&state, &admin, e.to_string()).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The extension edit form.
@@ -514,7 +515,7 @@ pub async fn release(
     if !is_digits(&number) {
         return Err(AppError::NotFound);
     }
-    handset_ops::unbind(&state, &number).await?;
+    extension_service::unbind(&state.db, &state.settings, &number, Actor::Staff).await?;
     Ok(see_other("/admin#extensions"))
 }
 
@@ -682,19 +683,15 @@ pub async fn mint_handsets(
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<MintInput>,
 ) -> Result<Response, AppError> {
-    let count: u32 = match form.count.trim().parse() {
-        Ok(n) if (1..=200).contains(&n) => n,
-        _ => return refuse(&state, &admin, "Mint 1 to 200 handsets at a time.".into()).await,
+    // Text that is no count at all is refused like a count out of range.
+    let count = form.count.trim().parse().unwrap_or(0);
+    let minted = match handset_service::mint(&state.db, &state.settings, count).await {
+        Ok(minted) => minted,
+        Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
+            return refuse(&state, &admin, e.to_string()).await
+        }
+        Err(e) => return Err(e.into()),
     };
-    let plan = handsets::TemporaryPlan::from_settings(&state.settings);
-    let minted = state
-        .db
-        .write(move |tx| {
-            (0..count)
-                .map(|_| handsets::create_temporary(tx, &plan))
-                .collect::<Result<Vec<_>, _>>()
-        })
-        .await?;
     let registrar = format!(
         "{}:{}",
         state.settings.sip.public_address, state.settings.sip.port
@@ -732,11 +729,7 @@ pub async fn delete_handset(
     Path(sip_username): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let length = state.settings.numbering.token_length;
-    state
-        .db
-        .write(move |tx| handsets::delete(tx, &sip_username, length))
-        .await?;
+    handset_service::delete(&state.db, &state.settings, &sip_username).await?;
     Ok(see_other("/admin#handsets"))
 }
 
@@ -874,23 +867,20 @@ pub async fn claim_desk(
         Ok(n) => n,
         Err(e) => return refuse(&state, &admin, e.to_string()).await,
     };
-    let new = extensions::NewExtension {
-        owner_id: Some(admin.user.id),
-        number: form.number.trim().to_string(),
+    let number = form.number.trim().to_string();
+    let claim = Claim {
+        owner: Owner::User(admin.user.id),
+        number: number.clone(),
         name,
         kind,
         public: true,
         authority: Authority::Admin,
+        by_key: None,
     };
-    let settings = state.settings.clone();
-    let number = new.number.clone();
-    let created = state
-        .db
-        .write(move |tx| extensions::create(tx, &settings, &new))
-        .await?;
-    let created = match created {
+    let created = match extension_service::claim(&state.db, state.settings.clone(), claim).await {
         Ok(c) => c,
-        Err(rule) => return refuse(&state, &admin, rule.to_string()).await,
+        Err(ClaimError::Rule(rule)) => return refuse(&state, &admin, rule.to_string()).await,
+        Err(e) => return Err(e.into()),
     };
     tracing::info!(admin = %admin.user.username, %number, "desk set up");
     let once = html! {

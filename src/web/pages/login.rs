@@ -5,10 +5,10 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
-use tokio::sync::OnceCell;
 
 use crate::app::AppState;
-use crate::db::{self, sessions, users};
+use crate::db::{self, sessions};
+use crate::service;
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
@@ -53,10 +53,6 @@ pub async fn show(visitor: Visitor) -> Response {
     render(&visitor, "", None).into_response()
 }
 
-/// A hash to verify against when the username does not exist, so that answering "wrong" takes
-/// as long for unknown names as for known ones.
-static DUMMY_HASH: OnceCell<String> = OnceCell::const_new();
-
 /// POST: check the password (unless throttled) and start a session.
 pub async fn submit(
     State(state): State<AppState>,
@@ -83,25 +79,9 @@ pub async fn submit(
                 .into_response());
         }
     };
-    let lookup = username.clone();
-    let found = state
-        .db
-        .read(move |c| users::get_for_login(c, &lookup))
-        .await?;
-    let (user, ok) = match found {
-        Some((user, hash)) => {
-            let ok = users::verify_password(hash, form.password).await;
-            (Some(user), ok)
-        }
-        None => {
-            let dummy = DUMMY_HASH
-                .get_or_try_init(|| users::hash_password("not a password".into()))
-                .await?
-                .clone();
-            let _ = users::verify_password(dummy, form.password).await;
-            (None, false)
-        }
-    };
+    // Unknown names cost the same hash as known ones (the service sees to it).
+    let user = service::users::check_password(&state.db, &username, form.password).await?;
+    let ok = user.is_some();
     match user {
         Some(user) if ok && !user.disabled => {
             start_session(

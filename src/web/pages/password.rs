@@ -9,8 +9,9 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::app::AppState;
-use crate::db::{self, sessions, users};
+use crate::db::{self, sessions};
 use crate::domain::accounts::MIN_PASSWORD;
+use crate::service::users::{self, SetPasswordError};
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
@@ -104,14 +105,8 @@ pub async fn submit(
             return Ok(response);
         }
     };
-    let lookup = user.user.username.clone();
-    let hash = state
-        .db
-        .read(move |c| users::get_for_login(c, &lookup))
-        .await?
-        .map(|(_, hash)| hash)
-        .ok_or(AppError::LoginRequired)?;
-    if !users::verify_password(hash, form.current).await {
+    let checked = users::check_password(&state.db, &user.user.username, form.current).await?;
+    if checked.is_none() {
         return refuse("The current password is wrong.".into());
     }
     let account = user.user.username.clone();
@@ -128,8 +123,8 @@ pub async fn submit(
     .await
     {
         Ok(_) => {}
-        Err(users::AddUserError::Db(e)) => return Err(e.into()),
-        Err(e) => return refuse(e.to_string()),
+        Err(SetPasswordError::Invalid(e)) => return refuse(e.to_string()),
+        Err(e) => return Err(e.into()),
     }
     tracing::info!(client = %client, user = ?user.user.username, "password changed");
     Ok(page(

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::db::signups::{self, Limited};
-use crate::db::users::{self, AddUserError};
 use crate::domain::accounts::{Role, MIN_PASSWORD};
+use crate::service::users::{self, AddUserError};
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};

@@ -1,0 +1,246 @@
+//! The one table from domain, storage and use-case errors to an HTTP status and a message
+//! for people. The pages (`web::error`) and the API (`web::api::error`) both answer from it,
+//! so a refusal reads and counts the same in a browser and in a script; they differ only in
+//! the wrapping (a page or `{"detail": ...}`).
+
+use std::borrow::Cow;
+
+use axum::http::StatusCode;
+
+use crate::db::DbError;
+use crate::domain::numbering::ClaimError as ClaimRule;
+use crate::service::extensions::{ClaimError, ExtensionError};
+use crate::service::handsets::{DeleteHandsetError, MintError};
+use crate::service::users::{AddUserError, DisableError, SetPasswordError};
+
+/// How a failure is answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// The status code.
+    pub status: StatusCode,
+    /// A heading for the error page.
+    pub title: &'static str,
+    /// What went wrong, written for people; never a storage internal.
+    pub message: Cow<'static, str>,
+}
+
+/// The message of every 500: the cause is logged, not shown.
+pub const INTERNAL: &str = "Internal error; nothing was changed";
+/// The message of a busy database.
+pub const BUSY: &str = "The database is busy; nothing was changed, try again";
+
+impl Failure {
+    fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Failure {
+            status,
+            title,
+            message: message.into(),
+        }
+    }
+
+    fn refused(status: StatusCode, message: String) -> Self {
+        Failure::new(status, "That did not work", message)
+    }
+
+    /// 404 with a message naming what is missing.
+    pub fn not_found(message: impl Into<Cow<'static, str>>) -> Self {
+        Failure::new(StatusCode::NOT_FOUND, "Not found", message)
+    }
+}
+
+/// An error that has a row in the table.
+pub trait Describe {
+    /// Its status and message. Internal causes are logged here, once.
+    fn failure(&self) -> Failure;
+}
+
+impl Describe for DbError {
+    fn failure(&self) -> Failure {
+        match self {
+            DbError::NotFound => Failure::not_found(
+                "There is nothing here. The link may be old, or the thing was deleted.",
+            ),
+            DbError::Busy => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY),
+            DbError::Refused(m) => Failure::refused(StatusCode::CONFLICT, m.clone()),
+            DbError::Conflict(cause) => {
+                // SQLite's constraint text names tables and columns: log it, say something
+                // useful instead. It means a concurrent change won the race.
+                tracing::warn!(error = %cause, "write refused by a constraint");
+                Failure::new(
+                    StatusCode::CONFLICT,
+                    "Changed meanwhile",
+                    "Changed at the same time by someone else, so nothing was changed. \
+                     Reload and try again.",
+                )
+            }
+            cause => {
+                tracing::error!(error = %cause, "request failed");
+                Failure::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong",
+                    INTERNAL,
+                )
+            }
+        }
+    }
+}
+
+impl Describe for ClaimRule {
+    /// The shape and range of a number are bad input (422); a clash with what exists or is
+    /// configured is a conflict (409). The message says which.
+    fn failure(&self) -> Failure {
+        let status = match self {
+            ClaimRule::NotDigits(_) | ClaimRule::OutOfRange { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            ClaimRule::Taken(_)
+            | ClaimRule::Reserved(_)
+            | ClaimRule::Fixed { .. }
+            | ClaimRule::Temporary { .. }
+            | ClaimRule::Prefix { .. }
+            | ClaimRule::Limit { .. } => StatusCode::CONFLICT,
+        };
+        Failure::refused(status, self.to_string())
+    }
+}
+
+impl Describe for ClaimError {
+    fn failure(&self) -> Failure {
+        match self {
+            ClaimError::Rule(rule) => rule.failure(),
+            ClaimError::UnknownOwner(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            ClaimError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for ExtensionError {
+    fn failure(&self) -> Failure {
+        match self {
+            ExtensionError::NotFound => Failure::not_found(self.to_string()),
+            ExtensionError::NoSipPassword(_) => {
+                Failure::refused(StatusCode::CONFLICT, self.to_string())
+            }
+            ExtensionError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for MintError {
+    fn failure(&self) -> Failure {
+        match self {
+            MintError::Count => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            MintError::RangeFull { .. } => Failure::refused(StatusCode::CONFLICT, self.to_string()),
+            MintError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for DeleteHandsetError {
+    fn failure(&self) -> Failure {
+        match self {
+            DeleteHandsetError::NotFound => Failure::not_found(self.to_string()),
+            DeleteHandsetError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for AddUserError {
+    fn failure(&self) -> Failure {
+        match self {
+            AddUserError::Invalid(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            AddUserError::Taken(_) => Failure::refused(StatusCode::CONFLICT, self.to_string()),
+            AddUserError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for SetPasswordError {
+    fn failure(&self) -> Failure {
+        match self {
+            SetPasswordError::NoSuchUser(_) => Failure::not_found("User not found"),
+            SetPasswordError::Invalid(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            SetPasswordError::Db(e) => e.failure(),
+        }
+    }
+}
+
+impl Describe for DisableError {
+    fn failure(&self) -> Failure {
+        match self {
+            DisableError::NotFound => Failure::not_found(self.to_string()),
+            DisableError::Yourself => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            DisableError::Db(e) => e.failure(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn storage_words_never_reach_people() {
+        let f = DbError::Conflict("UNIQUE constraint failed: extensions.token".into()).failure();
+        assert_eq!(f.status, StatusCode::CONFLICT);
+        assert!(
+            !f.message.contains("UNIQUE") && !f.message.contains("extensions"),
+            "{f:?}"
+        );
+        let f = DbError::Task("panicked at src/db".into()).failure();
+        assert_eq!(
+            (f.status, f.message.as_ref()),
+            (StatusCode::INTERNAL_SERVER_ERROR, INTERNAL)
+        );
+        assert_eq!(
+            DbError::Busy.failure().status,
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+    }
+
+    #[test]
+    fn use_case_errors_keep_their_meaning() {
+        let rule = ClaimError::Rule(ClaimRule::NotDigits("x".into())).failure();
+        assert_eq!(rule.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let taken = ClaimError::Rule(ClaimRule::Taken("4711".into())).failure();
+        assert_eq!(taken.status, StatusCode::CONFLICT);
+        assert!(taken.message.contains("4711"), "{taken:?}");
+        let owner = ClaimError::UnknownOwner("bob".into()).failure();
+        assert_eq!(owner.status, StatusCode::UNPROCESSABLE_ENTITY);
+        // Storage trouble inside a use case is answered like storage trouble anywhere.
+        let busy = MintError::Db(DbError::Busy).failure();
+        assert_eq!(busy, DbError::Busy.failure());
+        assert_eq!(
+            MintError::Count.failure().status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+        assert_eq!(
+            MintError::RangeFull { free: 0 }.failure().status,
+            StatusCode::CONFLICT
+        );
+        let missing = ExtensionError::NotFound.failure();
+        assert_eq!(
+            (missing.status, missing.message.as_ref()),
+            (StatusCode::NOT_FOUND, "Extension not found")
+        );
+        assert_eq!(
+            DeleteHandsetError::NotFound.failure().message,
+            "Handset not found"
+        );
+        assert_eq!(
+            AddUserError::Taken("ann".into()).failure().status,
+            StatusCode::CONFLICT
+        );
+        assert_eq!(DisableError::NotFound.failure().message, "User not found");
+    }
+}
