@@ -132,6 +132,17 @@ pub struct OriginateToDialplan {
     pub timeout: u32,
 }
 
+/// Requests to Asterisk in flight at once. Asterisk's HTTP server takes 100 sessions by
+/// default (`sessionlimit`), shared by ARI REST, the events websocket and later WebRTC
+/// websockets; HTTP/1.1 needs one connection per request in flight, so this bounds the
+/// connections eventpbx holds, and a burst of calls waits here instead of being refused there.
+const MAX_IN_FLIGHT: usize = 16;
+
+/// How long an idle REST connection is kept for reuse. Asterisk closes a keep-alive
+/// connection after `session_keep_alive` (15 s by default); a connection reused just as
+/// Asterisk closes it fails the request, so ours give up first.
+const POOL_IDLE: Duration = Duration::from_secs(10);
+
 /// The REST half of ARI.
 #[derive(Clone)]
 pub struct AriClient {
@@ -139,6 +150,10 @@ pub struct AriClient {
     base: String,
     username: String,
     password: String,
+    /// `Basic <base64>` computed once instead of per request, marked sensitive so it never
+    /// shows in debug output.
+    authorization: reqwest::header::HeaderValue,
+    in_flight: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl std::fmt::Debug for AriClient {
@@ -148,6 +163,20 @@ impl std::fmt::Debug for AriClient {
             .field("username", &self.username)
             .finish_non_exhaustive()
     }
+}
+
+/// The `Authorization` header of HTTP basic auth for `username` and `password`.
+fn basic_authorization(
+    username: &str,
+    password: &str,
+) -> Result<reqwest::header::HeaderValue, AriError> {
+    use base64::Engine as _;
+    let encoded =
+        base64::engine::general_purpose::STANDARD.encode(format!("{username}:{password}"));
+    let mut value = reqwest::header::HeaderValue::from_str(&format!("Basic {encoded}"))
+        .map_err(|e| AriError::Transport(format!("ARI credentials: {e}")))?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 /// Percent-encodes one path segment (ids are ours, but endpoint names come from the DB).
@@ -169,14 +198,20 @@ impl AriClient {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2))
             .timeout(Duration::from_secs(10))
-            .pool_max_idle_per_host(32)
+            .pool_max_idle_per_host(MAX_IN_FLIGHT)
+            .pool_idle_timeout(POOL_IDLE)
+            // Asterisk never redirects ARI; skipping the policy saves work per request.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| AriError::Transport(e.to_string()))?;
+        let authorization = basic_authorization(username, password)?;
         Ok(AriClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             username: username.to_string(),
             password: password.to_string(),
+            authorization,
+            in_flight: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_IN_FLIGHT)),
         })
     }
 
@@ -212,11 +247,17 @@ impl AriClient {
         let mut req = self
             .http
             .request(method, format!("{}{}", self.base, path))
-            .basic_auth(&self.username, Some(&self.password))
+            .header(reqwest::header::AUTHORIZATION, self.authorization.clone())
             .query(query);
         if let Some(body) = body {
             req = req.json(&body);
         }
+        // Closed never: the semaphore lives as long as the client and is never closed.
+        let _permit = self
+            .in_flight
+            .acquire()
+            .await
+            .map_err(|e| AriError::Transport(e.to_string()))?;
         let resp = req.send().await?;
         let status = resp.status();
         let text = resp.text().await?;
@@ -531,6 +572,21 @@ impl AriClient {
                 &format!("/applications/{}/subscription", seg(app)),
                 &[("eventSource", joined.as_str())],
                 Some(json!({})),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Asks Asterisk to send `app` only events of the `allowed` types (Asterisk 16.3 and
+    /// later). It replaces the whole filter; an empty list allows everything again.
+    pub async fn filter_events(&self, app: &str, allowed: &[&str]) -> Result<(), AriError> {
+        let allowed: Vec<Value> = allowed.iter().map(|t| json!({ "type": t })).collect();
+        let _: Value = self
+            .json(
+                Method::PUT,
+                &format!("/applications/{}/eventFilter", seg(app)),
+                &[],
+                Some(json!({ "allowed": allowed, "disallowed": [] })),
             )
             .await?;
         Ok(())

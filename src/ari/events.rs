@@ -298,6 +298,33 @@ impl Envelope {
     }
 }
 
+/// The event types eventpbx handles: every typed variant of [`AriEvent`] except those nobody
+/// reads (ChannelVarset, DeviceStateChanged). The engine asks Asterisk to send only these
+/// (`PUT /applications/{app}/eventFilter`): with the all-channels subscription, Asterisk
+/// would otherwise send each channel's variable changes, peer status and talk detection too.
+pub const HANDLED_TYPES: &[&str] = &[
+    "StasisStart",
+    "StasisEnd",
+    "ChannelCreated",
+    "ChannelDestroyed",
+    "ChannelStateChange",
+    "ChannelHangupRequest",
+    "ChannelDtmfReceived",
+    "ChannelEnteredBridge",
+    "ChannelLeftBridge",
+    "ChannelConnectedLine",
+    "ChannelCallerId",
+    "ChannelDialplan",
+    "Dial",
+    "PlaybackStarted",
+    "PlaybackFinished",
+    "BridgeCreated",
+    "BridgeDestroyed",
+    "ContactStatusChange",
+    "EndpointStateChange",
+    "ApplicationReplaced",
+];
+
 impl AriEvent {
     /// Decodes one websocket text frame. Unknown types (and known types whose payload does not
     /// match) become [`AriEvent::Unknown`] with the raw JSON; only text that is not JSON at
@@ -400,6 +427,37 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         );
         AriEvent::parse(&std::fs::read_to_string(path).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn the_event_filter_lets_through_every_type_the_engine_reads() {
+        let dir = format!("{}/tests/fixtures/ari", env!("CARGO_MANIFEST_DIR"));
+        let mut typed = std::collections::BTreeSet::new();
+        let session = std::fs::read_to_string(format!("{dir}/recorded_session.jsonl")).unwrap();
+        for line in session.lines() {
+            let event = AriEvent::parse(line).unwrap();
+            if !matches!(event, AriEvent::Unknown(_)) {
+                typed.insert(event.type_name().to_string());
+            }
+        }
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().and_then(|e| e.to_str()) == Some("json") {
+                let event = AriEvent::parse(&std::fs::read_to_string(&path).unwrap()).unwrap();
+                if !matches!(event, AriEvent::Unknown(_)) {
+                    typed.insert(event.type_name().to_string());
+                }
+            }
+        }
+        // Typed but read by no one: filtered out on purpose.
+        let unread = ["ChannelVarset", "DeviceStateChanged"];
+        for t in &typed {
+            assert_eq!(
+                HANDLED_TYPES.contains(&t.as_str()),
+                !unread.contains(&t.as_str()),
+                "{t}"
+            );
+        }
     }
 
     #[test]

@@ -222,6 +222,50 @@ where
 {
     let (mut sink, mut stream) = socket.split();
     let mut recent = RecentFrames::default();
+    // What this connection carried, logged when it ends: the events per call are a cost
+    // (`scripts/bench` reads this line), and a rise shows a subscription gone too wide.
+    let mut counts = FrameCounts::default();
+    let ended = read_frames(
+        &mut sink,
+        &mut stream,
+        &mut recent,
+        &mut counts,
+        config,
+        out,
+        cancel,
+    )
+    .await;
+    tracing::info!(
+        frames = counts.frames,
+        duplicates = counts.duplicates,
+        events = counts.events,
+        "ARI events websocket closed"
+    );
+    ended
+}
+
+/// Frames one connection carried: all text frames, those dropped as duplicates, and the
+/// events passed on.
+#[derive(Default)]
+struct FrameCounts {
+    frames: u64,
+    duplicates: u64,
+    events: u64,
+}
+
+async fn read_frames<Si, St>(
+    sink: &mut Si,
+    stream: &mut St,
+    recent: &mut RecentFrames,
+    counts: &mut FrameCounts,
+    config: &WsConfig,
+    out: &mpsc::UnboundedSender<WsMessage>,
+    cancel: &CancellationToken,
+) -> Ended
+where
+    Si: futures_util::Sink<Message, Error = tokio_tungstenite::tungstenite::Error> + Unpin,
+    St: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut ping = tokio::time::interval(config.ping_interval);
     ping.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     ping.tick().await;
@@ -253,16 +297,23 @@ where
                 Some(Err(e)) => return Ended::Lost(e.to_string()),
                 Some(Ok(Message::Pong(_))) => pong_due = None,
                 Some(Ok(Message::Close(_))) => return Ended::Lost("Asterisk closed the websocket".into()),
-                Some(Ok(Message::Text(text))) if recent.seen(text.as_str()) => {}
-                Some(Ok(Message::Text(text))) => match AriEvent::parse(text.as_str()) {
-                    Ok(AriEvent::ApplicationReplaced { .. }) => return Ended::Replaced,
-                    Ok(event) => {
-                        if out.send(WsMessage::Event(Box::new(event))).is_err() {
-                            return Ended::Cancelled;
-                        }
+                Some(Ok(Message::Text(text))) => {
+                    counts.frames += 1;
+                    if recent.seen(text.as_str()) {
+                        counts.duplicates += 1;
+                        continue;
                     }
-                    Err(e) => tracing::warn!(error = %e, "undecodable ARI frame skipped"),
-                },
+                    match AriEvent::parse(text.as_str()) {
+                        Ok(AriEvent::ApplicationReplaced { .. }) => return Ended::Replaced,
+                        Ok(event) => {
+                            counts.events += 1;
+                            if out.send(WsMessage::Event(Box::new(event))).is_err() {
+                                return Ended::Cancelled;
+                            }
+                        }
+                        Err(e) => tracing::warn!(error = %e, "undecodable ARI frame skipped"),
+                    }
+                }
                 Some(Ok(_)) => {}
             }
         }

@@ -14,6 +14,10 @@ use crate::ari::{AriClient, AriError, AriEvent};
 use crate::config::Settings;
 use crate::db::Db;
 
+/// How long a call whose hangup was requested waits for its StasisEnd before hanging the
+/// channel up itself.
+const HANGUP_SETTLE: Duration = Duration::from_secs(1);
+
 /// Shared by all call tasks.
 #[derive(Clone)]
 pub struct CallEnv {
@@ -121,9 +125,36 @@ impl Call {
                     self.ended.store(true, Ordering::Relaxed);
                     None
                 }
-                Some(AriEvent::ChannelHangupRequest { .. }) | None => None,
+                Some(AriEvent::ChannelHangupRequest { .. }) => {
+                    self.wait_for_end().await;
+                    None
+                }
+                None => None,
                 other => other,
             },
+        }
+    }
+
+    /// After a hangup request, waits briefly for the channel to leave the app. Its StasisEnd
+    /// follows within milliseconds, and once it is seen [`supervise`] need not send a
+    /// `DELETE` that Asterisk would answer 404 (one REST call saved on every call the caller
+    /// ends). If it does not come in time, the channel is hung up as before.
+    async fn wait_for_end(&mut self) {
+        let end = async {
+            loop {
+                match self.events.recv().await {
+                    Some(AriEvent::StasisEnd { .. }) | Some(AriEvent::ChannelDestroyed { .. }) => {
+                        self.ended.store(true, Ordering::Relaxed);
+                        return;
+                    }
+                    None => return,
+                    Some(_) => {}
+                }
+            }
+        };
+        tokio::select! {
+            _ = self.cancel.cancelled() => {}
+            _ = tokio::time::timeout(HANGUP_SETTLE, end) => {}
         }
     }
 
@@ -151,17 +182,21 @@ pub enum TaskEnd {
     TooLong,
     /// The flow panicked.
     Panicked,
+    /// The engine stopped the call (its event queue overflowed, ARI was lost, shutdown).
+    Stopped,
 }
 
 /// Runs one call's flow to its end and then makes sure its channel is hung up, however the
 /// flow ended: it returned early (its event queue overflowed or closed, a playback or the
 /// database failed), it panicked, or it reached `max`, the flow's maximum call length. A
 /// channel left in Stasis with nobody driving it would otherwise sit there in silence until
-/// the caller gives up. `hangup` is skipped when `ended` says the channel is gone already.
+/// the caller gives up. `stop` ends the flow from outside (its events can no longer be
+/// delivered). `hangup` is skipped when `ended` says the channel is gone already.
 pub async fn supervise<F, H, HF>(
     flow: F,
     max: Duration,
     ended: Arc<AtomicBool>,
+    stop: CancellationToken,
     hangup: H,
 ) -> TaskEnd
 where
@@ -172,13 +207,19 @@ where
     // Its own task, so a panic is caught by the JoinHandle instead of unwinding through here.
     let task = tokio::spawn(flow);
     let abort = task.abort_handle();
-    let end = match tokio::time::timeout(max, task).await {
-        Ok(Ok(())) => TaskEnd::Returned,
-        Ok(Err(e)) if e.is_panic() => TaskEnd::Panicked,
-        Ok(Err(_)) => TaskEnd::Returned,
-        Err(_) => {
+    let end = tokio::select! {
+        joined = tokio::time::timeout(max, task) => match joined {
+            Ok(Ok(())) => TaskEnd::Returned,
+            Ok(Err(e)) if e.is_panic() => TaskEnd::Panicked,
+            Ok(Err(_)) => TaskEnd::Returned,
+            Err(_) => {
+                abort.abort();
+                TaskEnd::TooLong
+            }
+        },
+        _ = stop.cancelled() => {
             abort.abort();
-            TaskEnd::TooLong
+            TaskEnd::Stopped
         }
     };
     if !ended.load(Ordering::Relaxed) {
@@ -209,6 +250,7 @@ mod tests {
             std::future::pending::<()>(),
             Duration::from_secs(120),
             Arc::new(AtomicBool::new(false)),
+            CancellationToken::new(),
             hangup,
         )
         .await;
@@ -224,6 +266,7 @@ mod tests {
             async { panic!("a bug in a flow") },
             Duration::from_secs(120),
             Arc::new(AtomicBool::new(false)),
+            CancellationToken::new(),
             hangup,
         )
         .await;
@@ -238,6 +281,7 @@ mod tests {
             async { tokio::time::sleep(Duration::from_secs(3)).await },
             Duration::from_secs(120),
             Arc::new(AtomicBool::new(false)),
+            CancellationToken::new(),
             hangup,
         )
         .await;
@@ -250,9 +294,33 @@ mod tests {
             async move { flag.store(true, Ordering::Relaxed) },
             Duration::from_secs(120),
             ended,
+            CancellationToken::new(),
             hangup,
         )
         .await;
         assert_eq!(hangups.load(Ordering::SeqCst), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_stopped_flow_is_aborted_and_hung_up() {
+        let (hangups, hangup) = counter();
+        let stop = CancellationToken::new();
+        let trigger = stop.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            trigger.cancel();
+        });
+        let started = tokio::time::Instant::now();
+        let end = supervise(
+            std::future::pending::<()>(),
+            Duration::from_secs(120),
+            Arc::new(AtomicBool::new(false)),
+            stop,
+            hangup,
+        )
+        .await;
+        assert_eq!(end, TaskEnd::Stopped);
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
+        assert_eq!(hangups.load(Ordering::SeqCst), 1);
     }
 }

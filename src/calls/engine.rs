@@ -1,16 +1,23 @@
 //! The call engine: takes events from the websocket, keeps the live registry current, and
 //! routes each event to its call's task over an mpsc so a call sees its events in order.
-//! A task is spawned per StasisStart by the flow named in the Stasis arguments
+//! A task is spawned per StasisStart by the [`Flow`] named in the Stasis arguments
 //! (`Stasis(app,<flow>,<endpoint>[,<digits>])`).
 //!
-//! After every (re)connect it subscribes again and reloads channels and endpoints (Asterisk
-//! replays nothing). Calls that were in our app while the connection was down cannot be
-//! resumed (their events are lost), so they are hung up cleanly.
+//! The dispatcher never awaits I/O: after every (re)connect a resync task of its own
+//! subscribes again and lists channels and endpoints (Asterisk replays nothing) while the
+//! dispatcher goes on routing events to calls. Only the live registry's updates are held
+//! back from the moment the listing is asked for until it is applied, then replayed on top
+//! of it, so the listing never overwrites a newer event. Channels found in our app without a
+//! task (after a grace period for a StasisStart still queued) belong to the old connection or
+//! to an eventpbx that restarted: their flow may adopt them ([`Flow::adopt`]); the others are
+//! hung up cleanly, since their events are lost.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
-use tokio::sync::{mpsc, watch};
+use futures_util::future::BoxFuture;
+use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -18,8 +25,9 @@ use super::call::{self, Call, CallEnv, TaskEnd};
 use super::live::LiveRegistry;
 use super::selfreg::Timing;
 use super::{echo, info, register};
+use crate::ari::events::{Endpoint, HANDLED_TYPES};
 use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
-use crate::ari::{AriClient, AriEvent};
+use crate::ari::{AriClient, AriEvent, Channel};
 use crate::config::Settings;
 use crate::db::Db;
 
@@ -27,14 +35,76 @@ use crate::db::Db;
 const CALL_QUEUE: usize = 256;
 
 /// First pause before retrying a failed event subscription; it doubles up to the maximum.
-const SUBSCRIBE_RETRY_FIRST: std::time::Duration = std::time::Duration::from_secs(2);
+const SUBSCRIBE_RETRY_FIRST: Duration = Duration::from_secs(2);
 /// Longest pause between subscription attempts.
-const SUBSCRIBE_RETRY_MAX: std::time::Duration = std::time::Duration::from_secs(60);
+const SUBSCRIBE_RETRY_MAX: Duration = Duration::from_secs(60);
 
-/// How long after (re)connecting a channel listed in our app may still get its StasisStart
-/// from the queue before it counts as an orphan of the old connection. The queue is worked
-/// through in well under this; the orphan only waits this much longer in silence.
-const ORPHAN_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long after the listing a channel in our app may still get its StasisStart from the
+/// queue before it counts as an orphan of the old connection. The queue is worked through in
+/// well under this; the orphan only waits this much longer in silence.
+const ORPHAN_GRACE: Duration = Duration::from_secs(2);
+
+/// A flow eventpbx runs for channels in its Stasis application (`Stasis(app,<name>,...)`).
+pub trait Flow: Send + Sync {
+    /// Runs a call that just entered the app; `digits` are the Stasis argument after the
+    /// endpoint, if any. The engine hangs the channel up however the future ends.
+    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()>;
+
+    /// The longest a call of this flow may last before it is hung up.
+    fn max_len(&self, settings: &Settings) -> Duration;
+
+    /// A channel of this flow found in the app after a (re)connect or a restart of eventpbx,
+    /// with no task: its StasisStart and whatever happened since are lost. Return a future
+    /// that carries the call on from `channel`'s state (it then runs like [`Flow::start`]'s),
+    /// or None to have it hung up. Flows whose state lives only in their task decline.
+    fn adopt(&self, call: Call, channel: &Channel) -> Option<BoxFuture<'static, ()>> {
+        let _ = (call, channel);
+        None
+    }
+}
+
+/// The flows by the name the dialplan gives them.
+pub type Flows = HashMap<String, Arc<dyn Flow>>;
+
+struct Echo;
+impl Flow for Echo {
+    fn start(&self, call: Call, _digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(echo::run(call))
+    }
+    fn max_len(&self, settings: &Settings) -> Duration {
+        Duration::from_secs(u64::from(settings.calls.max_echo_secs))
+    }
+}
+
+struct Info;
+impl Flow for Info {
+    fn start(&self, call: Call, _digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(info::run(call))
+    }
+    fn max_len(&self, settings: &Settings) -> Duration {
+        Duration::from_secs(u64::from(settings.calls.max_info_secs))
+    }
+}
+
+/// Declines adoption: a binding half entered is safer started again than guessed.
+struct Register(Timing);
+impl Flow for Register {
+    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(register::run(call, digits, self.0))
+    }
+    fn max_len(&self, settings: &Settings) -> Duration {
+        Duration::from_secs(u64::from(settings.calls.max_register_secs))
+    }
+}
+
+/// eventpbx's own flows: `echo`, `info` and `register`.
+pub fn standard_flows(timing: Timing) -> Flows {
+    let mut flows: Flows = HashMap::new();
+    flows.insert("echo".into(), Arc::new(Echo));
+    flows.insert("info".into(), Arc::new(Info));
+    flows.insert("register".into(), Arc::new(Register(timing)));
+    flows
+}
 
 /// The running engine's handles.
 #[derive(Clone)]
@@ -54,12 +124,27 @@ pub struct EngineConfig {
     pub timing: Timing,
 }
 
-/// Starts the websocket and the dispatcher under `tracker`; they stop on `cancel`.
+/// Starts the websocket and the dispatcher with the [`standard_flows`] under `tracker`; they
+/// stop on `cancel`.
 pub fn start(
     settings: Arc<Settings>,
     db: Db,
     client: AriClient,
     config: EngineConfig,
+    tracker: &TaskTracker,
+    cancel: CancellationToken,
+) -> Engine {
+    let flows = standard_flows(config.timing);
+    start_with_flows(settings, db, client, config, flows, tracker, cancel)
+}
+
+/// Like [`start`], with the given flows instead of the standard ones.
+pub fn start_with_flows(
+    settings: Arc<Settings>,
+    db: Db,
+    client: AriClient,
+    config: EngineConfig,
+    flows: Flows,
     tracker: &TaskTracker,
     cancel: CancellationToken,
 ) -> Engine {
@@ -76,23 +161,24 @@ pub fn start(
     let url = client.events_url(&settings.ari.app);
     tracker.spawn(ws::run(url, config.ws, tx, state_tx, cancel.clone()));
     let env = CallEnv::new(client.clone(), db, settings.clone());
+    let (resync_tx, resync_rx) = mpsc::unbounded_channel();
     let dispatcher = Dispatcher {
         env,
         app: settings.ari.app.clone(),
         live: live.clone(),
+        flows,
         calls: HashMap::new(),
         tracker: tracker.clone(),
         cancel: cancel.clone(),
         calls_cancel: cancel.child_token(),
-        timing: config.timing,
-        connected: false,
-        subscribed: false,
-        subscribe_failures: 0,
-        subscribe_retry_at: tokio::time::Instant::now(),
+        resync_cancel: cancel.child_token(),
+        resync_tx,
+        generation: 0,
+        held: None,
         orphan_candidates: Vec::new(),
         orphans_at: tokio::time::Instant::now(),
     };
-    tracker.spawn(dispatcher.run(rx, state_rx.clone()));
+    tracker.spawn(dispatcher.run(rx, resync_rx, state_rx.clone()));
     Engine {
         live,
         connection: state_rx,
@@ -100,27 +186,53 @@ pub fn start(
     }
 }
 
+/// What the resync task tells the dispatcher. Each carries the connection's generation, so
+/// a message from a connection already lost is ignored.
+enum Resync {
+    /// The task is about to list channels and endpoints: hold the live registry's updates
+    /// from now on and acknowledge, so the listing is taken only once they are held.
+    Listing {
+        generation: u64,
+        ack: oneshot::Sender<()>,
+    },
+    /// The listing (None where it failed). `first` is the one right after connecting, whose
+    /// channels may be orphans.
+    Listed {
+        generation: u64,
+        channels: Option<Vec<Channel>>,
+        endpoints: Option<Vec<Endpoint>>,
+        first: bool,
+    },
+}
+
+/// A running call as the dispatcher sees it.
+struct CallHandle {
+    events: mpsc::Sender<AriEvent>,
+    /// Cancels this call alone (its flow is stopped and its channel hung up).
+    stop: CancellationToken,
+}
+
 struct Dispatcher {
     env: CallEnv,
     app: String,
     live: LiveRegistry,
-    calls: HashMap<String, mpsc::Sender<AriEvent>>,
+    flows: Flows,
+    calls: HashMap<String, CallHandle>,
     tracker: TaskTracker,
     cancel: CancellationToken,
     /// Cancels the call tasks of one connection.
     calls_cancel: CancellationToken,
-    timing: Timing,
-    connected: bool,
-    /// Whether this connection's event subscription succeeded; events of channels outside our
-    /// app and of endpoints come only with it.
-    subscribed: bool,
-    /// Failed subscription attempts in a row, for the retry pause and for logging only once.
-    subscribe_failures: u32,
-    subscribe_retry_at: tokio::time::Instant,
-    /// Channels found in our app after (re)connecting that had no task yet; see
-    /// [`Dispatcher::on_connected`].
-    orphan_candidates: Vec<String>,
-    /// When the candidates without a task by then are hung up.
+    /// Cancels the resync task of one connection.
+    resync_cancel: CancellationToken,
+    resync_tx: mpsc::UnboundedSender<Resync>,
+    /// Bumps on every connect and disconnect.
+    generation: u64,
+    /// Events for the live registry while a listing is outstanding (see the module doc);
+    /// None otherwise. Bounded in time by the REST timeout of the listing.
+    held: Option<Vec<AriEvent>>,
+    /// Channels found in our app by the first listing after (re)connecting that had no task.
+    orphan_candidates: Vec<Channel>,
+    /// When the candidates without a task by then are adopted or hung up.
     orphans_at: tokio::time::Instant,
 }
 
@@ -128,6 +240,7 @@ impl Dispatcher {
     async fn run(
         mut self,
         mut rx: mpsc::UnboundedReceiver<WsMessage>,
+        mut resync: mpsc::UnboundedReceiver<Resync>,
         mut state: watch::Receiver<ConnectionState>,
     ) {
         loop {
@@ -140,31 +253,26 @@ impl Dispatcher {
                 }
                 msg = rx.recv() => match msg {
                     None => break,
-                    Some(WsMessage::Connected) => self.on_connected().await,
+                    Some(WsMessage::Connected) => self.on_connected(),
                     Some(WsMessage::Disconnected) => self.on_disconnected(),
                     Some(WsMessage::Event(event)) => self.on_event(*event),
                 },
+                Some(msg) = resync.recv() => self.on_resync(msg),
                 _ = tokio::time::sleep_until(self.orphans_at), if !self.orphan_candidates.is_empty() => {
-                    self.hang_up_orphans().await;
-                }
-                _ = tokio::time::sleep_until(self.subscribe_retry_at), if !self.subscribed && self.connected => {
-                    self.subscribe().await;
-                    if self.subscribed {
-                        if let Ok(endpoints) = self.env.client.endpoints().await {
-                            let channels = self.env.client.channels().await.unwrap_or_default();
-                            self.live.reload(&channels, &endpoints);
-                        }
-                    }
+                    self.settle_orphans();
                 }
             }
         }
         self.calls_cancel.cancel();
+        self.resync_cancel.cancel();
     }
 
     fn on_disconnected(&mut self) {
-        self.connected = false;
-        // Asterisk forgets an app's subscriptions with its websocket.
-        self.subscribed = false;
+        self.generation += 1;
+        self.resync_cancel.cancel();
+        self.resync_cancel = self.cancel.child_token();
+        // set_connection clears the registry's channels; the next listing fills it again.
+        self.held = None;
         // The next connection lists channels afresh.
         self.orphan_candidates.clear();
         // Events of these calls are lost from now on; their tasks cannot go on correctly.
@@ -173,146 +281,203 @@ impl Dispatcher {
         self.calls.clear();
     }
 
-    async fn on_connected(&mut self) {
-        self.connected = true;
-        self.subscribe_failures = 0;
-        self.subscribe().await;
-        let client = &self.env.client;
-        let channels = client.channels().await.unwrap_or_else(|e| {
-            tracing::warn!(error = %e, "listing channels after connect failed");
-            Vec::new()
+    fn on_connected(&mut self) {
+        self.generation += 1;
+        self.resync_cancel.cancel();
+        self.resync_cancel = self.cancel.child_token();
+        // Until the first listing is applied, what the registry would get is held for it.
+        self.held = Some(Vec::new());
+        let task = resync(
+            self.env.client.clone(),
+            self.app.clone(),
+            self.generation,
+            self.resync_tx.clone(),
+        );
+        let cancel = self.resync_cancel.clone();
+        self.tracker.spawn(async move {
+            tokio::select! {
+                _ = cancel.cancelled() => {}
+                _ = task => {}
+            }
         });
-        let endpoints = client.endpoints().await.unwrap_or_default();
-        self.live.reload(&channels, &endpoints);
+    }
+
+    fn on_resync(&mut self, msg: Resync) {
+        match msg {
+            Resync::Listing { generation, ack } if generation == self.generation => {
+                self.held.get_or_insert_with(Vec::new);
+                let _ = ack.send(());
+            }
+            // A lost connection's task: dropping the ack stops it.
+            Resync::Listing { .. } => {}
+            Resync::Listed {
+                generation,
+                channels,
+                endpoints,
+                first,
+            } if generation == self.generation => {
+                let held = self.held.take().unwrap_or_default();
+                if first {
+                    let channels = channels.unwrap_or_default();
+                    self.live.reload(&channels, &endpoints.unwrap_or_default());
+                    self.note_orphans(channels);
+                } else if let Some(endpoints) = endpoints {
+                    self.live.reload(&channels.unwrap_or_default(), &endpoints);
+                }
+                for event in &held {
+                    self.live.apply(event);
+                }
+            }
+            Resync::Listed { .. } => {}
+        }
+    }
+
+    /// A channel listed in our app may be an orphan of the old connection, or a new call
+    /// whose StasisStart already came over the new websocket and waits in our queue. Only
+    /// what still has no task once the queue has been worked through (ORPHAN_GRACE) is one.
+    fn note_orphans(&mut self, channels: Vec<Channel>) {
         let prefix = format!("{},", self.app);
-        // A channel listed in our app may be an orphan of the old connection, or a new call
-        // whose StasisStart already came over the new websocket and waits in our queue
-        // behind this very handler. Only what still has no task once the queue has been
-        // worked through (ORPHAN_GRACE) is an orphan.
         self.orphan_candidates = channels
             .into_iter()
             .filter(|ch| {
-                ch.dialplan.app_name == "Stasis" && ch.dialplan.app_data.starts_with(&prefix)
+                ch.dialplan.app_name == "Stasis"
+                    && ch.dialplan.app_data.starts_with(&prefix)
+                    && !self.calls.contains_key(&ch.id)
             })
-            .map(|ch| ch.id)
-            .filter(|id| !self.calls.contains_key(id))
             .collect();
         self.orphans_at = tokio::time::Instant::now() + ORPHAN_GRACE;
     }
 
-    /// Hangs up the channels listed in our app after connecting that got no task since.
-    async fn hang_up_orphans(&mut self) {
-        for id in std::mem::take(&mut self.orphan_candidates) {
-            if self.calls.contains_key(&id) {
+    /// The listed channels that got no task since: each flow may adopt its own; the rest
+    /// are hung up (in tasks of their own: the dispatcher does not wait on REST).
+    fn settle_orphans(&mut self) {
+        for channel in std::mem::take(&mut self.orphan_candidates) {
+            if self.calls.contains_key(&channel.id) {
                 continue;
             }
-            tracing::warn!(channel = %id, "call left in our app while disconnected: hanging up");
-            let _ = self.env.client.hangup(&id, "normal").await;
-        }
-    }
-
-    /// Subscribes to all channels and all endpoints. `endpoint:` without a technology is
-    /// Asterisk's "every endpoint" source and exists from the start, whereas `endpoint:PJSIP`
-    /// names the PJSIP technology endpoint, which Asterisk creates only with the first PJSIP
-    /// endpoint it loads: until then it answers 422 "Event source does not exist" (and fails
-    /// the channel source in the same request). The live registry drops other technologies.
-    /// A failure is retried with a growing pause and logged once as a warning, then at debug.
-    async fn subscribe(&mut self) {
-        match self
-            .env
-            .client
-            .subscribe(&self.app, &["channel:", "endpoint:"])
-            .await
-        {
-            Ok(()) => {
-                if self.subscribe_failures > 0 {
-                    tracing::info!("subscribed to channel and endpoint events");
+            // app_data is `<app>,<flow>,<endpoint>[,<digits>]`; the digits may be a token,
+            // so only the flow and the channel id are ever logged.
+            let mut args = channel
+                .dialplan
+                .app_data
+                .split(',')
+                .skip(1)
+                .map(str::to_string);
+            let flow_name = args.next().unwrap_or_default();
+            let endpoint = args.next().unwrap_or_default();
+            if let Some(flow) = self.flows.get(&flow_name).cloned() {
+                let (tx, rx) = mpsc::channel(CALL_QUEUE);
+                let stop = self.calls_cancel.child_token();
+                let call = Call::new(
+                    self.env.clone(),
+                    channel.id.clone(),
+                    endpoint,
+                    rx,
+                    stop.clone(),
+                );
+                let ended = call.ended_flag();
+                if let Some(run) = flow.adopt(call, &channel) {
+                    tracing::info!(flow = %flow_name, channel = %channel.id, "call left in our app adopted by its flow");
+                    let max = flow.max_len(&self.env.settings);
+                    self.supervise(run, max, ended, &channel.id, &flow_name, stop.clone());
+                    self.calls
+                        .insert(channel.id.clone(), CallHandle { events: tx, stop });
+                    continue;
                 }
-                self.subscribed = true;
-                self.subscribe_failures = 0;
             }
-            Err(e) => {
-                self.subscribed = false;
-                if self.subscribe_failures == 0 {
-                    tracing::warn!(error = %e, "subscribing to channel and endpoint events failed; retrying");
-                } else {
-                    tracing::debug!(error = %e, attempt = self.subscribe_failures + 1, "subscribing still fails");
-                }
-                let pause = SUBSCRIBE_RETRY_FIRST
-                    .saturating_mul(1 << self.subscribe_failures.min(5))
-                    .min(SUBSCRIBE_RETRY_MAX);
-                self.subscribe_failures = self.subscribe_failures.saturating_add(1);
-                self.subscribe_retry_at = tokio::time::Instant::now() + pause;
-            }
+            let flow_name =
+                crate::domain::mask_tokens(&self.env.settings.codes.register, &flow_name);
+            tracing::warn!(flow = %flow_name, channel = %channel.id, "call left in our app while disconnected: hanging up");
+            let client = self.env.client.clone();
+            self.tracker.spawn(async move {
+                let _ = client.hangup(&channel.id, "normal").await;
+            });
         }
     }
 
     fn on_event(&mut self, event: AriEvent) {
-        self.live.apply(&event);
+        match &mut self.held {
+            Some(held) => held.push(event.clone()),
+            None => self.live.apply(&event),
+        }
         if let AriEvent::StasisStart { args, channel, .. } = &event {
             self.spawn_call(args, &channel.id);
         }
-        let Some(id) = event.channel_id().map(str::to_string) else {
+        let Some(id) = event.channel_id() else {
             return;
         };
         let ends = matches!(
             event,
             AriEvent::StasisEnd { .. } | AriEvent::ChannelDestroyed { .. }
         );
-        if let Some(sender) = self.calls.get(&id) {
-            // try_send: the dispatcher never waits on a call.
-            match sender.try_send(event) {
-                Ok(()) => {}
-                // The task finished (it hung up); late events of its channel go nowhere.
-                Err(mpsc::error::TrySendError::Closed(_)) => {
-                    self.calls.remove(&id);
-                }
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    tracing::warn!(channel = %id, "call task not keeping up; dropping it");
+        let Some(call) = self.calls.get(id) else {
+            return;
+        };
+        let id = id.to_string();
+        // try_send: the dispatcher never waits on a call.
+        match call.events.try_send(event) {
+            Ok(()) => {
+                if ends {
                     self.calls.remove(&id);
                 }
             }
-        }
-        if ends {
-            self.calls.remove(&id);
+            // The task finished (it hung up); late events of its channel go nowhere.
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                self.calls.remove(&id);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                // Its events from here on would be lost, so the flow cannot go on correctly:
+                // stopping it hangs its channel up.
+                tracing::warn!(channel = %id, "call task not keeping up: stopping it and hanging up");
+                if let Some(call) = self.calls.remove(&id) {
+                    call.stop.cancel();
+                }
+            }
         }
     }
 
     fn spawn_call(&mut self, args: &[String], channel_id: &str) {
-        let (tx, rx) = mpsc::channel(CALL_QUEUE);
-        let flow = args.first().map(String::as_str).unwrap_or_default();
+        let name = args.first().map(String::as_str).unwrap_or_default();
         let endpoint = args.get(1).cloned().unwrap_or_default();
         let digits = args.get(2).cloned().filter(|d| !d.is_empty());
+        let Some(flow) = self.flows.get(name).cloned() else {
+            // The arguments come from the dialplan, but a wrong one may carry digits.
+            let name = crate::domain::mask_tokens(&self.env.settings.codes.register, name);
+            tracing::warn!(flow = %name, channel = %channel_id, "unknown flow: hanging up");
+            let client = self.env.client.clone();
+            let id = channel_id.to_string();
+            self.tracker.spawn(async move {
+                let _ = client.hangup(&id, "normal").await;
+            });
+            return;
+        };
+        let (tx, rx) = mpsc::channel(CALL_QUEUE);
+        let stop = self.calls_cancel.child_token();
         let call = Call::new(
             self.env.clone(),
             channel_id.to_string(),
             endpoint,
             rx,
-            self.calls_cancel.child_token(),
+            stop.clone(),
         );
-        let timing = self.timing;
-        let limits = &self.env.settings.calls;
-        let secs = |n: u32| std::time::Duration::from_secs(u64::from(n));
         let ended = call.ended_flag();
-        let (run, max): (futures_util::future::BoxFuture<'static, ()>, _) = match flow {
-            "echo" => (Box::pin(echo::run(call)), secs(limits.max_echo_secs)),
-            "info" => (Box::pin(info::run(call)), secs(limits.max_info_secs)),
-            "register" => (
-                Box::pin(register::run(call, digits, timing)),
-                secs(limits.max_register_secs),
-            ),
-            other => {
-                // The arguments come from the dialplan, but a wrong one may carry digits.
-                let flow = crate::domain::mask_tokens(&self.env.settings.codes.register, other);
-                tracing::warn!(%flow, channel = %channel_id, "unknown flow: hanging up");
-                let client = self.env.client.clone();
-                let id = channel_id.to_string();
-                self.tracker.spawn(async move {
-                    let _ = client.hangup(&id, "normal").await;
-                });
-                return;
-            }
-        };
+        let max = flow.max_len(&self.env.settings);
+        let run = flow.start(call, digits);
+        self.supervise(run, max, ended, channel_id, name, stop.clone());
+        self.calls
+            .insert(channel_id.to_string(), CallHandle { events: tx, stop });
+    }
+
+    /// Runs `run` as the call of `channel_id` under [`call::supervise`].
+    fn supervise(
+        &self,
+        run: BoxFuture<'static, ()>,
+        max: Duration,
+        ended: Arc<std::sync::atomic::AtomicBool>,
+        channel_id: &str,
+        flow: &str,
+        stop: CancellationToken,
+    ) {
         let client = self.env.client.clone();
         let id = channel_id.to_string();
         let flow_name = flow.to_string();
@@ -322,8 +487,8 @@ impl Dispatcher {
                     tracing::debug!(channel = %id, error = %e, "hangup after the flow failed");
                 }
             };
-            match call::supervise(run, max, ended, hangup).await {
-                TaskEnd::Returned => {}
+            match call::supervise(run, max, ended, stop, hangup).await {
+                TaskEnd::Returned | TaskEnd::Stopped => {}
                 TaskEnd::TooLong => tracing::info!(
                     flow = %flow_name, channel = %id, max_secs = max.as_secs(),
                     "call reached its flow's maximum length: hung up"
@@ -333,6 +498,82 @@ impl Dispatcher {
                 }
             }
         });
-        self.calls.insert(channel_id.to_string(), tx);
+    }
+}
+
+/// One connection's resync, in a task of its own: sets the event filter, subscribes, lists
+/// channels and endpoints for the dispatcher, and retries a refused subscription with a
+/// growing pause (listing again once it succeeds).
+async fn resync(
+    client: AriClient,
+    app: String,
+    generation: u64,
+    tx: mpsc::UnboundedSender<Resync>,
+) {
+    // Without the filter everything still works, only with more events per call.
+    if let Err(e) = client.filter_events(&app, HANDLED_TYPES).await {
+        tracing::warn!(error = %e, "setting the ARI event filter failed; all event types come");
+    }
+    let mut failures: u32 = 0;
+    let mut first = true;
+    loop {
+        let subscribed = subscribe(&client, &app, failures).await;
+        if subscribed || first {
+            let (ack, acked) = oneshot::channel();
+            if tx.send(Resync::Listing { generation, ack }).is_err() || acked.await.is_err() {
+                return;
+            }
+            let channels = match client.channels().await {
+                Ok(c) => Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "listing channels after connect failed");
+                    None
+                }
+            };
+            let endpoints = client.endpoints().await.ok();
+            let listed = Resync::Listed {
+                generation,
+                channels,
+                endpoints,
+                first,
+            };
+            if tx.send(listed).is_err() {
+                return;
+            }
+            first = false;
+        }
+        if subscribed {
+            return;
+        }
+        let pause = SUBSCRIBE_RETRY_FIRST
+            .saturating_mul(1 << failures.min(5))
+            .min(SUBSCRIBE_RETRY_MAX);
+        failures = failures.saturating_add(1);
+        tokio::time::sleep(pause).await;
+    }
+}
+
+/// Subscribes to all channels and all endpoints. `endpoint:` without a technology is
+/// Asterisk's "every endpoint" source and exists from the start, whereas `endpoint:PJSIP`
+/// names the PJSIP technology endpoint, which Asterisk creates only with the first PJSIP
+/// endpoint it loads: until then it answers 422 "Event source does not exist" (and fails the
+/// channel source in the same request). The live registry drops other technologies. A
+/// failure is logged once as a warning (`failures` before this one: 0), then at debug.
+async fn subscribe(client: &AriClient, app: &str, failures: u32) -> bool {
+    match client.subscribe(app, &["channel:", "endpoint:"]).await {
+        Ok(()) => {
+            if failures > 0 {
+                tracing::info!("subscribed to channel and endpoint events");
+            }
+            true
+        }
+        Err(e) => {
+            if failures == 0 {
+                tracing::warn!(error = %e, "subscribing to channel and endpoint events failed; retrying");
+            } else {
+                tracing::debug!(error = %e, attempt = failures + 1, "subscribing still fails");
+            }
+            false
+        }
     }
 }

@@ -1,8 +1,13 @@
-//! Call tasks against the fake ARI: whatever ends a flow (an error, its maximum length), its
-//! channel is hung up; after a reconnect, only real orphans are.
+//! Call tasks against the fake ARI: whatever ends a flow (an error, its maximum length, an
+//! overflowing event queue), its channel is hung up; after a reconnect or a restart, only
+//! real orphans are, unless their flow adopts them; the resync never holds up a call.
 
 use std::time::{Duration, Instant};
 
+use eventpbx::ari::{AriEvent, Channel};
+use eventpbx::calls::call::Call;
+use eventpbx::calls::engine::{self, EngineConfig, Flow, Flows};
+use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
 use crate::fake_ari::{FakeAri, Script};
@@ -162,4 +167,172 @@ async fn engine_subscribes_to_sources_that_always_exist_and_retries_a_refusal() 
     assert!(subscriptions(&live.fake)
         .iter()
         .all(|s| s == "channel:,endpoint:"));
+}
+
+#[tokio::test]
+async fn call_task_the_dispatcher_routes_events_while_the_resync_waits_on_rest() {
+    let live = LiveApi::start().await;
+    // After the reconnect Asterisk takes 3 s to list its channels; a call that enters our
+    // app meanwhile must not wait for that.
+    live.fake
+        .delay("GET", "/ari/channels", Duration::from_secs(3));
+    playbacks_work(&live.fake, "c-fast");
+    live.fake.script(Script::Drop);
+    let start = Instant::now();
+    while live.fake.connections() < 2 {
+        assert!(start.elapsed() < Duration::from_secs(5), "no reconnect");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sent = Instant::now();
+    live.event(stasis_start("c-fast", "echo"));
+    let answered = |fake: &FakeAri| {
+        fake.requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == "/ari/channels/c-fast/answer")
+    };
+    while !answered(&live.fake) {
+        assert!(
+            sent.elapsed() < Duration::from_millis(1500),
+            "the call waited for the resync's listing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The listing (empty, taken before the call) arrives later and must not erase the call
+    // from the live view: the held StasisStart is applied on top of it.
+    let page = live
+        .get_until("/channels", |p| {
+            p["items"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|c| c["id"] == "c-fast"))
+        })
+        .await;
+    assert_eq!(page["ari_connected"], true);
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    let (_, page) = live.api.ro(reqwest::Method::GET, "/channels", None).await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["id"] == "c-fast"),
+        "the late listing erased a live call: {page}"
+    );
+}
+
+/// The engine alone against `fake`, with `flows`; stops when dropped.
+struct Direct {
+    _dir: tempfile::TempDir,
+    cancel: tokio_util::sync::CancellationToken,
+}
+
+impl Drop for Direct {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+    }
+}
+
+fn start_direct(fake: &FakeAri, flows: Flows) -> Direct {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = eventpbx::config::Settings::default();
+    settings.data.dir = dir.path().to_path_buf();
+    let db = eventpbx::db::Db::open(&dir.path().join("e.db"), Duration::from_secs(1)).unwrap();
+    let client = eventpbx::ari::AriClient::new(&fake.base, "eventpbx", "secret").unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let tracker = tokio_util::task::TaskTracker::new();
+    engine::start_with_flows(
+        std::sync::Arc::new(settings),
+        db,
+        client,
+        EngineConfig::default(),
+        flows,
+        &tracker,
+        cancel.clone(),
+    );
+    Direct { _dir: dir, cancel }
+}
+
+/// A test flow: `start` never reads its events; `adopt` takes the channel over and reports
+/// it, then every digit it gets, on `seen`.
+struct Keeper {
+    seen: tokio::sync::mpsc::UnboundedSender<String>,
+}
+
+impl Flow for Keeper {
+    fn start(&self, call: Call, _digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let _call = call;
+            std::future::pending::<()>().await
+        })
+    }
+    fn max_len(&self, _settings: &eventpbx::config::Settings) -> Duration {
+        Duration::from_secs(60)
+    }
+    fn adopt(&self, mut call: Call, channel: &Channel) -> Option<BoxFuture<'static, ()>> {
+        let seen = self.seen.clone();
+        let _ = seen.send(format!("adopted {}", channel.id));
+        Some(Box::pin(async move {
+            while let Some(event) = call.next_event().await {
+                if let AriEvent::ChannelDtmfReceived { digit, .. } = event {
+                    let _ = seen.send(digit);
+                }
+            }
+        }))
+    }
+}
+
+fn flows_with_keeper() -> (Flows, tokio::sync::mpsc::UnboundedReceiver<String>) {
+    let (seen, rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut flows = engine::standard_flows(Default::default());
+    flows.insert("keeper".into(), std::sync::Arc::new(Keeper { seen }));
+    (flows, rx)
+}
+
+#[tokio::test]
+async fn call_task_a_flow_may_adopt_its_channel_after_a_restart() {
+    let fake = FakeAri::start().await;
+    // What a freshly started eventpbx finds in its app: a call of a flow that adopts, one of
+    // a flow that declines (echo).
+    fake.answer(
+        "GET",
+        "/ari/channels",
+        200,
+        &json!([in_stasis("c-kept", "keeper"), in_stasis("c-gone", "echo")]).to_string(),
+    );
+    let (flows, mut seen) = flows_with_keeper();
+    let _engine = start_direct(&fake, flows);
+    wait_for_hangup(&fake, "c-gone", Duration::from_secs(6)).await;
+    let adopted = tokio::time::timeout(Duration::from_secs(2), seen.recv())
+        .await
+        .unwrap();
+    assert_eq!(adopted.as_deref(), Some("adopted c-kept"));
+    // Its events now reach the adopting task.
+    fake.script(Script::Send(crate::fake_ari::dtmf_event("c-kept", 7)));
+    let digit = tokio::time::timeout(Duration::from_secs(2), seen.recv())
+        .await
+        .unwrap();
+    assert_eq!(digit.as_deref(), Some("7"));
+    assert_eq!(hangups(&fake, "c-kept"), 0, "an adopted call was hung up");
+}
+
+#[tokio::test]
+async fn call_task_whose_event_queue_overflows_is_hung_up() {
+    let fake = FakeAri::start().await;
+    let (flows, _seen) = flows_with_keeper();
+    let _engine = start_direct(&fake, flows);
+    let start = Instant::now();
+    while !fake
+        .requests()
+        .iter()
+        .any(|r| r.method == "GET" && r.path == "/ari/channels")
+    {
+        assert!(start.elapsed() < Duration::from_secs(5), "no resync");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The flow reads none of its events: its queue fills up.
+    fake.script(Script::Send(stasis_start("c-full", "keeper").to_string()));
+    for seq in 0..400 {
+        fake.script(Script::Send(crate::fake_ari::dtmf_event("c-full", seq)));
+    }
+    wait_for_hangup(&fake, "c-full", Duration::from_secs(5)).await;
+    assert_eq!(hangups(&fake, "c-full"), 1);
 }

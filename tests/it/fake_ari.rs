@@ -59,6 +59,8 @@ struct Shared {
     requests: Vec<Seen>,
     /// Canned answers by "METHOD /path", taking precedence over the routes.
     answers: HashMap<String, (u16, String)>,
+    /// How long to wait before answering "METHOD /path" (a slow Asterisk).
+    delays: HashMap<String, std::time::Duration>,
 }
 
 /// The running fake.
@@ -79,6 +81,10 @@ impl FakeAri {
             .route(
                 "/ari/applications/{app}/subscription",
                 post(|| async { "{}" }),
+            )
+            .route(
+                "/ari/applications/{app}/eventFilter",
+                axum::routing::put(|| async { "{}" }),
             )
             .route("/ari/channels/{id}/answer", post(channel_op))
             .route("/ari/channels/{id}", delete(channel_op))
@@ -113,6 +119,15 @@ impl FakeAri {
             .unwrap()
             .answers
             .insert(format!("{method} {path}"), (status, body.to_string()));
+    }
+
+    /// Makes `method` on `path` wait `delay` before it is answered, from now on.
+    pub fn delay(&self, method: &str, path: &str, delay: std::time::Duration) {
+        self.shared
+            .lock()
+            .unwrap()
+            .delays
+            .insert(format!("{method} {path}"), delay);
     }
 
     /// Forgets the canned answer for `method` on `path`.
@@ -158,15 +173,18 @@ async fn record(State(shared): State<Arc<Mutex<Shared>>>, req: Request, next: Ne
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
     };
-    let canned = {
+    let (canned, delay) = {
         let mut s = shared.lock().unwrap();
         let key = format!("{} {}", seen.method, path);
         // The websocket upgrade is not a REST call; it can still be refused with a canned answer.
         if path != "/ari/events" {
             s.requests.push(seen);
         }
-        s.answers.get(&key).cloned()
+        (s.answers.get(&key).cloned(), s.delays.get(&key).copied())
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     match canned {
         Some((status, body)) => (
             StatusCode::from_u16(status).unwrap(),

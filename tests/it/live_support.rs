@@ -67,9 +67,10 @@ impl LiveApi {
         })
         .await;
         // After connecting, the engine subscribes and reloads channels and endpoints from ARI
-        // (empty here), replacing what events had set. It does so in one handler, before it
-        // takes the next websocket frame: once the fake saw the reload's GET /channels, every
-        // event sent from now on is applied after it.
+        // (empty here), replacing what events had set. It holds the registry's updates from
+        // before it asks for the listing until it has applied it, and replays them on top:
+        // once the fake saw the reload's GET /channels, every event sent from now on is
+        // applied after it.
         live.until("the engine's reload", |_| async {
             live.fake
                 .requests()
