@@ -67,6 +67,16 @@ impl Default for Timing {
     }
 }
 
+/// What a DTMF key is, for logs: a token digit is never logged, only that it was one.
+pub fn key_kind(key: char) -> &'static str {
+    match key {
+        '0'..='9' => "digit",
+        '#' => "#",
+        '*' => "*",
+        _ => "other",
+    }
+}
+
 /// Tries per call before eventpbx says goodbye.
 pub const TRIES_PER_CALL: u32 = 3;
 /// More digits than any token has: stop collecting and let validation say no.
@@ -174,6 +184,19 @@ impl RegistrationFlow {
     /// True once nothing more will happen.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
+    }
+
+    /// How many digits of the current entry are held, and whether the prompt still plays;
+    /// `None` outside the entry. For the DTMF debug log, which must not show the digits.
+    pub fn entry(&self) -> Option<(usize, bool)> {
+        match &self.state {
+            State::Collecting {
+                digits,
+                prompt_playing,
+                ..
+            } => Some((digits.len(), *prompt_playing)),
+            _ => None,
+        }
     }
 
     fn finish_with(&mut self, media: Vec<Media>) -> Vec<Action> {
