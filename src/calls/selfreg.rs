@@ -464,6 +464,47 @@ mod tests {
     }
 
     #[test]
+    fn fast_repeated_digits_into_the_prompt_all_count_once() {
+        // As Asterisk reports a fast entry keyed into the prompt: the stopped prompt's end
+        // arrives among the digits, not before them.
+        let mut f = flow();
+        started(&mut f, None);
+        f.handle(Input::Prechecked(Precheck::Allowed));
+        assert_eq!(f.entry(), Some((0, true)));
+        let mut keys = "1122334455".chars();
+        let first = keys.next().unwrap();
+        assert_eq!(f.handle(Input::Digit(first))[0], Action::StopPlayback);
+        for d in keys.by_ref().take(3) {
+            assert_eq!(
+                f.handle(Input::Digit(d)),
+                vec![Action::StartTimer(Duration::from_secs(5))],
+                "one stop only"
+            );
+        }
+        assert!(f.handle(Input::PlaybackFinished).is_empty());
+        assert_eq!(f.entry(), Some((4, false)));
+        for d in keys {
+            f.handle(Input::Digit(d));
+        }
+        assert_eq!(f.entry(), Some((10, false)));
+        assert_eq!(
+            f.handle(Input::Digit('#')),
+            vec![Action::CancelTimer, Action::Bind("1122334455".into())]
+        );
+        assert_eq!(f.entry(), None, "not collecting while binding");
+    }
+
+    #[test]
+    fn key_kinds_for_logs_never_name_a_digit() {
+        for d in '0'..='9' {
+            assert_eq!(key_kind(d), "digit");
+        }
+        assert_eq!(key_kind('#'), "#");
+        assert_eq!(key_kind('*'), "*");
+        assert_eq!(key_kind('A'), "other");
+    }
+
+    #[test]
     fn wrong_token_then_right_one() {
         let mut f = flow();
         started(&mut f, Some("1111111111"));
