@@ -177,3 +177,17 @@ async fn a_token_keyed_with_50_ms_event_packets_binds() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_token_from_a_phone_that_sends_each_key_in_one_burst_binds() {
+    // Media not paced (baresip on ALSA's null device): every packet of a key at once, so
+    // Asterisk sees a 0 ms press and emulates 80 ms; keys 300 ms apart, as baresip's were.
+    keyed_entry_binds(
+        "4728",
+        None,
+        AFTER_PROMPT_MS,
+        |k| Keying::regular(k, 0, 300, 180).in_bursts(),
+        true,
+    )
+    .await;
+}

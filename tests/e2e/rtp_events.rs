@@ -53,6 +53,10 @@ pub struct Keying {
     pub packet_ms: u32,
     /// Fill the time outside events with PCMU silence, as a phone does.
     pub audio: bool,
+    /// Send each event's packets all at once when the key goes down, as a client whose media
+    /// is not paced does (baresip on ALSA's `null` device): Asterisk then measures a 0 ms
+    /// press and emulates the minimum duration.
+    pub burst: bool,
     /// The first packet's sequence number and RTP timestamp. A later recording in the same
     /// call must start above the last one's, or Asterisk takes its events for stale copies.
     pub seq_base: u16,
@@ -76,6 +80,7 @@ impl Keying {
             presses,
             packet_ms: DEFAULT_PACKET_MS,
             audio: false,
+            burst: false,
             seq_base: SEQ_BASE,
             ts_base: TS_BASE,
         }
@@ -84,6 +89,12 @@ impl Keying {
     /// The same keying with silence between the events.
     pub fn with_audio(mut self) -> Keying {
         self.audio = true;
+        self
+    }
+
+    /// The same keying with each event sent in one burst.
+    pub fn in_bursts(mut self) -> Keying {
+        self.burst = true;
         self
     }
 
@@ -123,7 +134,11 @@ impl Keying {
             while held < press.duration_ms {
                 let duration = held * SAMPLES_PER_MS;
                 out.push((
-                    press.at_ms + held,
+                    if self.burst {
+                        press.at_ms
+                    } else {
+                        press.at_ms + held
+                    },
                     EVENT_PT,
                     ts,
                     held == 0,
@@ -134,7 +149,11 @@ impl Keying {
             let end = press.at_ms + press.duration_ms;
             for k in 0..END_PACKETS {
                 out.push((
-                    end + k * self.packet_ms,
+                    if self.burst {
+                        press.at_ms
+                    } else {
+                        end + k * self.packet_ms
+                    },
                     EVENT_PT,
                     ts,
                     // A press shorter than one packet interval still starts with a marker.
@@ -407,6 +426,10 @@ mod tests {
                 assert_eq!(u32::from(*d), k as u32 * keying.packet_ms * SAMPLES_PER_MS);
             }
             for (p, (_, d)) in e.packets.iter().zip(&fields) {
+                if keying.burst {
+                    assert_eq!(p.at_ms, press.at_ms, "a burst goes out at once");
+                    continue;
+                }
                 assert!(
                     u32::from(*d) <= (p.at_ms - press.at_ms) * SAMPLES_PER_MS,
                     "a packet reports no more than has elapsed"
@@ -473,6 +496,7 @@ mod tests {
         fifty.packet_ms = 50;
         check(&fifty);
         check(&Keying::regular("*#AD", 0, 200, 10));
+        check(&Keying::regular("0123456789", 0, 300, 180).in_bursts());
     }
 
     #[test]
