@@ -7,7 +7,7 @@ use std::time::Instant;
 use tokio::time::Instant as TokioInstant;
 
 use super::call::Call;
-use super::selfreg::{Action, Input, Media, Precheck, RegistrationFlow, Timing};
+use super::selfreg::{self, Action, Input, Media, Precheck, RegistrationFlow, Timing};
 use crate::ari::AriEvent;
 use crate::db::attempts::Eligibility;
 use crate::db::handsets::{self, BindOutcome};
@@ -43,10 +43,23 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
         let input = tokio::select! {
             event = call.next_event() => match event {
                 None => Input::Hangup,
-                Some(AriEvent::ChannelDtmfReceived { digit, .. }) => match digit.chars().next() {
-                    Some(d) => Input::Digit(d),
-                    None => continue,
-                },
+                Some(AriEvent::ChannelDtmfReceived { digit, duration_ms, .. }) => {
+                    let Some(d) = digit.chars().next() else { continue };
+                    // Where and when each key arrived, to compare with what the phone sent
+                    // and with Asterisk's own DTMF log; the key itself stays out of the log.
+                    let entry = flow.entry();
+                    tracing::debug!(
+                        target: "eventpbx::dtmf",
+                        channel = %call.channel_id,
+                        key = selfreg::key_kind(d),
+                        position = entry.map(|(held, _)| held + 1),
+                        prompt_playing = entry.is_some_and(|(_, playing)| playing),
+                        at_ms = started.elapsed().as_millis() as u64,
+                        duration_ms,
+                        "DTMF received"
+                    );
+                    Input::Digit(d)
+                }
                 Some(AriEvent::PlaybackFinished { playback })
                     if Some(&playback.id) == call.current_playback.as_ref() => Input::PlaybackFinished,
                 Some(_) => continue,
@@ -133,6 +146,13 @@ async fn execute(
             None
         }
         Action::Bind(digits) => {
+            tracing::debug!(
+                target: "eventpbx::dtmf",
+                channel = %call.channel_id,
+                digits = digits.len(),
+                at_ms = started.elapsed().as_millis() as u64,
+                "entry submitted"
+            );
             let step = Instant::now();
             let guard = call.env.settings.token_guard();
             let endpoint = call.endpoint.clone();

@@ -67,6 +67,16 @@ impl Default for Timing {
     }
 }
 
+/// What a DTMF key is, for logs: a token digit is never logged, only that it was one.
+pub fn key_kind(key: char) -> &'static str {
+    match key {
+        '0'..='9' => "digit",
+        '#' => "#",
+        '*' => "*",
+        _ => "other",
+    }
+}
+
 /// Tries per call before eventpbx says goodbye.
 pub const TRIES_PER_CALL: u32 = 3;
 /// More digits than any token has: stop collecting and let validation say no.
@@ -174,6 +184,19 @@ impl RegistrationFlow {
     /// True once nothing more will happen.
     pub fn is_done(&self) -> bool {
         self.state == State::Done
+    }
+
+    /// How many digits of the current entry are held, and whether the prompt still plays;
+    /// `None` outside the entry. For the DTMF debug log, which must not show the digits.
+    pub fn entry(&self) -> Option<(usize, bool)> {
+        match &self.state {
+            State::Collecting {
+                digits,
+                prompt_playing,
+                ..
+            } => Some((digits.len(), *prompt_playing)),
+            _ => None,
+        }
     }
 
     fn finish_with(&mut self, media: Vec<Media>) -> Vec<Action> {
@@ -438,6 +461,47 @@ mod tests {
             f.handle(Input::Digit('#')),
             vec![Action::CancelTimer, Action::Bind("1234567890".into())]
         );
+    }
+
+    #[test]
+    fn fast_repeated_digits_into_the_prompt_all_count_once() {
+        // As Asterisk reports a fast entry keyed into the prompt: the stopped prompt's end
+        // arrives among the digits, not before them.
+        let mut f = flow();
+        started(&mut f, None);
+        f.handle(Input::Prechecked(Precheck::Allowed));
+        assert_eq!(f.entry(), Some((0, true)));
+        let mut keys = "1122334455".chars();
+        let first = keys.next().unwrap();
+        assert_eq!(f.handle(Input::Digit(first))[0], Action::StopPlayback);
+        for d in keys.by_ref().take(3) {
+            assert_eq!(
+                f.handle(Input::Digit(d)),
+                vec![Action::StartTimer(Duration::from_secs(5))],
+                "one stop only"
+            );
+        }
+        assert!(f.handle(Input::PlaybackFinished).is_empty());
+        assert_eq!(f.entry(), Some((4, false)));
+        for d in keys {
+            f.handle(Input::Digit(d));
+        }
+        assert_eq!(f.entry(), Some((10, false)));
+        assert_eq!(
+            f.handle(Input::Digit('#')),
+            vec![Action::CancelTimer, Action::Bind("1122334455".into())]
+        );
+        assert_eq!(f.entry(), None, "not collecting while binding");
+    }
+
+    #[test]
+    fn key_kinds_for_logs_never_name_a_digit() {
+        for d in '0'..='9' {
+            assert_eq!(key_kind(d), "digit");
+        }
+        assert_eq!(key_kind('#'), "#");
+        assert_eq!(key_kind('*'), "*");
+        assert_eq!(key_kind('A'), "other");
     }
 
     #[test]

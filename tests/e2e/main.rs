@@ -5,12 +5,14 @@
 mod abuse;
 mod api_live;
 mod dialplan_fuzz;
+mod dtmf;
 mod echo;
 mod foundation;
 mod live_view;
 mod phones;
 mod register;
 mod restart;
+mod rtp_events;
 mod sip_raw;
 mod support;
 mod unavailable;

@@ -422,12 +422,15 @@ pub async fn register_and_listen(settings: &Settings, device: &Device) -> Sipp {
 }
 
 /// One thing a calling test phone does once the call is up.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Step {
     /// Wait this many milliseconds.
     Pause(u32),
     /// Send one DTMF key as RFC 2833 events.
     Dtmf(char),
+    /// Key a whole sequence with its own timing (a generated RFC 4733 recording); the
+    /// scenario waits until its last packet is out.
+    Keyed(crate::rtp_events::Keying),
 }
 
 /// How a test call ends.
@@ -501,6 +504,21 @@ fn render_steps(steps: &[Step], dir: &std::path::Path) -> String {
                 out.push_str(&format!(
                     "  <nop><action><exec play_pcap_audio=\"{}\"/></action></nop>\n  <pause milliseconds=\"250\"/>\n",
                     pcap.display()
+                ));
+            }
+            Step::Keyed(keying) => {
+                let pcap = dir.join(format!("keyed_{keys}.pcap"));
+                // Above the renumbered single keys' numbers, and each recording of the
+                // call above the last (10 minutes of media clock apart).
+                let mut keying = keying.clone();
+                keying.seq_base = 20_000u16.wrapping_add(keys as u16 * 5_000);
+                keying.ts_base = 10_000_000 + keys * 4_800_000;
+                keys += 1;
+                keying.write(&pcap);
+                out.push_str(&format!(
+                    "  <nop><action><exec play_pcap_audio=\"{}\"/></action></nop>\n  <pause milliseconds=\"{}\"/>\n",
+                    pcap.display(),
+                    keying.length_ms() + 100
                 ));
             }
         }

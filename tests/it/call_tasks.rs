@@ -11,7 +11,7 @@ use futures_util::future::BoxFuture;
 use serde_json::{json, Value};
 
 use crate::fake_ari::{FakeAri, Script};
-use crate::live_support::{channel, LiveApi};
+use crate::live_support::{channel, temporary_device, LiveApi};
 
 /// A channel in our Stasis app running `flow`.
 fn in_stasis(id: &str, flow: &str) -> Value {
@@ -335,4 +335,103 @@ async fn call_task_whose_event_queue_overflows_is_hung_up() {
     }
     wait_for_hangup(&fake, "c-full", Duration::from_secs(5)).await;
     assert_eq!(hangups(&fake, "c-full"), 1);
+}
+
+/// A log sink for one test: what the subscriber writes, kept in memory.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// A ChannelDtmfReceived as Asterisk sends it, stamped at `ms` past a second. The stamp
+/// matters: the websocket reader drops a frame equal to a recent one (Asterisk's duplicate
+/// deliveries), and two presses of one key differ only in it.
+fn dtmf(channel: &str, digit: &str, duration_ms: u32, ms: u32) -> Value {
+    json!({"type": "ChannelDtmfReceived", "digit": digit, "duration_ms": duration_ms,
+           "timestamp": format!("2026-12-02T01:38:38.{ms:03}+0000"),
+           "channel": in_stasis(channel, "register"), "application": "eventpbx"})
+}
+
+#[tokio::test]
+async fn call_task_the_dtmf_debug_log_has_position_and_timing_but_never_the_key() {
+    // The call tasks run on this test's (current-thread) runtime, so a thread-local
+    // subscriber sees their events and no other test's.
+    let sink = Captured::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("eventpbx::dtmf=debug")
+        .without_time()
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let live = LiveApi::start().await;
+    let endpoint = temporary_device(&live.api, "99560042").await;
+    playbacks_work(&live.fake, "c-keys");
+    live.event(
+        json!({"type": "StasisStart", "args": ["register", endpoint],
+                      "channel": in_stasis("c-keys", "register"), "application": "eventpbx"}),
+    );
+    live.until("the prompt", |_| async {
+        live.fake
+            .requests()
+            .iter()
+            .any(|r| r.method == "POST" && r.path == "/ari/channels/c-keys/play")
+    })
+    .await;
+    for (key, ms) in [("7", 100), ("7", 250), ("#", 400)] {
+        live.event(dtmf("c-keys", key, 60, ms));
+    }
+    live.until("the entry", |_| async {
+        sink.text().contains("entry submitted")
+    })
+    .await;
+    let text = sink.text();
+    let lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("DTMF received"))
+        .collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    for (n, (line, kind)) in lines
+        .iter()
+        .zip(["\"digit\"", "\"digit\"", "\"#\""])
+        .enumerate()
+    {
+        assert!(line.contains(&format!("key={kind}")), "{line}");
+        assert!(line.contains(&format!("position={}", n + 1)), "{line}");
+        assert!(
+            line.contains("duration_ms=60") && line.contains("at_ms="),
+            "{line}"
+        );
+        // Apart from the time since the call started, nothing in the line may be the key.
+        let without_time: String = line
+            .split(' ')
+            .filter(|field| !field.starts_with("at_ms="))
+            .collect();
+        assert!(!without_time.contains('7'), "{line}");
+    }
+    let submitted = text
+        .lines()
+        .find(|l| l.contains("entry submitted"))
+        .unwrap();
+    assert!(submitted.contains("digits=2"), "{submitted}");
+    let without_time: String = submitted
+        .split(' ')
+        .filter(|field| !field.starts_with("at_ms="))
+        .collect();
+    assert!(!without_time.contains('7'), "{submitted}");
 }
