@@ -10,21 +10,8 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 
-/// Shared state handed to every part of the running daemon.
-#[derive(Clone)]
-pub struct AppState {
-    /// The settings the daemon started with.
-    pub settings: Arc<Settings>,
-    /// The shared database.
-    pub db: Db,
-    /// The phonebook files phones fetch, rendered once per change.
-    pub phonebook: Arc<crate::web::phonebook_exports::PhonebookExports>,
-    /// API keys verified in the last second (see `web::api::key_cache`).
-    pub api_keys: Arc<crate::web::api::key_cache::KeyCache>,
-    /// Cancelled when the daemon stops: responses that never end by themselves (the events
-    /// stream) end on it, so graceful shutdown does not wait for their clients.
-    pub stopping: CancellationToken,
-}
+/// The daemon's shared state is the web layer's (`web::state`); this module only opens it.
+pub use crate::web::state::AppState;
 
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +24,7 @@ pub enum AppError {
     Io(#[from] std::io::Error),
 }
 
+// Opening is wiring, so it lives here rather than in `web::state` beside the type.
 impl AppState {
     /// Opens and migrates the database named by the settings.
     pub fn open(settings: Settings) -> Result<AppState, AppError> {
@@ -44,13 +32,7 @@ impl AppState {
             &settings.db_path(),
             Duration::from_millis(settings.data.busy_timeout_ms),
         )?;
-        Ok(AppState {
-            settings: Arc::new(settings),
-            db,
-            phonebook: Arc::default(),
-            api_keys: Arc::default(),
-            stopping: CancellationToken::new(),
-        })
+        Ok(AppState::new(settings, db))
     }
 }
 

@@ -17,7 +17,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::config::Settings;
 use crate::db::sessions;
 use crate::db::users::User;

@@ -15,7 +15,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::config::ProxyNet;
 use crate::web::error::AppError;
 

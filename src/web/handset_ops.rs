@@ -1,7 +1,7 @@
 //! The handset operations the web pages offer ("new token", "release handset"), over
 //! `db::handsets`, which owns every change to a binding.
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::handsets;
 use crate::web::error::AppError;
 

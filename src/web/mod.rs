@@ -25,6 +25,7 @@ pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;
 pub mod sse_access;
+pub mod state;
 
 use std::sync::Arc;
 
@@ -36,7 +37,7 @@ use axum::{middleware, Extension, Json, Router};
 use serde_json::json;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use live_view::{LiveSource, Offline};
 
 /// All routes of the web server, with no live registry attached (the operator page then says

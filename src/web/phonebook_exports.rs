@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{phonebook as store, Db, DbError};
 use crate::phonebook::{cisco, csv, grandstream, json, mitel, snom, vcard, yealink, Phonebook};
 use crate::web::error::AppError;

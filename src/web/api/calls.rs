@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey};
 use super::{ApiError, ErrorBody, TAG_CALLS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::config::Settings;
 use crate::db::endpoints_view::{self, NumberTarget};
 use crate::domain::CONTEXT_TEMPORARY;

@@ -12,7 +12,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_CHANNELS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::web::live_view::{ChannelDetail, LiveSource};
 
 /// This resource's routes and their documentation.

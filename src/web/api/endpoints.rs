@@ -15,7 +15,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_ENDPOINTS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::endpoints_view::{self, EndpointConfig, Lookup};
 use crate::db::extensions;
 use crate::web::live_view::{EndpointsLive, LiveSource};

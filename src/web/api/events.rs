@@ -26,7 +26,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiQuery};
 use super::{ApiError, TAG_EVENTS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::outbox::{self, OutboxEvent, Since};
 use crate::db::Db;
 use crate::web::sse_access::{self, Holder};

@@ -10,7 +10,7 @@ use utoipa_axum::routes;
 
 use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::api_queries::{self, ExtensionFilter};
 use crate::db::extensions::{self, Created, Extension, ExtensionKind, NewExtension};
 use crate::db::{handsets, DbError};

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiError;
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::api_keys::{self, Scope};
 
 /// A caller with a live API key. Extracting it on a write (anything but GET, HEAD, OPTIONS)

@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_HANDSETS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{handsets, now, DbError};
 
 /// This resource's routes and their documentation.

@@ -37,7 +37,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::{ApiError, ErrorBody};
 pub use extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 
 /// Where the router is nested; also the OpenAPI document's server URL.
 pub const BASE_PATH: &str = "/api/v1";

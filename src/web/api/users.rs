@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_USERS};
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{api_queries, users, DbError};
 use crate::domain::accounts::Role;
 

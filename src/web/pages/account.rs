@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, Render};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::config::Settings;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter, NewExtension};
 use crate::db::pjsip::{self, Contact};

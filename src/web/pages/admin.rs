@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::numbering::{self, StoredRange};
 use crate::db::phonebook::{self as phonebook_store, ServiceEntry};

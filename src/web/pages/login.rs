@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{self, sessions, users};
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;

@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup, Render};
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{self, extensions, handsets, numbering};
 use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::{self, sessions, users};
 use crate::domain::accounts::MIN_PASSWORD;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};

@@ -3,7 +3,7 @@
 use axum::extract::{Query, State};
 use maud::{html, Markup};
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::extensions::{self, Filter};
 use crate::web::auth::Visitor;
 use crate::web::components::{layout, query_escape, Pager};

@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use crate::db::signups::{self, Limited};
 use crate::db::users::{self, AddUserError};
 use crate::domain::accounts::{Role, MIN_PASSWORD};
