@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use crate::db::DbError;
 use crate::web::pages::errors;
 
-/// Why a request failed.
+/// Why a page request failed (the JSON API has its own `api::ApiError`).
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum PageError {
     /// No such page or thing.
     #[error("not found")]
     NotFound,
@@ -33,60 +33,60 @@ pub enum AppError {
     Db(#[from] DbError),
 }
 
-impl AppError {
+impl PageError {
     fn status(&self) -> StatusCode {
         match self {
-            AppError::NotFound => StatusCode::NOT_FOUND,
-            AppError::LoginRequired => StatusCode::SEE_OTHER,
-            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
-            AppError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::NotAvailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(DbError::NotFound) => StatusCode::NOT_FOUND,
-            AppError::Db(DbError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Db(DbError::Refused(_) | DbError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            PageError::NotFound => StatusCode::NOT_FOUND,
+            PageError::LoginRequired => StatusCode::SEE_OTHER,
+            PageError::Forbidden | PageError::Csrf => StatusCode::FORBIDDEN,
+            PageError::BadRequest(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            PageError::NotAvailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Db(DbError::NotFound) => StatusCode::NOT_FOUND,
+            PageError::Db(DbError::Busy) => StatusCode::SERVICE_UNAVAILABLE,
+            PageError::Db(DbError::Refused(_) | DbError::Conflict(_)) => StatusCode::CONFLICT,
+            PageError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 }
 
-impl IntoResponse for AppError {
+impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.status();
         let (title, message): (&str, String) = match &self {
-            AppError::LoginRequired => return Redirect::to("/login").into_response(),
-            AppError::NotFound | AppError::Db(DbError::NotFound) => (
+            PageError::LoginRequired => return Redirect::to("/login").into_response(),
+            PageError::NotFound | PageError::Db(DbError::NotFound) => (
                 "Not found",
                 "There is nothing here. The link may be old, or the thing was deleted.".into(),
             ),
-            AppError::Forbidden => (
+            PageError::Forbidden => (
                 "Not allowed",
                 "Your account may not open this page. Ask an operator if you think it should."
                     .into(),
             ),
-            AppError::Csrf => (
+            PageError::Csrf => (
                 "Form expired",
                 "This form was too old or did not come from this site, so nothing was changed. \
                  Go back, reload the page and try again."
                     .into(),
             ),
-            AppError::BadRequest(m) => ("That did not work", m.clone()),
-            AppError::NotAvailable(what) => (
+            PageError::BadRequest(m) => ("That did not work", m.clone()),
+            PageError::NotAvailable(what) => (
                 "Not available yet",
                 format!("{what} is not available yet. Please ask the help desk."),
             ),
-            AppError::Db(DbError::Busy) => (
+            PageError::Db(DbError::Busy) => (
                 "Busy",
                 "The system is busy right now and nothing was changed. Try again in a moment."
                     .into(),
             ),
-            AppError::Db(DbError::Refused(m)) => ("That did not work", m.clone()),
-            AppError::Db(DbError::Conflict(_)) => (
+            PageError::Db(DbError::Refused(m)) => ("That did not work", m.clone()),
+            PageError::Db(DbError::Conflict(_)) => (
                 "Changed meanwhile",
                 "Someone changed this at the same time, so nothing was changed. Reload the page \
                  and try again."
                     .into(),
             ),
-            AppError::Db(cause) => {
+            PageError::Db(cause) => {
                 // The one place the cause is logged; the page says nothing about it.
                 tracing::error!(error = %cause, "request failed");
                 return errors::internal().into_response();

@@ -3,10 +3,10 @@
 
 use crate::web::state::AppState;
 use crate::db::handsets;
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 
 /// Gives an unbound handset extension a fresh registration token; returns it.
-pub async fn regenerate_token(state: &AppState, number: &str) -> Result<String, AppError> {
+pub async fn regenerate_token(state: &AppState, number: &str) -> Result<String, PageError> {
     let number = number.to_string();
     let length = state.settings.numbering.token_length;
     Ok(state
@@ -17,7 +17,7 @@ pub async fn regenerate_token(state: &AppState, number: &str) -> Result<String, 
 
 /// Releases the handset bound to an extension (it gets a temporary number again, the
 /// extension a fresh token).
-pub async fn unbind(state: &AppState, number: &str) -> Result<(), AppError> {
+pub async fn unbind(state: &AppState, number: &str) -> Result<(), PageError> {
     let number = number.to_string();
     let plan = handsets::TemporaryPlan::from_settings(&state.settings);
     let length = state.settings.numbering.token_length;

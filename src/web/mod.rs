@@ -1,7 +1,8 @@
-//! The HTTP server: server-rendered pages (maud), static assets, and later the JSON API.
+//! The HTTP server: server-rendered pages (maud), their live views (SSE), the JSON API
+//! (`api/`, under `/api/v1`) and static assets.
 //!
 //! Handlers validate input into domain values, call one db function in one transaction, and
-//! render a page. Every failure is an [`error::AppError`], which renders a friendly page.
+//! render a page. Every failure of a page is an [`error::PageError`], which renders a friendly page.
 //!
 //! | Route | Who | What |
 //! |---|---|---|

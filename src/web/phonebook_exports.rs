@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::web::state::AppState;
 use crate::db::{phonebook as store, Db, DbError};
 use crate::phonebook::{cisco, csv, grandstream, json, mitel, snom, vcard, yealink, Phonebook};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 
 /// How long a rendered book is trusted without asking the database, when this process made
 /// no write in between.
@@ -255,12 +255,12 @@ async fn whole(
     state: &AppState,
     headers: &HeaderMap,
     format: WholeBook,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let rendered = state
         .phonebook
         .current(&state.db, &cisco_base_url(state))
         .await?;
-    let file = rendered.whole(format).ok_or(AppError::NotFound)?;
+    let file = rendered.whole(format).ok_or(PageError::NotFound)?;
     Ok(serve(headers, file, format.content_type()))
 }
 
@@ -268,7 +268,7 @@ async fn whole(
 pub async fn json_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Json).await
 }
 
@@ -276,7 +276,7 @@ pub async fn json_book(
 pub async fn csv_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Csv).await
 }
 
@@ -284,7 +284,7 @@ pub async fn csv_book(
 pub async fn vcard_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Vcard).await
 }
 
@@ -292,7 +292,7 @@ pub async fn vcard_book(
 pub async fn yealink_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Yealink).await
 }
 
@@ -300,7 +300,7 @@ pub async fn yealink_book(
 pub async fn snom_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Snom).await
 }
 
@@ -308,7 +308,7 @@ pub async fn snom_book(
 pub async fn grandstream_book(
     State(state): State<AppState>,
     headers: HeaderMap,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     whole(&state, &headers, WholeBook::Grandstream).await
 }
 
@@ -323,12 +323,12 @@ pub async fn cisco_book(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<CiscoQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let page: usize = match query.page.as_deref().map(str::trim) {
         None | Some("") => 1,
         Some(text) => text
             .parse()
-            .map_err(|_| AppError::BadRequest("The page must be a number.".into()))?,
+            .map_err(|_| PageError::BadRequest("The page must be a number.".into()))?,
     };
     let rendered = state
         .phonebook
@@ -337,7 +337,7 @@ pub async fn cisco_book(
     let file = page
         .checked_sub(1)
         .and_then(|index| rendered.cisco_pages.get(index))
-        .ok_or(AppError::NotFound)?;
+        .ok_or(PageError::NotFound)?;
     Ok(serve(&headers, file, "text/xml; charset=utf-8"))
 }
 
@@ -356,7 +356,7 @@ pub async fn mitel_search(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<SearchQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let rendered = state
         .phonebook
         .current(&state.db, &cisco_base_url(&state))

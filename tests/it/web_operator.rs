@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use eventpbx::domain::accounts::Role;
-use eventpbx::web::live_view::{ActionFuture, LiveChannel, LiveSnapshot, LiveSource};
+use eventpbx::web::live_view::{ActionFuture, OperatorChannel, LiveSnapshot, LiveSource};
 use reqwest::StatusCode;
 
 use crate::web_support::spawn;
@@ -28,7 +28,7 @@ impl LiveSource for FakeLive {
             ari_connected: true,
             ari_status: "connected".into(),
             registered_devices: 3,
-            channels: vec![LiveChannel {
+            channels: vec![OperatorChannel {
                 id: "1700000000.42".into(),
                 caller: "\"<b>Eve</b>\" <4711>".into(),
                 callee: "2000".into(),

@@ -21,7 +21,7 @@ use crate::db::{self, handsets, numbering, DbError};
 use crate::domain::accounts;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, CopyField, CsrfField, Notice, TimeTag};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::pages::{is_digits, no_store, see_other, Empty};
 use crate::web::sse_access::{self, Holder};
@@ -78,7 +78,7 @@ fn owned_extensions(c: &rusqlite::Connection, user_id: i64) -> Result<Vec<Extens
 }
 
 /// Loads everything the page shows for one user, in one read.
-async fn load(state: &AppState, user_id: i64) -> Result<AccountData, AppError> {
+async fn load(state: &AppState, user_id: i64) -> Result<AccountData, PageError> {
     let settings = state.settings.clone();
     Ok(state
         .db
@@ -119,7 +119,7 @@ async fn render(
     user: &LoggedIn,
     notice: Option<Notice>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     render_with(state, user, notice, status, None).await
 }
 
@@ -130,7 +130,7 @@ async fn render_with(
     notice: Option<Notice>,
     status: StatusCode,
     draft: Option<&ClaimInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let data = load(state, user.user.id).await?;
     let visitor = Visitor {
         user: Some(user.clone()),
@@ -177,7 +177,7 @@ pub async fn show(
     State(state): State<AppState>,
     user: LoggedIn,
     Query(done): Query<Done>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     render(&state, &user, done.notice(), StatusCode::OK).await
 }
 
@@ -290,7 +290,7 @@ pub async fn stream(
     State(state): State<AppState>,
     user: LoggedIn,
     axum::Extension(live): axum::Extension<Arc<dyn LiveSource>>,
-) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, AppError> {
+) -> Result<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>, PageError> {
     // The extensions are fixed for the life of the page: claiming or deleting reloads it.
     let user_id = user.user.id;
     let devices: Vec<(String, String)> = state
@@ -524,7 +524,7 @@ pub async fn claim(
     State(state): State<AppState>,
     user: LoggedIn,
     CsrfForm(form): CsrfForm<ClaimInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let (number, kind, name) = match parse_claim(&form, &user.user.display_name) {
         Ok(parsed) => parsed,
         Err(problem) => {
@@ -566,13 +566,13 @@ async fn on_own<T, F>(
     user: &LoggedIn,
     number: String,
     f: F,
-) -> Result<T, AppError>
+) -> Result<T, PageError>
 where
     T: Send + 'static,
     F: FnOnce(&rusqlite::Transaction<'_>, &Extension) -> Result<T, DbError> + Send + 'static,
 {
     if !is_digits(&number) {
-        return Err(AppError::NotFound);
+        return Err(PageError::NotFound);
     }
     let owner = user.user.id;
     Ok(state
@@ -601,7 +601,7 @@ pub async fn edit(
     user: LoggedIn,
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<EditInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let name = match accounts::display_name(&form.name) {
         Ok(n) => n,
         Err(e) => {
@@ -630,7 +630,7 @@ pub async fn new_password(
     user: LoggedIn,
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     on_own(&state, &user, number.clone(), |tx, ext| {
         extensions::new_sip_password(tx, &ext.number)
     })
@@ -646,7 +646,7 @@ pub async fn new_token(
     user: LoggedIn,
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let length = state.settings.numbering.token_length;
     on_own(&state, &user, number.clone(), move |tx, ext| {
         handsets::regenerate_token(tx, &ext.number, length)
@@ -661,7 +661,7 @@ pub async fn release(
     user: LoggedIn,
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let plan = handsets::TemporaryPlan::from_settings(&state.settings);
     let length = state.settings.numbering.token_length;
     on_own(&state, &user, number.clone(), move |tx, ext| {
@@ -684,7 +684,7 @@ pub async fn delete(
     user: LoggedIn,
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<DeleteInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if form.confirm != "yes" {
         return render(
             &state,

@@ -18,7 +18,7 @@ use crate::domain::numbering::{Authority, DeskWarning, Range};
 use crate::domain::Number;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, TimeTag};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::handset_ops;
 use crate::web::pages::{is_digits, see_other, Empty};
 
@@ -57,7 +57,7 @@ async fn render(
     query: &AdminQuery,
     notice: Option<Notice>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     render_with(state, admin, query, notice, None, status).await
 }
 
@@ -69,7 +69,7 @@ async fn render_with(
     notice: Option<Notice>,
     shown_once: Option<Markup>,
     status: StatusCode,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let upage = query.upage.unwrap_or(1).max(1);
     let page = query.page.unwrap_or(1).max(1);
     let uq: String = query.uq.chars().take(60).collect();
@@ -405,11 +405,11 @@ pub async fn show(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Query(query): Query<AdminQuery>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     render(&state, &admin, &query, None, StatusCode::OK).await
 }
 
-async fn refuse(state: &AppState, admin: &LoggedIn, text: String) -> Result<Response, AppError> {
+async fn refuse(state: &AppState, admin: &LoggedIn, text: String) -> Result<Response, PageError> {
     render(
         state,
         admin,
@@ -433,7 +433,7 @@ pub async fn set_role(
     Admin(admin): Admin,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<RoleInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if id == admin.user.id {
         // An admin demoting themselves could leave nobody able to undo it.
         return refuse(&state, &admin, "You cannot change your own role.".into()).await;
@@ -462,7 +462,7 @@ pub async fn set_disabled(
     Admin(admin): Admin,
     Path(id): Path<i64>,
     CsrfForm(form): CsrfForm<DisabledInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if id == admin.user.id {
         return refuse(&state, &admin, "You cannot disable yourself.".into()).await;
     }
@@ -488,9 +488,9 @@ pub async fn edit_extension(
     Admin(admin): Admin,
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<EditInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if !is_digits(&number) {
-        return Err(AppError::NotFound);
+        return Err(PageError::NotFound);
     }
     let name = match accounts::display_name(&form.name) {
         Ok(n) => n,
@@ -510,9 +510,9 @@ pub async fn release(
     Admin(_): Admin,
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if !is_digits(&number) {
-        return Err(AppError::NotFound);
+        return Err(PageError::NotFound);
     }
     handset_ops::unbind(&state, &number).await?;
     Ok(see_other("/admin#extensions"))
@@ -531,9 +531,9 @@ pub async fn delete_extension(
     Admin(admin): Admin,
     Path(number): Path<String>,
     CsrfForm(form): CsrfForm<DeleteInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     if !is_digits(&number) {
-        return Err(AppError::NotFound);
+        return Err(PageError::NotFound);
     }
     if form.confirm != "yes" {
         return refuse(
@@ -565,7 +565,7 @@ pub async fn add_range(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<RangeInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let range = match Range::parse(&form.first, &form.last) {
         Ok(r) => r,
         Err(e) => return refuse(&state, &admin, e).await,
@@ -583,7 +583,7 @@ pub async fn delete_range(
     Admin(_): Admin,
     Path(id): Path<i64>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state
         .db
         .write(move |tx| numbering::delete_range(tx, id))
@@ -605,7 +605,7 @@ pub async fn reserve(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<ReserveInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let number = match Number::parse(&form.number) {
         Ok(n) => n,
         Err(e) => return refuse(&state, &admin, e.to_string()).await,
@@ -630,7 +630,7 @@ pub async fn unreserve(
     Admin(_): Admin,
     Path(number): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     state
         .db
         .write(move |tx| numbering::unreserve(tx, &number))
@@ -650,7 +650,7 @@ pub async fn set_max(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<MaxInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let max = match form.max.trim().parse::<u32>() {
         Ok(m) if m <= 100 => m,
         _ => {
@@ -681,7 +681,7 @@ pub async fn mint_handsets(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<MintInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let count: u32 = match form.count.trim().parse() {
         Ok(n) if (1..=200).contains(&n) => n,
         _ => return refuse(&state, &admin, "Mint 1 to 200 handsets at a time.".into()).await,
@@ -731,7 +731,7 @@ pub async fn delete_handset(
     Admin(_admin): Admin,
     Path(sip_username): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let length = state.settings.numbering.token_length;
     state
         .db
@@ -754,7 +754,7 @@ pub async fn create_key(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<KeyInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let Some(scope) = api_keys::Scope::parse(&form.scope) else {
         return refuse(
             &state,
@@ -798,7 +798,7 @@ pub async fn revoke_key(
     State(state): State<AppState>,
     Admin(_admin): Admin,
     CsrfForm(form): CsrfForm<KeyInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let name = form.name;
     state
         .db
@@ -821,7 +821,7 @@ pub async fn add_phonebook_entry(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<PhonebookEntryInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let added = state
         .db
         .write(move |tx| phonebook_store::add_service_entry(tx, &form.name, &form.number))
@@ -839,9 +839,9 @@ pub async fn delete_phonebook_entry(
     Admin(_): Admin,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     // A mangled link gets the friendly "not found" page, not axum's plain-text rejection.
-    let id: i64 = id.parse().map_err(|_| AppError::NotFound)?;
+    let id: i64 = id.parse().map_err(|_| PageError::NotFound)?;
     state
         .db
         .write(move |tx| phonebook_store::delete_service_entry(tx, id))
@@ -866,7 +866,7 @@ pub async fn claim_desk(
     State(state): State<AppState>,
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<DeskInput>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let Some(kind) = ExtensionKind::parse(form.kind.trim()) else {
         return refuse(&state, &admin, "Choose a SIP phone or a handset.".into()).await;
     };

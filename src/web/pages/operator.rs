@@ -19,8 +19,8 @@ use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
-use crate::web::live_view::{LiveChannel, LiveSnapshot, LiveSource};
+use crate::web::error::PageError;
+use crate::web::live_view::{OperatorChannel, LiveSnapshot, LiveSource};
 use crate::web::pages::{see_other, Empty};
 use crate::web::sse_access::{self, Holder};
 
@@ -35,7 +35,7 @@ fn duration(seconds: i64) -> String {
 }
 
 struct ChannelRow<'a> {
-    channel: &'a LiveChannel,
+    channel: &'a OperatorChannel,
     now: i64,
     csrf: &'a str,
 }
@@ -162,7 +162,7 @@ pub struct Standing {
 }
 
 /// Reads [`Standing`] in one go.
-pub async fn standing(state: &AppState) -> Result<Standing, AppError> {
+pub async fn standing(state: &AppState) -> Result<Standing, PageError> {
     let settings = state.settings.clone();
     Ok(state
         .db
@@ -229,7 +229,7 @@ pub async fn show(
     State(state): State<AppState>,
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
-) -> Result<Markup, AppError> {
+) -> Result<Markup, PageError> {
     let standing = standing(&state).await?;
     let visitor = Visitor {
         csrf: user.csrf.clone(),
@@ -245,7 +245,7 @@ pub async fn hangup(
     Extension(live): Extension<Arc<dyn LiveSource>>,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     match live.hangup(id).await {
         Ok(()) => Ok(see_other("/operator")),
         Err(problem) => {

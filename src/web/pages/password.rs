@@ -14,7 +14,7 @@ use crate::domain::accounts::MIN_PASSWORD;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::no_store;
 
 /// The form.
@@ -72,7 +72,7 @@ pub async fn submit(
     client: ClientAddr,
     user: LoggedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let refuse = |message: String| {
         Ok(page(
             &user,
@@ -110,7 +110,7 @@ pub async fn submit(
         .read(move |c| users::get_for_login(c, &lookup))
         .await?
         .map(|(_, hash)| hash)
-        .ok_or(AppError::LoginRequired)?;
+        .ok_or(PageError::LoginRequired)?;
     if !users::verify_password(hash, form.current).await {
         return refuse("The current password is wrong.".into());
     }

@@ -7,7 +7,7 @@ use crate::web::state::AppState;
 use crate::db::extensions::{self, Filter};
 use crate::web::auth::Visitor;
 use crate::web::components::{layout, query_escape, Pager};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::ListQuery;
 
 /// Entries per page.
@@ -18,7 +18,7 @@ pub async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
     Query(query): Query<ListQuery>,
-) -> Result<Markup, AppError> {
+) -> Result<Markup, PageError> {
     let page = query.page();
     let filter = Filter {
         search: query.q.chars().take(60).collect(),

@@ -13,7 +13,7 @@ use crate::domain::accounts::{Role, MIN_PASSWORD};
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::{login, see_other};
 
 /// The sign-up form.
@@ -97,7 +97,7 @@ pub async fn submit(
     client: ClientAddr,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<SignupForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let refuse = |message: String| {
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
