@@ -17,13 +17,13 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::web::state::AppState;
 use crate::config::Settings;
 use crate::db::sessions;
 use crate::db::users::User;
 use crate::domain::accounts::Role;
 use crate::domain::secrets;
 use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "epbx_session";

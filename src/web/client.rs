@@ -15,9 +15,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::web::state::AppState;
 use crate::config::ProxyNet;
 use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// The client address of a request whose TCP peer is `peer`.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ProxyNet]) -> IpAddr {

@@ -1,9 +1,9 @@
 //! The handset operations the web pages offer ("new token", "release handset"), over
 //! `db::handsets`, which owns every change to a binding.
 
-use crate::web::state::AppState;
 use crate::db::handsets;
 use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// Gives an unbound handset extension a fresh registration token; returns it.
 pub async fn regenerate_token(state: &AppState, number: &str) -> Result<String, PageError> {

@@ -87,20 +87,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         )
         .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
-        .route("/phonebook.json", get(phonebook_exports::json_book))
-        .route("/phonebook.csv", get(phonebook_exports::csv_book))
-        .route("/phonebook.vcf", get(phonebook_exports::vcard_book))
-        .route(
-            "/phonebook/yealink.xml",
-            get(phonebook_exports::yealink_book),
-        )
-        .route("/phonebook/snom.xml", get(phonebook_exports::snom_book))
-        .route(
-            "/phonebook/grandstream.xml",
-            get(phonebook_exports::grandstream_book),
-        )
-        .route("/phonebook/cisco.xml", get(phonebook_exports::cisco_book))
-        .route("/phonebook/mitel.xml", get(phonebook_exports::mitel_search))
+        .merge(phonebook_exports::routes())
         .nest("/api/v1", api::router())
         .route("/operator", get(pages::operator::show))
         .route("/operator/stream", get(pages::operator::stream))

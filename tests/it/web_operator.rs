@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use eventpbx::domain::accounts::Role;
-use eventpbx::web::live_view::{ActionFuture, OperatorChannel, LiveSnapshot, LiveSource};
+use eventpbx::web::live_view::{ActionFuture, LiveSnapshot, LiveSource, OperatorChannel};
 use reqwest::StatusCode;
 
 use crate::web_support::spawn;

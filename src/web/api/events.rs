@@ -26,10 +26,10 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiQuery};
 use super::{ApiError, TAG_EVENTS};
-use crate::web::state::AppState;
 use crate::db::outbox::{self, OutboxEvent, Since};
 use crate::db::Db;
 use crate::web::sse_access::{self, Holder};
+use crate::web::state::AppState;
 
 /// How often a waiting stream looks for events written by other processes, which cannot wake
 /// it directly.

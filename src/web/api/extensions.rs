@@ -10,11 +10,11 @@ use utoipa_axum::routes;
 
 use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
-use crate::web::state::AppState;
 use crate::db::api_queries::{self, ExtensionFilter};
 use crate::db::extensions::{self, Created, Extension, ExtensionKind, NewExtension};
 use crate::db::{handsets, DbError};
 use crate::domain::accounts;
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiError;
-use crate::web::state::AppState;
 use crate::db::api_keys::{self, Scope};
+use crate::web::state::AppState;
 
 /// A caller with a live API key. Extracting it on a write (anything but GET, HEAD, OPTIONS)
 /// also requires read-write scope, so no handler can forget the check. What only admin keys

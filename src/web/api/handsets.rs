@@ -11,8 +11,8 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_HANDSETS};
-use crate::web::state::AppState;
 use crate::db::{handsets, now, DbError};
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

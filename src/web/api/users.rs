@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_USERS};
-use crate::web::state::AppState;
 use crate::db::{api_queries, users, DbError};
 use crate::domain::accounts::Role;
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -13,7 +13,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup, Render};
 use serde::Deserialize;
 
-use crate::web::state::AppState;
 use crate::config::Settings;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter, NewExtension};
 use crate::db::pjsip::{self, Contact};
@@ -25,6 +24,7 @@ use crate::web::error::PageError;
 use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::pages::{is_digits, no_store, see_other, Empty};
 use crate::web::sse_access::{self, Holder};
+use crate::web::state::AppState;
 
 /// One extension with what its card shows.
 #[derive(Debug, Clone)]

@@ -7,7 +7,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::web::state::AppState;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::numbering::{self, StoredRange};
 use crate::db::phonebook::{self as phonebook_store, ServiceEntry};
@@ -21,6 +20,7 @@ use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, Tim
 use crate::web::error::PageError;
 use crate::web::handset_ops;
 use crate::web::pages::{is_digits, see_other, Empty};
+use crate::web::state::AppState;
 
 /// Rows per list on this page.
 const PER_PAGE: u32 = 50;

@@ -7,13 +7,13 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use tokio::sync::OnceCell;
 
-use crate::web::state::AppState;
 use crate::db::{self, sessions, users};
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::pages::{see_other, Empty};
+use crate::web::state::AppState;
 
 /// The login form.
 #[derive(Debug, Default, Deserialize)]

@@ -13,16 +13,16 @@ use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use maud::{html, Markup, Render};
 
-use crate::web::state::AppState;
 use crate::db::{self, extensions, handsets, numbering};
 use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
-use crate::web::live_view::{OperatorChannel, LiveSnapshot, LiveSource};
+use crate::web::live_view::{LiveSnapshot, LiveSource, OperatorChannel};
 use crate::web::pages::{see_other, Empty};
 use crate::web::sse_access::{self, Holder};
+use crate::web::state::AppState;
 
 /// "m:ss" or "h:mm:ss".
 fn duration(seconds: i64) -> String {

@@ -8,7 +8,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::web::state::AppState;
 use crate::db::{self, sessions, users};
 use crate::domain::accounts::MIN_PASSWORD;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
@@ -16,6 +15,7 @@ use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::pages::no_store;
+use crate::web::state::AppState;
 
 /// The form.
 #[derive(Debug, Default, Deserialize)]

@@ -3,12 +3,12 @@
 use axum::extract::{Query, State};
 use maud::{html, Markup};
 
-use crate::web::state::AppState;
 use crate::db::extensions::{self, Filter};
 use crate::web::auth::Visitor;
 use crate::web::components::{layout, query_escape, Pager};
 use crate::web::error::PageError;
 use crate::web::pages::ListQuery;
+use crate::web::state::AppState;
 
 /// Entries per page.
 pub const PER_PAGE: u32 = 100;

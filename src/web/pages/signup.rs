@@ -6,7 +6,6 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::web::state::AppState;
 use crate::db::signups::{self, Limited};
 use crate::db::users::{self, AddUserError};
 use crate::domain::accounts::{Role, MIN_PASSWORD};
@@ -15,6 +14,7 @@ use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::pages::{login, see_other};
+use crate::web::state::AppState;
 
 /// The sign-up form.
 #[derive(Debug, Default, Deserialize)]
