@@ -21,6 +21,7 @@ pub mod auth;
 pub mod client;
 pub mod components;
 pub mod error;
+pub mod extract;
 pub mod handset_ops;
 pub mod live_view;
 pub mod pages;

@@ -74,6 +74,17 @@ impl ApiError {
     }
 }
 
+impl crate::web::extract::NumberRejection for ApiError {
+    fn undecodable(detail: String) -> Self {
+        ApiError::BadRequest(detail)
+    }
+
+    /// A segment that is not a number names no extension: 404, as for an unknown number.
+    fn not_a_number() -> Self {
+        ApiError::extension_not_found()
+    }
+}
+
 impl From<ClaimError> for ApiError {
     /// A number that cannot be claimed: the shape and range are bad input (422); a clash with
     /// what exists or is configured is a conflict (409). The message says which.

@@ -8,12 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
+use super::extract::{ApiJson, ApiKey, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
 use crate::db::api_queries::{self, ExtensionFilter};
 use crate::db::extensions::{self, Created, Extension, ExtensionKind, NewExtension};
 use crate::db::{handsets, DbError};
 use crate::domain::accounts;
+use crate::web::extract::NumberPath;
 use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
@@ -308,9 +309,9 @@ async fn create_extension(
 async fn get_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<ExtensionOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let e = state
         .db
         .read(move |c| extensions::get(c, &number))
@@ -350,10 +351,10 @@ pub struct ExtensionPatch {
 async fn update_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
     ApiJson(patch): ApiJson<ExtensionPatch>,
 ) -> Result<Json<ExtensionOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let name = patch
         .name
         .as_deref()
@@ -393,9 +394,9 @@ async fn update_extension(
 async fn delete_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let settings = state.settings.clone();
     let n = number.clone();
     state
@@ -431,9 +432,9 @@ pub struct UnboundOut {
 async fn unbind(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<UnboundOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let plan = handsets::TemporaryPlan::from_settings(&state.settings);
     let length = state.settings.numbering.token_length;
     let n = number.clone();
@@ -472,9 +473,9 @@ pub struct TokenOut {
 async fn new_token(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<TokenOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let length = state.settings.numbering.token_length;
     let n = number.clone();
     let token = state
@@ -514,9 +515,9 @@ pub struct SipPasswordOut {
 async fn new_sip_password(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<SipPasswordOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let n = number.clone();
     let creator = {
         let n = number.clone();

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::response::sse::{Event, KeepAlive, Sse};
 
 use axum::http::StatusCode;
@@ -17,12 +17,13 @@ use crate::config::Settings;
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter, NewExtension};
 use crate::db::pjsip::{self, Contact};
 use crate::db::{self, handsets, numbering, DbError};
-use crate::domain::accounts;
+use crate::domain::{accounts, Number};
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::PageError;
+use crate::web::extract::NumberPath;
 use crate::web::live_view::{DeviceStatus, LiveSource};
-use crate::web::pages::{is_digits, no_store, see_other, Empty};
+use crate::web::pages::{no_store, see_other, Empty};
 use crate::web::sse_access::{self, Holder};
 use crate::web::state::AppState;
 
@@ -54,7 +55,8 @@ pub struct Done {
 impl Done {
     fn notice(&self) -> Option<Notice> {
         // Only fixed texts and a digits-only number are echoed back: no reflected user text.
-        let n = self.n.as_deref().filter(|n| is_digits(n)).unwrap_or("");
+        let n = self.n.as_deref().and_then(|n| Number::parse(n).ok());
+        let n = n.as_ref().map_or("", Number::as_str);
         let text = match self.done.as_deref()? {
             "claimed" => format!("{n} is yours. The details are below."),
             "saved" => format!("Saved the changes to {n}."),
@@ -564,21 +566,18 @@ pub async fn claim(
 async fn on_own<T, F>(
     state: &AppState,
     user: &LoggedIn,
-    number: String,
+    number: Number,
     f: F,
 ) -> Result<T, PageError>
 where
     T: Send + 'static,
     F: FnOnce(&rusqlite::Transaction<'_>, &Extension) -> Result<T, DbError> + Send + 'static,
 {
-    if !is_digits(&number) {
-        return Err(PageError::NotFound);
-    }
     let owner = user.user.id;
     Ok(state
         .db
         .write(move |tx| {
-            let ext = extensions::get(tx, &number)?;
+            let ext = extensions::get(tx, number.as_str())?;
             if ext.owner_id != Some(owner) {
                 return Err(DbError::NotFound);
             }
@@ -599,7 +598,7 @@ pub struct EditInput {
 pub async fn edit(
     State(state): State<AppState>,
     user: LoggedIn,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<EditInput>,
 ) -> Result<Response, PageError> {
     let name = match accounts::display_name(&form.name) {
@@ -628,7 +627,7 @@ pub async fn edit(
 pub async fn new_password(
     State(state): State<AppState>,
     user: LoggedIn,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     on_own(&state, &user, number.clone(), |tx, ext| {
@@ -644,7 +643,7 @@ pub async fn new_password(
 pub async fn new_token(
     State(state): State<AppState>,
     user: LoggedIn,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     let length = state.settings.numbering.token_length;
@@ -659,7 +658,7 @@ pub async fn new_token(
 pub async fn release(
     State(state): State<AppState>,
     user: LoggedIn,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     let plan = handsets::TemporaryPlan::from_settings(&state.settings);
@@ -682,7 +681,7 @@ pub struct DeleteInput {
 pub async fn delete(
     State(state): State<AppState>,
     user: LoggedIn,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<DeleteInput>,
 ) -> Result<Response, PageError> {
     if form.confirm != "yes" {

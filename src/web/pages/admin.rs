@@ -18,8 +18,9 @@ use crate::domain::Number;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, CsrfField, Notice, Pager, TimeTag};
 use crate::web::error::PageError;
+use crate::web::extract::NumberPath;
 use crate::web::handset_ops;
-use crate::web::pages::{is_digits, see_other, Empty};
+use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
 /// Rows per list on this page.
@@ -486,12 +487,9 @@ pub struct EditInput {
 pub async fn edit_extension(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<EditInput>,
 ) -> Result<Response, PageError> {
-    if !is_digits(&number) {
-        return Err(PageError::NotFound);
-    }
     let name = match accounts::display_name(&form.name) {
         Ok(n) => n,
         Err(e) => return refuse(&state, &admin, e.to_string()).await,
@@ -499,7 +497,7 @@ pub async fn edit_extension(
     let public = form.public.is_some();
     state
         .db
-        .write(move |tx| extensions::update(tx, &number, &name, public))
+        .write(move |tx| extensions::update(tx, number.as_str(), &name, public))
         .await?;
     Ok(see_other("/admin#extensions"))
 }
@@ -508,13 +506,10 @@ pub async fn edit_extension(
 pub async fn release(
     State(state): State<AppState>,
     Admin(_): Admin,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    if !is_digits(&number) {
-        return Err(PageError::NotFound);
-    }
-    handset_ops::unbind(&state, &number).await?;
+    handset_ops::unbind(&state, number.as_str()).await?;
     Ok(see_other("/admin#extensions"))
 }
 
@@ -529,12 +524,9 @@ pub struct DeleteInput {
 pub async fn delete_extension(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<DeleteInput>,
 ) -> Result<Response, PageError> {
-    if !is_digits(&number) {
-        return Err(PageError::NotFound);
-    }
     if form.confirm != "yes" {
         return refuse(
             &state,
@@ -546,7 +538,7 @@ pub async fn delete_extension(
     let settings = state.settings.clone();
     state
         .db
-        .write(move |tx| extensions::delete(tx, &settings, &number))
+        .write(move |tx| extensions::delete(tx, &settings, number.as_str()))
         .await?;
     Ok(see_other("/admin#extensions"))
 }
@@ -628,12 +620,12 @@ pub async fn reserve(
 pub async fn unreserve(
     State(state): State<AppState>,
     Admin(_): Admin,
-    Path(number): Path<String>,
+    NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     state
         .db
-        .write(move |tx| numbering::unreserve(tx, &number))
+        .write(move |tx| numbering::unreserve(tx, number.as_str()))
         .await?;
     Ok(see_other("/admin#numbering"))
 }
