@@ -26,6 +26,7 @@ pub mod handset_ops;
 pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;
+pub mod sse;
 pub mod sse_access;
 pub mod state;
 
