@@ -67,27 +67,11 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/", get(pages::home::show))
         .route("/healthz", get(health))
         .route("/logout", post(pages::login::logout))
-        .route("/account", get(pages::account::show))
-        .route("/account/stream", get(pages::account::stream))
-        .route("/account/claim", post(pages::account::claim))
+        .merge(pages::account::routes())
         .route(
             "/account/password",
             get(pages::password::show).post(pages::password::submit),
         )
-        .route("/account/ext/{number}/edit", post(pages::account::edit))
-        .route(
-            "/account/ext/{number}/password",
-            post(pages::account::new_password),
-        )
-        .route(
-            "/account/ext/{number}/token",
-            post(pages::account::new_token),
-        )
-        .route(
-            "/account/ext/{number}/release",
-            post(pages::account::release),
-        )
-        .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
         .merge(phonebook_exports::routes())
         .nest("/api/v1", api::router())
