@@ -81,45 +81,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
             "/operator/channels/{id}/hangup",
             post(pages::operator::hangup),
         )
-        .route("/admin", get(pages::admin::show))
-        .route("/admin/users/{id}/role", post(pages::admin::set_role))
-        .route(
-            "/admin/users/{id}/disabled",
-            post(pages::admin::set_disabled),
-        )
-        .route(
-            "/admin/ext/{number}/edit",
-            post(pages::admin::edit_extension),
-        )
-        .route("/admin/ext/{number}/release", post(pages::admin::release))
-        .route(
-            "/admin/ext/{number}/delete",
-            post(pages::admin::delete_extension),
-        )
-        .route("/admin/ranges", post(pages::admin::add_range))
-        .route(
-            "/admin/ranges/{id}/delete",
-            post(pages::admin::delete_range),
-        )
-        .route("/admin/reserved", post(pages::admin::reserve))
-        .route(
-            "/admin/reserved/{number}/delete",
-            post(pages::admin::unreserve),
-        )
-        .route("/admin/max", post(pages::admin::set_max))
-        .route("/admin/desks", post(pages::admin::claim_desk))
-        .route("/admin/handsets", post(pages::admin::mint_handsets))
-        .route(
-            "/admin/handsets/{sip_username}/delete",
-            post(pages::admin::delete_handset),
-        )
-        .route("/admin/phonebook", post(pages::admin::add_phonebook_entry))
-        .route(
-            "/admin/phonebook/{id}/delete",
-            post(pages::admin::delete_phonebook_entry),
-        )
-        .route("/admin/keys", post(pages::admin::create_key))
-        .route("/admin/keys/revoke", post(pages::admin::revoke_key))
+        .merge(pages::admin::routes())
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .merge(anonymous_forms)
