@@ -1,8 +1,12 @@
 //! The HTTP server: server-rendered pages (maud), their live views (SSE), the JSON API
 //! (`api/`, under `/api/v1`) and static assets.
 //!
-//! Handlers validate input into domain values, call one db function in one transaction, and
-//! render a page. Every failure of a page is an [`error::PageError`], which renders a friendly page.
+//! Each page lives under `pages/` with its routes beside it (`pages/admin/` and
+//! `pages/account/` one file per part); `state.rs` is what handlers share, `extract.rs` the
+//! extractors pages and API share (`NumberPath`), `sse.rs` the one engine behind every live
+//! stream. Handlers validate input into domain values, call one db function in one
+//! transaction, and render a page. Every failure of a page is an [`error::PageError`], which
+//! renders a friendly page; the API's is `api::ApiError`, which answers JSON.
 //!
 //! | Route | Who | What |
 //! |---|---|---|
@@ -11,9 +15,10 @@
 //! | `POST /logout` | logged in | ends the session |
 //! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
-//! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml` | anyone | the book for phones and services, with ETag |
+//! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{file}` (`yealink`, `snom`, `grandstream`, `cisco`, `mitel` `.xml`) | anyone | the book for phones and services, with ETag |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
-//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
+//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
+//! | `/api/v1/...` | API keys | the JSON API (`api/`) |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 
 pub mod api;
@@ -75,12 +80,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/phonebook", get(pages::phonebook::show))
         .merge(phonebook_exports::routes())
         .nest("/api/v1", api::router())
-        .route("/operator", get(pages::operator::show))
-        .route("/operator/stream", get(pages::operator::stream))
-        .route(
-            "/operator/channels/{id}/hangup",
-            post(pages::operator::hangup),
-        )
+        .merge(pages::operator::routes())
         .merge(pages::admin::routes())
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))

@@ -10,7 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use maud::{html, Markup, Render};
 
 use crate::db::{self, extensions, handsets, numbering};
@@ -24,6 +25,14 @@ use crate::web::pages::{see_other, Empty};
 use crate::web::sse::{self, Turn};
 use crate::web::sse_access::Holder;
 use crate::web::state::AppState;
+
+/// The routes of the live view.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/operator", get(show))
+        .route("/operator/stream", get(stream))
+        .route("/operator/channels/{id}/hangup", post(hangup))
+}
 
 /// "m:ss" or "h:mm:ss".
 fn duration(seconds: i64) -> String {
