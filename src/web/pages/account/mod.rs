@@ -403,6 +403,7 @@ pub async fn delete(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use maud::Render;
 
     #[test]
     fn confirmations_echo_only_digits() {
