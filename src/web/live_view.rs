@@ -35,7 +35,7 @@ pub struct LiveSnapshot {
     /// Every channel now on the Asterisk.
     pub channels: Vec<OperatorChannel>,
     /// What the connection state says, for people ("connected", "replaced by another
-    /// eventpbx", "reconnecting: <last error>").
+    /// eventpbx", `reconnecting: <last error>`).
     pub ari_status: String,
     /// Devices Asterisk reports online.
     pub registered_devices: usize,

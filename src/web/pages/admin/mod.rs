@@ -1,7 +1,7 @@
 //! `/admin`: users and roles, all extensions, the numbering rules, temporary handsets, the
 //! admin-defined phonebook entries, API keys and the emergency/help-desk desks.
 //!
-//! Each section is a [`Section`] in a file of its own, with its forms' handlers and routes
+//! Each section is a `Section` in a file of its own, with its forms' handlers and routes
 //! beside it: it reads what it shows on its own and renders on its own. `GET /admin` shows
 //! them all; a form post that needs more than a redirect (a refusal, credentials shown once)
 //! answers with its own section only, so it neither re-reads nor re-renders the others.
