@@ -192,7 +192,8 @@ impl LiveSource for Offline {
     }
 
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
-        // Nothing ever changes; the sender is dropped, so the stream ends after its first event.
+        // Nothing ever changes; the sender is dropped, so a stream woken only by this (the
+        // account status) ends after its first event.
         tokio::sync::watch::channel(0).1
     }
 
