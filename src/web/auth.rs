@@ -211,7 +211,8 @@ impl FromRequestParts<AppState> for Admin {
 pub struct CsrfForm<T>(pub T);
 
 #[derive(Deserialize)]
-struct CsrfField {
+/// Just the token of a posted form, read before the form itself.
+struct PostedToken {
     #[serde(default)]
     csrf: String,
 }
@@ -225,7 +226,8 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
             .map_err(|_| PageError::BadRequest("The form was too large.".into()))?;
-        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::Csrf)?;
+        let field: PostedToken =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::Csrf)?;
         let matches: bool = field.csrf.as_bytes().ct_eq(visitor.csrf.as_bytes()).into();
         if visitor.csrf.is_empty() || !matches {
             return Err(PageError::Csrf);
