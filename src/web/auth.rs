@@ -210,8 +210,8 @@ impl FromRequestParts<AppState> for Admin {
 #[derive(Debug, Clone)]
 pub struct CsrfForm<T>(pub T);
 
-#[derive(Deserialize)]
 /// Just the token of a posted form, read before the form itself.
+#[derive(Deserialize)]
 struct PostedToken {
     #[serde(default)]
     csrf: String,

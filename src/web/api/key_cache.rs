@@ -19,8 +19,8 @@ pub const TRUST_FOR: Duration = Duration::from_secs(1);
 /// More live keys than this at once means something odd; start over rather than grow.
 const MAX_ENTRIES: usize = 1024;
 
-#[derive(Debug, Clone)]
 /// A verified key, with when and at which write count it was verified.
+#[derive(Debug, Clone)]
 struct Cached {
     key: Key,
     at: Instant,
