@@ -10,25 +10,12 @@ use tokio_util::task::TaskTracker;
 use crate::config::Settings;
 use crate::db::{Db, DbError};
 
-/// Shared state handed to every part of the running daemon.
-#[derive(Clone)]
-pub struct AppState {
-    /// The settings the daemon started with.
-    pub settings: Arc<Settings>,
-    /// The shared database.
-    pub db: Db,
-    /// The phonebook files phones fetch, rendered once per change.
-    pub phonebook: Arc<crate::web::phonebook_exports::PhonebookExports>,
-    /// API keys verified in the last second (see `web::api::key_cache`).
-    pub api_keys: Arc<crate::web::api::key_cache::KeyCache>,
-    /// Cancelled when the daemon stops: responses that never end by themselves (the events
-    /// stream) end on it, so graceful shutdown does not wait for their clients.
-    pub stopping: CancellationToken,
-}
+/// The daemon's shared state is the web layer's (`web::state`); this module only opens it.
+pub use crate::web::state::AppState;
 
 /// Why the daemon could not start or stopped with an error.
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum DaemonError {
     /// The database could not be opened or migrated.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -37,20 +24,15 @@ pub enum AppError {
     Io(#[from] std::io::Error),
 }
 
+// Opening is wiring, so it lives here rather than in `web::state` beside the type.
 impl AppState {
     /// Opens and migrates the database named by the settings.
-    pub fn open(settings: Settings) -> Result<AppState, AppError> {
+    pub fn open(settings: Settings) -> Result<AppState, DaemonError> {
         let db = Db::open(
             &settings.db_path(),
             Duration::from_millis(settings.data.busy_timeout_ms),
         )?;
-        Ok(AppState {
-            settings: Arc::new(settings),
-            db,
-            phonebook: Arc::default(),
-            api_keys: Arc::default(),
-            stopping: CancellationToken::new(),
-        })
+        Ok(AppState::new(settings, db))
     }
 }
 
@@ -157,7 +139,7 @@ pub async fn run(
     state: AppState,
     listener: TcpListener,
     shutdown: CancellationToken,
-) -> Result<(), AppError> {
+) -> Result<(), DaemonError> {
     let tracker = TaskTracker::new();
     let live: Arc<dyn crate::web::live_view::LiveSource> =
         match start_engine(&state, &tracker, &shutdown) {
@@ -186,5 +168,5 @@ pub async fn run(
     shutdown.cancel();
     tracker.close();
     tracker.wait().await;
-    result.map_err(AppError::Io)
+    result.map_err(DaemonError::Io)
 }

@@ -17,13 +17,13 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
 
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::sessions;
 use crate::db::users::User;
 use crate::domain::accounts::Role;
 use crate::domain::secrets;
-use crate::web::error::AppError;
+use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "epbx_session";
@@ -127,9 +127,9 @@ impl Visitor {
 }
 
 impl FromRequestParts<AppState> for Visitor {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         // Several extractors of one request ask; look the session up once.
         if let Some(v) = parts.extensions.get::<Visitor>() {
             return Ok(v.clone());
@@ -164,13 +164,13 @@ impl FromRequestParts<AppState> for Visitor {
 }
 
 impl FromRequestParts<AppState> for LoggedIn {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         Visitor::from_request_parts(parts, state)
             .await?
             .user
-            .ok_or(AppError::LoginRequired)
+            .ok_or(PageError::LoginRequired)
     }
 }
 
@@ -179,12 +179,12 @@ impl FromRequestParts<AppState> for LoggedIn {
 pub struct Operator(pub LoggedIn);
 
 impl FromRequestParts<AppState> for Operator {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         let user = LoggedIn::from_request_parts(parts, state).await?;
         if user.user.role < Role::Operator {
-            return Err(AppError::Forbidden);
+            return Err(PageError::Forbidden);
         }
         Ok(Operator(user))
     }
@@ -195,12 +195,12 @@ impl FromRequestParts<AppState> for Operator {
 pub struct Admin(pub LoggedIn);
 
 impl FromRequestParts<AppState> for Admin {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         let user = LoggedIn::from_request_parts(parts, state).await?;
         if user.user.role < Role::Admin {
-            return Err(AppError::Forbidden);
+            return Err(PageError::Forbidden);
         }
         Ok(Admin(user))
     }
@@ -210,28 +210,30 @@ impl FromRequestParts<AppState> for Admin {
 #[derive(Debug, Clone)]
 pub struct CsrfForm<T>(pub T);
 
+/// Just the token of a posted form, read before the form itself.
 #[derive(Deserialize)]
-struct CsrfField {
+struct PostedToken {
     #[serde(default)]
     csrf: String,
 }
 
 impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request(request: Request, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, PageError> {
         let (mut parts, body) = request.into_parts();
         let visitor = Visitor::from_request_parts(&mut parts, state).await?;
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
-            .map_err(|_| AppError::BadRequest("The form was too large.".into()))?;
-        let field: CsrfField = serde_urlencoded::from_bytes(&bytes).map_err(|_| AppError::Csrf)?;
+            .map_err(|_| PageError::BadRequest("The form was too large.".into()))?;
+        let field: PostedToken =
+            serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::Csrf)?;
         let matches: bool = field.csrf.as_bytes().ct_eq(visitor.csrf.as_bytes()).into();
         if visitor.csrf.is_empty() || !matches {
-            return Err(AppError::Csrf);
+            return Err(PageError::Csrf);
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
-            AppError::BadRequest("The form was incomplete. Go back and fill it in again.".into())
+            PageError::BadRequest("The form was incomplete. Go back and fill it in again.".into())
         })?;
         Ok(CsrfForm(form))
     }

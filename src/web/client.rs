@@ -15,9 +15,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 
-use crate::app::AppState;
 use crate::config::ProxyNet;
-use crate::web::error::AppError;
+use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// The client address of a request whose TCP peer is `peer`.
 pub fn client_address(peer: IpAddr, headers: &HeaderMap, trusted: &[ProxyNet]) -> IpAddr {
@@ -90,9 +90,9 @@ fn from_parts(parts: &Parts, trusted: &[ProxyNet]) -> ClientAddr {
 }
 
 impl FromRequestParts<AppState> for ClientAddr {
-    type Rejection = AppError;
+    type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
         if let Some(known) = parts.extensions.get::<ClientAddr>() {
             return Ok(*known);
         }

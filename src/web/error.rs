@@ -8,9 +8,9 @@ use crate::db::DbError;
 use crate::web::failure::{Describe, Failure};
 use crate::web::pages::errors;
 
-/// Why a request failed.
+/// Why a page request failed (the JSON API has its own `api::ApiError`).
 #[derive(Debug, thiserror::Error)]
-pub enum AppError {
+pub enum PageError {
     /// No such page or thing.
     #[error("not found")]
     NotFound,
@@ -40,9 +40,9 @@ pub enum AppError {
 /// Use-case errors answer from the one table.
 macro_rules! from_described {
     ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for AppError {
+        impl From<$error> for PageError {
             fn from(e: $error) -> Self {
-                AppError::Failed(e.failure())
+                PageError::Failed(e.failure())
             }
         }
     )*};
@@ -58,42 +58,42 @@ from_described!(
     crate::service::users::DisableError,
 );
 
-impl IntoResponse for AppError {
+impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let failure = match self {
-            AppError::LoginRequired => return Redirect::to("/login").into_response(),
-            AppError::NotFound => Failure {
+            PageError::LoginRequired => return Redirect::to("/login").into_response(),
+            PageError::NotFound => Failure {
                 status: StatusCode::NOT_FOUND,
                 title: "Not found",
                 message: "There is nothing here. The link may be old, or the thing was deleted."
                     .into(),
             },
-            AppError::Forbidden => Failure {
+            PageError::Forbidden => Failure {
                 status: StatusCode::FORBIDDEN,
                 title: "Not allowed",
                 message: "Your account may not open this page. Ask an operator if you think it \
                           should."
                     .into(),
             },
-            AppError::Csrf => Failure {
+            PageError::Csrf => Failure {
                 status: StatusCode::FORBIDDEN,
                 title: "Form expired",
                 message: "This form was too old or did not come from this site, so nothing was \
                           changed. Go back, reload the page and try again."
                     .into(),
             },
-            AppError::BadRequest(m) => Failure {
+            PageError::BadRequest(m) => Failure {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 title: "That did not work",
                 message: m.into(),
             },
-            AppError::NotAvailable(what) => Failure {
+            PageError::NotAvailable(what) => Failure {
                 status: StatusCode::SERVICE_UNAVAILABLE,
                 title: "Not available yet",
                 message: format!("{what} is not available yet. Please ask the help desk.").into(),
             },
-            AppError::Db(e) => e.failure(),
-            AppError::Failed(f) => f,
+            PageError::Db(e) => e.failure(),
+            PageError::Failed(f) => f,
         };
         if failure.status == StatusCode::INTERNAL_SERVER_ERROR {
             // The cause was logged by the table; the page says nothing about it.

@@ -1,9 +1,10 @@
 //! What the operator page and the JSON API see of the live call state, and what they may ask
 //! of it (hang up, originate), independent of where it comes from.
 //!
-//! The live registry (in `calls::live`) converts its snapshot into a [`LiveSnapshot`] and
-//! implements [`LiveSource`]; `web::router_with_live` takes it. Until that is wired, the
-//! router uses [`Offline`], and the page says plainly that Asterisk is not connected.
+//! [`EngineLive`] adapts the call engine's live registry (`calls::live`) to [`LiveSource`];
+//! `app` hands it to `web::router_with_live`. Without an engine (no ARI password, as in the
+//! web layer's tests) the router uses [`Offline`], and the pages say plainly that Asterisk
+//! is not connected.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -11,7 +12,7 @@ use std::pin::Pin;
 
 /// One channel on the Asterisk, as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveChannel {
+pub struct OperatorChannel {
     /// Asterisk's channel id (used by the hang-up button).
     pub id: String,
     /// Caller: number and name as known.
@@ -32,9 +33,9 @@ pub struct LiveSnapshot {
     /// Whether the ARI websocket is connected right now.
     pub ari_connected: bool,
     /// Every channel now on the Asterisk.
-    pub channels: Vec<LiveChannel>,
+    pub channels: Vec<OperatorChannel>,
     /// What the connection state says, for people ("connected", "replaced by another
-    /// eventpbx", "reconnecting: <last error>").
+    /// eventpbx", `reconnecting: <last error>`).
     pub ari_status: String,
     /// Devices Asterisk reports online.
     pub registered_devices: usize,
@@ -191,7 +192,8 @@ impl LiveSource for Offline {
     }
 
     fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
-        // Nothing ever changes; the sender is dropped, so the stream ends after its first event.
+        // Nothing ever changes; the sender is dropped, so a stream woken only by this (the
+        // account status) ends after its first event.
         tokio::sync::watch::channel(0).1
     }
 
@@ -223,7 +225,7 @@ impl LiveSource for EngineLive {
         let channels = state
             .channels_sorted()
             .into_iter()
-            .map(|c| LiveChannel {
+            .map(|c| OperatorChannel {
                 caller: if c.caller_name.is_empty() {
                     c.caller_number.clone()
                 } else {

@@ -1,7 +1,12 @@
-//! The HTTP server: server-rendered pages (maud), static assets, and later the JSON API.
+//! The HTTP server: server-rendered pages (maud), their live views (SSE), the JSON API
+//! (`api/`, under `/api/v1`) and static assets.
 //!
-//! Handlers validate input into domain values, call one db function in one transaction, and
-//! render a page. Every failure is an [`error::AppError`], which renders a friendly page.
+//! Each page lives under `pages/` with its routes beside it (`pages/admin/` and
+//! `pages/account/` one file per part); `state.rs` is what handlers share, `extract.rs` the
+//! extractors pages and API share (`NumberPath`), `sse.rs` the one engine behind every live
+//! stream. Handlers validate input into domain values, call one db function in one
+//! transaction, and render a page. Every failure of a page is an [`error::PageError`], which
+//! renders a friendly page; the API's is `api::ApiError`, which answers JSON.
 //!
 //! | Route | Who | What |
 //! |---|---|---|
@@ -10,9 +15,10 @@
 //! | `POST /logout` | logged in | ends the session |
 //! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
-//! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml` | anyone | the book for phones and services, with ETag |
+//! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{file}` (`yealink`, `snom`, `grandstream`, `cisco`, `mitel` `.xml`) | anyone | the book for phones and services, with ETag |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
-//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering |
+//! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
+//! | `/api/v1/...` | API keys | the JSON API (`api/`) |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 
 pub mod api;
@@ -20,11 +26,14 @@ pub mod auth;
 pub mod client;
 pub mod components;
 pub mod error;
+pub mod extract;
 pub mod failure;
 pub mod live_view;
 pub mod pages;
 pub mod phonebook_exports;
+pub mod sse;
 pub mod sse_access;
+pub mod state;
 
 use std::sync::Arc;
 
@@ -36,7 +45,7 @@ use axum::{middleware, Extension, Json, Router};
 use serde_json::json;
 use tower_http::set_header::SetResponseHeaderLayer;
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 use live_view::{LiveSource, Offline};
 
 /// All routes of the web server, with no live registry attached (the operator page then says
@@ -63,88 +72,16 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/", get(pages::home::show))
         .route("/healthz", get(health))
         .route("/logout", post(pages::login::logout))
-        .route("/account", get(pages::account::show))
-        .route("/account/stream", get(pages::account::stream))
-        .route("/account/claim", post(pages::account::claim))
+        .merge(pages::account::routes())
         .route(
             "/account/password",
             get(pages::password::show).post(pages::password::submit),
         )
-        .route("/account/ext/{number}/edit", post(pages::account::edit))
-        .route(
-            "/account/ext/{number}/password",
-            post(pages::account::new_password),
-        )
-        .route(
-            "/account/ext/{number}/token",
-            post(pages::account::new_token),
-        )
-        .route(
-            "/account/ext/{number}/release",
-            post(pages::account::release),
-        )
-        .route("/account/ext/{number}/delete", post(pages::account::delete))
         .route("/phonebook", get(pages::phonebook::show))
-        .route("/phonebook.json", get(phonebook_exports::json_book))
-        .route("/phonebook.csv", get(phonebook_exports::csv_book))
-        .route("/phonebook.vcf", get(phonebook_exports::vcard_book))
-        .route(
-            "/phonebook/yealink.xml",
-            get(phonebook_exports::yealink_book),
-        )
-        .route("/phonebook/snom.xml", get(phonebook_exports::snom_book))
-        .route(
-            "/phonebook/grandstream.xml",
-            get(phonebook_exports::grandstream_book),
-        )
-        .route("/phonebook/cisco.xml", get(phonebook_exports::cisco_book))
-        .route("/phonebook/mitel.xml", get(phonebook_exports::mitel_search))
+        .merge(phonebook_exports::routes())
         .nest("/api/v1", api::router())
-        .route("/operator", get(pages::operator::show))
-        .route("/operator/stream", get(pages::operator::stream))
-        .route(
-            "/operator/channels/{id}/hangup",
-            post(pages::operator::hangup),
-        )
-        .route("/admin", get(pages::admin::show))
-        .route("/admin/users/{id}/role", post(pages::admin::set_role))
-        .route(
-            "/admin/users/{id}/disabled",
-            post(pages::admin::set_disabled),
-        )
-        .route(
-            "/admin/ext/{number}/edit",
-            post(pages::admin::edit_extension),
-        )
-        .route("/admin/ext/{number}/release", post(pages::admin::release))
-        .route(
-            "/admin/ext/{number}/delete",
-            post(pages::admin::delete_extension),
-        )
-        .route("/admin/ranges", post(pages::admin::add_range))
-        .route(
-            "/admin/ranges/{id}/delete",
-            post(pages::admin::delete_range),
-        )
-        .route("/admin/reserved", post(pages::admin::reserve))
-        .route(
-            "/admin/reserved/{number}/delete",
-            post(pages::admin::unreserve),
-        )
-        .route("/admin/max", post(pages::admin::set_max))
-        .route("/admin/desks", post(pages::admin::claim_desk))
-        .route("/admin/handsets", post(pages::admin::mint_handsets))
-        .route(
-            "/admin/handsets/{sip_username}/delete",
-            post(pages::admin::delete_handset),
-        )
-        .route("/admin/phonebook", post(pages::admin::add_phonebook_entry))
-        .route(
-            "/admin/phonebook/{id}/delete",
-            post(pages::admin::delete_phonebook_entry),
-        )
-        .route("/admin/keys", post(pages::admin::create_key))
-        .route("/admin/keys/revoke", post(pages::admin::revoke_key))
+        .merge(pages::operator::routes())
+        .merge(pages::admin::routes())
         .route("/static/app.css", get(stylesheet))
         .route("/static/app.js", get(script))
         .merge(anonymous_forms)

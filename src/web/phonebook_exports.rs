@@ -12,16 +12,18 @@ use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::app::AppState;
 use crate::db::{phonebook as store, Db, DbError};
 use crate::phonebook::{cisco, csv, grandstream, json, mitel, snom, vcard, yealink, Phonebook};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
+use crate::web::state::AppState;
 
 /// How long a rendered book is trusted without asking the database, when this process made
 /// no write in between.
@@ -255,115 +257,131 @@ async fn whole(
     state: &AppState,
     headers: &HeaderMap,
     format: WholeBook,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let rendered = state
         .phonebook
         .current(&state.db, &cisco_base_url(state))
         .await?;
-    let file = rendered.whole(format).ok_or(AppError::NotFound)?;
+    let file = rendered.whole(format).ok_or(PageError::NotFound)?;
     Ok(serve(headers, file, format.content_type()))
 }
 
-/// GET /phonebook.json
-pub async fn json_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Json).await
+/// The routes of the book files: one `/phonebook/{file}` for the phones' formats, and the
+/// three files services fetch beside the page (`/phonebook.json`, `.csv`, `.vcf`).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/phonebook/{file}", get(phone_book))
+        .route(
+            "/phonebook.json",
+            get(|s: State<AppState>, h: HeaderMap| service_book(s, h, WholeBook::Json)),
+        )
+        .route(
+            "/phonebook.csv",
+            get(|s: State<AppState>, h: HeaderMap| service_book(s, h, WholeBook::Csv)),
+        )
+        .route(
+            "/phonebook.vcf",
+            get(|s: State<AppState>, h: HeaderMap| service_book(s, h, WholeBook::Vcard)),
+        )
 }
 
-/// GET /phonebook.csv
-pub async fn csv_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Csv).await
+/// One file of `/phonebook/{file}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PhoneFile {
+    /// Rendered whole, once per change.
+    Whole(WholeBook),
+    /// Paged: `?page=N`.
+    Cisco,
+    /// Searched: `?q=TEXT`.
+    Mitel,
 }
 
-/// GET /phonebook.vcf
-pub async fn vcard_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Vcard).await
+impl PhoneFile {
+    /// The file a phone asks for by name; any other name is not there.
+    fn named(file: &str) -> Option<PhoneFile> {
+        Some(match file {
+            "yealink.xml" => PhoneFile::Whole(WholeBook::Yealink),
+            "snom.xml" => PhoneFile::Whole(WholeBook::Snom),
+            "grandstream.xml" => PhoneFile::Whole(WholeBook::Grandstream),
+            "cisco.xml" => PhoneFile::Cisco,
+            "mitel.xml" => PhoneFile::Mitel,
+            _ => return None,
+        })
+    }
 }
 
-/// GET /phonebook/yealink.xml
-pub async fn yealink_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Yealink).await
-}
-
-/// GET /phonebook/snom.xml
-pub async fn snom_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Snom).await
-}
-
-/// GET /phonebook/grandstream.xml
-pub async fn grandstream_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, AppError> {
-    whole(&state, &headers, WholeBook::Grandstream).await
-}
-
-/// `?page=N` of the Cisco directory.
-#[derive(Debug, Deserialize)]
-pub struct CiscoQuery {
+/// The query parameters of the phone files: `page` (Cisco), `q` (Mitel); the others ignore
+/// both.
+#[derive(Debug, Default, Deserialize)]
+pub struct BookQuery {
     page: Option<String>,
+    #[serde(default)]
+    q: String,
+}
+
+/// GET /phonebook/{yealink,snom,grandstream,cisco,mitel}.xml
+async fn phone_book(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+    Query(query): Query<BookQuery>,
+) -> Result<Response, PageError> {
+    match PhoneFile::named(&file).ok_or(PageError::NotFound)? {
+        PhoneFile::Whole(format) => whole(&state, &headers, format).await,
+        PhoneFile::Cisco => cisco_book(&state, &headers, query.page.as_deref()).await,
+        PhoneFile::Mitel => mitel_search(&state, &headers, &query.q).await,
+    }
+}
+
+/// GET /phonebook.{json,csv,vcf}
+async fn service_book(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    format: WholeBook,
+) -> Result<Response, PageError> {
+    whole(&state, &headers, format).await
 }
 
 /// GET /phonebook/cisco.xml?page=N (1-based; no page is page 1)
-pub async fn cisco_book(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<CiscoQuery>,
-) -> Result<Response, AppError> {
-    let page: usize = match query.page.as_deref().map(str::trim) {
+async fn cisco_book(
+    state: &AppState,
+    headers: &HeaderMap,
+    page: Option<&str>,
+) -> Result<Response, PageError> {
+    let page: usize = match page.map(str::trim) {
         None | Some("") => 1,
         Some(text) => text
             .parse()
-            .map_err(|_| AppError::BadRequest("The page must be a number.".into()))?,
+            .map_err(|_| PageError::BadRequest("The page must be a number.".into()))?,
     };
     let rendered = state
         .phonebook
-        .current(&state.db, &cisco_base_url(&state))
+        .current(&state.db, &cisco_base_url(state))
         .await?;
     let file = page
         .checked_sub(1)
         .and_then(|index| rendered.cisco_pages.get(index))
-        .ok_or(AppError::NotFound)?;
-    Ok(serve(&headers, file, "text/xml; charset=utf-8"))
-}
-
-/// `?q=` as typed on a DECT handset.
-#[derive(Debug, Deserialize)]
-pub struct SearchQuery {
-    #[serde(default)]
-    q: String,
+        .ok_or(PageError::NotFound)?;
+    Ok(serve(headers, file, "text/xml; charset=utf-8"))
 }
 
 /// Longest search string looked at; a handset sends a few characters.
 const MAX_QUERY_CHARS: usize = 64;
 
-/// GET /phonebook/mitel.xml?q=TEXT: the entries matching what the handset user typed.
-pub async fn mitel_search(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(query): Query<SearchQuery>,
-) -> Result<Response, AppError> {
+/// GET /phonebook/mitel.xml?q=TEXT: the entries matching what the handset user typed (as
+/// typed on a DECT handset).
+async fn mitel_search(
+    state: &AppState,
+    headers: &HeaderMap,
+    q: &str,
+) -> Result<Response, PageError> {
     let rendered = state
         .phonebook
-        .current(&state.db, &cisco_base_url(&state))
+        .current(&state.db, &cisco_base_url(state))
         .await?;
-    let q: String = query.q.chars().take(MAX_QUERY_CHARS).collect();
+    let q: String = q.chars().take(MAX_QUERY_CHARS).collect();
     let file = File::new(mitel::render(&rendered.book, &q, TITLE, "Nobody found"));
-    Ok(serve(&headers, &file, "text/xml; charset=utf-8"))
+    Ok(serve(headers, &file, "text/xml; charset=utf-8"))
 }
 
 #[cfg(test)]
@@ -385,6 +403,18 @@ mod tests {
         assert!(!with("\"abd\""));
         assert!(!with("abc"), "an unquoted tag is another tag");
         assert!(!not_modified(&HeaderMap::new(), &etag));
+    }
+
+    #[test]
+    fn phone_files_are_known_by_name_only() {
+        assert_eq!(
+            PhoneFile::named("snom.xml"),
+            Some(PhoneFile::Whole(WholeBook::Snom))
+        );
+        assert_eq!(PhoneFile::named("cisco.xml"), Some(PhoneFile::Cisco));
+        assert_eq!(PhoneFile::named("mitel.xml"), Some(PhoneFile::Mitel));
+        assert_eq!(PhoneFile::named("snom.json"), None);
+        assert_eq!(PhoneFile::named("../phonebook.json"), None);
     }
 
     #[test]

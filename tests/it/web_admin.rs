@@ -149,6 +149,10 @@ async fn web_admin_mints_handsets_and_manages_api_keys() {
     );
     let html = r.text().await.unwrap();
     assert!(html.contains("shown only now"));
+    // The answer shows the handsets section as it is now, and only that section.
+    assert!(html.contains(r#"id="handsets""#), "{html}");
+    assert!(!html.contains(r#"id="users""#), "{html}");
+    assert!(html.contains(r#"href="/admin""#), "the way back");
     let waiting = app
         .count("SELECT count(*) FROM numbers WHERE kind = 'temporary'")
         .await;

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use eventpbx::domain::accounts::Role;
-use eventpbx::web::live_view::{ActionFuture, LiveChannel, LiveSnapshot, LiveSource};
+use eventpbx::web::live_view::{ActionFuture, LiveSnapshot, LiveSource, OperatorChannel};
 use reqwest::StatusCode;
 
 use crate::web_support::spawn;
@@ -28,7 +28,7 @@ impl LiveSource for FakeLive {
             ari_connected: true,
             ari_status: "connected".into(),
             registered_devices: 3,
-            channels: vec![LiveChannel {
+            channels: vec![OperatorChannel {
                 id: "1700000000.42".into(),
                 caller: "\"<b>Eve</b>\" <4711>".into(),
                 callee: "2000".into(),
@@ -192,5 +192,107 @@ async fn web_operator_shows_the_token_guard_alarm() {
         app.count("SELECT count(*) FROM outbox WHERE type = 'alarm.token_guessing'")
             .await,
         1
+    );
+}
+
+/// Reads SSE `live` events from `stream` until one satisfies `wanted`; panics after 5 s.
+async fn live_event_where(
+    stream: &mut reqwest::Response,
+    buffer: &mut String,
+    wanted: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        // Complete events end with a blank line; the data of one is its `data:` lines joined.
+        while let Some(end) = buffer.find("\n\n") {
+            let frame: String = buffer.drain(..end + 2).collect();
+            if !frame.lines().any(|l| l == "event: live") {
+                continue;
+            }
+            let data: Vec<&str> = frame
+                .lines()
+                .filter_map(|l| l.strip_prefix("data: ").or(l.strip_prefix("data:")))
+                .collect();
+            let data = data.join("\n");
+            if wanted(&data) {
+                return data;
+            }
+        }
+        let chunk = tokio::time::timeout_at(deadline, stream.chunk())
+            .await
+            .expect("a live event as wanted within 5 s")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(&String::from_utf8_lossy(&chunk));
+    }
+}
+
+#[tokio::test]
+async fn web_operator_alarms_and_desk_warnings_update_over_the_stream() {
+    use eventpbx::db::handsets;
+    // The real engine against the fake ARI: the live registry's change feed stays open, as in
+    // production, and the database's writes must wake the stream beside it.
+    let fake = crate::fake_ari::FakeAri::start().await;
+    let ari = fake.base.clone();
+    let app = crate::web_support::spawn_with(move |s| {
+        s.ari.url = ari;
+        s.ari.password = "fake-ari-secret".into();
+        s.calls.token_guard_failures = 1;
+    })
+    .await;
+    let ops = app.user_with_role("otto", Role::Operator).await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let emergency = "112 (emergency): no desk is set up";
+
+    let mut stream = ops.get(app.url("/operator/stream")).send().await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let mut buffer = String::new();
+    let first = live_event_where(&mut stream, &mut buffer, |_| true).await;
+    assert!(first.contains(emergency), "{first}");
+    assert!(!first.contains("token-alarm"), "{first}");
+
+    // Two failed tokens (more than the threshold of 1) raise the alarm: the open page hears
+    // of it without a reload.
+    let settings = app.state.settings.clone();
+    app.state
+        .db
+        .write(move |tx| {
+            let plan = handsets::TemporaryPlan::from_settings(&settings);
+            let guard = settings.token_guard();
+            for _ in 0..2 {
+                let h = handsets::create_temporary(tx, &plan)?;
+                let now = eventpbx::db::now();
+                handsets::bind(tx, &h.credentials.username, "0000000000", now)?;
+                eventpbx::db::attempts::check_guard(tx, guard, now)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let alarmed = live_event_where(&mut stream, &mut buffer, |d| d.contains("token-alarm")).await;
+    assert!(
+        alarmed.contains("2 failed registration tokens"),
+        "{alarmed}"
+    );
+    assert!(alarmed.contains("temporary handsets waiting"), "{alarmed}");
+
+    // An admin sets up the emergency desk: its warning goes from the open page.
+    let r = app
+        .submit(
+            &admin,
+            "/admin",
+            "/admin/desks",
+            &[("number", "112"), ("kind", "sip"), ("name", "First aid")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let settled = live_event_where(&mut stream, &mut buffer, |d| !d.contains(emergency)).await;
+    assert!(
+        settled.contains("1000 (help desk): no desk is set up"),
+        "the other warning stays: {settled}"
+    );
+    assert!(
+        settled.contains("token-alarm"),
+        "the alarm stays: {settled}"
     );
 }

@@ -122,3 +122,47 @@ async fn web_internal_errors_do_not_leak() {
     assert!(html.contains("Something went wrong"));
     assert!(!html.contains("reserved_numbers") && !html.to_lowercase().contains("sqlite"));
 }
+
+/// A `{number}` in a URL passes `Number::parse` or names nothing: pages answer their 404 page,
+/// the API its JSON 404 (400 when the segment does not even decode), and nothing is echoed.
+#[tokio::test]
+async fn web_and_api_refuse_paths_that_are_not_numbers() {
+    let api = crate::api_support::Api::start().await;
+    let app = &api.app;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let attendee = app.user_with_role("olga", Role::Attendee).await;
+    for (client, page, action) in [
+        (&admin, "/admin", "/admin/ext/47a1/edit"),
+        (&admin, "/admin", "/admin/ext/%3Cb%3E/delete"),
+        (&admin, "/admin", "/admin/ext/%FF/release"),
+        (&admin, "/admin", "/admin/reserved/12ab/delete"),
+        (&attendee, "/account", "/account/ext/1234567890123456/edit"),
+        (&attendee, "/account", "/account/ext/-1/token"),
+    ] {
+        let r = app
+            .submit(client, page, action, &[("name", "X"), ("confirm", "yes")])
+            .await;
+        assert_eq!(r.status(), StatusCode::NOT_FOUND, "{action}");
+        let html = r.text().await.unwrap();
+        assert!(html.contains("Not found"), "{action}: the friendly page");
+        assert!(!html.contains("<b>"), "{action}: nothing echoed");
+    }
+    // A number that is well-formed but not there is the same 404 page.
+    let r = app
+        .submit(
+            &attendee,
+            "/account",
+            "/account/ext/4711/edit",
+            &[("name", "X")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+    let (s, v) = api.rw(reqwest::Method::GET, "/extensions/47a1", None).await;
+    assert_eq!(
+        (s, v["detail"].as_str()),
+        (StatusCode::NOT_FOUND, Some("Extension not found"))
+    );
+    let (s, v) = api.rw(reqwest::Method::GET, "/extensions/%FF", None).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+}

@@ -14,11 +14,11 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey};
 use super::{ApiError, ErrorBody, TAG_CALLS};
-use crate::app::AppState;
 use crate::config::Settings;
 use crate::db::endpoints_view::{self, NumberTarget};
 use crate::domain::CONTEXT_TEMPORARY;
 use crate::web::live_view::{LiveError, LiveSource, OriginateCall};
+use crate::web::state::AppState;
 
 /// How long the `from` phone rings before Asterisk gives up.
 const RING_SECONDS: u32 = 30;

@@ -12,8 +12,8 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_CHANNELS};
-use crate::app::AppState;
 use crate::web::live_view::{ChannelDetail, LiveSource};
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -15,10 +15,10 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_ENDPOINTS};
-use crate::app::AppState;
 use crate::db::endpoints_view::{self, EndpointConfig, Lookup};
 use crate::db::extensions;
 use crate::web::live_view::{EndpointsLive, LiveSource};
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -98,6 +98,17 @@ impl ApiError {
     }
 }
 
+impl crate::web::extract::NumberRejection for ApiError {
+    fn undecodable(detail: String) -> Self {
+        ApiError::BadRequest(detail)
+    }
+
+    /// A segment that is not a number names no extension: 404, as for an unknown number.
+    fn not_a_number() -> Self {
+        ApiError::extension_not_found()
+    }
+}
+
 impl From<crate::web::live_view::LiveError> for ApiError {
     fn from(e: crate::web::live_view::LiveError) -> Self {
         use crate::web::live_view::LiveError;

@@ -8,35 +8,29 @@
 //! (`Db::subscribe_writes`); writes of other processes (the CLI) are seen within
 //! [`FALLBACK_CHECK`].
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::response::{IntoResponse, Response};
+use axum::http::HeaderMap;
+use axum::response::sse::Event;
+use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use tokio::sync::watch;
-use tokio_util::sync::CancellationToken;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiQuery};
 use super::{ApiError, TAG_EVENTS};
-use crate::app::AppState;
 use crate::db::outbox::{self, OutboxEvent, Since};
 use crate::db::Db;
-use crate::web::sse_access::{self, Holder};
+use crate::web::sse::{self, Turn};
+use crate::web::sse_access::Holder;
+use crate::web::state::AppState;
 
 /// How often a waiting stream looks for events written by other processes, which cannot wake
 /// it directly.
 pub const FALLBACK_CHECK: Duration = Duration::from_secs(1);
-
-/// Comment lines this often keep proxies and clients from timing out an idle stream.
-const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// Events read from the database at a time while catching up.
 const BATCH: u32 = 500;
@@ -238,31 +232,23 @@ async fn events(
         .transpose()
         .map_err(|_| ApiError::Unprocessable("after is too large".into()))?;
     tracing::debug!(api_key = %key.name, ?after, "events stream opened");
-    // Within seconds of the key's revocation (by the API, the admin page or the CLI).
-    let ended = sse_access::ended(
-        state.db.clone(),
-        Holder::Key(key.id),
-        state.stopping.clone(),
-    );
     let cursor = Cursor {
-        wake: state.db.subscribe_writes(),
-        db: state.db,
+        db: state.db.clone(),
         after,
         follow: query.follow.unwrap_or(true),
-        stop: state.stopping,
-        queue: VecDeque::new(),
     };
-    let stream = futures_util::stream::unfold(cursor, Cursor::next);
-    let stream = futures_util::StreamExt::take_until(stream, ended);
-    Ok((
-        // Proxies such as nginx would otherwise hold events back in their buffers.
-        [(
-            HeaderName::from_static("x-accel-buffering"),
-            HeaderValue::from_static("no"),
-        )],
-        Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE).text("keep-alive")),
-    )
-        .into_response())
+    let wakes = sse::Wakes {
+        on: vec![state.db.subscribe_writes()],
+        settle: Duration::ZERO,
+        fallback: Some(FALLBACK_CHECK),
+    };
+    // Within seconds of the key's revocation (by the API, the admin page or the CLI).
+    let lifetime = sse::Lifetime {
+        db: state.db,
+        holder: Holder::Key(key.id),
+        stopping: state.stopping,
+    };
+    Ok(sse::respond(cursor, wakes, lifetime))
 }
 
 /// One client's position in the outbox.
@@ -271,56 +257,37 @@ struct Cursor {
     /// The last event sent; `None` before the first read when the client gave no position.
     after: Option<i64>,
     follow: bool,
-    wake: watch::Receiver<u64>,
-    stop: CancellationToken,
-    queue: VecDeque<Event>,
 }
 
-impl Cursor {
-    /// The next SSE event, or `None` to end the stream (shutdown, `follow=false` caught up,
-    /// or a database error: the client reconnects with its Last-Event-ID and loses nothing).
-    async fn next(mut self) -> Option<(Result<Event, Infallible>, Cursor)> {
-        loop {
-            if let Some(event) = self.queue.pop_front() {
-                return Some((Ok(event), self));
+impl sse::Feed for Cursor {
+    /// The events after the position, a batch at a time. The stream ends on shutdown, with
+    /// `follow=false` once caught up, or on a database error: the client reconnects with its
+    /// Last-Event-ID and loses nothing.
+    async fn turn(&mut self) -> Turn {
+        let after = self.after;
+        match self.db.read(move |c| outbox::since(c, after, BATCH)).await {
+            Ok(Since::Reset { head, reason }) => {
+                self.after = Some(head);
+                let envelope = json!({
+                    "id": head, "type": "reset", "at": crate::db::now(), "subject": "",
+                    "data": {"reason": reason.as_str()},
+                });
+                Turn::Again(vec![sse_event(head, "reset", &envelope)])
             }
-            if self.stop.is_cancelled() {
-                return None;
+            Ok(Since::Events(events)) if events.is_empty() => {
+                if self.follow {
+                    Turn::Wait(Vec::new())
+                } else {
+                    Turn::End
+                }
             }
-            // Marked seen before reading, so a write committed during the read wakes us.
-            self.wake.borrow_and_update();
-            let after = self.after;
-            match self.db.read(move |c| outbox::since(c, after, BATCH)).await {
-                Ok(Since::Reset { head, reason }) => {
-                    self.after = Some(head);
-                    let envelope = json!({
-                        "id": head, "type": "reset", "at": crate::db::now(), "subject": "",
-                        "data": {"reason": reason.as_str()},
-                    });
-                    self.queue.push_back(sse_event(head, "reset", &envelope));
-                }
-                Ok(Since::Events(events)) if events.is_empty() => {
-                    if !self.follow {
-                        return None;
-                    }
-                    tokio::select! {
-                        _ = self.stop.cancelled() => return None,
-                        changed = self.wake.changed() => {
-                            if changed.is_err() {
-                                tokio::time::sleep(FALLBACK_CHECK).await;
-                            }
-                        }
-                        _ = tokio::time::sleep(FALLBACK_CHECK) => {}
-                    }
-                }
-                Ok(Since::Events(events)) => {
-                    self.after = events.last().map(|e| e.id).or(self.after);
-                    self.queue.extend(events.into_iter().map(stored_event));
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "events stream: reading the outbox failed; closing it");
-                    return None;
-                }
+            Ok(Since::Events(events)) => {
+                self.after = events.last().map(|e| e.id).or(self.after);
+                Turn::Again(events.into_iter().map(stored_event).collect())
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "events stream: reading the outbox failed; closing it");
+                Turn::End
             }
         }
     }

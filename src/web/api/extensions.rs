@@ -8,13 +8,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{extension_number, ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
+use super::extract::{ApiJson, ApiKey, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
-use crate::app::AppState;
 use crate::db::extensions::{self, Created, Extension, Filter};
 use crate::domain::accounts;
 use crate::domain::ExtensionKind;
 use crate::service::extensions::{self as extension_service, Actor, Claim, Owner};
+use crate::web::extract::NumberPath;
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {
@@ -253,9 +254,9 @@ async fn create_extension(
 async fn get_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<ExtensionOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let e = state
         .db
         .read(move |c| extensions::get(c, &number))
@@ -295,10 +296,10 @@ pub struct ExtensionPatch {
 async fn update_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
     ApiJson(patch): ApiJson<ExtensionPatch>,
 ) -> Result<Json<ExtensionOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let name = patch
         .name
         .as_deref()
@@ -324,9 +325,9 @@ async fn update_extension(
 async fn delete_extension(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<StatusCode, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     extension_service::delete(&state.db, state.settings.clone(), &number, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %number, "extension deleted");
     Ok(StatusCode::NO_CONTENT)
@@ -356,9 +357,9 @@ pub struct UnboundOut {
 async fn unbind(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<UnboundOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let temporary =
         extension_service::unbind(&state.db, &state.settings, &number, Actor::Staff).await?;
     tracing::info!(api_key = %key.name, number = %number, "handset unbound");
@@ -391,9 +392,9 @@ pub struct TokenOut {
 async fn new_token(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<TokenOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let token =
         extension_service::regenerate_token(&state.db, &state.settings, &number, Actor::Staff)
             .await?;
@@ -429,9 +430,9 @@ pub struct SipPasswordOut {
 async fn new_sip_password(
     State(state): State<AppState>,
     key: ApiKey,
-    ApiPath(number): ApiPath<String>,
+    NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<SipPasswordOut>, ApiError> {
-    extension_number(&number)?;
+    let number = number.to_string();
     let creator = {
         let n = number.clone();
         state

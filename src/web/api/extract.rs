@@ -12,8 +12,8 @@ use serde::Deserialize;
 use utoipa::IntoParams;
 
 use super::ApiError;
-use crate::app::AppState;
 use crate::db::api_keys::{self, Scope};
+use crate::web::state::AppState;
 
 /// A caller with a live API key. Extracting it on a write (anything but GET, HEAD, OPTIONS)
 /// also requires read-write scope, so no handler can forget the check. What only admin keys
@@ -233,14 +233,6 @@ impl PageParams {
     }
 }
 
-/// Checks that a path segment can be an extension number; anything else cannot exist.
-pub fn extension_number(number: &str) -> Result<(), ApiError> {
-    if number.is_empty() || number.len() > 15 || !number.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ApiError::extension_not_found());
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,7 +281,5 @@ mod tests {
         assert!(is_json_type("application/json; charset=utf-8"));
         assert!(is_json_type("Application/merge-patch+json"));
         assert!(!is_json_type("text/json"));
-        assert!(extension_number("4711").is_ok());
-        assert!(extension_number("12ab").is_err());
     }
 }

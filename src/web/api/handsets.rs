@@ -11,9 +11,9 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_HANDSETS};
-use crate::app::AppState;
 use crate::db::{handsets, now};
 use crate::service::handsets as handset_service;
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -19,8 +19,9 @@ pub const TRUST_FOR: Duration = Duration::from_secs(1);
 /// More live keys than this at once means something odd; start over rather than grow.
 const MAX_ENTRIES: usize = 1024;
 
+/// A verified key, with when and at which write count it was verified.
 #[derive(Debug, Clone)]
-struct Verified {
+struct Cached {
     key: Key,
     at: Instant,
     writes: u64,
@@ -30,7 +31,7 @@ struct Verified {
 #[derive(Debug, Default)]
 pub struct KeyCache {
     // By SHA-256 of the key: the key itself is not kept in memory longer than a request.
-    verified: Mutex<HashMap<[u8; 32], Verified>>,
+    verified: Mutex<HashMap<[u8; 32], Cached>>,
 }
 
 fn digest(key: &str) -> [u8; 32] {
@@ -54,7 +55,7 @@ impl KeyCache {
             }
             verified.insert(
                 digest(key),
-                Verified {
+                Cached {
                     key: known.clone(),
                     at: Instant::now(),
                     writes,

@@ -5,11 +5,12 @@
 //! Each resource is a file whose `routes()` returns an [`OpenApiRouter`]: the `routes!` macro
 //! registers a handler with axum and its `#[utoipa::path]` in the OpenAPI document in one
 //! step, so `GET /api/v1/openapi.json` cannot drift from what is served. A new resource is a
-//! new file plus one `.merge(file::routes())` line in [`documented_routes`].
+//! new file plus one `.merge(file::routes())` line in `documented_routes`.
 //!
 //! Auth is the [`ApiKey`] extractor: no key or a wrong one is 401, a read key on anything but
-//! GET is 403; what only admin keys may do is guarded by [`ApiKey::require_admin`] (403). The documented 401/403/400/415/422/500/503 answers are added to every operation
-//! by [`add_common_responses`], from the same facts the extractors act on.
+//! GET is 403; what only admin keys may do is guarded by [`ApiKey::require_admin`] (403).
+//! The documented 401/403/400/415/422/500/503 answers are added to every operation by
+//! `add_common_responses`, from the same facts the extractors act on.
 
 mod calls;
 mod channels;
@@ -37,7 +38,7 @@ use utoipa_axum::router::OpenApiRouter;
 pub use error::{ApiError, ErrorBody};
 pub use extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 
-use crate::app::AppState;
+use crate::web::state::AppState;
 
 /// Where the router is nested; also the OpenAPI document's server URL.
 pub const BASE_PATH: &str = "/api/v1";

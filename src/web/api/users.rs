@@ -11,10 +11,10 @@ use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey, ApiPath, ApiQuery, PageParams};
 use super::{ApiError, ErrorBody, TAG_USERS};
-use crate::app::AppState;
 use crate::db::{users, DbError};
 use crate::domain::accounts::Role;
 use crate::service::users::{self as user_service, UserRef};
+use crate::web::state::AppState;
 
 /// This resource's routes and their documentation.
 pub(super) fn routes() -> OpenApiRouter<AppState> {

@@ -6,7 +6,7 @@ use maud::{html, Markup};
 
 use crate::web::auth::Visitor;
 use crate::web::components::layout;
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 
 /// A page that explains a failure in plain words.
 pub fn page(status: StatusCode, title: &str, message: &str) -> Markup {
@@ -35,8 +35,8 @@ pub fn internal() -> impl IntoResponse {
 }
 
 /// Fallback for unknown paths.
-pub async fn not_found() -> AppError {
-    AppError::NotFound
+pub async fn not_found() -> PageError {
+    PageError::NotFound
 }
 
 /// A known path asked with the wrong method (a bookmarked form target, say).

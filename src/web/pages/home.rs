@@ -3,9 +3,9 @@
 use axum::extract::State;
 use maud::{html, Markup};
 
-use crate::app::AppState;
 use crate::web::auth::Visitor;
 use crate::web::components::layout;
+use crate::web::state::AppState;
 
 /// The start page.
 pub async fn show(State(state): State<AppState>, visitor: Visitor) -> Markup {

@@ -6,14 +6,14 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::db::{self, sessions};
 use crate::service;
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::{see_other, Empty};
+use crate::web::state::AppState;
 
 /// The login form.
 #[derive(Debug, Default, Deserialize)]
@@ -59,7 +59,7 @@ pub async fn submit(
     client: ClientAddr,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<LoginForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let username = form.username.trim().to_string();
     let at = db::now();
     let (account, addr) = (username.clone(), client.limit_key());
@@ -129,7 +129,7 @@ pub async fn start_session(
     username: &str,
     user_id: i64,
     attempt: Option<sessions::Attempt>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let old = old.map(|o| o.id_hash.clone());
     let account = username.to_string();
     let session = state
@@ -169,7 +169,7 @@ pub async fn logout(
     State(state): State<AppState>,
     user: LoggedIn,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let id_hash = user.id_hash;
     state
         .db

@@ -47,8 +47,3 @@ pub fn no_store(mut response: Response) -> Response {
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }
-
-/// Whether a path segment is digits only (numbers in URLs), so it can be echoed safely.
-pub fn is_digits(text: &str) -> bool {
-    !text.is_empty() && text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit())
-}

@@ -1,28 +1,38 @@
 //! `/operator`: the live view of channels, for operators and admins.
 //!
-//! The page renders from a [`LiveSnapshot`]; the SSE stream that updates it in place comes
-//! with the live registry. Durations tick with a little JS from `data-since`.
+//! The page renders from a [`LiveSnapshot`] and the [`Standing`] read from the database; the
+//! SSE stream (`/operator/stream`, on `web::sse`) re-renders both in place when either
+//! changes. Durations tick with a little JS from `data-since`.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::sse::Event;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::routing::{get, post};
+use axum::{Extension, Router};
 use maud::{html, Markup, Render};
 
-use crate::app::AppState;
 use crate::db::{self, extensions, numbering};
 use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
-use crate::web::live_view::{LiveChannel, LiveSnapshot, LiveSource};
+use crate::web::error::PageError;
+use crate::web::live_view::{LiveSnapshot, LiveSource, OperatorChannel};
 use crate::web::pages::{see_other, Empty};
-use crate::web::sse_access::{self, Holder};
+use crate::web::sse::{self, Turn};
+use crate::web::sse_access::Holder;
+use crate::web::state::AppState;
+
+/// The routes of the live view.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/operator", get(show))
+        .route("/operator/stream", get(stream))
+        .route("/operator/channels/{id}/hangup", post(hangup))
+}
 
 /// "m:ss" or "h:mm:ss".
 fn duration(seconds: i64) -> String {
@@ -35,7 +45,7 @@ fn duration(seconds: i64) -> String {
 }
 
 struct ChannelRow<'a> {
-    channel: &'a LiveChannel,
+    channel: &'a OperatorChannel,
     now: i64,
     csrf: &'a str,
 }
@@ -68,10 +78,16 @@ fn counter(label: &str, value: impl Render) -> Markup {
     html! { div.counter { span.value { (value) } span.label { (label) } } }
 }
 
-/// The part of the live view that follows the live registry: connection state, live
-/// counters and the channel table. The page renders it once; the stream re-renders it.
-pub fn live_fragment(snapshot: &LiveSnapshot, csrf: &str, now: i64) -> Markup {
+/// The part of the live view that the stream keeps current: the alarms and warnings, the
+/// counters, the connection state and the channel table. The page renders it once; the
+/// stream re-renders it whenever the live registry or the database changes.
+pub fn live_fragment(snapshot: &LiveSnapshot, standing: &Standing, csrf: &str, now: i64) -> Markup {
     html! {
+        (alerts(&standing.guard, &standing.desks))
+        div.counters {
+            (counter("temporary handsets waiting", standing.counts.temporary_waiting))
+            (counter("failed token attempts (10 min)", standing.counts.failed_token_attempts))
+        }
         @if !snapshot.ari_connected {
             p.notice.error role="alert" {
                 "Asterisk is not connected (" (snapshot.ari_status) "). Calls between "
@@ -115,40 +131,76 @@ fn active_calls(snapshot: &LiveSnapshot) -> usize {
 }
 
 /// GET /operator/stream: Server-Sent Events, one `live` event with the re-rendered fragment
-/// whenever the live registry changes (coalesced, so 500 busy channels do not flood a
-/// browser), fed by the registry and never by polling the database.
+/// whenever the live registry changes or this process writes to the database (the alarms,
+/// desk warnings and counters come from there), coalesced so 500 busy channels do not flood
+/// a browser. Fed by the registry and the write counter, never by polling.
 pub async fn stream(
     State(state): State<AppState>,
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
-) -> Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>> {
-    let changes = live.subscribe();
-    let start = (live, user.csrf.clone(), changes, true);
-    let stream =
-        futures_util::stream::unfold(start, |(live, csrf, mut changes, first)| async move {
-            if !first {
-                changes.changed().await.ok()?;
-                // Let a burst of events settle, then send the state after all of them.
-                tokio::time::sleep(STREAM_INTERVAL).await;
-                changes.borrow_and_update();
-            }
-            let html = live_fragment(&live.snapshot(), &csrf, db::now()).into_string();
-            let event = Event::default().event("live").data(html);
-            Some((Ok(event), (live, csrf, changes, false)))
-        });
+) -> Response {
+    let wakes = sse::Wakes {
+        on: vec![live.subscribe(), state.db.subscribe_writes()],
+        settle: STREAM_INTERVAL,
+        fallback: None,
+    };
     // Ends with the daemon, so an open operator page does not hold up a graceful shutdown, and
     // within seconds of a logout, a disabled user or a lost operator role.
-    let holder = Holder::Session {
-        id_hash: user.id_hash.clone(),
-        min_role: Role::Operator,
+    let lifetime = sse::Lifetime {
+        db: state.db.clone(),
+        holder: Holder::Session {
+            id_hash: user.id_hash.clone(),
+            min_role: Role::Operator,
+        },
+        stopping: state.stopping.clone(),
     };
-    let ended = sse_access::ended(state.db.clone(), holder, state.stopping.clone());
-    let stream = futures_util::StreamExt::take_until(stream, ended);
-    Sse::new(stream).keep_alive(KeepAlive::default())
+    let feed = LiveFeed {
+        state,
+        live,
+        csrf: user.csrf.clone(),
+        standing: None,
+    };
+    sse::respond(feed, wakes, lifetime)
 }
 
 /// Coalescing window: at most a few updates per second reach a browser.
 const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// One operator's stream.
+struct LiveFeed {
+    state: AppState,
+    live: Arc<dyn LiveSource>,
+    csrf: String,
+    /// What was last read from the database, with the write count it was read at: most turns
+    /// are channel events that changed nothing there, and need no read.
+    standing: Option<(u64, Standing)>,
+}
+
+impl sse::Feed for LiveFeed {
+    async fn turn(&mut self) -> Turn {
+        // Sampled before the read, so a write racing it makes the next turn read again.
+        let writes = self.state.db.committed_writes();
+        if self
+            .standing
+            .as_ref()
+            .is_none_or(|(seen, _)| *seen != writes)
+        {
+            match standing(&self.state).await {
+                Ok(read) => self.standing = Some((writes, read)),
+                // Busy or worse: keep what the page shows; the next change tries again.
+                Err(e) => {
+                    tracing::debug!(error = %e, "operator stream: reading the standing failed")
+                }
+            }
+        }
+        let Some((_, standing)) = &self.standing else {
+            return Turn::Wait(Vec::new());
+        };
+        let html =
+            live_fragment(&self.live.snapshot(), standing, &self.csrf, db::now()).into_string();
+        Turn::Wait(vec![Event::default().event("live").data(html)])
+    }
+}
 
 /// What the page reads from the database besides the live view: counters, the token guard
 /// and the emergency/help-desk numbers without a desk.
@@ -162,7 +214,7 @@ pub struct Standing {
 }
 
 /// Reads [`Standing`] in one go.
-pub async fn standing(state: &AppState) -> Result<Standing, AppError> {
+pub async fn standing(state: &AppState) -> Result<Standing, PageError> {
     let settings = state.settings.clone();
     Ok(state
         .db
@@ -201,20 +253,14 @@ pub fn view(
     notice: Option<Notice>,
 ) -> Markup {
     let now = db::now();
-    let counts = standing.counts;
     layout(
         "Live view",
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
-            (alerts(&standing.guard, &standing.desks))
-            div.counters {
-                (counter("temporary handsets waiting", counts.temporary_waiting))
-                (counter("failed token attempts (10 min)", counts.failed_token_attempts))
-            }
             // Replaced in place by the SSE stream (/operator/stream); without JS, reload.
             div #live data-stream="/operator/stream" {
-                (live_fragment(snapshot, &visitor.csrf, now))
+                (live_fragment(snapshot, &standing, &visitor.csrf, now))
             }
         },
     )
@@ -225,7 +271,7 @@ pub async fn show(
     State(state): State<AppState>,
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
-) -> Result<Markup, AppError> {
+) -> Result<Markup, PageError> {
     let standing = standing(&state).await?;
     let visitor = Visitor {
         csrf: user.csrf.clone(),
@@ -241,7 +287,7 @@ pub async fn hangup(
     Extension(live): Extension<Arc<dyn LiveSource>>,
     Path(id): Path<String>,
     CsrfForm(_): CsrfForm<Empty>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     match live.hangup(id).await {
         Ok(()) => Ok(see_other("/operator")),
         Err(problem) => {

@@ -8,15 +8,15 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::db::{self, sessions};
 use crate::domain::accounts::MIN_PASSWORD;
 use crate::service::users::{self, SetPasswordError};
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::no_store;
+use crate::web::state::AppState;
 
 /// The form.
 #[derive(Debug, Default, Deserialize)]
@@ -73,7 +73,7 @@ pub async fn submit(
     client: ClientAddr,
     user: LoggedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let refuse = |message: String| {
         Ok(page(
             &user,

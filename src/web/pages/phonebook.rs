@@ -3,12 +3,12 @@
 use axum::extract::{Query, State};
 use maud::{html, Markup};
 
-use crate::app::AppState;
 use crate::db::extensions::{self, Filter};
 use crate::web::auth::Visitor;
 use crate::web::components::{layout, query_escape, Pager};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::ListQuery;
+use crate::web::state::AppState;
 
 /// Entries per page.
 pub const PER_PAGE: u32 = 100;
@@ -18,7 +18,7 @@ pub async fn show(
     State(state): State<AppState>,
     visitor: Visitor,
     Query(query): Query<ListQuery>,
-) -> Result<Markup, AppError> {
+) -> Result<Markup, PageError> {
     let page = query.page();
     let filter = Filter {
         search: query.q.chars().take(60).collect(),

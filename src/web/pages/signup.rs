@@ -6,15 +6,15 @@ use axum::response::{IntoResponse, Response};
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::app::AppState;
 use crate::db::signups::{self, Limited};
 use crate::domain::accounts::{Role, MIN_PASSWORD};
 use crate::service::users::{self, AddUserError};
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
-use crate::web::error::AppError;
+use crate::web::error::PageError;
 use crate::web::pages::{login, see_other};
+use crate::web::state::AppState;
 
 /// The sign-up form.
 #[derive(Debug, Default, Deserialize)]
@@ -97,7 +97,7 @@ pub async fn submit(
     client: ClientAddr,
     visitor: Visitor,
     CsrfForm(form): CsrfForm<SignupForm>,
-) -> Result<Response, AppError> {
+) -> Result<Response, PageError> {
     let refuse = |message: String| {
         Ok((
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -1,0 +1,126 @@
+//! `/account/stream`: the registration status of the visitor's extensions, live.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::sse::Event;
+use axum::response::Response;
+use maud::Render;
+
+use super::cards::RegistrationStatus;
+use super::owned_extensions;
+use crate::db::pjsip;
+use crate::db::{self, DbError};
+use crate::domain::accounts;
+use crate::web::auth::LoggedIn;
+use crate::web::error::PageError;
+use crate::web::live_view::{DeviceStatus, LiveSource};
+use crate::web::sse::{self, Turn};
+use crate::web::sse_access::Holder;
+use crate::web::state::AppState;
+
+/// GET /account/stream: Server-Sent Events with the registration status of the visitor's
+/// extensions, sent when the live registry reports a change of one of their devices. Each
+/// `status` event is a JSON object from extension number to the HTML of its status block.
+pub async fn stream(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    axum::Extension(live): axum::Extension<Arc<dyn LiveSource>>,
+) -> Result<Response, PageError> {
+    // The extensions are fixed for the life of the page: claiming or deleting reloads it.
+    let user_id = user.user.id;
+    let devices: Vec<(String, String)> = state
+        .db
+        .read(move |c| {
+            Ok(owned_extensions(c, user_id)?
+                .into_iter()
+                .filter_map(|e| Some((e.number, e.device_id?)))
+                .collect())
+        })
+        .await?;
+    let ids: Vec<String> = devices.iter().map(|(_, d)| d.clone()).collect();
+    let offset = state.settings.utc_offset();
+    let wakes = sse::Wakes {
+        on: vec![live.subscribe()],
+        // Let a burst of events settle (a REGISTER brings several).
+        settle: STATUS_SETTLE,
+        fallback: None,
+    };
+    let feed = StatusStream {
+        db: state.db.clone(),
+        live,
+        devices,
+        ids,
+        offset,
+        last: None,
+    };
+    // Ends with the daemon, so an open account page does not hold up a graceful shutdown, and
+    // within seconds of a logout or the user being disabled.
+    let lifetime = sse::Lifetime {
+        db: state.db.clone(),
+        holder: Holder::Session {
+            id_hash: user.id_hash.clone(),
+            min_role: accounts::Role::Attendee,
+        },
+        stopping: state.stopping.clone(),
+    };
+    Ok(sse::respond(feed, wakes, lifetime))
+}
+
+/// How long a burst of registration events may take before the page hears of it.
+const STATUS_SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// What the account stream carries from one event to the next.
+struct StatusStream {
+    db: db::Db,
+    live: Arc<dyn LiveSource>,
+    /// (extension number, device id) of the visitor's bound extensions.
+    devices: Vec<(String, String)>,
+    ids: Vec<String>,
+    offset: time::UtcOffset,
+    /// The live state last sent; None before the first event.
+    last: Option<HashMap<String, DeviceStatus>>,
+}
+
+impl sse::Feed for StatusStream {
+    async fn turn(&mut self) -> Turn {
+        let now_live = self.live.device_status(&self.ids);
+        if self.last.as_ref() == Some(&now_live) {
+            // A change elsewhere on the Asterisk: nothing to tell this page.
+            return Turn::Wait(Vec::new());
+        }
+        // The stored contacts (user agent, expiry) are read only when a device changed.
+        let ids = self.ids.clone();
+        let contacts = self
+            .db
+            .read(move |c| {
+                ids.iter()
+                    .map(|id| Ok((id.clone(), pjsip::contacts(c, id)?)))
+                    .collect::<Result<HashMap<_, _>, DbError>>()
+            })
+            .await
+            .unwrap_or_default();
+        let now = db::now();
+        let blocks: serde_json::Map<String, serde_json::Value> = self
+            .devices
+            .iter()
+            .map(|(number, device)| {
+                let html = RegistrationStatus {
+                    contacts: contacts.get(device).map(Vec::as_slice).unwrap_or_default(),
+                    live: now_live.get(device),
+                    offset: self.offset,
+                    now,
+                }
+                .render()
+                .into_string();
+                (number.clone(), serde_json::Value::String(html))
+            })
+            .collect();
+        self.last = Some(now_live);
+        let event = Event::default()
+            .event("status")
+            .data(serde_json::Value::Object(blocks).to_string());
+        Turn::Wait(vec![event])
+    }
+}

@@ -1,0 +1,139 @@
+//! The API keys section: create a key (shown once), list, revoke.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use maud::{html, Markup};
+use rusqlite::Connection;
+use serde::Deserialize;
+
+use super::{Section, View};
+use crate::db::{api_keys, DbError};
+use crate::web::auth::{Admin, CsrfForm, LoggedIn};
+use crate::web::components::{CsrfField, TimeTag};
+use crate::web::error::PageError;
+use crate::web::pages::see_other;
+use crate::web::state::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/keys", post(create_key))
+        .route("/admin/keys/revoke", post(revoke_key))
+}
+
+/// Every API key, live or revoked (never the key itself: only its hash is stored).
+pub(super) struct KeysSection {
+    keys: Vec<api_keys::KeyInfo>,
+}
+
+impl Section for KeysSection {
+    fn load(c: &Connection, _view: &View) -> Result<Self, DbError> {
+        Ok(KeysSection {
+            keys: api_keys::list(c)?,
+        })
+    }
+
+    fn render(&self, view: &View) -> Markup {
+        let (csrf, offset) = (view.csrf(), view.offset);
+        html! {
+            section #keys {
+                h2 { "API keys" }
+                form.inline method="post" action="/admin/keys" {
+                    (CsrfField(csrf))
+                    label for="kname" { "Name" } input id="kname" name="name" required maxlength="64";
+                    label for="kscope" { "Scope" }
+                    select id="kscope" name="scope" {
+                        option value="read" { "read" }
+                        option value="read-write" { "read-write" }
+                        option value="admin" { "admin (users, every SIP password)" }
+                    }
+                    button type="submit" { "Create key" }
+                }
+                table.list {
+                    thead { tr { th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Created" } th scope="col" { "State" } th scope="col" { span.sr { "Actions" } } } }
+                    tbody {
+                        @for k in &self.keys {
+                            tr {
+                                td { (k.name) } td { (k.scope.as_str()) }
+                                td { (TimeTag { unix: k.created_at, offset }) }
+                                td { @if k.revoked_at.is_some() { "revoked" } @else { "live" } }
+                                td {
+                                    @if k.revoked_at.is_none() {
+                                        form.inline method="post" action={ "/admin/keys/revoke" } {
+                                            (CsrfField(csrf))
+                                            input type="hidden" name="name" value=(k.name);
+                                            button.secondary type="submit" { "Revoke" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn refuse(state: &AppState, admin: &LoggedIn, text: String) -> Result<Response, PageError> {
+    super::refuse::<KeysSection>(state, admin, text).await
+}
+
+/// The key forms.
+#[derive(Debug, Deserialize)]
+pub struct KeyInput {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    scope: String,
+}
+
+/// POST /admin/keys: creates a key and shows it once.
+pub async fn create_key(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<KeyInput>,
+) -> Result<Response, PageError> {
+    let Some(scope) = api_keys::Scope::parse(&form.scope) else {
+        return refuse(
+            &state,
+            &admin,
+            "The scope is read, read-write or admin.".into(),
+        )
+        .await;
+    };
+    let name = form.name.trim().to_string();
+    let n = name.clone();
+    let key = match state
+        .db
+        .write(move |tx| api_keys::create(tx, &n, scope))
+        .await
+    {
+        Ok(k) => k,
+        Err(crate::db::DbError::Refused(m)) => return refuse(&state, &admin, m).await,
+        Err(e) => return Err(e.into()),
+    };
+    let shown = html! {
+        section.notice.ok role="status" {
+            h2 { "API key " (name) " (shown only now)" }
+            p { "Give it to the service as " code { "Authorization: Bearer <key>" } ". Only a hash is stored." }
+            p { code { (key) } }
+        }
+    };
+    super::shown_once::<KeysSection>(&state, &admin, shown).await
+}
+
+/// POST /admin/keys/revoke.
+pub async fn revoke_key(
+    State(state): State<AppState>,
+    Admin(_admin): Admin,
+    CsrfForm(form): CsrfForm<KeyInput>,
+) -> Result<Response, PageError> {
+    let name = form.name;
+    state
+        .db
+        .write(move |tx| api_keys::revoke(tx, &name))
+        .await?;
+    Ok(see_other("/admin#keys"))
+}

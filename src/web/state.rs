@@ -1,0 +1,42 @@
+//! What every handler of the web layer shares. `app` builds it (opening the database is
+//! wiring) and hands it to [`crate::web::router`]; nothing under `web` reaches back into
+//! `app`.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::api::key_cache::KeyCache;
+use crate::web::phonebook_exports::PhonebookExports;
+
+/// Shared state handed to every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The settings the daemon started with.
+    pub settings: Arc<Settings>,
+    /// The shared database.
+    pub db: Db,
+    /// The phonebook files phones fetch, rendered once per change.
+    pub phonebook: Arc<PhonebookExports>,
+    /// API keys verified in the last second (see `web::api::key_cache`).
+    pub api_keys: Arc<KeyCache>,
+    /// Cancelled when the daemon stops: responses that never end by themselves (the events
+    /// stream, the live views) end on it, so graceful shutdown does not wait for their
+    /// clients.
+    pub stopping: CancellationToken,
+}
+
+impl AppState {
+    /// The state for an opened database, with empty caches.
+    pub fn new(settings: Settings, db: Db) -> AppState {
+        AppState {
+            settings: Arc::new(settings),
+            db,
+            phonebook: Arc::default(),
+            api_keys: Arc::default(),
+            stopping: CancellationToken::new(),
+        }
+    }
+}
