@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api_live;
+mod baresip;
 mod dialplan_fuzz;
 mod echo;
 mod foundation;
@@ -12,6 +13,7 @@ mod phones;
 mod register;
 mod restart;
 mod sip_raw;
+mod softphone;
 mod support;
 mod unavailable;
 #[path = "../browser/webdriver.rs"]
