@@ -248,6 +248,16 @@ impl Dispatcher {
     }
 
     fn on_event(&mut self, event: AriEvent) {
+        if let AriEvent::ContactStatusChange {
+            contact_info,
+            timestamp,
+            ..
+        } = &event
+        {
+            if contact_info.contact_status == "Removed" {
+                self.forget_removed_contact(&contact_info.aor, &contact_info.uri, timestamp);
+            }
+        }
         self.live.apply(&event);
         if let AriEvent::StasisStart { args, channel, .. } = &event {
             self.spawn_call(args, &channel.id);
@@ -276,6 +286,30 @@ impl Dispatcher {
         if ends {
             self.calls.remove(&id);
         }
+    }
+
+    /// Deletes the row of a contact Asterisk reports removed, which its realtime delete left
+    /// behind (see `db::pjsip::forget_removed_contact`). Runs beside the dispatcher, which
+    /// never waits on the database; each deletion is dated by its own event, so their order
+    /// does not matter.
+    fn forget_removed_contact(&self, aor: &str, uri: &str, timestamp: &str) {
+        let Some(removed_at_ms) = crate::ari::events::parse_ari_time_ms(timestamp) else {
+            tracing::warn!(%aor, "a contact removal without a readable timestamp: row kept");
+            return;
+        };
+        let (db, aor, uri) = (self.env.db.clone(), aor.to_string(), uri.to_string());
+        tokio::spawn(async move {
+            let a = aor.clone();
+            match db
+                .write(move |tx| {
+                    crate::db::pjsip::forget_removed_contact(tx, &a, &uri, removed_at_ms)
+                })
+                .await
+            {
+                Ok(n) => tracing::debug!(%aor, rows = n, "removed contact deleted"),
+                Err(e) => tracing::warn!(%aor, error = %e, "deleting a removed contact failed"),
+            }
+        });
     }
 
     fn spawn_call(&mut self, args: &[String], channel_id: &str) {

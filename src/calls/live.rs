@@ -189,21 +189,40 @@ fn live_channel(c: &Channel, previous: Option<&LiveChannel>, register_code: &str
     }
 }
 
+/// A contact that is registered but not qualified (the AOR's qualify_frequency is 0):
+/// Asterisk names it NonQualified (Unknown before 22) and counts it as unavailable, so ARI
+/// calls its endpoint offline, yet it takes calls. Its round trip is not checked.
+pub fn registered_not_checked(contact_status: &str) -> bool {
+    matches!(contact_status, "NonQualified" | "Unknown")
+}
+
+/// Our presence: ARI's endpoint state, except that an endpoint with a registered contact
+/// nobody qualifies is online.
+fn presence(ari_state: &str, contacts: &HashMap<String, LiveContact>) -> String {
+    if ari_state != "online" && contacts.values().any(|c| registered_not_checked(&c.status)) {
+        "online".to_string()
+    } else {
+        ari_state.to_string()
+    }
+}
+
 fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint {
+    let contacts = previous.map(|p| p.contacts.clone()).unwrap_or_default();
+    let state = presence(&e.state, &contacts);
     LiveEndpoint {
         resource: e.resource.clone(),
-        state: e.state.clone(),
         contact_status: previous
             .map(|p| p.contact_status.clone())
             .unwrap_or_default(),
         rtt_usec: previous.and_then(|p| p.rtt_usec),
         channel_count: e.channel_ids.len(),
         state_since: match previous {
-            Some(p) if p.state == e.state => p.state_since,
+            Some(p) if p.state == state => p.state_since,
             Some(_) => crate::db::now(),
             None => 0,
         },
-        contacts: previous.map(|p| p.contacts.clone()).unwrap_or_default(),
+        state,
+        contacts,
     }
 }
 
@@ -373,32 +392,29 @@ impl LiveRegistry {
             }
             EndpointStateChange { endpoint } if endpoint.technology == "PJSIP" => {
                 let previous = s.endpoints.get(&endpoint.resource);
+                let e = live_endpoint(endpoint, previous);
                 // Most of these only count channels; a state change is reported without a
                 // contact, which the ContactStatusChange next to it supplies.
-                if previous.map(|p| p.state.as_str()) != Some(endpoint.state.as_str()) {
+                if previous.map(|p| p.state.as_str()) != Some(e.state.as_str()) {
                     change = Some(RegistrationChange {
                         endpoint: endpoint.resource.clone(),
-                        status: endpoint.state.clone(),
+                        status: e.state.clone(),
                         ..RegistrationChange::default()
                     });
                 }
-                let e = live_endpoint(endpoint, previous);
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             ContactStatusChange {
                 endpoint,
                 contact_info,
+                ..
             } if endpoint.technology == "PJSIP" => {
                 // Asterisk 22 sends this right after the EndpointStateChange of the same
                 // transition (or alone, when only the contact changed): always reported, the
                 // feed merges it into that change and the outbox drops a repeated status.
-                change = Some(RegistrationChange {
-                    endpoint: endpoint.resource.clone(),
-                    status: endpoint.state.clone(),
-                    contact_status: contact_info.contact_status.clone(),
-                    uri: contact_info.uri.clone(),
-                });
-                let mut e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
+                let previous = s.endpoints.get(&endpoint.resource);
+                let previous_state = previous.map(|p| p.state.clone());
+                let mut e = live_endpoint(endpoint, previous);
                 e.contact_status = contact_info.contact_status.clone();
                 e.rtt_usec = contact_info
                     .roundtrip_usec
@@ -416,6 +432,17 @@ impl LiveRegistry {
                         },
                     );
                 }
+                // The contact just seen decides too (a first NonQualified contact).
+                e.state = presence(&endpoint.state, &e.contacts);
+                if previous_state.as_deref().is_some_and(|p| p != e.state) {
+                    e.state_since = crate::db::now();
+                }
+                change = Some(RegistrationChange {
+                    endpoint: endpoint.resource.clone(),
+                    status: e.state.clone(),
+                    contact_status: contact_info.contact_status.clone(),
+                    uri: contact_info.uri.clone(),
+                });
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             _ => {}
@@ -503,6 +530,38 @@ mod tests {
         assert_eq!(c.rtt_usec, Some(1234));
         registry.apply(&event("Removed", "0"));
         assert!(registry.snapshot().endpoints["sabc"].contacts.is_empty());
+    }
+
+    #[test]
+    fn a_registered_contact_without_qualify_is_online_though_ari_says_offline() {
+        let registry = LiveRegistry::default();
+        let contact = |status: &str| {
+            AriEvent::parse(&format!(
+                r#"{{"type":"ContactStatusChange","endpoint":{{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}},"contact_info":{{"uri":"sip:snq@127.0.0.1:5070","contact_status":"{status}","aor":"snq","roundtrip_usec":"0"}}}}"#
+            ))
+            .unwrap()
+        };
+        let endpoint = AriEvent::parse(
+            r#"{"type":"EndpointStateChange","endpoint":{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}}"#,
+        )
+        .unwrap();
+        registry.apply(&endpoint);
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        registry.apply(&contact("NonQualified"));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert!(e.state_since > 0, "the change to online is dated");
+        assert_eq!(e.contacts["sip:snq@127.0.0.1:5070"].rtt_usec, None);
+        assert_eq!(registry.snapshot().online_count(), 1);
+        // ARI's next word on the endpoint (offline, as always here) does not undo it.
+        registry.apply(&endpoint);
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "online");
+        // Unregistered: offline.
+        registry.apply(&contact("Removed"));
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        // A qualified contact that stopped answering stays offline.
+        registry.apply(&contact("Unreachable"));
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
     }
 
     #[test]

@@ -57,6 +57,8 @@ async fn call_and_check_caller_id(caller: &mut Baresip, callee: &mut Baresip, na
 async fn baresip_registers_a_sip_phone_and_its_quit_removes_the_registration() {
     let sb = Sandbox::new().await;
     let dev = sb.device("2801", "Bare Sip").await;
+    // eventpbx deletes the rows of contacts Asterisk removed (its realtime delete does not).
+    let app = sb.start_eventpbx().await;
     let mut phone = Baresip::start(&sb.settings, &dev).await;
     phone.wait_registered().await;
 
@@ -73,6 +75,7 @@ async fn baresip_registers_a_sip_phone_and_its_quit_removes_the_registration() {
     // Asterisk reads it back on the next lookup and keeps ringing a phone that is gone.
     phone.stop().await;
     wait_contacts(&sb, &dev.username, 0).await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -230,4 +233,58 @@ async fn two_baresip_phones_call_each_other_while_eventpbx_is_stopped() {
     call_and_check_caller_id(&mut b, &mut a, "Down Bert").await;
     a.stop().await;
     b.stop().await;
+}
+
+#[tokio::test]
+async fn a_registered_phone_without_qualify_is_online_and_its_round_trip_not_checked() {
+    let sb = Sandbox::new().await;
+    let dev = sb.device("2841", "No Qualify").await;
+    let id = dev.username.clone();
+    sb.db
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE ps_aors SET qualify_frequency = 0 WHERE id = ?1",
+                [&id],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let app = sb.start_eventpbx().await;
+    let key = app
+        .state
+        .db
+        .write(|tx| {
+            tx.execute("DELETE FROM api_keys WHERE name = 'e2e-softphone'", [])?;
+            eventpbx::db::api_keys::create(tx, "e2e-softphone", eventpbx::db::api_keys::Scope::Read)
+        })
+        .await
+        .unwrap();
+    let mut phone = Baresip::start(&sb.settings, &dev).await;
+    phone.wait_registered().await;
+
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let detail = loop {
+        let d: serde_json::Value = http
+            .get(format!("{}/api/v1/endpoints/2841", app.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if d["status"] == "online" && d["contacts"][0]["status"].is_string() {
+            break d;
+        }
+        assert!(Instant::now() < deadline, "never online: {d}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // What Asterisk itself says: its contact is not qualified, so the endpoint "offline".
+    assert_eq!(sb.endpoint_state(&dev.username).await, "offline");
+    assert_eq!(detail["contacts"][0]["status"], "NonQualified", "{detail}");
+    assert!(detail["contacts"][0]["rtt_usec"].is_null(), "{detail}");
+    phone.stop().await;
+    app.stop().await;
 }
