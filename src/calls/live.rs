@@ -37,8 +37,11 @@ pub struct LiveChannel {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LiveEndpoint {
     pub resource: String,
-    /// online / offline / unknown.
+    /// online / offline / unknown: ARI's state, except that a registered contact nobody
+    /// qualifies makes it online (see `presence`).
     pub state: String,
+    /// The state as ARI last reported it.
+    pub ari_state: String,
     /// Last contact status (Reachable, Unreachable, ...).
     pub contact_status: String,
     /// Round trip of the last qualify, microseconds.
@@ -211,6 +214,7 @@ fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint 
     let state = presence(&e.state, &contacts);
     LiveEndpoint {
         resource: e.resource.clone(),
+        ari_state: e.state.clone(),
         contact_status: previous
             .map(|p| p.contact_status.clone())
             .unwrap_or_default(),
@@ -317,6 +321,53 @@ impl LiveRegistry {
                     (e.resource.clone(), live_endpoint(e, previous))
                 })
                 .collect();
+        });
+        self.report(changes);
+    }
+
+    /// Sets the registrations of AORs with qualify off, as ps_contacts lists them (endpoint
+    /// id to contact URIs). Asterisk reports no status for such contacts on ARI and calls
+    /// their endpoint offline, so they come from the database; each shows as a NonQualified
+    /// contact with no round trip, and makes its endpoint online. Contacts listed before and
+    /// missing now are gone.
+    pub fn set_unqualified(&self, registrations: &HashMap<String, Vec<String>>) {
+        let mut changes = Vec::new();
+        self.with(|s| {
+            for (id, uris) in registrations {
+                let e = s
+                    .endpoints
+                    .entry(id.clone())
+                    .or_insert_with(|| LiveEndpoint {
+                        resource: id.clone(),
+                        state: "offline".into(),
+                        ari_state: "offline".into(),
+                        ..LiveEndpoint::default()
+                    });
+                for uri in uris {
+                    e.contacts.entry(uri.clone()).or_insert(LiveContact {
+                        status: "NonQualified".into(),
+                        rtt_usec: None,
+                    });
+                }
+            }
+            for (id, e) in s.endpoints.iter_mut() {
+                let listed = registrations.get(id);
+                // Only the status set here is withdrawn here: an "Unknown" from ARI (a new,
+                // not yet qualified contact) waits for ARI's next word.
+                e.contacts.retain(|uri, c| {
+                    c.status != "NonQualified" || listed.is_some_and(|l| l.contains(uri))
+                });
+                let state = presence(&e.ari_state, &e.contacts);
+                if state != e.state {
+                    e.state = state;
+                    e.state_since = crate::db::now();
+                    changes.push(RegistrationChange {
+                        endpoint: id.clone(),
+                        status: e.state.clone(),
+                        ..RegistrationChange::default()
+                    });
+                }
+            }
         });
         self.report(changes);
     }
@@ -562,6 +613,45 @@ mod tests {
         // A qualified contact that stopped answering stays offline.
         registry.apply(&contact("Unreachable"));
         assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+    }
+
+    #[test]
+    fn unqualified_registrations_from_the_database_make_their_endpoint_online() {
+        let registry = LiveRegistry::default();
+        let regs = |uris: &[&str]| {
+            HashMap::from([(
+                "snq".to_string(),
+                uris.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+            )])
+        };
+        registry.set_unqualified(&regs(&["sip:snq-1@127.0.0.1:5070"]));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert_eq!(e.ari_state, "offline");
+        assert_eq!(
+            e.contacts["sip:snq-1@127.0.0.1:5070"].status,
+            "NonQualified"
+        );
+        assert_eq!(e.contacts["sip:snq-1@127.0.0.1:5070"].rtt_usec, None);
+        // ARI's offline does not undo it; the phone's new contact replaces the old one.
+        registry.apply(
+            &AriEvent::parse(
+                r#"{"type":"EndpointStateChange","endpoint":{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}}"#,
+            )
+            .unwrap(),
+        );
+        registry.set_unqualified(&regs(&["sip:snq-2@127.0.0.1:5070"]));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert_eq!(
+            e.contacts.keys().collect::<Vec<_>>(),
+            ["sip:snq-2@127.0.0.1:5070"]
+        );
+        // Unregistered (no row any more): offline.
+        registry.set_unqualified(&HashMap::new());
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "offline");
+        assert!(e.contacts.is_empty());
     }
 
     #[test]

@@ -138,6 +138,29 @@ pub fn forget_removed_contact(
     )?)
 }
 
+/// Current registrations of AORs with qualify off, by AOR (= endpoint) id: their contact
+/// URIs. Asterisk reports nothing about such contacts on ARI.
+pub fn unqualified_registrations(
+    conn: &Connection,
+    now: i64,
+) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, c.uri FROM ps_contacts c
+         JOIN ps_aors a ON substr(c.id, 1, length(a.id) + 2) = a.id || ';@'
+         WHERE CAST(a.qualify_frequency AS INTEGER) = 0
+           AND CAST(c.expiration_time AS INTEGER) > ?1
+           AND c.uri IS NOT NULL
+         ORDER BY a.id, c.uri",
+    )?;
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let rows = stmt.query_map(params![now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (aor, uri): (String, String) = row?;
+        out.entry(aor).or_default().push(uri);
+    }
+    Ok(out)
+}
+
 /// A registration as Asterisk stored it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
@@ -511,5 +534,39 @@ mod tests {
         .unwrap();
         assert_eq!(n, 1);
         assert!(contact_ids(&conn).is_empty());
+    }
+
+    #[test]
+    fn unqualified_registrations_lists_live_contacts_of_aors_with_qualify_off() {
+        let mut conn = test_conn();
+        let mut off = spec("hoff");
+        off.defaults.qualify_frequency = 0;
+        let mut off_expired = spec("hoffx");
+        off_expired.defaults.qualify_frequency = 0;
+        write_in(&mut conn, |tx| {
+            create(tx, &off)?;
+            create(tx, &off_expired)?;
+            create(tx, &spec("hon"))
+        })
+        .unwrap();
+        // One contact per AOR: each AOR keeps max_contacts = 1 (migration 009's trigger).
+        for (id, uri, exp) in [
+            ("hoff;@a", "sip:hoff-1@10.0.0.1", 2000),
+            ("hoffx;@b", "sip:hoffx-1@10.0.0.1", 500),
+            ("hon;@a", "sip:hon-1@10.0.0.1", 2000),
+        ] {
+            conn.execute(
+                "INSERT INTO ps_contacts (id, uri, expiration_time) VALUES (?1, ?2, ?3)",
+                params![id, uri, exp.to_string()],
+            )
+            .unwrap();
+        }
+        let regs = unqualified_registrations(&conn, 1000).unwrap();
+        assert_eq!(regs.len(), 1, "{regs:?}");
+        assert_eq!(
+            regs["hoff"],
+            ["sip:hoff-1@10.0.0.1"],
+            "expired and qualified ones left out"
+        );
     }
 }
