@@ -133,6 +133,32 @@ async fn checkpoint_wal(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// How often registrations of AORs with qualify off are read from ps_contacts.
+const UNQUALIFIED_SYNC: Duration = Duration::from_secs(2);
+
+/// Keeps the live registry's view of registrations nobody qualifies: Asterisk tells ARI
+/// nothing about them (it calls their endpoints offline), so only ps_contacts knows. One
+/// small read every couple of seconds; the registry reports only changes.
+async fn sync_unqualified(
+    db: Db,
+    live: crate::calls::live::LiveRegistry,
+    shutdown: CancellationToken,
+) {
+    loop {
+        match db
+            .read(|c| crate::db::pjsip::unqualified_registrations(c, crate::db::now()))
+            .await
+        {
+            Ok(regs) => live.set_unqualified(&regs),
+            Err(e) => tracing::debug!(error = %e, "reading unqualified registrations failed"),
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(UNQUALIFIED_SYNC) => {}
+        }
+    }
+}
+
 /// Runs the daemon on an already bound listener until `shutdown` is cancelled.
 /// Tests bind port 0 and pass the listener in.
 pub async fn run(
@@ -143,7 +169,14 @@ pub async fn run(
     let tracker = TaskTracker::new();
     let live: Arc<dyn crate::web::live_view::LiveSource> =
         match start_engine(&state, &tracker, &shutdown) {
-            Some(engine) => Arc::new(crate::web::live_view::EngineLive(engine)),
+            Some(engine) => {
+                tracker.spawn(sync_unqualified(
+                    state.db.clone(),
+                    engine.live.clone(),
+                    shutdown.clone(),
+                ));
+                Arc::new(crate::web::live_view::EngineLive(engine))
+            }
             None => Arc::new(crate::web::live_view::Offline),
         };
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));

@@ -239,6 +239,9 @@ pub enum AriEvent {
     ContactStatusChange {
         endpoint: Endpoint,
         contact_info: ContactInfo,
+        /// When Asterisk raised it (see [`EventMeta::timestamp`]): a removal is dated by it.
+        #[serde(default)]
+        timestamp: String,
     },
     EndpointStateChange {
         endpoint: Endpoint,
@@ -264,6 +267,16 @@ impl<'de> Deserialize<'de> for AriEvent {
         let raw = Value::deserialize(deserializer)?;
         Ok(AriEvent::from_value(raw))
     }
+}
+
+/// An ARI timestamp (`2026-11-22T13:34:24.508+0000`, Asterisk's local time with its offset)
+/// as unix milliseconds.
+pub fn parse_ari_time_ms(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond][offset_hour sign:mandatory][offset_minute]"
+    );
+    let t = time::OffsetDateTime::parse(text, &format).ok()?;
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
 }
 
 /// What every ARI event carries besides its payload.
@@ -510,12 +523,29 @@ mod tests {
             AriEvent::ContactStatusChange {
                 endpoint,
                 contact_info,
+                timestamp,
             } => {
+                assert!(parse_ari_time_ms(&timestamp).is_some(), "{timestamp}");
                 assert_eq!(endpoint.technology, "PJSIP");
                 assert!(!contact_info.contact_status.is_empty());
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn ari_timestamps_become_unix_milliseconds_in_any_offset() {
+        assert_eq!(
+            parse_ari_time_ms("1970-01-01T00:00:01.250+0000"),
+            Some(1250)
+        );
+        // The same instant written in another zone.
+        assert_eq!(
+            parse_ari_time_ms("1970-01-01T02:00:01.250+0200"),
+            Some(1250)
+        );
+        assert_eq!(parse_ari_time_ms(""), None);
+        assert_eq!(parse_ari_time_ms("yesterday"), None);
     }
 
     #[test]

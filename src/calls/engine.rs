@@ -21,10 +21,10 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::bind::machine::Timing;
 use super::call::{self, Call, CallEnv, TaskEnd};
+pub use super::flows::{standard_flows, Flow, Flows};
 use super::live::LiveRegistry;
-use super::selfreg::Timing;
-use super::{echo, info, register};
 use crate::ari::events::{Endpoint, HANDLED_TYPES};
 use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
 use crate::ari::{AriClient, AriEvent, Channel};
@@ -43,68 +43,6 @@ const SUBSCRIBE_RETRY_MAX: Duration = Duration::from_secs(60);
 /// queue before it counts as an orphan of the old connection. The queue is worked through in
 /// well under this; the orphan only waits this much longer in silence.
 const ORPHAN_GRACE: Duration = Duration::from_secs(2);
-
-/// A flow eventpbx runs for channels in its Stasis application (`Stasis(app,<name>,...)`).
-pub trait Flow: Send + Sync {
-    /// Runs a call that just entered the app; `digits` are the Stasis argument after the
-    /// endpoint, if any. The engine hangs the channel up however the future ends.
-    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()>;
-
-    /// The longest a call of this flow may last before it is hung up.
-    fn max_len(&self, settings: &Settings) -> Duration;
-
-    /// A channel of this flow found in the app after a (re)connect or a restart of eventpbx,
-    /// with no task: its StasisStart and whatever happened since are lost. Return a future
-    /// that carries the call on from `channel`'s state (it then runs like [`Flow::start`]'s),
-    /// or None to have it hung up. Flows whose state lives only in their task decline.
-    fn adopt(&self, call: Call, channel: &Channel) -> Option<BoxFuture<'static, ()>> {
-        let _ = (call, channel);
-        None
-    }
-}
-
-/// The flows by the name the dialplan gives them.
-pub type Flows = HashMap<String, Arc<dyn Flow>>;
-
-struct Echo;
-impl Flow for Echo {
-    fn start(&self, call: Call, _digits: Option<String>) -> BoxFuture<'static, ()> {
-        Box::pin(echo::run(call))
-    }
-    fn max_len(&self, settings: &Settings) -> Duration {
-        Duration::from_secs(u64::from(settings.calls.max_echo_secs))
-    }
-}
-
-struct Info;
-impl Flow for Info {
-    fn start(&self, call: Call, _digits: Option<String>) -> BoxFuture<'static, ()> {
-        Box::pin(info::run(call))
-    }
-    fn max_len(&self, settings: &Settings) -> Duration {
-        Duration::from_secs(u64::from(settings.calls.max_info_secs))
-    }
-}
-
-/// Declines adoption: a binding half entered is safer started again than guessed.
-struct Register(Timing);
-impl Flow for Register {
-    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()> {
-        Box::pin(register::run(call, digits, self.0))
-    }
-    fn max_len(&self, settings: &Settings) -> Duration {
-        Duration::from_secs(u64::from(settings.calls.max_register_secs))
-    }
-}
-
-/// eventpbx's own flows: `echo`, `info` and `register`.
-pub fn standard_flows(timing: Timing) -> Flows {
-    let mut flows: Flows = HashMap::new();
-    flows.insert("echo".into(), Arc::new(Echo));
-    flows.insert("info".into(), Arc::new(Info));
-    flows.insert("register".into(), Arc::new(Register(timing)));
-    flows
-}
 
 /// The running engine's handles.
 #[derive(Clone)]
@@ -152,8 +90,8 @@ pub fn start_with_flows(
     let (state_tx, state_rx) = watch::channel(ConnectionState::default());
     let (registrations, registrations_rx) = mpsc::unbounded_channel();
     let live =
-        LiveRegistry::with_registration_feed(registrations).masking_code(&settings.codes.register);
-    tracker.spawn(super::registration_feed::run(
+        LiveRegistry::with_presence_feed(registrations).masking_code(&settings.codes.register);
+    tracker.spawn(super::presence::run(
         db.clone(),
         registrations_rx,
         cancel.clone(),
@@ -396,6 +334,16 @@ impl Dispatcher {
     }
 
     fn on_event(&mut self, event: AriEvent) {
+        if let AriEvent::ContactStatusChange {
+            contact_info,
+            timestamp,
+            ..
+        } = &event
+        {
+            if contact_info.contact_status == "Removed" {
+                self.forget_removed_contact(&contact_info.aor, &contact_info.uri, timestamp);
+            }
+        }
         match &mut self.held {
             Some(held) => held.push(event.clone()),
             None => self.live.apply(&event),
@@ -434,6 +382,30 @@ impl Dispatcher {
                 }
             }
         }
+    }
+
+    /// Deletes the row of a contact Asterisk reports removed, which its realtime delete left
+    /// behind (see `db::pjsip::forget_removed_contact`). Runs beside the dispatcher, which
+    /// never waits on the database; each deletion is dated by its own event, so their order
+    /// does not matter.
+    fn forget_removed_contact(&self, aor: &str, uri: &str, timestamp: &str) {
+        let Some(removed_at_ms) = crate::ari::events::parse_ari_time_ms(timestamp) else {
+            tracing::warn!(%aor, "a contact removal without a readable timestamp: row kept");
+            return;
+        };
+        let (db, aor, uri) = (self.env.db.clone(), aor.to_string(), uri.to_string());
+        tokio::spawn(async move {
+            let a = aor.clone();
+            match db
+                .write(move |tx| {
+                    crate::db::pjsip::forget_removed_contact(tx, &a, &uri, removed_at_ms)
+                })
+                .await
+            {
+                Ok(n) => tracing::debug!(%aor, rows = n, "removed contact deleted"),
+                Err(e) => tracing::warn!(%aor, error = %e, "deleting a removed contact failed"),
+            }
+        });
     }
 
     fn spawn_call(&mut self, args: &[String], channel_id: &str) {

@@ -37,8 +37,11 @@ pub struct LiveChannel {
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LiveEndpoint {
     pub resource: String,
-    /// online / offline / unknown.
+    /// online / offline / unknown: ARI's state, except that a registered contact nobody
+    /// qualifies makes it online (see `presence`).
     pub state: String,
+    /// The state as ARI last reported it.
+    pub ari_state: String,
     /// Last contact status (Reachable, Unreachable, ...).
     pub contact_status: String,
     /// Round trip of the last qualify, microseconds.
@@ -189,28 +192,48 @@ fn live_channel(c: &Channel, previous: Option<&LiveChannel>, register_code: &str
     }
 }
 
+/// A contact that is registered but not qualified (the AOR's qualify_frequency is 0):
+/// Asterisk names it NonQualified (Unknown before 22) and counts it as unavailable, so ARI
+/// calls its endpoint offline, yet it takes calls. Its round trip is not checked.
+pub fn registered_not_checked(contact_status: &str) -> bool {
+    matches!(contact_status, "NonQualified" | "Unknown")
+}
+
+/// Our presence: ARI's endpoint state, except that an endpoint with a registered contact
+/// nobody qualifies is online.
+fn presence(ari_state: &str, contacts: &HashMap<String, LiveContact>) -> String {
+    if ari_state != "online" && contacts.values().any(|c| registered_not_checked(&c.status)) {
+        "online".to_string()
+    } else {
+        ari_state.to_string()
+    }
+}
+
 fn live_endpoint(e: &Endpoint, previous: Option<&LiveEndpoint>) -> LiveEndpoint {
+    let contacts = previous.map(|p| p.contacts.clone()).unwrap_or_default();
+    let state = presence(&e.state, &contacts);
     LiveEndpoint {
         resource: e.resource.clone(),
-        state: e.state.clone(),
+        ari_state: e.state.clone(),
         contact_status: previous
             .map(|p| p.contact_status.clone())
             .unwrap_or_default(),
         rtt_usec: previous.and_then(|p| p.rtt_usec),
         channel_count: e.channel_ids.len(),
         state_since: match previous {
-            Some(p) if p.state == e.state => p.state_since,
+            Some(p) if p.state == state => p.state_since,
             Some(_) => crate::db::now(),
             None => 0,
         },
-        contacts: previous.map(|p| p.contacts.clone()).unwrap_or_default(),
+        state,
+        contacts,
     }
 }
 
 impl LiveRegistry {
     /// A registry that also sends every change of an endpoint's online/offline state to
-    /// `feed` (see `calls::registration_feed`).
-    pub fn with_registration_feed(feed: mpsc::UnboundedSender<RegistrationChange>) -> Self {
+    /// `feed` (see `calls::presence`).
+    pub fn with_presence_feed(feed: mpsc::UnboundedSender<RegistrationChange>) -> Self {
         LiveRegistry {
             registrations: Some(feed),
             ..LiveRegistry::default()
@@ -302,6 +325,53 @@ impl LiveRegistry {
         self.report(changes);
     }
 
+    /// Sets the registrations of AORs with qualify off, as ps_contacts lists them (endpoint
+    /// id to contact URIs). Asterisk reports no status for such contacts on ARI and calls
+    /// their endpoint offline, so they come from the database; each shows as a NonQualified
+    /// contact with no round trip, and makes its endpoint online. Contacts listed before and
+    /// missing now are gone.
+    pub fn set_unqualified(&self, registrations: &HashMap<String, Vec<String>>) {
+        let mut changes = Vec::new();
+        self.with(|s| {
+            for (id, uris) in registrations {
+                let e = s
+                    .endpoints
+                    .entry(id.clone())
+                    .or_insert_with(|| LiveEndpoint {
+                        resource: id.clone(),
+                        state: "offline".into(),
+                        ari_state: "offline".into(),
+                        ..LiveEndpoint::default()
+                    });
+                for uri in uris {
+                    e.contacts.entry(uri.clone()).or_insert(LiveContact {
+                        status: "NonQualified".into(),
+                        rtt_usec: None,
+                    });
+                }
+            }
+            for (id, e) in s.endpoints.iter_mut() {
+                let listed = registrations.get(id);
+                // Only the status set here is withdrawn here: an "Unknown" from ARI (a new,
+                // not yet qualified contact) waits for ARI's next word.
+                e.contacts.retain(|uri, c| {
+                    c.status != "NonQualified" || listed.is_some_and(|l| l.contains(uri))
+                });
+                let state = presence(&e.ari_state, &e.contacts);
+                if state != e.state {
+                    e.state = state;
+                    e.state_since = crate::db::now();
+                    changes.push(RegistrationChange {
+                        endpoint: id.clone(),
+                        status: e.state.clone(),
+                        ..RegistrationChange::default()
+                    });
+                }
+            }
+        });
+        self.report(changes);
+    }
+
     /// Applies one event.
     pub fn apply(&self, event: &AriEvent) {
         use AriEvent::*;
@@ -373,32 +443,29 @@ impl LiveRegistry {
             }
             EndpointStateChange { endpoint } if endpoint.technology == "PJSIP" => {
                 let previous = s.endpoints.get(&endpoint.resource);
+                let e = live_endpoint(endpoint, previous);
                 // Most of these only count channels; a state change is reported without a
                 // contact, which the ContactStatusChange next to it supplies.
-                if previous.map(|p| p.state.as_str()) != Some(endpoint.state.as_str()) {
+                if previous.map(|p| p.state.as_str()) != Some(e.state.as_str()) {
                     change = Some(RegistrationChange {
                         endpoint: endpoint.resource.clone(),
-                        status: endpoint.state.clone(),
+                        status: e.state.clone(),
                         ..RegistrationChange::default()
                     });
                 }
-                let e = live_endpoint(endpoint, previous);
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             ContactStatusChange {
                 endpoint,
                 contact_info,
+                ..
             } if endpoint.technology == "PJSIP" => {
                 // Asterisk 22 sends this right after the EndpointStateChange of the same
                 // transition (or alone, when only the contact changed): always reported, the
                 // feed merges it into that change and the outbox drops a repeated status.
-                change = Some(RegistrationChange {
-                    endpoint: endpoint.resource.clone(),
-                    status: endpoint.state.clone(),
-                    contact_status: contact_info.contact_status.clone(),
-                    uri: contact_info.uri.clone(),
-                });
-                let mut e = live_endpoint(endpoint, s.endpoints.get(&endpoint.resource));
+                let previous = s.endpoints.get(&endpoint.resource);
+                let previous_state = previous.map(|p| p.state.clone());
+                let mut e = live_endpoint(endpoint, previous);
                 e.contact_status = contact_info.contact_status.clone();
                 e.rtt_usec = contact_info
                     .roundtrip_usec
@@ -416,6 +483,17 @@ impl LiveRegistry {
                         },
                     );
                 }
+                // The contact just seen decides too (a first NonQualified contact).
+                e.state = presence(&endpoint.state, &e.contacts);
+                if previous_state.as_deref().is_some_and(|p| p != e.state) {
+                    e.state_since = crate::db::now();
+                }
+                change = Some(RegistrationChange {
+                    endpoint: endpoint.resource.clone(),
+                    status: e.state.clone(),
+                    contact_status: contact_info.contact_status.clone(),
+                    uri: contact_info.uri.clone(),
+                });
                 s.endpoints.insert(endpoint.resource.clone(), e);
             }
             _ => {}
@@ -503,6 +581,77 @@ mod tests {
         assert_eq!(c.rtt_usec, Some(1234));
         registry.apply(&event("Removed", "0"));
         assert!(registry.snapshot().endpoints["sabc"].contacts.is_empty());
+    }
+
+    #[test]
+    fn a_registered_contact_without_qualify_is_online_though_ari_says_offline() {
+        let registry = LiveRegistry::default();
+        let contact = |status: &str| {
+            AriEvent::parse(&format!(
+                r#"{{"type":"ContactStatusChange","endpoint":{{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}},"contact_info":{{"uri":"sip:snq@127.0.0.1:5070","contact_status":"{status}","aor":"snq","roundtrip_usec":"0"}}}}"#
+            ))
+            .unwrap()
+        };
+        let endpoint = AriEvent::parse(
+            r#"{"type":"EndpointStateChange","endpoint":{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}}"#,
+        )
+        .unwrap();
+        registry.apply(&endpoint);
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        registry.apply(&contact("NonQualified"));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert!(e.state_since > 0, "the change to online is dated");
+        assert_eq!(e.contacts["sip:snq@127.0.0.1:5070"].rtt_usec, None);
+        assert_eq!(registry.snapshot().online_count(), 1);
+        // ARI's next word on the endpoint (offline, as always here) does not undo it.
+        registry.apply(&endpoint);
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "online");
+        // Unregistered: offline.
+        registry.apply(&contact("Removed"));
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        // A qualified contact that stopped answering stays offline.
+        registry.apply(&contact("Unreachable"));
+        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+    }
+
+    #[test]
+    fn unqualified_registrations_from_the_database_make_their_endpoint_online() {
+        let registry = LiveRegistry::default();
+        let regs = |uris: &[&str]| {
+            HashMap::from([(
+                "snq".to_string(),
+                uris.iter().map(|u| u.to_string()).collect::<Vec<_>>(),
+            )])
+        };
+        registry.set_unqualified(&regs(&["sip:snq-1@127.0.0.1:5070"]));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert_eq!(e.ari_state, "offline");
+        assert_eq!(
+            e.contacts["sip:snq-1@127.0.0.1:5070"].status,
+            "NonQualified"
+        );
+        assert_eq!(e.contacts["sip:snq-1@127.0.0.1:5070"].rtt_usec, None);
+        // ARI's offline does not undo it; the phone's new contact replaces the old one.
+        registry.apply(
+            &AriEvent::parse(
+                r#"{"type":"EndpointStateChange","endpoint":{"technology":"PJSIP","resource":"snq","state":"offline","channel_ids":[]}}"#,
+            )
+            .unwrap(),
+        );
+        registry.set_unqualified(&regs(&["sip:snq-2@127.0.0.1:5070"]));
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "online");
+        assert_eq!(
+            e.contacts.keys().collect::<Vec<_>>(),
+            ["sip:snq-2@127.0.0.1:5070"]
+        );
+        // Unregistered (no row any more): offline.
+        registry.set_unqualified(&HashMap::new());
+        let e = registry.snapshot().endpoints["snq"].clone();
+        assert_eq!(e.state, "offline");
+        assert!(e.contacts.is_empty());
     }
 
     #[test]

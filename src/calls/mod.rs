@@ -1,11 +1,12 @@
 //! Calls: the engine that routes ARI events to one task per call, the live registry for
-//! operators, and the flows eventpbx runs for calls that reach its Stasis application.
+//! operators, SIP registration state (presence), and the flows eventpbx runs for calls that
+//! reach its Stasis application.
 
+pub mod bind;
 pub mod call;
 pub mod echo;
 pub mod engine;
+pub mod flows;
 pub mod info;
 pub mod live;
-pub mod register;
-pub mod registration_feed;
-pub mod selfreg;
+pub mod presence;

@@ -62,6 +62,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "009_contact_removal",
         include_str!("../../migrations/009_contact_removal.sql"),
     ),
+    (
+        "010_contact_writes",
+        include_str!("../../migrations/010_contact_writes.sql"),
+    ),
 ];
 
 /// Errors of the storage layer.

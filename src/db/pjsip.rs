@@ -127,6 +127,50 @@ pub fn delete_contacts(tx: &Transaction<'_>, id: &str) -> Result<usize, DbError>
     )?)
 }
 
+/// Deletes the row of a contact Asterisk removed (unregistered with `Expires: 0`, expired,
+/// or dropped after failed qualifies) at `removed_at_ms` (unix milliseconds, from the ARI
+/// event). Asterisk's own delete runs no SQL with res_config_sqlite3, and it would read the
+/// row back as a live registration. A row written at or after the removal is a new
+/// registration of the same contact and stays; the comparison happens inside this one
+/// statement, so an INSERT or UPDATE by Asterisk is either before it or after it.
+pub fn forget_removed_contact(
+    tx: &Transaction<'_>,
+    aor: &str,
+    uri: &str,
+    removed_at_ms: i64,
+) -> Result<usize, DbError> {
+    Ok(tx.execute(
+        "DELETE FROM ps_contacts
+         WHERE substr(id, 1, length(?1) + 2) = ?1 || ';@' AND uri = ?2
+           AND NOT EXISTS (SELECT 1 FROM eventpbx_contact_writes w
+                           WHERE w.id = ps_contacts.id AND w.written_at_ms >= ?3)",
+        params![aor, uri, removed_at_ms],
+    )?)
+}
+
+/// Current registrations of AORs with qualify off, by AOR (= endpoint) id: their contact
+/// URIs. Asterisk reports nothing about such contacts on ARI.
+pub fn unqualified_registrations(
+    conn: &Connection,
+    now: i64,
+) -> Result<std::collections::HashMap<String, Vec<String>>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT a.id, c.uri FROM ps_contacts c
+         JOIN ps_aors a ON substr(c.id, 1, length(a.id) + 2) = a.id || ';@'
+         WHERE CAST(a.qualify_frequency AS INTEGER) = 0
+           AND CAST(c.expiration_time AS INTEGER) > ?1
+           AND c.uri IS NOT NULL
+         ORDER BY a.id, c.uri",
+    )?;
+    let mut out: std::collections::HashMap<String, Vec<String>> = Default::default();
+    let rows = stmt.query_map(params![now], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    for row in rows {
+        let (aor, uri): (String, String) = row?;
+        out.entry(aor).or_default().push(uri);
+    }
+    Ok(out)
+}
+
 /// A registration as Asterisk stored it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
@@ -398,5 +442,141 @@ mod tests {
         assert_eq!(callerid("Alice", "4711"), "\"Alice\" <4711>");
         assert_eq!(callerid("A \"B\" \\", "1"), "\"A \\\"B\\\" \\\\\" <1>");
         assert_eq!(callerid("x\ny", "1"), "\"xy\" <1>");
+    }
+
+    fn contact_ids(conn: &Connection) -> Vec<String> {
+        let mut stmt = conn
+            .prepare("SELECT id FROM ps_contacts ORDER BY id")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
+    /// Registers a contact the way Asterisk writes it: an INSERT, or an UPDATE on refresh.
+    fn asterisk_writes(conn: &Connection, id: &str, uri: &str) {
+        let n = conn
+            .execute(
+                "UPDATE ps_contacts SET uri = ?2, expiration_time = '1900000000' WHERE id = ?1",
+                params![id, uri],
+            )
+            .unwrap();
+        if n == 0 {
+            conn.execute(
+                "INSERT INTO ps_contacts (id, uri, expiration_time) VALUES (?1, ?2, '1900000000')",
+                params![id, uri],
+            )
+            .unwrap();
+        }
+    }
+
+    fn written_at(conn: &Connection, id: &str) -> i64 {
+        conn.query_row(
+            "SELECT written_at_ms FROM eventpbx_contact_writes WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_removed_contact_is_deleted_unless_it_was_written_again_since() {
+        let mut conn = test_conn();
+        asterisk_writes(&conn, "hdev;@a", "sip:hdev-1@10.0.0.1:5060");
+        asterisk_writes(&conn, "hdev;@b", "sip:hdev-2@10.0.0.1:5060");
+        asterisk_writes(&conn, "hother;@a", "sip:hdev-1@10.0.0.1:5060");
+        let written = written_at(&conn, "hdev;@a");
+        let now_ms = crate::db::now() * 1000;
+        assert!((written - now_ms).abs() < 5_000, "{written} vs {now_ms}");
+
+        // Removed before it was last written: that write is a new registration, kept.
+        let n = write_in(&mut conn, |tx| {
+            forget_removed_contact(tx, "hdev", "sip:hdev-1@10.0.0.1:5060", written - 1)
+        })
+        .unwrap();
+        assert_eq!(n, 0);
+        // Removed in the very millisecond of the write: which came first is unknown, kept.
+        let n = write_in(&mut conn, |tx| {
+            forget_removed_contact(tx, "hdev", "sip:hdev-1@10.0.0.1:5060", written)
+        })
+        .unwrap();
+        assert_eq!(n, 0);
+        // Removed after: only that contact of that AOR goes, and its write record with it.
+        let n = write_in(&mut conn, |tx| {
+            forget_removed_contact(tx, "hdev", "sip:hdev-1@10.0.0.1:5060", written + 1)
+        })
+        .unwrap();
+        assert_eq!(n, 1);
+        assert_eq!(contact_ids(&conn), ["hdev;@b", "hother;@a"]);
+        let left: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM eventpbx_contact_writes WHERE id = 'hdev;@a'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(left, 0);
+    }
+
+    #[test]
+    fn a_refresh_moves_the_write_time_and_a_row_without_one_counts_as_old() {
+        let mut conn = test_conn();
+        asterisk_writes(&conn, "hdev;@a", "sip:hdev-1@10.0.0.1:5060");
+        conn.execute(
+            "UPDATE eventpbx_contact_writes SET written_at_ms = 1000 WHERE id = 'hdev;@a'",
+            [],
+        )
+        .unwrap();
+        asterisk_writes(&conn, "hdev;@a", "sip:hdev-1@10.0.0.1:5060");
+        let refreshed = written_at(&conn, "hdev;@a");
+        assert!(
+            refreshed > 1000,
+            "the refresh dated the row anew: {refreshed}"
+        );
+
+        // A row from before the write records existed (no record) is older than any removal.
+        conn.execute("DELETE FROM eventpbx_contact_writes", [])
+            .unwrap();
+        let n = write_in(&mut conn, |tx| {
+            forget_removed_contact(tx, "hdev", "sip:hdev-1@10.0.0.1:5060", 2000)
+        })
+        .unwrap();
+        assert_eq!(n, 1);
+        assert!(contact_ids(&conn).is_empty());
+    }
+
+    #[test]
+    fn unqualified_registrations_lists_live_contacts_of_aors_with_qualify_off() {
+        let mut conn = test_conn();
+        let mut off = spec("hoff");
+        off.defaults.qualify_frequency = 0;
+        let mut off_expired = spec("hoffx");
+        off_expired.defaults.qualify_frequency = 0;
+        write_in(&mut conn, |tx| {
+            create(tx, &off)?;
+            create(tx, &off_expired)?;
+            create(tx, &spec("hon"))
+        })
+        .unwrap();
+        // One contact per AOR: each AOR keeps max_contacts = 1 (migration 009's trigger).
+        for (id, uri, exp) in [
+            ("hoff;@a", "sip:hoff-1@10.0.0.1", 2000),
+            ("hoffx;@b", "sip:hoffx-1@10.0.0.1", 500),
+            ("hon;@a", "sip:hon-1@10.0.0.1", 2000),
+        ] {
+            conn.execute(
+                "INSERT INTO ps_contacts (id, uri, expiration_time) VALUES (?1, ?2, ?3)",
+                params![id, uri, exp.to_string()],
+            )
+            .unwrap();
+        }
+        let regs = unqualified_registrations(&conn, 1000).unwrap();
+        assert_eq!(regs.len(), 1, "{regs:?}");
+        assert_eq!(
+            regs["hoff"],
+            ["sip:hoff-1@10.0.0.1"],
+            "expired and qualified ones left out"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api_live;
+mod baresip;
 mod dialplan_fuzz;
 mod dtmf;
 mod echo;
@@ -14,6 +15,7 @@ mod register;
 mod restart;
 mod rtp_events;
 mod sip_raw;
+mod softphone;
 mod support;
 mod unavailable;
 #[path = "../browser/webdriver.rs"]

@@ -75,3 +75,41 @@ async fn eventpbx_subscribes_to_endpoint_events_before_any_endpoint_exists() {
     }
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_unregistered_phone_leaves_no_registration_behind() {
+    let sb = Sandbox::new().await;
+    let phone = sb.device("2703", "Unregisterer").await;
+    let app = sb.start_eventpbx().await;
+    sipp(&sb.settings, "register", &phone, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    assert_eq!(sb.contacts(&phone.username).await.len(), 1);
+
+    // Expires: 0 from the same contact. Asterisk's realtime delete runs no SQL; eventpbx
+    // deletes the row on the Removed event, or Asterisk would read it back as registered.
+    sipp(&sb.settings, "unregister", &phone, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let left = sb.contacts(&phone.username).await;
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the unregistered contact stayed: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    // Asterisk agrees: nothing registered, nothing to ring.
+    let state = sb
+        .ari_get(&format!("/endpoints/PJSIP/{}", phone.username))
+        .await
+        .map(|e| e["state"].clone());
+    assert_ne!(state.ok(), Some(serde_json::json!("online")));
+    app.stop().await;
+}

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use tokio::time::Instant as TokioInstant;
 
-use super::call::Call;
-use super::selfreg::{self, Action, Input, Media, Precheck, RegistrationFlow, Timing};
+use super::machine::{self, Action, Input, Media, Precheck, RegistrationFlow, Timing};
 use crate::ari::AriEvent;
+use crate::calls::call::Call;
 use crate::db::attempts::Eligibility;
 use crate::db::handsets::{self, BindOutcome};
 
@@ -51,7 +51,7 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
                     tracing::debug!(
                         target: "eventpbx::dtmf",
                         channel = %call.channel_id,
-                        key = selfreg::key_kind(d),
+                        key = machine::key_kind(d),
                         position = entry.map(|(held, _)| held + 1),
                         prompt_playing = entry.is_some_and(|(_, playing)| playing),
                         at_ms = started.elapsed().as_millis() as u64,

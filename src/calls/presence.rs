@@ -154,7 +154,7 @@ mod tests {
         let (tx, rx) = mpsc::unbounded_channel();
         let cancel = CancellationToken::new();
         let writer = tokio::spawn(run(db.clone(), rx, cancel.clone()));
-        let registry = LiveRegistry::with_registration_feed(tx);
+        let registry = LiveRegistry::with_presence_feed(tx);
         let path = format!(
             "{}/tests/fixtures/ari/recorded_session.jsonl",
             env!("CARGO_MANIFEST_DIR")
@@ -207,7 +207,7 @@ mod tests {
                 channel_ids: vec![],
             })
             .collect();
-        let fresh = LiveRegistry::with_registration_feed({
+        let fresh = LiveRegistry::with_presence_feed({
             let (tx, rx) = mpsc::unbounded_channel();
             tokio::spawn(run(db.clone(), rx, cancel.clone()));
             tx
