@@ -48,6 +48,9 @@ pub struct DeviceStatus {
     pub online: bool,
     /// When that last changed, unix seconds, if eventpbx saw it change.
     pub since: Option<i64>,
+    /// The shortest round trip qualify measured among its contacts, microseconds; None when
+    /// nothing was measured (qualify is off for it, or has not answered yet): "not checked".
+    pub rtt_usec: Option<u64>,
 }
 
 /// The result of asking the live registry to act.
@@ -298,6 +301,7 @@ impl LiveSource for EngineLive {
                             DeviceStatus {
                                 online: e.state == "online",
                                 since: (e.state_since > 0).then_some(e.state_since),
+                                rtt_usec: e.contacts.values().filter_map(|c| c.rtt_usec).min(),
                             },
                         ))
                     })

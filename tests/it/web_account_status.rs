@@ -18,11 +18,16 @@ struct FakeRegistrations {
 
 impl FakeRegistrations {
     fn set(&self, device: &str, online: bool) {
+        self.set_with_rtt(device, online, None);
+    }
+
+    fn set_with_rtt(&self, device: &str, online: bool, rtt_usec: Option<u64>) {
         self.online.lock().unwrap().insert(
             device.to_string(),
             DeviceStatus {
                 online,
                 since: Some(1_800_000_000),
+                rtt_usec,
             },
         );
         if let Some(tx) = &*self.changes.lock().unwrap() {
@@ -171,6 +176,18 @@ async fn web_account_status_goes_online_and_offline_live() {
         online.as_object().unwrap().len(),
         1,
         "only Alice's extension"
+    );
+    // Registered without a measured round trip (qualify off): online, "not checked".
+    assert!(
+        online["2001"].as_str().unwrap().contains("not checked"),
+        "{online}"
+    );
+    live.set_with_rtt(&device, true, Some(12_300));
+    let measured = next_status(&mut stream, &mut buffer).await;
+    let block = measured["2001"].as_str().unwrap();
+    assert!(
+        block.contains("Answers in 13 ms") && !block.contains("not checked"),
+        "{block}"
     );
 
     live.set(&device, false);

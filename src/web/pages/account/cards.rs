@@ -118,6 +118,15 @@ impl Render for RegistrationStatus<'_> {
                         " until " (TimeTag { unix: c.expiration_time, offset })
                     }
                 }
+                @if let Some(live) = self.live {
+                    p.small {
+                        @match live.rtt_usec {
+                            // Qualify's round trip, rounded up so a fast phone never shows 0 ms.
+                            Some(usec) => { "Answers in " (usec.div_ceil(1000)) " ms" }
+                            None => { "Reachability not checked (qualify is off or has not answered yet)" }
+                        }
+                    }
+                }
             }
         }
     }
