@@ -356,13 +356,13 @@ fn decide_bind(
     let Ok(token) = Token::parse(dialled) else {
         return Ok(BindOutcome::Malformed);
     };
-    let live: Option<(String, String, String, Option<String>)> = tx
-        .query_row(
-            "SELECT number, name, kind, device_id FROM extensions WHERE token = ?1",
-            params![token.as_str()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
-        .optional()?;
+    let live: Option<(String, String, String, Option<String>)> = query_one(
+        tx,
+        "SELECT number, name, kind, device_id FROM extensions WHERE token = ?1",
+        params![token.as_str()],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
+    .optional()?;
     match live {
         Some((number, name, kind, None)) if kind == "handset" => {
             Ok(BindOutcome::Bound { number, name })

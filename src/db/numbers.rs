@@ -29,10 +29,9 @@ pub fn assign(
     endpoint: &str,
     kind: NumberKind,
 ) -> Result<(), DbError> {
-    tx.execute(
-        "INSERT INTO numbers (number, endpoint, kind) VALUES (?1, ?2, ?3)",
-        params![number, endpoint, kind.as_str()],
-    )?;
+    // Cached: every bind and every new handset runs it.
+    tx.prepare_cached("INSERT INTO numbers (number, endpoint, kind) VALUES (?1, ?2, ?3)")?
+        .execute(params![number, endpoint, kind.as_str()])?;
     Ok(())
 }
 

@@ -85,10 +85,12 @@ pub fn set_identity(
     context: &str,
     callerid: &str,
 ) -> Result<(), DbError> {
-    let n = tx.execute(
-        "UPDATE ps_endpoints SET context = ?2, callerid = ?3, allow_transfer = ?4 WHERE id = ?1",
-        params![id, context, callerid, allow_transfer(context)],
-    )?;
+    // Cached: it runs in every bind, the registration code's hot path.
+    let n = tx
+        .prepare_cached(
+            "UPDATE ps_endpoints SET context = ?2, callerid = ?3, allow_transfer = ?4 WHERE id = ?1",
+        )?
+        .execute(params![id, context, callerid, allow_transfer(context)])?;
     if n == 0 {
         return Err(DbError::NotFound);
     }
