@@ -12,6 +12,7 @@ use crate::ari::events::{Channel, Endpoint};
 use crate::ari::ws::{ConnectionState, Status};
 use crate::ari::AriEvent;
 use crate::db::outbox::RegistrationChange;
+use crate::domain::presence::Presence;
 
 /// One channel as operators see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,7 +40,7 @@ pub struct LiveEndpoint {
     pub resource: String,
     /// online / offline / unknown: ARI's state, except that a registered contact nobody
     /// qualifies makes it online (see `presence`).
-    pub state: String,
+    pub state: Presence,
     /// The state as ARI last reported it.
     pub ari_state: String,
     /// Last contact status (Reachable, Unreachable, ...).
@@ -76,7 +77,7 @@ impl LiveState {
     pub fn online_count(&self) -> usize {
         self.endpoints
             .values()
-            .filter(|e| e.state == "online")
+            .filter(|e| e.state.is_online())
             .count()
     }
 
@@ -95,7 +96,7 @@ impl LiveState {
         let online = self
             .endpoints
             .get(endpoint)
-            .is_some_and(|e| e.state == "online");
+            .is_some_and(|e| e.state.is_online());
         let (mut in_use, mut ringing, mut busy) = (false, false, false);
         for c in self.channels_of(endpoint) {
             match c.state.as_str() {
@@ -201,11 +202,12 @@ pub fn registered_not_checked(contact_status: &str) -> bool {
 
 /// Our presence: ARI's endpoint state, except that an endpoint with a registered contact
 /// nobody qualifies is online.
-fn presence(ari_state: &str, contacts: &HashMap<String, LiveContact>) -> String {
-    if ari_state != "online" && contacts.values().any(|c| registered_not_checked(&c.status)) {
-        "online".to_string()
+fn presence(ari_state: &str, contacts: &HashMap<String, LiveContact>) -> Presence {
+    let reported = Presence::from_ari(ari_state);
+    if !reported.is_online() && contacts.values().any(|c| registered_not_checked(&c.status)) {
+        Presence::Online
     } else {
-        ari_state.to_string()
+        reported
     }
 }
 
@@ -311,7 +313,7 @@ impl LiveRegistry {
                     let previous = old_eps.get(&e.resource);
                     // States may have changed while the connection was down; the outbox
                     // drops those that repeat what it last recorded.
-                    if previous.map(|p| p.state.as_str()) != Some(e.state.as_str()) {
+                    if previous.map(|p| p.state) != Some(Presence::from_ari(&e.state)) {
                         changes.push(RegistrationChange {
                             endpoint: e.resource.clone(),
                             status: e.state.clone(),
@@ -339,7 +341,7 @@ impl LiveRegistry {
                     .entry(id.clone())
                     .or_insert_with(|| LiveEndpoint {
                         resource: id.clone(),
-                        state: "offline".into(),
+                        state: Presence::Offline,
                         ari_state: "offline".into(),
                         ..LiveEndpoint::default()
                     });
@@ -363,7 +365,7 @@ impl LiveRegistry {
                     e.state_since = crate::db::now();
                     changes.push(RegistrationChange {
                         endpoint: id.clone(),
-                        status: e.state.clone(),
+                        status: e.state.to_string(),
                         ..RegistrationChange::default()
                     });
                 }
@@ -446,10 +448,10 @@ impl LiveRegistry {
                 let e = live_endpoint(endpoint, previous);
                 // Most of these only count channels; a state change is reported without a
                 // contact, which the ContactStatusChange next to it supplies.
-                if previous.map(|p| p.state.as_str()) != Some(e.state.as_str()) {
+                if previous.map(|p| p.state) != Some(e.state) {
                     change = Some(RegistrationChange {
                         endpoint: endpoint.resource.clone(),
-                        status: e.state.clone(),
+                        status: e.state.to_string(),
                         ..RegistrationChange::default()
                     });
                 }
@@ -464,7 +466,7 @@ impl LiveRegistry {
                 // transition (or alone, when only the contact changed): always reported, the
                 // feed merges it into that change and the outbox drops a repeated status.
                 let previous = s.endpoints.get(&endpoint.resource);
-                let previous_state = previous.map(|p| p.state.clone());
+                let previous_state = previous.map(|p| p.state);
                 let mut e = live_endpoint(endpoint, previous);
                 e.contact_status = contact_info.contact_status.clone();
                 e.rtt_usec = contact_info
@@ -485,12 +487,12 @@ impl LiveRegistry {
                 }
                 // The contact just seen decides too (a first NonQualified contact).
                 e.state = presence(&endpoint.state, &e.contacts);
-                if previous_state.as_deref().is_some_and(|p| p != e.state) {
+                if previous_state.is_some_and(|p| p != e.state) {
                     e.state_since = crate::db::now();
                 }
                 change = Some(RegistrationChange {
                     endpoint: endpoint.resource.clone(),
-                    status: e.state.clone(),
+                    status: e.state.to_string(),
                     contact_status: contact_info.contact_status.clone(),
                     uri: contact_info.uri.clone(),
                 });
@@ -528,7 +530,7 @@ mod tests {
             "sabc".into(),
             LiveEndpoint {
                 resource: "sabc".into(),
-                state: "online".into(),
+                state: Presence::Online,
                 ..LiveEndpoint::default()
             },
         );
@@ -597,22 +599,31 @@ mod tests {
         )
         .unwrap();
         registry.apply(&endpoint);
-        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        assert_eq!(
+            registry.snapshot().endpoints["snq"].state,
+            Presence::Offline
+        );
         registry.apply(&contact("NonQualified"));
         let e = registry.snapshot().endpoints["snq"].clone();
-        assert_eq!(e.state, "online");
+        assert_eq!(e.state, Presence::Online);
         assert!(e.state_since > 0, "the change to online is dated");
         assert_eq!(e.contacts["sip:snq@127.0.0.1:5070"].rtt_usec, None);
         assert_eq!(registry.snapshot().online_count(), 1);
         // ARI's next word on the endpoint (offline, as always here) does not undo it.
         registry.apply(&endpoint);
-        assert_eq!(registry.snapshot().endpoints["snq"].state, "online");
+        assert_eq!(registry.snapshot().endpoints["snq"].state, Presence::Online);
         // Unregistered: offline.
         registry.apply(&contact("Removed"));
-        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        assert_eq!(
+            registry.snapshot().endpoints["snq"].state,
+            Presence::Offline
+        );
         // A qualified contact that stopped answering stays offline.
         registry.apply(&contact("Unreachable"));
-        assert_eq!(registry.snapshot().endpoints["snq"].state, "offline");
+        assert_eq!(
+            registry.snapshot().endpoints["snq"].state,
+            Presence::Offline
+        );
     }
 
     #[test]
@@ -626,7 +637,7 @@ mod tests {
         };
         registry.set_unqualified(&regs(&["sip:snq-1@127.0.0.1:5070"]));
         let e = registry.snapshot().endpoints["snq"].clone();
-        assert_eq!(e.state, "online");
+        assert_eq!(e.state, Presence::Online);
         assert_eq!(e.ari_state, "offline");
         assert_eq!(
             e.contacts["sip:snq-1@127.0.0.1:5070"].status,
@@ -642,7 +653,7 @@ mod tests {
         );
         registry.set_unqualified(&regs(&["sip:snq-2@127.0.0.1:5070"]));
         let e = registry.snapshot().endpoints["snq"].clone();
-        assert_eq!(e.state, "online");
+        assert_eq!(e.state, Presence::Online);
         assert_eq!(
             e.contacts.keys().collect::<Vec<_>>(),
             ["sip:snq-2@127.0.0.1:5070"]
@@ -650,7 +661,7 @@ mod tests {
         // Unregistered (no row any more): offline.
         registry.set_unqualified(&HashMap::new());
         let e = registry.snapshot().endpoints["snq"].clone();
-        assert_eq!(e.state, "offline");
+        assert_eq!(e.state, Presence::Offline);
         assert!(e.contacts.is_empty());
     }
 
@@ -705,7 +716,7 @@ mod tests {
             "all destroyed at the end"
         );
         let eps = registry.snapshot().endpoints;
-        assert!(eps.values().any(|e| e.state == "online"), "{eps:?}");
+        assert!(eps.values().any(|e| e.state.is_online()), "{eps:?}");
     }
 
     #[test]

@@ -203,7 +203,7 @@ mod tests {
             .map(|e| crate::ari::events::Endpoint {
                 technology: "PJSIP".into(),
                 resource: e.resource.clone(),
-                state: e.state.clone(),
+                state: e.state.to_string(),
                 channel_ids: vec![],
             })
             .collect();

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod extension;
 pub mod lockout;
 pub mod numbering;
+pub mod presence;
 pub mod secrets;
 pub mod throttle;
 

@@ -299,7 +299,7 @@ impl LiveSource for EngineLive {
                         Some((
                             id.clone(),
                             DeviceStatus {
-                                online: e.state == "online",
+                                online: e.state.is_online(),
                                 since: (e.state_since > 0).then_some(e.state_since),
                                 rtt_usec: e.contacts.values().filter_map(|c| c.rtt_usec).min(),
                             },
@@ -336,7 +336,7 @@ impl LiveSource for EngineLive {
             .iter()
             .map(|(id, e)| {
                 let live = EndpointLive {
-                    online: e.state == "online",
+                    online: e.state.is_online(),
                     device_state: state.device_state(id).to_string(),
                     channel_count: state.channels_of(id).len(),
                     contacts: e
