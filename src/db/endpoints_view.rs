@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use rusqlite::types::ValueRef;
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::pjsip::Contact;
 use super::DbError;
 
 /// One endpoint of the list, with the numbers that ring it.
@@ -155,21 +156,6 @@ pub struct AorRow {
     pub qualify_frequency: i64,
 }
 
-/// A registration as Asterisk stored it in ps_contacts.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ContactRow {
-    /// The AOR it registered to.
-    pub aor: String,
-    /// The contact URI the phone is reached at.
-    pub uri: String,
-    /// The phone's User-Agent header.
-    pub user_agent: String,
-    /// When the registration expires, Unix seconds.
-    pub expiration_time: i64,
-    /// Seconds between qualify OPTIONS for it; 0 means not qualified.
-    pub qualify_frequency: i64,
-}
-
 /// Everything the database knows about one endpoint.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointDetail {
@@ -186,7 +172,7 @@ pub struct EndpointDetail {
     /// Its AORs that exist, in the endpoint's order.
     pub aors: Vec<AorRow>,
     /// Registrations to those AORs.
-    pub contacts: Vec<ContactRow>,
+    pub contacts: Vec<Contact>,
 }
 
 /// The endpoint's details, or None if there is no such endpoint.
@@ -235,7 +221,7 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<EndpointDetail>, DbE
         if let Some(a) = found {
             aors.push(a);
         }
-        contacts.extend(contacts_of_aor(conn, &aor)?);
+        contacts.extend(super::pjsip::contacts_of_aor(conn, &aor)?);
     }
     Ok(Some(EndpointDetail {
         id: id.to_string(),
@@ -246,27 +232,6 @@ pub fn detail(conn: &Connection, id: &str) -> Result<Option<EndpointDetail>, DbE
         aors,
         contacts,
     }))
-}
-
-/// Registrations to one AOR. Asterisk names them `<aor>;@<hash>`; columns it may leave NULL
-/// come back empty or 0.
-fn contacts_of_aor(conn: &Connection, aor: &str) -> Result<Vec<ContactRow>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT coalesce(uri, ''), coalesce(user_agent, ''),
-                coalesce(CAST(expiration_time AS INTEGER), 0),
-                coalesce(CAST(qualify_frequency AS INTEGER), 0)
-         FROM ps_contacts WHERE substr(id, 1, length(?1) + 2) = ?1 || ';@' ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![aor], |r| {
-        Ok(ContactRow {
-            aor: aor.to_string(),
-            uri: r.get(0)?,
-            user_agent: r.get(1)?,
-            expiration_time: r.get(2)?,
-            qualify_frequency: r.get(3)?,
-        })
-    })?;
-    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// One realtime row, every non-NULL column as text.

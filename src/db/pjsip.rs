@@ -173,33 +173,63 @@ pub fn unqualified_registrations(
     Ok(out)
 }
 
-/// A registration as Asterisk stored it.
+/// A registration as Asterisk stored it in ps_contacts; columns it may leave NULL come back
+/// empty or 0. The one contact row type: the account page, the API and the tests read it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Contact {
+    /// `<aor>;@<hash>`, as Asterisk names it.
     pub id: String,
+    /// The AOR it registered to (the part of the id before `;@`).
+    pub aor: String,
+    /// The contact URI the phone is reached at.
     pub uri: String,
+    /// The phone's User-Agent header.
     pub user_agent: String,
     pub call_id: String,
+    /// When the registration expires, Unix seconds.
     pub expiration_time: i64,
+    /// Seconds between qualify OPTIONS for it; 0 means not qualified.
+    pub qualify_frequency: i64,
 }
 
-/// The device's current registrations.
+const CONTACT_COLUMNS: &str = "id, coalesce(uri, ''), coalesce(user_agent, ''),
+    coalesce(call_id, ''), coalesce(CAST(expiration_time AS INTEGER), 0),
+    coalesce(CAST(qualify_frequency AS INTEGER), 0)";
+
+fn contact_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Contact> {
+    let id: String = r.get(0)?;
+    let aor = id
+        .split_once(";@")
+        .map_or(id.as_str(), |(aor, _)| aor)
+        .to_string();
+    Ok(Contact {
+        aor,
+        id,
+        uri: r.get(1)?,
+        user_agent: r.get(2)?,
+        call_id: r.get(3)?,
+        expiration_time: r.get(4)?,
+        qualify_frequency: r.get(5)?,
+    })
+}
+
+/// The device's current registrations (to its own AOR, or naming it as their endpoint).
 pub fn contacts(conn: &Connection, id: &str) -> Result<Vec<Contact>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, coalesce(uri, ''), coalesce(user_agent, ''), coalesce(call_id, ''),
-                coalesce(CAST(expiration_time AS INTEGER), 0)
-         FROM ps_contacts WHERE endpoint = ?1 OR substr(id, 1, length(?1) + 2) = ?1 || ';@'
-         ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![id], |r| {
-        Ok(Contact {
-            id: r.get(0)?,
-            uri: r.get(1)?,
-            user_agent: r.get(2)?,
-            call_id: r.get(3)?,
-            expiration_time: r.get(4)?,
-        })
-    })?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM ps_contacts
+         WHERE endpoint = ?1 OR substr(id, 1, length(?1) + 2) = ?1 || ';@' ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![id], contact_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Registrations to one AOR.
+pub fn contacts_of_aor(conn: &Connection, aor: &str) -> Result<Vec<Contact>, DbError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {CONTACT_COLUMNS} FROM ps_contacts
+         WHERE substr(id, 1, length(?1) + 2) = ?1 || ';@' ORDER BY id"
+    ))?;
+    let rows = stmt.query_map(params![aor], contact_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
 

@@ -10,6 +10,8 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
+pub use crate::calls::live::LiveContact;
+
 /// One channel on the Asterisk, as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperatorChannel {
@@ -79,15 +81,6 @@ pub struct ChannelDetail {
     pub started_at: i64,
 }
 
-/// One contact's reachability as qualify last reported it.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ContactLive {
-    /// Reachable, Unreachable, NonQualified, ...
-    pub status: String,
-    /// Round trip of the last qualify, microseconds.
-    pub rtt_usec: Option<u64>,
-}
-
 /// One PJSIP endpoint's live state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct EndpointLive {
@@ -99,7 +92,7 @@ pub struct EndpointLive {
     /// Its channels now.
     pub channel_count: usize,
     /// Its contacts' reachability, by contact URI.
-    pub contacts: HashMap<String, ContactLive>,
+    pub contacts: HashMap<String, LiveContact>,
 }
 
 /// Every endpoint the live registry knows, at one moment.
@@ -339,19 +332,7 @@ impl LiveSource for EngineLive {
                     online: e.state.is_online(),
                     device_state: state.device_state(id).to_string(),
                     channel_count: state.channels_of(id).len(),
-                    contacts: e
-                        .contacts
-                        .iter()
-                        .map(|(uri, c)| {
-                            (
-                                uri.clone(),
-                                ContactLive {
-                                    status: c.status.clone(),
-                                    rtt_usec: c.rtt_usec,
-                                },
-                            )
-                        })
-                        .collect(),
+                    contacts: e.contacts.clone(),
                 };
                 (id.clone(), live)
             })
