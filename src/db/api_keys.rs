@@ -4,7 +4,7 @@
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use sha2::{Digest, Sha256};
 
-use super::{now, DbError};
+use super::{now, DbError, Refusal};
 use crate::domain::secrets;
 
 /// What a key may do. Each scope includes the ones before it, so the derived order is the
@@ -60,7 +60,7 @@ fn hash(key: &str) -> String {
 pub fn create(tx: &Transaction<'_>, name: &str, scope: Scope) -> Result<String, DbError> {
     let name = name.trim();
     if name.is_empty() || name.len() > 64 {
-        return Err(DbError::Refused("a key name is 1 to 64 characters".into()));
+        return Err(DbError::Refused(Refusal::KeyNameInvalid));
     }
     let exists: bool = tx.query_row(
         "SELECT EXISTS(SELECT 1 FROM api_keys WHERE name = ?1)",
@@ -68,9 +68,7 @@ pub fn create(tx: &Transaction<'_>, name: &str, scope: Scope) -> Result<String, 
         |r| r.get(0),
     )?;
     if exists {
-        return Err(DbError::Refused(format!(
-            "an API key named {name:?} exists"
-        )));
+        return Err(DbError::Refused(Refusal::KeyExists(name.to_string())));
     }
     let key = format!("{PREFIX}{}", secrets::hex256());
     tx.execute(

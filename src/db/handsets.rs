@@ -12,7 +12,7 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 use super::attempts::{eligibility, record_attempt, Eligibility};
 use super::devices::{self, Credentials, DeviceKind};
 use super::numbers::{self, NumberKind};
-use super::{pjsip, DbError};
+use super::{pjsip, DbError, Refusal};
 
 /// `execute` through the connection's statement cache: a registration call runs the same
 /// dozen statements each time, and preparing them anew was a good part of its CPU time.
@@ -78,11 +78,11 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
     let first: u64 = plan
         .first
         .parse()
-        .map_err(|_| DbError::Refused("bad temporary range".into()))?;
+        .map_err(|_| DbError::Refused(Refusal::BadTemporaryRange))?;
     let last: u64 = plan
         .last
         .parse()
-        .map_err(|_| DbError::Refused("bad temporary range".into()))?;
+        .map_err(|_| DbError::Refused(Refusal::BadTemporaryRange))?;
     let size = last - first + 1;
     let mut stmt =
         tx.prepare_cached("SELECT number FROM numbers WHERE number BETWEEN ?1 AND ?2")?;
@@ -90,9 +90,7 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
         .query_map(params![plan.first, plan.last], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     if taken.len() as u64 >= size {
-        return Err(DbError::Refused(
-            "every temporary number is in use; widen numbering.temporary_first/last".into(),
-        ));
+        return Err(DbError::Refused(Refusal::TemporaryRangeFull));
     }
     let start: u64 = secrets::random_below(size);
     for offset in 0..size {
@@ -101,7 +99,7 @@ fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<S
             return Ok(candidate);
         }
     }
-    Err(DbError::Refused("no free temporary number".into()))
+    Err(DbError::Refused(Refusal::TemporaryRangeFull))
 }
 
 /// Creates a temporary handset: a device with credentials, the restricted context and a free
@@ -237,9 +235,7 @@ pub fn unique_token(tx: &Transaction<'_>, length: usize) -> Result<String, DbErr
             return Ok(token);
         }
     }
-    Err(DbError::Refused(
-        "could not find a free token; use a longer numbering.token_length".into(),
-    ))
+    Err(DbError::Refused(Refusal::NoFreeToken))
 }
 
 /// The device bound to handset extension `number` (None while unbound); refuses SIP
@@ -254,9 +250,9 @@ fn handset_extension_device(tx: &Transaction<'_>, number: &str) -> Result<Option
         .optional()?;
     match row {
         None => Err(DbError::NotFound),
-        Some((kind, _)) if kind != "handset" => Err(DbError::Refused(format!(
-            "extension {number} is a SIP extension, not a handset: it has a password, no token"
-        ))),
+        Some((kind, _)) if kind != "handset" => {
+            Err(DbError::Refused(Refusal::NotAHandset(number.to_string())))
+        }
         Some((_, device)) => Ok(device),
     }
 }
@@ -268,9 +264,7 @@ pub fn regenerate_token(
     length: usize,
 ) -> Result<String, DbError> {
     if handset_extension_device(tx, number)?.is_some() {
-        return Err(DbError::Refused(format!(
-            "extension {number} is bound to a handset; release the handset first"
-        )));
+        return Err(DbError::Refused(Refusal::HandsetBound(number.to_string())));
     }
     let token = unique_token(tx, length)?;
     exec(
@@ -411,8 +405,8 @@ fn apply_bind(
         params![number, endpoint, now],
     )?;
     if changed != 1 {
-        return Err(DbError::Refused(format!(
-            "extension {number} changed meanwhile"
+        return Err(DbError::Refused(Refusal::ChangedMeanwhile(
+            number.to_string(),
         )));
     }
     exec(
@@ -433,7 +427,7 @@ pub fn unbind(
     token_length: usize,
 ) -> Result<String, DbError> {
     let device = handset_extension_device(tx, number)?
-        .ok_or_else(|| DbError::Refused(format!("extension {number} has no handset bound")))?;
+        .ok_or_else(|| DbError::Refused(Refusal::NoHandsetBound(number.to_string())))?;
     numbers::release(tx, number)?;
     let temporary = free_temporary_number(tx, plan)?;
     numbers::assign(tx, &temporary, &device, NumberKind::Temporary)?;

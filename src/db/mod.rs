@@ -77,9 +77,9 @@ pub enum DbError {
     /// A UNIQUE/CHECK/FOREIGN KEY constraint refused the change (SQLite's words: internal).
     #[error("conflict: {0}")]
     Conflict(String),
-    /// A rule of eventpbx refused the change; the message is written for people.
+    /// A rule of eventpbx refused the change. Its words for people are in `web::failure`.
     #[error("{0}")]
-    Refused(String),
+    Refused(Refusal),
     /// The row asked for does not exist.
     #[error("not found")]
     NotFound,
@@ -474,6 +474,38 @@ pub fn write_in_as<T, E: From<DbError>>(
     Ok(value)
 }
 
+/// Which rule of eventpbx refused a change, as a value: the pages, the API and the CLI word it
+/// from the one table in `web::failure` (its `Display`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The settings' temporary range is not a range of numbers.
+    BadTemporaryRange,
+    /// Every number of the temporary range is in use.
+    TemporaryRangeFull,
+    /// No free token of the configured length was found.
+    NoFreeToken,
+    /// The extension is a SIP extension, so it has a password and no token.
+    NotAHandset(String),
+    /// The extension has a handset bound, which must be released first.
+    HandsetBound(String),
+    /// The extension has no handset bound.
+    NoHandsetBound(String),
+    /// The extension changed during the transaction.
+    ChangedMeanwhile(String),
+    /// A phonebook entry without a name.
+    EntryNameMissing,
+    /// A phonebook entry's name is too long or holds control characters.
+    EntryNameInvalid { max: usize },
+    /// A phonebook entry's number is not 1 to `max` of 0-9, `*`, `#` and `+`.
+    EntryNumberInvalid { max: usize },
+    /// There is a phonebook entry for that number already.
+    EntryExists(String),
+    /// An API key's name is not 1 to 64 characters.
+    KeyNameInvalid,
+    /// An API key of that name exists.
+    KeyExists(String),
+}
+
 /// Seconds since the Unix epoch, the timestamp format of every table.
 pub fn now() -> i64 {
     std::time::SystemTime::now()
@@ -614,7 +646,7 @@ mod tests {
         let failed: Result<(), DbError> = db
             .write(|tx| {
                 tx.execute("INSERT INTO reserved_numbers (number) VALUES ('2222')", [])?;
-                Err(DbError::Refused("no".into()))
+                Err(DbError::Refused(Refusal::ChangedMeanwhile("4711".into())))
             })
             .await;
         assert!(failed.is_err());

@@ -346,10 +346,13 @@ mod tests {
         let mut conn = test_conn();
         let s = Settings::default();
         let result: Result<(), DbError> = write_in(&mut conn, |tx| {
-            extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))?
-                .map_err(|e| DbError::Refused(e.to_string()))?;
+            extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))?.map_err(|e| {
+                DbError::Refused(crate::db::Refusal::ChangedMeanwhile(e.to_string()))
+            })?;
             assert_eq!(head(tx)?, 1, "recorded inside the transaction");
-            Err(DbError::Refused("changed my mind".into()))
+            Err(DbError::Refused(crate::db::Refusal::ChangedMeanwhile(
+                "4711".into(),
+            )))
         });
         assert!(result.is_err());
         assert!(all(&conn).is_empty());

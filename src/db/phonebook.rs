@@ -4,7 +4,7 @@
 
 use rusqlite::{params, Connection, Transaction};
 
-use super::DbError;
+use super::{DbError, Refusal};
 use crate::phonebook::{Entry, Phonebook};
 
 /// An admin-defined entry as stored.
@@ -88,12 +88,12 @@ pub fn add_service_entry(
     let name = name.trim();
     let number = number.trim();
     if name.is_empty() {
-        return Err(DbError::Refused("Give the entry a name.".into()));
+        return Err(DbError::Refused(Refusal::EntryNameMissing));
     }
     if name.chars().count() > MAX_NAME_CHARS || name.chars().any(char::is_control) {
-        return Err(DbError::Refused(format!(
-            "The name must be at most {MAX_NAME_CHARS} characters, without line breaks."
-        )));
+        return Err(DbError::Refused(Refusal::EntryNameInvalid {
+            max: MAX_NAME_CHARS,
+        }));
     }
     if number.is_empty()
         || number.chars().count() > MAX_NUMBER_CHARS
@@ -101,9 +101,9 @@ pub fn add_service_entry(
             .chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '*' | '#' | '+'))
     {
-        return Err(DbError::Refused(format!(
-            "The number must be 1 to {MAX_NUMBER_CHARS} of 0-9, *, # and +."
-        )));
+        return Err(DbError::Refused(Refusal::EntryNumberInvalid {
+            max: MAX_NUMBER_CHARS,
+        }));
     }
     let taken: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM phonebook_entries WHERE number = ?1)",
@@ -111,9 +111,7 @@ pub fn add_service_entry(
         |r| r.get(0),
     )?;
     if taken {
-        return Err(DbError::Refused(format!(
-            "There is already a phonebook entry for {number}."
-        )));
+        return Err(DbError::Refused(Refusal::EntryExists(number.to_string())));
     }
     tx.execute(
         "INSERT INTO phonebook_entries (name, number, created_at) VALUES (?1, ?2, ?3)",
@@ -226,12 +224,26 @@ mod tests {
             Err(DbError::Refused(m)) => m,
             other => panic!("expected a refusal, got {other:?}"),
         };
-        assert!(refused(add_service_entry(&tx, "  ", "1")).contains("name"));
-        assert!(refused(add_service_entry(&tx, "X", "12a")).contains("number"));
-        assert!(refused(add_service_entry(&tx, "X", "")).contains("number"));
-        assert!(refused(add_service_entry(&tx, "a\nb", "1")).contains("line breaks"));
+        let number = Refusal::EntryNumberInvalid {
+            max: MAX_NUMBER_CHARS,
+        };
+        assert_eq!(
+            refused(add_service_entry(&tx, "  ", "1")),
+            Refusal::EntryNameMissing
+        );
+        assert_eq!(refused(add_service_entry(&tx, "X", "12a")), number);
+        assert_eq!(refused(add_service_entry(&tx, "X", "")), number);
+        assert_eq!(
+            refused(add_service_entry(&tx, "a\nb", "1")),
+            Refusal::EntryNameInvalid {
+                max: MAX_NAME_CHARS
+            }
+        );
         add_service_entry(&tx, "Emergency", "112").unwrap();
-        assert!(refused(add_service_entry(&tx, "Other", "112")).contains("already"));
+        assert_eq!(
+            refused(add_service_entry(&tx, "Other", "112")),
+            Refusal::EntryExists("112".into())
+        );
         assert_eq!(service_entries(&tx).unwrap().len(), 1);
         assert!(matches!(
             delete_service_entry(&tx, 999),

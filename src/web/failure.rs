@@ -7,7 +7,7 @@ use std::borrow::Cow;
 
 use axum::http::StatusCode;
 
-use crate::db::DbError;
+use crate::db::{DbError, Refusal};
 use crate::domain::numbering::ClaimError as ClaimRule;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError};
@@ -48,6 +48,48 @@ impl Failure {
     }
 }
 
+/// The words for each refusal of the database layer: shown by pages and the API, and printed
+/// by the CLI (through `DbError`'s `Display`).
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::BadTemporaryRange => write!(
+                f,
+                "numbering.temporary_first/last is not a range of numbers; fix the settings"
+            ),
+            Refusal::TemporaryRangeFull => write!(
+                f,
+                "every temporary number is in use; widen numbering.temporary_first/last"
+            ),
+            Refusal::NoFreeToken => write!(
+                f,
+                "could not find a free token; use a longer numbering.token_length"
+            ),
+            Refusal::NotAHandset(n) => write!(
+                f,
+                "extension {n} is a SIP extension, not a handset: it has a password, no token"
+            ),
+            Refusal::HandsetBound(n) => write!(
+                f,
+                "extension {n} is bound to a handset; release the handset first"
+            ),
+            Refusal::NoHandsetBound(n) => write!(f, "extension {n} has no handset bound"),
+            Refusal::ChangedMeanwhile(n) => write!(f, "extension {n} changed meanwhile"),
+            Refusal::EntryNameMissing => write!(f, "Give the entry a name."),
+            Refusal::EntryNameInvalid { max } => write!(
+                f,
+                "The name must be at most {max} characters, without line breaks."
+            ),
+            Refusal::EntryNumberInvalid { max } => {
+                write!(f, "The number must be 1 to {max} of 0-9, *, # and +.")
+            }
+            Refusal::EntryExists(n) => write!(f, "There is already a phonebook entry for {n}."),
+            Refusal::KeyNameInvalid => write!(f, "a key name is 1 to 64 characters"),
+            Refusal::KeyExists(name) => write!(f, "an API key named {name:?} exists"),
+        }
+    }
+}
+
 /// An error that has a row in the table.
 pub trait Describe {
     /// Its status and message. Internal causes are logged here, once.
@@ -61,7 +103,9 @@ impl Describe for DbError {
                 "There is nothing here. The link may be old, or the thing was deleted.",
             ),
             DbError::Busy => Failure::new(StatusCode::SERVICE_UNAVAILABLE, "Busy", BUSY),
-            DbError::Refused(m) => Failure::refused(StatusCode::CONFLICT, m.clone()),
+            DbError::Refused(refusal) => {
+                Failure::refused(StatusCode::CONFLICT, refusal.to_string())
+            }
             DbError::Conflict(cause) => {
                 // SQLite's constraint text names tables and columns: log it, say something
                 // useful instead. It means a concurrent change won the race.

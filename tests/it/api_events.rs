@@ -336,7 +336,9 @@ async fn api_events_rolled_back_or_refused_writes_yield_nothing() {
             };
             extensions::create(tx, &settings, &new)?.unwrap();
             extensions::update(tx, "4711", "Renamed", false)?;
-            Err(DbError::Refused("rolled back".into()))
+            Err(DbError::Refused(eventpbx::db::Refusal::ChangedMeanwhile(
+                "4711".into(),
+            )))
         })
         .await;
     assert!(result.is_err());

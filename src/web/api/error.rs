@@ -183,7 +183,8 @@ mod tests {
         assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!d.contains("src/db"), "{d}");
         let (s, d) =
-            answer(DbError::Refused("extension 4711 has no handset bound".into()).into()).await;
+            answer(DbError::Refused(crate::db::Refusal::NoHandsetBound("4711".into())).into())
+                .await;
         assert_eq!(
             (s, d.as_str()),
             (StatusCode::CONFLICT, "extension 4711 has no handset bound")

@@ -111,7 +111,9 @@ pub async fn create_key(
         .await
     {
         Ok(k) => k,
-        Err(crate::db::DbError::Refused(m)) => return refuse(&state, &admin, m).await,
+        Err(crate::db::DbError::Refused(refusal)) => {
+            return refuse(&state, &admin, refusal.to_string()).await
+        }
         Err(e) => return Err(e.into()),
     };
     let shown = html! {

@@ -100,7 +100,7 @@ pub async fn add_phonebook_entry(
         .await;
     match added {
         Ok(_) => Ok(see_other("/admin#phonebook")),
-        Err(DbError::Refused(text)) => refuse(&state, &admin, text).await,
+        Err(DbError::Refused(refusal)) => refuse(&state, &admin, refusal.to_string()).await,
         Err(e) => Err(e.into()),
     }
 }
