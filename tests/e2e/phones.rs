@@ -113,3 +113,53 @@ async fn an_unregistered_phone_leaves_no_registration_behind() {
     assert_ne!(state.ok(), Some(serde_json::json!("online")));
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_expired_registration_leaves_no_row_behind() {
+    let sb = Sandbox::new().await;
+    let phone = sb.device("2704", "Forgetful").await;
+    let id = phone.username.clone();
+    // Let this AOR take a 2-second registration (the default minimum is 60 s).
+    sb.db
+        .write(move |tx| {
+            tx.execute(
+                "UPDATE ps_aors SET minimum_expiration = 1 WHERE id = ?1",
+                [&id],
+            )?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let app = sb.start_eventpbx().await;
+    let template = std::fs::read_to_string(crate::support::root().join("tests/sipp/register.xml"))
+        .expect("register scenario");
+    assert!(
+        template.contains("Expires: 600"),
+        "the scenario's expiry moved"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("register_short.xml");
+    std::fs::write(&short, template.replace("Expires: 600", "Expires: 2")).unwrap();
+    crate::support::sipp_file(&sb.settings, &short, &phone, phone.port, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    assert_eq!(sb.contacts(&phone.username).await.len(), 1);
+
+    // The phone never refreshes. Asterisk's expiry check (pjsip.conf's
+    // contact_expiration_check_interval) removes the contact, which runs no SQL on our
+    // schema; eventpbx deletes the row on the Removed event that follows.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let left = sb.contacts(&phone.username).await;
+        if left.is_empty() {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the expired contact stayed: {left:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    app.stop().await;
+}
