@@ -37,26 +37,8 @@ pub enum PageError {
     Failed(Failure),
 }
 
-/// Use-case errors answer from the one table.
-macro_rules! from_described {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for PageError {
-            fn from(e: $error) -> Self {
-                PageError::Failed(e.failure())
-            }
-        }
-    )*};
-}
-
-from_described!(
-    crate::service::extensions::ClaimError,
-    crate::service::extensions::ExtensionError,
-    crate::service::handsets::MintError,
-    crate::service::handsets::DeleteHandsetError,
-    crate::service::users::AddUserError,
-    crate::service::users::SetPasswordError,
-    crate::service::users::DisableError,
-);
+// Use-case errors answer from the one table in `web::failure`.
+crate::web::failure::answer_from_table!(PageError);
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {

@@ -229,6 +229,31 @@ impl Describe for DisableError {
     }
 }
 
+/// `impl From<E> for $target` (as `$target::Failed`) for every error with a row in the table:
+/// the one list of them, shared by the pages' and the API's error types.
+macro_rules! answer_from_table {
+    ($target:ident) => {
+        $crate::web::failure::answer_from_table!(@each $target;
+            $crate::domain::numbering::ClaimError,
+            $crate::service::extensions::ClaimError,
+            $crate::service::extensions::ExtensionError,
+            $crate::service::handsets::MintError,
+            $crate::service::handsets::DeleteHandsetError,
+            $crate::service::users::AddUserError,
+            $crate::service::users::SetPasswordError,
+            $crate::service::users::DisableError,
+        );
+    };
+    (@each $target:ident; $($error:ty),* $(,)?) => {$(
+        impl From<$error> for $target {
+            fn from(e: $error) -> Self {
+                $target::Failed($crate::web::failure::Describe::failure(&e))
+            }
+        }
+    )*};
+}
+pub(crate) use answer_from_table;
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -61,27 +61,8 @@ pub enum ApiError {
     Failed(Failure),
 }
 
-/// Use-case and domain errors answer from the one table.
-macro_rules! from_described {
-    ($($error:ty),* $(,)?) => {$(
-        impl From<$error> for ApiError {
-            fn from(e: $error) -> Self {
-                ApiError::Failed(e.failure())
-            }
-        }
-    )*};
-}
-
-from_described!(
-    crate::domain::numbering::ClaimError,
-    crate::service::extensions::ClaimError,
-    crate::service::extensions::ExtensionError,
-    crate::service::handsets::MintError,
-    crate::service::handsets::DeleteHandsetError,
-    crate::service::users::AddUserError,
-    crate::service::users::SetPasswordError,
-    crate::service::users::DisableError,
-);
+// Use-case and domain errors answer from the one table in `web::failure`.
+crate::web::failure::answer_from_table!(ApiError);
 
 impl ApiError {
     /// 404 with the message the API uses for every unknown extension number.
