@@ -93,18 +93,8 @@ async fn an_unregistered_phone_leaves_no_registration_behind() {
         .finish()
         .await
         .assert_ok();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        let left = sb.contacts(&phone.username).await;
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the unregistered contact stayed: {left:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    sb.wait_contacts(&phone.username, 0, std::time::Duration::from_secs(5))
+        .await;
     // Asterisk agrees: nothing registered, nothing to ring.
     let state = sb
         .ari_get(&format!("/endpoints/PJSIP/{}", phone.username))
@@ -118,18 +108,9 @@ async fn an_unregistered_phone_leaves_no_registration_behind() {
 async fn an_expired_registration_leaves_no_row_behind() {
     let sb = Sandbox::new().await;
     let phone = sb.device("2704", "Forgetful").await;
-    let id = phone.username.clone();
     // Let this AOR take a 2-second registration (the default minimum is 60 s).
-    sb.db
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE ps_aors SET minimum_expiration = 1 WHERE id = ?1",
-                [&id],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    sb.update_aor(&phone.username, "minimum_expiration = 1")
+        .await;
     let app = sb.start_eventpbx().await;
     let template = std::fs::read_to_string(crate::support::root().join("tests/sipp/register.xml"))
         .expect("register scenario");
@@ -149,17 +130,7 @@ async fn an_expired_registration_leaves_no_row_behind() {
     // The phone never refreshes. Asterisk's expiry check (pjsip.conf's
     // contact_expiration_check_interval) removes the contact, which runs no SQL on our
     // schema; eventpbx deletes the row on the Removed event that follows.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let left = sb.contacts(&phone.username).await;
-        if left.is_empty() {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the expired contact stayed: {left:?}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
-    }
+    sb.wait_contacts(&phone.username, 0, std::time::Duration::from_secs(30))
+        .await;
     app.stop().await;
 }

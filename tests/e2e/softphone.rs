@@ -10,23 +10,6 @@ use crate::support::Sandbox;
 
 const CALL: Duration = Duration::from_secs(15);
 
-/// Waits until the device's registrations in ps_contacts number `n`.
-async fn wait_contacts(sb: &Sandbox, id: &str, n: usize) -> Vec<eventpbx::db::pjsip::Contact> {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let now = sb.contacts(id).await;
-        if now.len() == n {
-            return now;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{id} kept {} registrations, not {n}: {now:?}",
-            now.len()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// `caller` calls `callee`'s number; the callee must see the caller's number and name, answer,
 /// and both must see the call end when the caller hangs up.
 async fn call_and_check_caller_id(caller: &mut Baresip, callee: &mut Baresip, name: &str) {
@@ -62,7 +45,9 @@ async fn baresip_registers_a_sip_phone_and_its_quit_removes_the_registration() {
     let mut phone = Baresip::start(&sb.settings, &dev).await;
     phone.wait_registered().await;
 
-    let contacts = wait_contacts(&sb, &dev.username, 1).await;
+    let contacts = sb
+        .wait_contacts(&dev.username, 1, Duration::from_secs(10))
+        .await;
     // baresip's Contact: its user plus a per-start suffix, at its loopback SIP port.
     assert!(
         contacts[0].uri.contains(&format!("127.0.0.1:{}", dev.port)),
@@ -74,7 +59,8 @@ async fn baresip_registers_a_sip_phone_and_its_quit_removes_the_registration() {
     // Quitting unregisters (REGISTER with Expires: 0): the row must leave ps_contacts, or
     // Asterisk reads it back on the next lookup and keeps ringing a phone that is gone.
     phone.stop().await;
-    wait_contacts(&sb, &dev.username, 0).await;
+    sb.wait_contacts(&dev.username, 0, Duration::from_secs(10))
+        .await;
     app.stop().await;
 }
 
@@ -174,13 +160,17 @@ async fn a_restarted_baresip_gets_its_calls_at_its_new_contact() {
 
     let mut phone = Baresip::start(&sb.settings, &phone_dev).await;
     phone.wait_registered().await;
-    let before = wait_contacts(&sb, &phone_dev.username, 1).await;
+    let before = sb
+        .wait_contacts(&phone_dev.username, 1, Duration::from_secs(10))
+        .await;
     phone.stop().await;
 
     // Same address, new Contact suffix: a new row, and only it may stay.
     let mut phone = Baresip::start(&sb.settings, &phone_dev).await;
     phone.wait_registered().await;
-    let after = wait_contacts(&sb, &phone_dev.username, 1).await;
+    let after = sb
+        .wait_contacts(&phone_dev.username, 1, Duration::from_secs(10))
+        .await;
     assert_ne!(before[0].uri, after[0].uri, "baresip keeps a fresh Contact");
 
     call_and_check_caller_id(&mut caller, &mut phone, "Caller").await;
@@ -199,12 +189,14 @@ async fn a_restarted_baresip_that_never_unregistered_gets_its_calls_at_its_new_c
 
     let mut phone = Baresip::start(&sb.settings, &phone_dev).await;
     phone.wait_registered().await;
-    wait_contacts(&sb, &phone_dev.username, 1).await;
+    sb.wait_contacts(&phone_dev.username, 1, Duration::from_secs(10))
+        .await;
     drop(phone); // kill -9, no unregister
 
     let mut phone = Baresip::start(&sb.settings, &phone_dev).await;
     phone.wait_registered().await;
-    wait_contacts(&sb, &phone_dev.username, 1).await;
+    sb.wait_contacts(&phone_dev.username, 1, Duration::from_secs(10))
+        .await;
     call_and_check_caller_id(&mut caller, &mut phone, "Caller Two").await;
     phone.stop().await;
     caller.stop().await;
@@ -239,17 +231,7 @@ async fn two_baresip_phones_call_each_other_while_eventpbx_is_stopped() {
 async fn a_registered_phone_without_qualify_is_online_and_its_round_trip_not_checked() {
     let sb = Sandbox::new().await;
     let dev = sb.device("2841", "No Qualify").await;
-    let id = dev.username.clone();
-    sb.db
-        .write(move |tx| {
-            tx.execute(
-                "UPDATE ps_aors SET qualify_frequency = 0 WHERE id = ?1",
-                [&id],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
+    sb.update_aor(&dev.username, "qualify_frequency = 0").await;
     let app = sb.start_eventpbx().await;
     let key = app
         .state

@@ -162,6 +162,38 @@ impl Sandbox {
         }
     }
 
+    /// Waits up to `within` until the device's registrations in ps_contacts number `n`.
+    pub async fn wait_contacts(&self, id: &str, n: usize, within: Duration) -> Vec<pjsip::Contact> {
+        let deadline = Instant::now() + within;
+        loop {
+            let now = self.contacts(id).await;
+            if now.len() == n {
+                return now;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{id} kept {} registrations, not {n}: {now:?}",
+                now.len()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Sets one column of the device's AOR row, e.g. `"qualify_frequency = 0"`.
+    pub async fn update_aor(&self, id: &str, assignment: &'static str) {
+        let id = id.to_string();
+        self.db
+            .write(move |tx| {
+                tx.execute(
+                    &format!("UPDATE ps_aors SET {assignment} WHERE id = ?1"),
+                    [&id],
+                )?;
+                Ok(())
+            })
+            .await
+            .expect("update the AOR");
+    }
+
     /// The device's registrations as Asterisk stored them.
     pub async fn contacts(&self, id: &str) -> Vec<pjsip::Contact> {
         let id = id.to_string();
