@@ -410,6 +410,17 @@ pub fn remove_invitation(tx: &Transaction<'_>, group: &str, member: &str) -> Res
         > 0)
 }
 
+/// The extension (number, name) whose device is `endpoint`, if any.
+pub fn extension_of_device(
+    conn: &Connection,
+    endpoint: &str,
+) -> Result<Option<(String, String)>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT number, name FROM extensions WHERE device_id = ?1")?
+        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
 /// The stored plan of `number` (what Asterisk executes), if it has one.
 pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbError> {
     let route = conn

@@ -1,0 +1,651 @@
+//! Routing use cases (docs/routing.md, "Service"): groups and their members, invitations,
+//! pausing, forwarding, do-not-disturb and call waiting, and the readable plan of a number.
+//! Each is one transaction that checks who asks, checks the rules of `domain::routing`,
+//! writes, and recompiles the affected routes (`db::routing::recompile`) before it commits,
+//! so a refused change writes nothing and an accepted one is routed by Asterisk at once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use rusqlite::Transaction;
+
+use crate::config::Settings;
+use crate::db::extensions::{self, Extension, NewExtension};
+use crate::db::routing as store;
+use crate::db::{users, Db, DbError};
+use crate::domain::numbering::{self, Authority};
+use crate::domain::routing::{self, Compiled, Member, Preferences, RoutingError};
+use crate::domain::ExtensionKind;
+use crate::service::extensions::{Actor, Owner};
+
+/// Why a routing change did not happen (nothing was written then).
+#[derive(Debug, thiserror::Error)]
+pub enum RouteChangeError {
+    /// No such extension or group (or, for an attendee, not theirs to change); the number,
+    /// for logs. Worded like every unknown extension of the pages and the API.
+    #[error("Extension not found")]
+    NotFound(String),
+    /// Members asked of an extension that is no group.
+    #[error("{0} is not a group")]
+    NotAGroup(String),
+    /// A routing rule refused it; the message says which.
+    #[error(transparent)]
+    Rule(#[from] RoutingError),
+    /// The numbering rules refused the group's number.
+    #[error(transparent)]
+    Claim(#[from] numbering::ClaimError),
+    /// The named owner does not exist.
+    #[error("no user is called {0:?}")]
+    UnknownOwner(String),
+    /// Adding someone else's extension directly; it takes an invitation they accept.
+    #[error("{0} is not yours: invite it instead, and its owner accepts or declines")]
+    MemberNotYours(String),
+    /// No pending invitation of this member into this group.
+    #[error("there is no invitation of {member} into group {group}")]
+    NoInvitation {
+        /// The group.
+        group: String,
+        /// The member.
+        member: String,
+    },
+    /// Not a member of this group.
+    #[error("{member} is not a member of group {group}")]
+    NotAMember {
+        /// The group.
+        group: String,
+        /// The member.
+        member: String,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Db(DbError),
+}
+
+impl From<DbError> for RouteChangeError {
+    fn from(e: DbError) -> Self {
+        RouteChangeError::Db(e)
+    }
+}
+
+type Result<T> = std::result::Result<T, RouteChangeError>;
+
+/// One member of a group as asked for (creating a group or setting its members).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRequest {
+    /// The member's number (an extension or group).
+    pub number: String,
+    /// Seconds before it joins the ringing (0..=300).
+    pub delay: u32,
+    /// False: paused.
+    pub active: bool,
+}
+
+/// A group as asked for.
+#[derive(Debug, Clone)]
+pub struct NewGroup {
+    /// Who will own it.
+    pub owner: Owner,
+    /// The number; the numbering rules check it (admins may use emergency and help-desk
+    /// numbers, as for any claim).
+    pub number: String,
+    /// Name, already validated; shown to members as `<caller> via <name>`.
+    pub name: String,
+    /// Listed in the phonebook.
+    pub public: bool,
+    /// The members.
+    pub members: Vec<MemberRequest>,
+    /// Seconds the members ring (5..=300; None: 30).
+    pub ring_timeout: Option<u32>,
+    /// Where an unanswered call goes (None: busy).
+    pub fallback: Option<String>,
+    /// Who asks, for the numbering rules.
+    pub authority: Authority,
+    /// Who asks, for adding members directly (owners only add their own extensions).
+    pub by: Actor,
+    /// The API key that asks, recorded like for any claim.
+    pub by_key: Option<i64>,
+}
+
+/// A change of forwarding: each field `None` = leave as is, `Some(None)` = clear.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForwardingChange {
+    /// Always to this number.
+    pub always: Option<Option<String>>,
+    /// ... after this many seconds of ringing.
+    pub always_after: Option<Option<u32>>,
+    /// On busy (and do-not-disturb).
+    pub busy: Option<Option<String>>,
+    /// On no answer.
+    pub no_answer: Option<Option<String>>,
+    /// Seconds before `no_answer` (clearing means the default 20).
+    pub no_answer_after: Option<Option<u32>>,
+    /// When nothing could ring.
+    pub unavailable: Option<Option<String>>,
+}
+
+/// A change of routing settings; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RoutingChange {
+    /// Forwarding.
+    pub forward: ForwardingChange,
+    /// Do-not-disturb.
+    pub dnd: Option<bool>,
+    /// Call waiting (extensions only).
+    pub call_waiting: Option<bool>,
+    /// Groups: ring timeout.
+    pub ring_timeout: Option<u32>,
+    /// Groups: fallback, `Some(None)` clears.
+    pub fallback: Option<Option<String>>,
+}
+
+impl RoutingChange {
+    fn apply(&self, p: &mut Preferences) {
+        let f = &self.forward;
+        let trimmed = |v: &Option<String>| v.as_ref().map(|s| s.trim().to_string());
+        if let Some(v) = &f.always {
+            p.forward.always = trimmed(v);
+        }
+        if let Some(v) = f.always_after {
+            p.forward.always_after = v;
+        }
+        if let Some(v) = &f.busy {
+            p.forward.busy = trimmed(v);
+        }
+        if let Some(v) = &f.no_answer {
+            p.forward.no_answer = trimmed(v);
+        }
+        if let Some(v) = f.no_answer_after {
+            p.forward.no_answer_after = v.unwrap_or(routing::DEFAULT_NO_ANSWER_AFTER);
+        }
+        if let Some(v) = &f.unavailable {
+            p.forward.unavailable = trimmed(v);
+        }
+        if let Some(v) = self.dnd {
+            p.dnd = v;
+        }
+        if let Some(v) = self.call_waiting {
+            p.call_waiting = v;
+        }
+        if let Some(v) = self.ring_timeout {
+            p.ring_timeout = v;
+        }
+        if let Some(v) = &self.fallback {
+            p.fallback = trimmed(v);
+        }
+    }
+}
+
+/// The extension `number` if `by` may change it; someone else's looks missing.
+fn owned(tx: &Transaction<'_>, number: &str, by: Actor) -> Result<Extension> {
+    let not_found = || RouteChangeError::NotFound(number.to_string());
+    let ext = extensions::get(tx, number).map_err(|e| match e {
+        DbError::NotFound => not_found(),
+        other => other.into(),
+    })?;
+    match by {
+        Actor::Owner(id) if ext.owner_id != Some(id) => Err(not_found()),
+        _ => Ok(ext),
+    }
+}
+
+fn owned_group(tx: &Transaction<'_>, number: &str, by: Actor) -> Result<Extension> {
+    let ext = owned(tx, number, by)?;
+    if ext.kind != ExtensionKind::Group {
+        return Err(RouteChangeError::NotAGroup(number.to_string()));
+    }
+    Ok(ext)
+}
+
+fn exists(tx: &Transaction<'_>, number: &str) -> Result<bool> {
+    match extensions::get(tx, number) {
+        Ok(_) => Ok(true),
+        Err(DbError::NotFound) => Ok(false),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Checks the group structure around `group` and recompiles: the graph holds the group,
+/// every group above it and everything below those.
+fn check_and_recompile(tx: &Transaction<'_>, group: &str) -> Result<()> {
+    let roots = store::with_ancestors(tx, &[group])?;
+    let graph = store::load_below(tx, &roots)?;
+    routing::check_structure(&graph, group)?;
+    store::recompile(tx, &[group])?;
+    Ok(())
+}
+
+/// Writes `members` as the member list of `group`. New members must exist and, for an
+/// attendee, be theirs; members already in the group may stay whoever owns them.
+fn write_members(
+    tx: &Transaction<'_>,
+    group: &str,
+    members: &[MemberRequest],
+    by: Actor,
+) -> Result<()> {
+    let members: Vec<Member> = members
+        .iter()
+        .map(|m| Member {
+            number: m.number.trim().to_string(),
+            delay: m.delay,
+            active: m.active,
+        })
+        .collect();
+    routing::check_members(group, &members)?;
+    let current: BTreeSet<String> = store::members(tx, group)?
+        .into_iter()
+        .map(|m| m.number)
+        .collect();
+    for m in &members {
+        let ext = match extensions::get(tx, &m.number) {
+            Ok(ext) => ext,
+            Err(DbError::NotFound) => {
+                return Err(RoutingError::UnknownMember(m.number.clone()).into())
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let theirs = matches!(by, Actor::Owner(id) if ext.owner_id != Some(id));
+        if theirs && !current.contains(&m.number) {
+            return Err(RouteChangeError::MemberNotYours(m.number.clone()));
+        }
+    }
+    store::replace_members(tx, group, &members)?;
+    check_and_recompile(tx, group)
+}
+
+/// Checks `prefs` for `number` (targets must be extensions or groups) and stores them.
+fn write_preferences(tx: &Transaction<'_>, ext: &Extension, prefs: &Preferences) -> Result<()> {
+    let f = &prefs.forward;
+    let mut known = BTreeSet::new();
+    for target in [
+        &f.always,
+        &f.busy,
+        &f.no_answer,
+        &f.unavailable,
+        &prefs.fallback,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if exists(tx, target)? {
+            known.insert(target.clone());
+        }
+    }
+    let is_group = ext.kind == ExtensionKind::Group;
+    routing::check_preferences(&ext.number, is_group, prefs, &|n| known.contains(n))?;
+    store::set_preferences(tx, &ext.number, prefs)?;
+    store::recompile(tx, &[&ext.number])?;
+    Ok(())
+}
+
+/// Creates a group with its members, ring timeout and fallback, in one transaction.
+pub async fn create_group(db: &Db, settings: Arc<Settings>, group: NewGroup) -> Result<()> {
+    db.write_as(move |tx| {
+        let owner_id = match &group.owner {
+            Owner::Nobody => None,
+            Owner::User(id) => Some(*id),
+            Owner::Username(name) => Some(
+                users::id_of(tx, name)?
+                    .ok_or_else(|| RouteChangeError::UnknownOwner(name.clone()))?,
+            ),
+        };
+        let new = NewExtension {
+            owner_id,
+            number: group.number.trim().to_string(),
+            name: group.name,
+            kind: ExtensionKind::Group,
+            public: group.public,
+            authority: group.authority,
+        };
+        extensions::create(tx, &settings, &new)??;
+        if let Some(key) = group.by_key {
+            extensions::record_creator_key(tx, &new.number, key)?;
+        }
+        let ext = extensions::get(tx, &new.number)?;
+        let prefs = Preferences {
+            ring_timeout: group.ring_timeout.unwrap_or(routing::DEFAULT_RING_TIMEOUT),
+            fallback: group.fallback.map(|f| f.trim().to_string()),
+            ..Preferences::default()
+        };
+        write_preferences(tx, &ext, &prefs)?;
+        write_members(tx, &ext.number, &group.members, group.by)
+    })
+    .await
+}
+
+/// Replaces the member list of `group` (admins, staff and the group's owner).
+pub async fn set_members(
+    db: &Db,
+    group: &str,
+    members: Vec<MemberRequest>,
+    by: Actor,
+) -> Result<Vec<Member>> {
+    let group = group.to_string();
+    db.write_as(move |tx| {
+        owned_group(tx, &group, by)?;
+        write_members(tx, &group, &members, by)?;
+        Ok(store::members(tx, &group)?)
+    })
+    .await
+}
+
+/// Invites `member` into `group` with `delay` (by the group's owner or staff); the member's
+/// owner accepts or declines.
+pub async fn invite(db: &Db, group: &str, member: &str, delay: u32, by: Actor) -> Result<()> {
+    let (group, member) = (group.to_string(), member.trim().to_string());
+    db.write_as(move |tx| {
+        owned_group(tx, &group, by)?;
+        routing::check_members(
+            &group,
+            &[Member {
+                number: member.clone(),
+                delay,
+                active: true,
+            }],
+        )?;
+        if !exists(tx, &member)? {
+            return Err(RoutingError::UnknownMember(member).into());
+        }
+        store::invite(tx, &group, &member, delay)?;
+        Ok(())
+    })
+    .await
+}
+
+/// Accepts (`true`: the member joins, active, with the invited delay) or declines an
+/// invitation; by the invited extension's owner or staff.
+pub async fn answer_invitation(
+    db: &Db,
+    group: &str,
+    member: &str,
+    accept: bool,
+    by: Actor,
+) -> Result<()> {
+    let (group, member) = (group.to_string(), member.to_string());
+    db.write_as(move |tx| {
+        owned(tx, &member, by)?;
+        let invitation = store::invitation(tx, &group, &member)?.ok_or_else(|| {
+            RouteChangeError::NoInvitation {
+                group: group.clone(),
+                member: member.clone(),
+            }
+        })?;
+        store::remove_invitation(tx, &group, &member)?;
+        if accept {
+            let joined = Member {
+                number: member.clone(),
+                delay: invitation.delay,
+                active: true,
+            };
+            store::upsert_member(tx, &group, &joined)?;
+            check_and_recompile(tx, &group)?;
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Pauses (`false`) or resumes a membership; by the member's owner, the group's owner or
+/// staff.
+pub async fn set_member_active(
+    db: &Db,
+    group: &str,
+    member: &str,
+    active: bool,
+    by: Actor,
+) -> Result<()> {
+    let (group, member) = (group.to_string(), member.to_string());
+    db.write_as(move |tx| {
+        if owned(tx, &member, by).is_err() {
+            owned_group(tx, &group, by)?;
+        }
+        set_active(tx, &group, &member, active)
+    })
+    .await
+}
+
+fn set_active(tx: &Transaction<'_>, group: &str, member: &str, active: bool) -> Result<()> {
+    if !store::set_member_active(tx, group, member, active)? {
+        return Err(RouteChangeError::NotAMember {
+            group: group.to_string(),
+            member: member.to_string(),
+        });
+    }
+    store::recompile(tx, &[group])?;
+    Ok(())
+}
+
+/// Toggles the membership of the caller's extension `member` in `group` (feature code
+/// `9952` + N); answers the new state (true = active). The caller is identified by the
+/// phone that dials, so no further check.
+pub async fn toggle_membership(db: &Db, group: &str, member: &str) -> Result<bool> {
+    let (group, member) = (group.to_string(), member.to_string());
+    db.write_as(move |tx| {
+        let active = store::membership(tx, &group, &member)?.ok_or_else(|| {
+            RouteChangeError::NotAMember {
+                group: group.clone(),
+                member: member.clone(),
+            }
+        })?;
+        set_active(tx, &group, &member, !active)?;
+        Ok(!active)
+    })
+    .await
+}
+
+/// Changes forwarding, DND, call waiting and (groups) ring timeout and fallback of `number`;
+/// answers the settings as they are now.
+pub async fn change_routing(
+    db: &Db,
+    number: &str,
+    change: RoutingChange,
+    by: Actor,
+) -> Result<Preferences> {
+    let number = number.to_string();
+    db.write_as(move |tx| change_in(tx, &number, &change, by))
+        .await
+}
+
+/// [`change_routing`] inside a caller's transaction (the API's PATCH also renames).
+pub fn change_in(
+    tx: &Transaction<'_>,
+    number: &str,
+    change: &RoutingChange,
+    by: Actor,
+) -> Result<Preferences> {
+    let ext = owned(tx, number, by)?;
+    let mut prefs = store::preferences(tx, number)?;
+    change.apply(&mut prefs);
+    write_preferences(tx, &ext, &prefs)?;
+    Ok(prefs)
+}
+
+/// Renames or relists `number` (name already validated) and changes its routing, in one
+/// transaction; answers the extension as it is now.
+pub async fn update_extension(
+    db: &Db,
+    number: &str,
+    name: Option<String>,
+    public: Option<bool>,
+    change: RoutingChange,
+    by: Actor,
+) -> Result<Extension> {
+    let number = number.to_string();
+    db.write_as(move |tx| {
+        let ext = owned(tx, &number, by)?;
+        if name.is_some() || public.is_some() {
+            let name = name.unwrap_or(ext.name.clone());
+            extensions::update(tx, &number, &name, public.unwrap_or(ext.public))?;
+        }
+        if change != RoutingChange::default() {
+            change_in(tx, &number, &change, by)?;
+        }
+        Ok(extensions::get(tx, &number)?)
+    })
+    .await
+}
+
+/// Sets the forwarding of `number` (see [`ForwardingChange`]).
+pub async fn set_forwarding(
+    db: &Db,
+    number: &str,
+    forward: ForwardingChange,
+    by: Actor,
+) -> Result<Preferences> {
+    let change = RoutingChange {
+        forward,
+        ..RoutingChange::default()
+    };
+    change_routing(db, number, change, by).await
+}
+
+/// Sets do-not-disturb of `number`.
+pub async fn set_dnd(db: &Db, number: &str, on: bool, by: Actor) -> Result<Preferences> {
+    let change = RoutingChange {
+        dnd: Some(on),
+        ..RoutingChange::default()
+    };
+    change_routing(db, number, change, by).await
+}
+
+/// Toggles do-not-disturb of `number` (feature code `9954`); answers the new state.
+pub async fn toggle_dnd(db: &Db, number: &str, by: Actor) -> Result<bool> {
+    let number = number.to_string();
+    db.write_as(move |tx| {
+        let on = !store::preferences(tx, &number)
+            .map_err(|e| match e {
+                DbError::NotFound => RouteChangeError::NotFound(number.clone()),
+                other => other.into(),
+            })?
+            .dnd;
+        let change = RoutingChange {
+            dnd: Some(on),
+            ..RoutingChange::default()
+        };
+        Ok(change_in(tx, &number, &change, by)?.dnd)
+    })
+    .await
+}
+
+/// Sets call waiting of extension `number`.
+pub async fn set_call_waiting(db: &Db, number: &str, on: bool, by: Actor) -> Result<Preferences> {
+    let change = RoutingChange {
+        call_waiting: Some(on),
+        ..RoutingChange::default()
+    };
+    change_routing(db, number, change, by).await
+}
+
+/// One device a number rings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ring {
+    /// The extension whose device it is.
+    pub number: String,
+    /// Its name.
+    pub name: String,
+    /// The device's endpoint id.
+    pub endpoint: String,
+    /// Seconds after the call starts.
+    pub delay: u32,
+    /// Seconds it rings after that.
+    pub rings_for: u32,
+    /// Its call waiting: off means it is left out while in a call.
+    pub call_waiting: bool,
+}
+
+/// What calling a number does, read from the stored plan Asterisk executes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoutePlan {
+    /// The number.
+    pub number: String,
+    /// Extension or group.
+    pub kind: ExtensionKind,
+    /// Always forwarded at once to this number (nothing rings).
+    pub forward: Option<String>,
+    /// Do-not-disturb: straight to `on_busy`.
+    pub busy_now: bool,
+    /// Who rings when, earliest first.
+    pub rings: Vec<Ring>,
+    /// Seconds the whole call rings before `on_noanswer`.
+    pub timeout: u32,
+    /// A group's name as its members see it.
+    pub via: Option<String>,
+    /// Where a busy call goes (None: busy tone).
+    pub on_busy: Option<String>,
+    /// Where an unanswered call goes (None: busy for groups, hang up for extensions).
+    pub on_noanswer: Option<String>,
+    /// Where a call goes when nothing could ring (None: "not reachable").
+    pub on_unavailable: Option<String>,
+    /// The settings behind it.
+    pub preferences: Preferences,
+    /// Members and pending invitations, for groups.
+    pub members: Vec<Member>,
+}
+
+/// The readable plan of `number`: who rings when, and what busy, no answer and nobody
+/// reachable do, read from the stored rows Asterisk executes.
+pub async fn route(db: &Db, number: &str) -> Result<RoutePlan> {
+    let number = number.to_string();
+    let missing = number.clone();
+    let plan = db
+        .read(move |c| {
+            let ext = extensions::get(c, &number)?;
+            let Some(Compiled { route, legs }) = store::stored(c, &number)? else {
+                return Ok(None);
+            };
+            let mut rings = rings(&route.dial, route.timeout, &legs);
+            for ring in &mut rings {
+                if let Some(owner) = store::extension_of_device(c, &ring.endpoint)? {
+                    (ring.number, ring.name) = owner;
+                }
+            }
+            let some = |s: &str| (!s.is_empty()).then(|| s.to_string());
+            Ok(Some(RoutePlan {
+                number: route.number.clone(),
+                kind: ext.kind,
+                forward: some(&route.forward),
+                busy_now: route.busy_now,
+                rings,
+                timeout: route.timeout,
+                via: some(&route.via),
+                on_busy: some(&route.on_busy),
+                on_noanswer: some(&route.on_noanswer),
+                on_unavailable: some(&route.on_unavailable),
+                preferences: store::preferences(c, &number)?,
+                members: store::members(c, &number)?,
+            }))
+        })
+        .await
+        .map_err(|e| match e {
+            DbError::NotFound => RouteChangeError::NotFound(missing.clone()),
+            other => other.into(),
+        })?;
+    plan.ok_or(RouteChangeError::NotFound(missing))
+}
+
+/// The rings of a dial list, without names yet.
+fn rings(dial: &str, timeout: u32, legs: &[routing::LegRow]) -> Vec<Ring> {
+    dial.split('&')
+        .filter(|t| !t.is_empty())
+        .filter_map(|target| {
+            if let Some(endpoint) = target.strip_prefix("PJSIP/") {
+                return Some(Ring {
+                    number: String::new(),
+                    name: String::new(),
+                    endpoint: endpoint.to_string(),
+                    delay: 0,
+                    rings_for: timeout,
+                    call_waiting: true,
+                });
+            }
+            let leg = target.strip_prefix("Local/")?.split('@').next()?;
+            legs.iter().find(|l| l.leg == leg).map(|l| Ring {
+                number: String::new(),
+                name: String::new(),
+                endpoint: l.endpoint.clone(),
+                delay: l.delay,
+                rings_for: l.timeout,
+                call_waiting: l.cw,
+            })
+        })
+        .collect()
+}
