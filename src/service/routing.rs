@@ -649,3 +649,196 @@ fn rings(dial: &str, timeout: u32, legs: &[routing::LegRow]) -> Vec<Ring> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::accounts::Role;
+    use crate::service::extensions::{claim, Claim};
+    use crate::service::tests::test_db;
+    use crate::service::users as user_service;
+
+    async fn user(db: &Db, name: &str) -> i64 {
+        user_service::add_user(db, name, name, "correct horse battery", Role::Attendee)
+            .await
+            .unwrap()
+            .id
+    }
+
+    async fn sip(db: &Db, number: &str, owner: Owner) {
+        let c = Claim {
+            owner,
+            number: number.into(),
+            name: "N".into(),
+            kind: ExtensionKind::Sip,
+            public: true,
+            authority: Authority::Attendee,
+            by_key: None,
+        };
+        claim(db, Arc::new(Settings::default()), c).await.unwrap();
+    }
+
+    fn member(number: &str, delay: u32) -> MemberRequest {
+        MemberRequest {
+            number: number.into(),
+            delay,
+            active: true,
+        }
+    }
+
+    fn new_group(number: &str, owner: i64, members: Vec<MemberRequest>) -> NewGroup {
+        NewGroup {
+            owner: Owner::User(owner),
+            number: number.into(),
+            name: "Bar".into(),
+            public: true,
+            members,
+            ring_timeout: None,
+            fallback: None,
+            authority: Authority::Attendee,
+            by: Actor::Owner(owner),
+            by_key: None,
+        }
+    }
+
+    async fn members_of(db: &Db, group: &str) -> Vec<Member> {
+        let group = group.to_string();
+        db.read(move |c| store::members(c, &group)).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn owners_add_their_own_extensions_and_invite_the_others() {
+        let (_dir, db) = test_db();
+        let s = Arc::new(Settings::default());
+        let (ann, bob) = (user(&db, "ann").await, user(&db, "bob").await);
+        sip(&db, "2001", Owner::User(ann)).await;
+        sip(&db, "2002", Owner::User(bob)).await;
+        // Bob's extension cannot be added by Ann directly, at creation or later.
+        let refused = create_group(
+            &db,
+            s.clone(),
+            new_group("2100", ann, vec![member("2002", 0)]),
+        )
+        .await;
+        assert!(
+            matches!(&refused, Err(RouteChangeError::MemberNotYours(n)) if n == "2002"),
+            "{refused:?}"
+        );
+        let missing = db
+            .read(|c| Ok(extensions::get(c, "2100").is_err()))
+            .await
+            .unwrap();
+        assert!(missing, "the refused group was not created");
+        create_group(
+            &db,
+            s.clone(),
+            new_group("2100", ann, vec![member("2001", 0)]),
+        )
+        .await
+        .unwrap();
+        let direct = set_members(
+            &db,
+            "2100",
+            vec![member("2001", 0), member("2002", 5)],
+            Actor::Owner(ann),
+        )
+        .await;
+        assert!(
+            matches!(direct, Err(RouteChangeError::MemberNotYours(_))),
+            "{direct:?}"
+        );
+        // Bob may not change Ann's group, nor invite into it.
+        let theirs = set_members(&db, "2100", vec![], Actor::Owner(bob)).await;
+        assert!(
+            matches!(theirs, Err(RouteChangeError::NotFound(_))),
+            "{theirs:?}"
+        );
+        let theirs = invite(&db, "2100", "2002", 0, Actor::Owner(bob)).await;
+        assert!(
+            matches!(theirs, Err(RouteChangeError::NotFound(_))),
+            "{theirs:?}"
+        );
+        // Ann invites; only Bob (or staff) answers for 2002.
+        invite(&db, "2100", "2002", 5, Actor::Owner(ann))
+            .await
+            .unwrap();
+        let not_hers = answer_invitation(&db, "2100", "2002", true, Actor::Owner(ann)).await;
+        assert!(
+            matches!(not_hers, Err(RouteChangeError::NotFound(_))),
+            "{not_hers:?}"
+        );
+        answer_invitation(&db, "2100", "2002", true, Actor::Owner(bob))
+            .await
+            .unwrap();
+        assert_eq!(members_of(&db, "2100").await.len(), 2);
+        // Now a member, 2002 may stay when Ann rewrites the list.
+        set_members(
+            &db,
+            "2100",
+            vec![member("2002", 9), member("2001", 0)],
+            Actor::Owner(ann),
+        )
+        .await
+        .unwrap();
+        assert_eq!(members_of(&db, "2100").await[1].delay, 9);
+        // Bob pauses himself; someone else's extension cannot.
+        let carol = user(&db, "carol").await;
+        let stranger = set_member_active(&db, "2100", "2002", false, Actor::Owner(carol)).await;
+        assert!(
+            matches!(stranger, Err(RouteChangeError::NotFound(_))),
+            "{stranger:?}"
+        );
+        set_member_active(&db, "2100", "2002", false, Actor::Owner(bob))
+            .await
+            .unwrap();
+        assert!(!members_of(&db, "2100").await[1].active);
+        // The feature code toggles it back, and says so.
+        assert!(toggle_membership(&db, "2100", "2002").await.unwrap());
+        assert!(!toggle_membership(&db, "2100", "2002").await.unwrap());
+        let outsider = toggle_membership(&db, "2100", "2999").await;
+        assert!(
+            matches!(outsider, Err(RouteChangeError::NotAMember { .. })),
+            "{outsider:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn dnd_toggles_and_forwarding_is_the_owners() {
+        let (_dir, db) = test_db();
+        let (ann, bob) = (user(&db, "ann").await, user(&db, "bob").await);
+        sip(&db, "2001", Owner::User(ann)).await;
+        sip(&db, "2002", Owner::User(bob)).await;
+        assert!(toggle_dnd(&db, "2001", Actor::Owner(ann)).await.unwrap());
+        assert!(!toggle_dnd(&db, "2001", Actor::Owner(ann)).await.unwrap());
+        let theirs = toggle_dnd(&db, "2002", Actor::Owner(ann)).await;
+        assert!(
+            matches!(theirs, Err(RouteChangeError::NotFound(_))),
+            "{theirs:?}"
+        );
+        let change = ForwardingChange {
+            busy: Some(Some("2002".into())),
+            ..ForwardingChange::default()
+        };
+        let theirs = set_forwarding(&db, "2002", change.clone(), Actor::Owner(ann)).await;
+        assert!(
+            matches!(theirs, Err(RouteChangeError::NotFound(_))),
+            "{theirs:?}"
+        );
+        let p = set_forwarding(&db, "2001", change, Actor::Owner(ann))
+            .await
+            .unwrap();
+        assert_eq!(p.forward.busy.as_deref(), Some("2002"));
+        let p = set_call_waiting(&db, "2001", false, Actor::Owner(ann))
+            .await
+            .unwrap();
+        assert!(!p.call_waiting);
+        let plan = route(&db, "2001").await.unwrap();
+        assert_eq!(plan.on_busy.as_deref(), Some("2002"));
+        assert_eq!(plan.rings.len(), 1);
+        assert!(!plan.rings[0].call_waiting);
+        assert_eq!(plan.rings[0].number, "2001");
+        let p = set_dnd(&db, "2001", true, Actor::Staff).await.unwrap();
+        assert!(p.dnd);
+        assert!(route(&db, "2001").await.unwrap().busy_now);
+    }
+}
