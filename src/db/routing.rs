@@ -628,6 +628,41 @@ mod tests {
     }
 
     #[test]
+    fn a_desk_group_warns_until_a_member_can_ring_and_is_listed_as_a_group() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        claim(&mut conn, "2001", ExtensionKind::Sip);
+        let desk = NewExtension {
+            owner_id: None,
+            number: "112".into(),
+            name: "Emergency".into(),
+            kind: ExtensionKind::Group,
+            public: true,
+            authority: Authority::Admin,
+        };
+        write_in(&mut conn, |tx| extensions::create(tx, &s, &desk))
+            .unwrap()
+            .unwrap();
+        let warnings = crate::db::numbering::desk_warnings(&conn, &s).unwrap();
+        let w = warnings.iter().find(|w| w.number == "112").unwrap();
+        assert_eq!(w.state, crate::domain::numbering::DeskState::GroupUnstaffed);
+        set_members(&mut conn, "112", &[member("2001", 0)]);
+        let warnings = crate::db::numbering::desk_warnings(&conn, &s).unwrap();
+        assert!(warnings.iter().all(|w| w.number != "112"), "{warnings:?}");
+        let (_, book) = crate::db::phonebook::load(&conn).unwrap();
+        let kinds: Vec<_> = book
+            .entries()
+            .iter()
+            .map(|e| (e.number.as_str(), e.kind))
+            .collect();
+        assert!(
+            kinds.contains(&("112", crate::phonebook::EntryKind::Group)),
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&("2001", crate::phonebook::EntryKind::Extension)));
+    }
+
+    #[test]
     fn a_group_can_never_get_a_device_or_token() {
         let mut conn = test_conn();
         claim(&mut conn, "2001", ExtensionKind::Group);
