@@ -190,6 +190,7 @@ impl Describe for RoutingError {
             | RoutingError::TargetNotAllowed { .. }
             | RoutingError::TargetIsItself { .. }
             | RoutingError::NotForGroups(_)
+            | RoutingError::GroupsOnly(_)
             | RoutingError::NotAGroup(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Failure::refused(status, self.to_string())

@@ -449,6 +449,8 @@ async fn api_routing_forwarding_dnd_and_call_waiting_by_patch() {
         ("2100", json!({"forward": {"no_answer": "2002"}}), "a group has no forwarding on no answer: its no-answer target is its fallback, after its ring timeout"),
         ("2100", json!({"call_waiting": false}), "a group has no call waiting: its no-answer target is its fallback, after its ring timeout"),
         ("2100", json!({"ring_timeout": 301}), "ring timeout 301 out of range 5–300 seconds"),
+        ("2001", json!({"fallback": "2002"}), "the fallback is for groups only"),
+        ("2001", json!({"ring_timeout": 40}), "ring timeout is for groups only"),
         // A valid name with a bad forwarding changes neither.
         ("2001", json!({"name": "Renamed", "forward": {"busy": "2999"}}), "forwarding on busy to 2999: not a number you may forward to (use an extension or group; temporary numbers and service codes are not)"),
     ] {

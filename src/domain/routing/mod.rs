@@ -193,6 +193,8 @@ pub enum Setting {
     Fallback,
     /// `call_waiting`.
     CallWaiting,
+    /// A group's `ring_timeout`.
+    RingTimeout,
 }
 
 impl fmt::Display for Setting {
@@ -206,6 +208,7 @@ impl fmt::Display for Setting {
             Setting::Unavailable => "forwarding when unavailable",
             Setting::Fallback => "the fallback",
             Setting::CallWaiting => "call waiting",
+            Setting::RingTimeout => "ring timeout",
         })
     }
 }
@@ -281,6 +284,9 @@ pub enum RoutingError {
     /// A setting that groups do not have.
     #[error("a group has no {0}: its no-answer target is its fallback, after its ring timeout")]
     NotForGroups(Setting),
+    /// A group's setting asked of an extension.
+    #[error("{0} is for groups only")]
+    GroupsOnly(Setting),
     /// Members given for an extension that is no group.
     #[error("{0} is not a group")]
     NotAGroup(String),
@@ -323,6 +329,14 @@ pub fn check_preferences(
     may_forward_to: &dyn Fn(&str) -> bool,
 ) -> Result<(), RoutingError> {
     let f = &prefs.forward;
+    if !is_group {
+        if prefs.fallback.is_some() {
+            return Err(RoutingError::GroupsOnly(Setting::Fallback));
+        }
+        if prefs.ring_timeout != DEFAULT_RING_TIMEOUT {
+            return Err(RoutingError::GroupsOnly(Setting::RingTimeout));
+        }
+    }
     if is_group {
         if f.no_answer.is_some() {
             return Err(RoutingError::NotForGroups(Setting::NoAnswer));
@@ -958,6 +972,21 @@ mod tests {
             check("2001", false, &p).unwrap_err().to_string(),
             "always_after 0 out of range 1–300 seconds"
         );
+        for p in [
+            Preferences {
+                fallback: Some("2002".into()),
+                ..Default::default()
+            },
+            Preferences {
+                ring_timeout: 40,
+                ..Default::default()
+            },
+        ] {
+            assert!(matches!(
+                check("2001", false, &p),
+                Err(RoutingError::GroupsOnly(_))
+            ));
+        }
         let mut p = Preferences::default();
         p.forward.no_answer_after = 301;
         assert!(matches!(
