@@ -295,6 +295,7 @@ fn extension(settings: Settings, action: ExtensionAction) -> anyhow::Result<()> 
     match created {
         Created::Handset { token } => println!("{number}\t{token}"),
         Created::Sip(c) => println!("{number}\t{}\t{}", c.username, c.password),
+        Created::Group => println!("{number}\tgroup"),
     }
     Ok(())
 }

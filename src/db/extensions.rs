@@ -47,6 +47,8 @@ pub enum Created {
         /// Registration token (digits).
         token: String,
     },
+    /// A group: nothing secret, its members are set next (docs/routing.md).
+    Group,
 }
 
 /// A new extension, as asked for.
@@ -165,7 +167,16 @@ pub fn create(
             )?;
             Created::Handset { token }
         }
+        ExtensionKind::Group => {
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, owner_id, public, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![number, new.name, ExtensionKind::Group.as_str(), new.owner_id, new.public, t],
+            )?;
+            Created::Group
+        }
     };
+    super::routing::recompile(tx, &[number])?;
     Ok(Ok(created))
 }
 
@@ -268,11 +279,17 @@ pub fn update(tx: &Transaction<'_>, number: &str, name: &str, public: bool) -> R
             &pjsip::callerid(name, number),
         )?;
     }
+    // A group's name is its `via`.
+    if ext.kind == ExtensionKind::Group {
+        super::routing::recompile(tx, &[number])?;
+    }
     Ok(())
 }
 
 /// Deletes an extension and its number. A SIP extension's device goes with it; a bound handset
 /// is released first and stays as a temporary handset, so the hardware can be bound again.
+/// Its memberships, invitations and the forwarding to it go too, and the routes that named
+/// it are recompiled.
 pub fn delete(tx: &Transaction<'_>, settings: &Settings, number: &str) -> Result<(), DbError> {
     let ext = get(tx, number)?;
     if let (ExtensionKind::Handset, Some(_)) = (ext.kind, &ext.device_id) {
@@ -280,11 +297,20 @@ pub fn delete(tx: &Transaction<'_>, settings: &Settings, number: &str) -> Result
         super::handsets::unbind(tx, number, &plan, settings.numbering.token_length)?;
     }
     let ext = get(tx, number)?;
+    // The groups it was in and the numbers forwarding to it route differently without it
+    // (the cascades and SET NULLs of migration 011 change their rows).
+    let mut affected: Vec<String> = super::routing::with_ancestors(tx, &[number])?
+        .into_iter()
+        .filter(|n| n != number)
+        .collect();
+    affected.extend(super::routing::pointing_at(tx, number)?);
     tx.execute("DELETE FROM extensions WHERE number = ?1", params![number])?;
     numbers::release(tx, number)?;
     if let Some(device) = &ext.device_id {
         devices::delete(tx, device)?;
     }
+    let affected: Vec<&str> = affected.iter().map(String::as_str).collect();
+    super::routing::recompile(tx, &affected)?;
     Ok(())
 }
 

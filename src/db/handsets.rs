@@ -216,6 +216,7 @@ pub fn delete(
              WHERE number = ?1",
             params![number, token, super::now()],
         )?;
+        super::routing::recompile(tx, &[&number])?;
     }
     Ok(())
 }
@@ -414,6 +415,8 @@ fn apply_bind(
         "INSERT INTO used_tokens (token, number, used_at) VALUES (?1, ?2, ?3)",
         params![token, number, now],
     )?;
+    // The number (and every group it is in) rings this handset from now on.
+    super::routing::recompile(tx, &[number])?;
     Ok(())
 }
 
@@ -445,6 +448,7 @@ pub fn unbind(
          WHERE number = ?1",
         params![number, token, super::now()],
     )?;
+    super::routing::recompile(tx, &[number])?;
     Ok(temporary)
 }
 

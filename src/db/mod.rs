@@ -16,6 +16,7 @@ pub mod numbers;
 pub mod outbox;
 pub mod phonebook;
 pub mod pjsip;
+pub mod routing;
 pub mod sessions;
 pub mod signups;
 pub mod users;
@@ -66,7 +67,15 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "010_contact_writes",
         include_str!("../../migrations/010_contact_writes.sql"),
     ),
+    (
+        "011_routing",
+        include_str!("../../migrations/011_routing.sql"),
+    ),
 ];
+
+/// The migration that made the compiled routing tables: the routes of the extensions that
+/// existed before it are compiled right after it (the compiler is Rust, not SQL).
+const ROUTING_MIGRATION: usize = 11;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -143,7 +152,7 @@ pub fn configure(conn: &Connection, busy_timeout: Duration) -> Result<(), DbErro
     Ok(())
 }
 
-fn migrations() -> Migrations<'static> {
+pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
 }
 
@@ -160,6 +169,9 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
     migrations()
         .to_latest(conn)
         .map_err(|e| DbError::Migration(e.to_string()))?;
+    if current < ROUTING_MIGRATION {
+        write_in(conn, |tx| routing::recompile_all(tx).map(|_| ()))?;
+    }
     Ok(MIGRATIONS.len() - current)
 }
 

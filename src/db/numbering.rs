@@ -37,19 +37,24 @@ pub fn plan(conn: &Connection, settings: &Settings) -> Result<Plan, DbError> {
 /// handset extension that no handset is bound to yet.
 pub fn desk_warnings(conn: &Connection, settings: &Settings) -> Result<Vec<DeskWarning>, DbError> {
     let plan = settings.numbering_plan();
-    let mut routed =
-        conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM numbers WHERE number = ?1)")?;
-    let mut claimed =
-        conn.prepare_cached("SELECT EXISTS(SELECT 1 FROM extensions WHERE number = ?1)")?;
+    // A desk that is a group is routed when its compiled route rings someone or forwards.
+    let mut routed = conn.prepare_cached(
+        "SELECT EXISTS(SELECT 1 FROM numbers WHERE number = ?1)
+             OR EXISTS(SELECT 1 FROM routes WHERE number = ?1 AND (dial <> '' OR forward <> ''))",
+    )?;
+    let mut claimed = conn.prepare_cached("SELECT kind FROM extensions WHERE number = ?1")?;
     let mut out = Vec::new();
     for desk in plan.desks() {
         if routed.query_row(params![desk.number], |r| r.get::<_, bool>(0))? {
             continue;
         }
-        let state = if claimed.query_row(params![desk.number], |r| r.get::<_, bool>(0))? {
-            DeskState::HandsetNotBound
-        } else {
-            DeskState::NoDesk
+        let kind: Option<String> = claimed
+            .query_row(params![desk.number], |r| r.get(0))
+            .optional()?;
+        let state = match kind.as_deref() {
+            None => DeskState::NoDesk,
+            Some("group") => DeskState::GroupUnstaffed,
+            Some(_) => DeskState::HandsetNotBound,
         };
         out.push(DeskWarning {
             number: desk.number.clone(),

@@ -33,12 +33,17 @@ pub fn load(conn: &Connection) -> Result<(i64, Phonebook), DbError> {
     let generation = generation(&tx)?;
     let mut entries = Vec::new();
     {
-        let mut stmt = tx.prepare_cached("SELECT name, number FROM extensions WHERE public = 1")?;
+        let mut stmt =
+            tx.prepare_cached("SELECT name, number, kind FROM extensions WHERE public = 1")?;
         let rows = stmt.query_map([], |r| {
-            Ok(Entry::extension(
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-            ))
+            let (name, number) = (r.get::<_, String>(0)?, r.get::<_, String>(1)?);
+            Ok(
+                if r.get::<_, String>(2)? == crate::domain::ExtensionKind::Group.as_str() {
+                    Entry::group(name, number)
+                } else {
+                    Entry::extension(name, number)
+                },
+            )
         })?;
         for row in rows {
             entries.push(row?);

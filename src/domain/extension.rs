@@ -28,11 +28,14 @@ pub enum ExtensionKind {
     Sip,
     /// An unconfigurable handset that binds by dialling the registration code and token.
     Handset,
+    /// A number that rings its members (extensions or other groups); it has no device and
+    /// no token, so nothing binds to it (docs/routing.md).
+    Group,
 }
 
-/// A kind name that is neither `sip` nor `handset`.
+/// A kind name that is not `sip`, `handset` or `group`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown kind {0:?}: use \"handset\" or \"sip\"")]
+#[error("unknown kind {0:?}: use \"handset\", \"sip\" or \"group\"")]
 pub struct UnknownKind(pub String);
 
 impl ExtensionKind {
@@ -41,10 +44,16 @@ impl ExtensionKind {
         match self {
             ExtensionKind::Sip => "sip",
             ExtensionKind::Handset => "handset",
+            ExtensionKind::Group => "group",
         }
     }
 
-    /// Parses `sip` or `handset` (exactly: these are machine values, not prose).
+    /// Whether a device can serve this kind (a group never has one).
+    pub fn has_device(self) -> bool {
+        !matches!(self, ExtensionKind::Group)
+    }
+
+    /// Parses `sip`, `handset` or `group` (exactly: these are machine values, not prose).
     pub fn parse(text: &str) -> Option<ExtensionKind> {
         text.parse().ok()
     }
@@ -57,6 +66,7 @@ impl FromStr for ExtensionKind {
         match text {
             "sip" => Ok(ExtensionKind::Sip),
             "handset" => Ok(ExtensionKind::Handset),
+            "group" => Ok(ExtensionKind::Group),
             other => Err(UnknownKind(other.to_string())),
         }
     }
@@ -94,6 +104,9 @@ mod tests {
             Err(UnknownKind("SIP".into()))
         );
         assert_eq!(ExtensionKind::parse("phone"), None);
+        assert_eq!(ExtensionKind::parse("Group"), None);
+        assert_eq!(ExtensionKind::parse("group"), Some(ExtensionKind::Group));
+        assert!(!ExtensionKind::Group.has_device() && ExtensionKind::Sip.has_device());
         assert!(serde_json::from_str::<ExtensionKind>("\"Handset\"").is_err());
     }
 }

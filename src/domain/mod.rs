@@ -5,6 +5,7 @@ pub mod extension;
 pub mod lockout;
 pub mod numbering;
 pub mod presence;
+pub mod routing;
 pub mod secrets;
 pub mod throttle;
 

@@ -113,6 +113,8 @@ pub enum DeskState {
     NoDesk,
     /// A handset extension has it, but no handset is bound to it yet.
     HandsetNotBound,
+    /// A group has it, but no member can ring (none, all paused, DND or without a device).
+    GroupUnstaffed,
 }
 
 /// A warning for an emergency or help-desk number without a desk, for the admin and operator
@@ -132,6 +134,7 @@ impl fmt::Display for DeskWarning {
         let missing = match self.state {
             DeskState::NoDesk => "no desk is set up",
             DeskState::HandsetNotBound => "its desk handset is not bound yet",
+            DeskState::GroupUnstaffed => "no member of its group can ring",
         };
         write!(
             f,

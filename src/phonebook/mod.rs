@@ -34,6 +34,8 @@ pub enum EntryKind {
     Extension,
     /// An admin-defined entry such as the help desk or the info line.
     Service,
+    /// A group: a number that rings several people (a desk, a team).
+    Group,
 }
 
 /// One line of the phonebook.
@@ -54,6 +56,15 @@ impl Entry {
             name: name.into(),
             number: number.into(),
             kind: EntryKind::Extension,
+        }
+    }
+
+    /// A published group (docs/routing.md).
+    pub fn group(name: impl Into<String>, number: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            number: number.into(),
+            kind: EntryKind::Group,
         }
     }
 

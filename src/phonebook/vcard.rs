@@ -19,7 +19,8 @@ pub fn render(book: &Phonebook) -> String {
 fn card(out: &mut String, entry: &Entry) {
     let tel_type = match entry.kind {
         EntryKind::Extension => "WORK,VOICE",
-        EntryKind::Service => "VOICE",
+        // A shared line, like a service entry: nobody's personal phone.
+        EntryKind::Service | EntryKind::Group => "VOICE",
     };
     line(out, "BEGIN:VCARD");
     line(out, "VERSION:3.0");

@@ -9,6 +9,7 @@
 
 pub mod extensions;
 pub mod handsets;
+pub mod routing;
 pub mod users;
 
 #[cfg(test)]

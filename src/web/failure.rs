@@ -9,8 +9,10 @@ use axum::http::StatusCode;
 
 use crate::db::{DbError, Refusal};
 use crate::domain::numbering::ClaimError as ClaimRule;
+use crate::domain::routing::RoutingError;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError};
+use crate::service::routing::RouteChangeError;
 use crate::service::users::{AddUserError, DisableError, SetPasswordError};
 
 /// How a failure is answered.
@@ -172,6 +174,51 @@ impl Describe for ExtensionError {
     }
 }
 
+impl Describe for RoutingError {
+    /// A loop or too deep a nesting is a conflict with the groups as they are (409); a bad
+    /// value, an unknown member or a target one may not forward to is bad input (422).
+    fn failure(&self) -> Failure {
+        let status = match self {
+            RoutingError::Cycle(_) | RoutingError::TooDeep(_) => StatusCode::CONFLICT,
+            RoutingError::UnknownMember(_)
+            | RoutingError::OwnMember(_)
+            | RoutingError::DuplicateMember(_)
+            | RoutingError::Delay { .. }
+            | RoutingError::RingTimeout(_)
+            | RoutingError::After { .. }
+            | RoutingError::AfterWithoutTarget
+            | RoutingError::TargetNotAllowed { .. }
+            | RoutingError::TargetIsItself { .. }
+            | RoutingError::NotForGroups(_)
+            | RoutingError::GroupsOnly(_)
+            | RoutingError::NotAGroup(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        };
+        Failure::refused(status, self.to_string())
+    }
+}
+
+impl Describe for RouteChangeError {
+    fn failure(&self) -> Failure {
+        match self {
+            RouteChangeError::NotFound(_)
+            | RouteChangeError::NoInvitation { .. }
+            | RouteChangeError::NotAMember { .. } => Failure::not_found(self.to_string()),
+            RouteChangeError::NotAGroup(_) => {
+                Failure::refused(StatusCode::CONFLICT, self.to_string())
+            }
+            RouteChangeError::Rule(rule) => rule.failure(),
+            RouteChangeError::Claim(rule) => rule.failure(),
+            RouteChangeError::UnknownOwner(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            RouteChangeError::MemberNotYours(_) => {
+                Failure::refused(StatusCode::FORBIDDEN, self.to_string())
+            }
+            RouteChangeError::Db(e) => e.failure(),
+        }
+    }
+}
+
 impl Describe for MintError {
     fn failure(&self) -> Failure {
         match self {
@@ -242,6 +289,8 @@ macro_rules! answer_from_table {
             $crate::service::users::AddUserError,
             $crate::service::users::SetPasswordError,
             $crate::service::users::DisableError,
+            $crate::domain::routing::RoutingError,
+            $crate::service::routing::RouteChangeError,
         );
     };
     (@each $target:ident; $($error:ty),* $(,)?) => {$(
@@ -311,5 +360,37 @@ mod tests {
             StatusCode::CONFLICT
         );
         assert_eq!(DisableError::NotFound.failure().message, "User not found");
+    }
+
+    #[test]
+    fn routing_refusals_say_what_is_wrong() {
+        use crate::domain::routing::Path;
+        let cycle = RouteChangeError::Rule(RoutingError::Cycle(Path(vec![
+            "500".into(),
+            "501".into(),
+            "500".into(),
+        ])))
+        .failure();
+        assert_eq!(
+            (cycle.status, cycle.message.as_ref()),
+            (StatusCode::CONFLICT, "cycle: 500 → 501 → 500")
+        );
+        let unknown = RouteChangeError::Rule(RoutingError::UnknownMember("2999".into())).failure();
+        assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(unknown.message.contains("2999"), "{unknown:?}");
+        assert_eq!(
+            RouteChangeError::MemberNotYours("2002".into())
+                .failure()
+                .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            RouteChangeError::NotFound("2001".into()).failure().message,
+            "Extension not found"
+        );
+        assert_eq!(
+            RouteChangeError::Db(DbError::Busy).failure(),
+            DbError::Busy.failure()
+        );
     }
 }

@@ -353,7 +353,7 @@ impl Sandbox {
             .expect("claim rules");
         match created {
             Created::Handset { token } => token,
-            Created::Sip(_) => panic!("handset expected"),
+            Created::Sip(_) | Created::Group => panic!("handset expected"),
         }
     }
 

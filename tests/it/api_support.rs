@@ -52,6 +52,27 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/channels", "/channels"),
     ("DELETE", "/channels/{id}", "/channels/1764500000.1"),
     ("POST", "/calls/originate", "/calls/originate"),
+    (
+        "PUT",
+        "/extensions/{number}/members",
+        "/extensions/4711/members",
+    ),
+    (
+        "POST",
+        "/extensions/{number}/invitations",
+        "/extensions/4711/invitations",
+    ),
+    (
+        "POST",
+        "/extensions/{number}/invitations/{member}/accept",
+        "/extensions/4711/invitations/2001/accept",
+    ),
+    (
+        "POST",
+        "/extensions/{number}/invitations/{member}/decline",
+        "/extensions/4711/invitations/2001/decline",
+    ),
+    ("GET", "/numbers/{number}/route", "/numbers/4711/route"),
 ];
 
 /// The app plus one key of each scope.

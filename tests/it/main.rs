@@ -10,6 +10,7 @@ mod api_events;
 mod api_extensions;
 mod api_handsets;
 mod api_openapi;
+mod api_routing;
 mod api_support;
 mod api_users;
 mod app_start;

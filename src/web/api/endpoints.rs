@@ -75,13 +75,14 @@ impl DeviceState {
 }
 
 /// The live part of an endpoint.
-struct Live {
-    status: Status,
-    device_state: DeviceState,
-    channel_count: u32,
+pub(super) struct Live {
+    pub(super) status: Status,
+    pub(super) device_state: DeviceState,
+    pub(super) channel_count: u32,
 }
 
-fn live_of(live: &EndpointsLive, id: &str) -> Live {
+/// The live state of endpoint `id` (offline when Asterisk has not loaded it).
+pub(super) fn live_of(live: &EndpointsLive, id: &str) -> Live {
     if !live.ari_connected {
         return Live {
             status: Status::Unknown,

@@ -63,14 +63,17 @@ pub struct StreamEvent {
     #[schema(example = 42)]
     pub id: i64,
     /// What happened: `extension.created`, `extension.updated`, `extension.deleted`,
-    /// `handset.bound`, `handset.unbound`, `registration`, `alarm.token_guessing` or `reset`.
+    /// `handset.bound`, `handset.unbound`, `group.member_added`, `group.member_updated`,
+    /// `group.member_removed`, `group.invitation_created`, `group.invitation_removed`,
+    /// `routing.updated`, `registration`, `alarm.token_guessing` or `reset`.
     /// Ignore types you do not know; more may come.
     #[serde(rename = "type")]
     #[schema(example = "extension.created")]
     pub kind: String,
     /// When it was recorded (Unix seconds).
     pub at: i64,
-    /// The extension number (`extension.*`, `handset.*`), the endpoint id (`registration`),
+    /// The extension number (`extension.*`, `handset.*`, `routing.*`), the group's number
+    /// (`group.*`), the endpoint id (`registration`),
     /// `token_attempts` (`alarm.token_guessing`), or empty (`reset`).
     #[schema(example = "4711")]
     pub subject: String,
@@ -94,6 +97,86 @@ pub enum EventData {
     Reset(ResetEventData),
     /// `alarm.token_guessing`.
     Alarm(AlarmEventData),
+    /// `group.member_added`, `group.member_updated`.
+    Member(MemberEventData),
+    /// `group.invitation_created`.
+    Invitation(InvitationEventData),
+    /// `group.member_removed`, `group.invitation_removed`.
+    MemberGone(MemberGoneEventData),
+    /// `routing.updated`.
+    Routing(RoutingEventData),
+}
+
+/// A membership of a group as it is after the change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberEventData {
+    /// The group.
+    pub group: String,
+    /// The member (an extension or group).
+    pub member: String,
+    /// Seconds before it rings.
+    pub delay: i64,
+    /// False: paused.
+    pub active: bool,
+}
+
+/// A pending invitation into a group.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InvitationEventData {
+    /// The group.
+    pub group: String,
+    /// The invited extension or group.
+    pub member: String,
+    /// Its delay once it accepts.
+    pub delay: i64,
+}
+
+/// A membership or invitation that no longer exists (left, removed, accepted or declined).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MemberGoneEventData {
+    /// The group.
+    pub group: String,
+    /// The member.
+    pub member: String,
+}
+
+/// Forwarding as it is after the change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ForwardEventData {
+    /// Always to this number.
+    pub always: Option<String>,
+    /// ... after this many seconds of ringing.
+    pub always_after: Option<i64>,
+    /// On busy and DND.
+    pub busy: Option<String>,
+    /// On no answer.
+    pub no_answer: Option<String>,
+    /// Seconds before `no_answer`.
+    pub no_answer_after: i64,
+    /// When nothing could ring.
+    pub unavailable: Option<String>,
+}
+
+/// The routing settings of an extension or group after a change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingEventData {
+    /// The extension or group.
+    pub number: String,
+    /// Do-not-disturb.
+    pub dnd: bool,
+    /// Call waiting.
+    pub call_waiting: bool,
+    /// Forwarding.
+    pub forward: ForwardEventData,
+    /// Groups: seconds the members ring.
+    pub ring_timeout: i64,
+    /// Groups: where an unanswered call goes.
+    pub fallback: Option<String>,
 }
 
 /// The global token guard raised or cleared its alarm: more failed registration tokens
@@ -190,7 +273,10 @@ pub struct ResetEventData {
 /// Stream changes as Server-Sent Events.
 ///
 /// Types: `extension.created`, `extension.updated` (name, listing or owner changed),
-/// `extension.deleted`, `handset.bound`, `handset.unbound`, `registration` (an endpoint went
+/// `extension.deleted`, `handset.bound`, `handset.unbound`, `group.member_added`,
+/// `group.member_updated`, `group.member_removed`, `group.invitation_created`,
+/// `group.invitation_removed`, `routing.updated` (forwarding, DND, call waiting, a group's
+/// ring timeout or fallback), `registration` (an endpoint went
 /// online or offline), `alarm.token_guessing` (too many failed registration tokens across all
 /// handsets, raised or cleared), and `reset` (resynchronise). Each SSE event has `id:` (increasing),
 /// `event:` (the type) and one `data:` line holding a `StreamEvent` as JSON. Reconnect with
@@ -313,7 +399,7 @@ mod tests {
     use super::*;
     use crate::config::Settings;
     use crate::db::extensions::{self, Created, ExtensionKind, NewExtension};
-    use crate::db::{handsets, now, test_conn, write_in};
+    use crate::db::{handsets, now, routing, test_conn, write_in};
 
     /// Every event the triggers and the registration recorder write parses as the documented
     /// schema (unknown fields refused), so the OpenAPI document tells the truth.
@@ -366,6 +452,30 @@ mod tests {
         })
         .unwrap();
         write_in(&mut conn, |tx| handsets::unbind(tx, "4711", &plan, 10)).unwrap();
+        write_in(&mut conn, |tx| {
+            extensions::create(tx, &s, &new("4720", ExtensionKind::Group))?
+                .map_err(|e| crate::db::DbError::Conflict(e.to_string()))?;
+            let member = crate::domain::routing::Member {
+                number: "4710".into(),
+                delay: 5,
+                active: true,
+            };
+            routing::replace_members(tx, "4720", std::slice::from_ref(&member))?;
+            routing::invite(tx, "4720", "4711", 3)?;
+            routing::remove_invitation(tx, "4720", "4711")?;
+            let mut p = routing::preferences(tx, "4711")?;
+            p.forward.busy = Some("4720".into());
+            routing::set_preferences(tx, "4711", &p)?;
+            routing::upsert_member(
+                tx,
+                "4720",
+                &crate::domain::routing::Member {
+                    active: false,
+                    ..member
+                },
+            )
+        })
+        .unwrap();
         write_in(&mut conn, |tx| extensions::delete(tx, &s, "4710")).unwrap();
         let Since::Events(events) = outbox::since(&conn, Some(0), 100).unwrap() else {
             panic!("events")
@@ -387,6 +497,16 @@ mod tests {
                     | ("handset.bound" | "handset.unbound", EventData::Handset(_))
                     | ("registration", EventData::Registration(_))
                     | ("alarm.token_guessing", EventData::Alarm(_))
+                    | (
+                        "group.member_added" | "group.member_updated",
+                        EventData::Member(_)
+                    )
+                    | ("group.invitation_created", EventData::Invitation(_))
+                    | (
+                        "group.member_removed" | "group.invitation_removed",
+                        EventData::MemberGone(_)
+                    )
+                    | ("routing.updated", EventData::Routing(_))
             );
             assert!(variant_fits, "{envelope} parsed as {:?}", parsed.data);
             seen.push(kind);
@@ -401,6 +521,13 @@ mod tests {
                 "registration",
                 "alarm.token_guessing",
                 "handset.unbound",
+                "extension.created",
+                "group.member_added",
+                "group.invitation_created",
+                "group.invitation_removed",
+                "routing.updated",
+                "group.member_updated",
+                "group.member_removed",
                 "extension.deleted"
             ]
         );

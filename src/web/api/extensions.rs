@@ -9,11 +9,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiKey, ApiQuery, PageParams};
+use super::routing::{number_in, present, ForwardIn, MemberIn};
 use super::{ApiError, ErrorBody, TAG_EXTENSIONS};
 use crate::db::extensions::{self, Created, Extension, Filter};
 use crate::domain::accounts;
 use crate::domain::ExtensionKind;
 use crate::service::extensions::{self as extension_service, Actor, Claim, Owner};
+use crate::service::routing::{self as routing_service, NewGroup, RoutingChange};
 use crate::web::extract::NumberPath;
 use crate::web::state::AppState;
 
@@ -159,6 +161,17 @@ pub struct NewExtensionIn {
     #[serde(default)]
     #[schema(pattern = r"^[A-Za-z0-9._-]{3,32}$")]
     pub owner: Option<String>,
+    /// Groups only: the members, with delays (docs/routing.md).
+    #[serde(default)]
+    pub members: Option<Vec<MemberIn>>,
+    /// Groups only: seconds the members ring (5 to 300, default 30).
+    #[serde(default)]
+    #[schema(minimum = 5, maximum = 300)]
+    pub ring_timeout: Option<u32>,
+    /// Groups only: where an unanswered call goes (default: busy).
+    #[serde(default)]
+    #[schema(pattern = r"^[0-9]{1,15}$")]
+    pub fallback: Option<String>,
 }
 
 fn yes() -> bool {
@@ -211,6 +224,14 @@ async fn create_extension(
             })?;
     let name =
         accounts::display_name(&body.name).map_err(|e| ApiError::Unprocessable(e.to_string()))?;
+    if kind == ExtensionKind::Group {
+        return create_group(state, key, body, name).await;
+    }
+    if body.members.is_some() || body.ring_timeout.is_some() || body.fallback.is_some() {
+        return Err(ApiError::Unprocessable(
+            "members, ring_timeout and fallback are for \"kind\": \"group\" only".into(),
+        ));
+    }
     let claim = Claim {
         owner: body.owner.map_or(Owner::Nobody, Owner::Username),
         number: body.number.clone(),
@@ -236,9 +257,57 @@ async fn create_extension(
             out.sip_username = Some(c.username);
             out.sip_password = Some(c.password);
         }
+        Created::Group => {}
     }
     tracing::info!(api_key = %key.name, number = %out.number, "extension created");
     Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `POST /extensions` for a group: its members, ring timeout and fallback in the same
+/// transaction as the claim.
+async fn create_group(
+    state: AppState,
+    key: ApiKey,
+    body: NewExtensionIn,
+    name: String,
+) -> Result<(StatusCode, Json<CreatedExtensionOut>), ApiError> {
+    let members = body
+        .members
+        .unwrap_or_default()
+        .into_iter()
+        .map(MemberIn::request)
+        .collect::<Result<Vec<_>, _>>()?;
+    let fallback = body
+        .fallback
+        .as_deref()
+        .map(|f| number_in("fallback", f))
+        .transpose()?;
+    let number = body.number.trim().to_string();
+    let group = NewGroup {
+        owner: body.owner.map_or(Owner::Nobody, Owner::Username),
+        number: number.clone(),
+        name: name.clone(),
+        public: body.public,
+        members,
+        ring_timeout: body.ring_timeout,
+        fallback,
+        authority: key.authority(),
+        by: Actor::Staff,
+        by_key: Some(key.id),
+    };
+    routing_service::create_group(&state.db, state.settings.clone(), group).await?;
+    tracing::info!(api_key = %key.name, %number, "group created");
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedExtensionOut {
+            number,
+            name,
+            kind: ExtensionKind::Group,
+            token: None,
+            sip_username: None,
+            sip_password: None,
+        }),
+    ))
 }
 
 /// One extension by number.
@@ -278,10 +347,24 @@ pub struct ExtensionPatch {
     pub name: Option<String>,
     /// Listed in the public phonebook.
     pub public: Option<bool>,
+    /// Forwarding; each field optional, `null` clears it.
+    pub forward: Option<ForwardIn>,
+    /// Do-not-disturb: callers hear busy, or go to `forward.busy`.
+    pub dnd: Option<bool>,
+    /// Call waiting (extensions): off means a second call gets busy.
+    pub call_waiting: Option<bool>,
+    /// Groups: seconds the members ring (5 to 300).
+    #[schema(minimum = 5, maximum = 300)]
+    pub ring_timeout: Option<u32>,
+    /// Groups: where an unanswered call goes; `null` clears (busy).
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, nullable, pattern = r"^[0-9]{1,15}$")]
+    pub fallback: Option<Option<String>>,
 }
 
-/// Change an extension's name or phonebook listing. A device serving it shows the new caller
-/// id on its next call.
+/// Change an extension's name, phonebook listing, forwarding, do-not-disturb or call waiting
+/// (a group's: also its ring timeout and fallback), in one transaction. A device serving it
+/// shows the new caller id on its next call; Asterisk routes by the new settings at once.
 #[utoipa::path(
     patch, path = "/extensions/{number}", tag = TAG_EXTENSIONS,
     security(("bearer" = [])),
@@ -290,7 +373,7 @@ pub struct ExtensionPatch {
     responses(
         (status = 200, description = "The changed extension", body = ExtensionOut),
         (status = 404, description = "Extension not found", body = ErrorBody),
-        (status = 422, description = "Bad name", body = ErrorBody),
+        (status = 422, description = "Bad name, a value out of range, or a forwarding target that is no extension or group", body = ErrorBody),
     )
 )]
 async fn update_extension(
@@ -306,7 +389,26 @@ async fn update_extension(
         .map(accounts::display_name)
         .transpose()
         .map_err(|e| ApiError::Unprocessable(e.to_string()))?;
-    let e = extension_service::update(&state.db, &number, name, patch.public, Actor::Staff).await?;
+    let fallback = patch
+        .fallback
+        .map(|f| f.map(|f| number_in("fallback", &f)).transpose())
+        .transpose()?;
+    let change = RoutingChange {
+        forward: patch.forward.unwrap_or_default().change()?,
+        dnd: patch.dnd,
+        call_waiting: patch.call_waiting,
+        ring_timeout: patch.ring_timeout,
+        fallback,
+    };
+    let e = routing_service::update_extension(
+        &state.db,
+        &number,
+        name,
+        patch.public,
+        change,
+        Actor::Staff,
+    )
+    .await?;
     tracing::info!(api_key = %key.name, number = %e.number, "extension updated");
     Ok(Json(ExtensionOut::new(e, key.may_write())))
 }

@@ -21,6 +21,7 @@ mod extensions;
 mod extract;
 mod handsets;
 pub mod key_cache;
+mod routing;
 mod users;
 
 use std::sync::LazyLock;
@@ -50,6 +51,7 @@ const TAG_EVENTS: &str = "events";
 const TAG_ENDPOINTS: &str = "endpoints";
 const TAG_CHANNELS: &str = "channels";
 const TAG_CALLS: &str = "calls";
+const TAG_ROUTING: &str = "routing";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -72,6 +74,7 @@ const TAG_CALLS: &str = "calls";
         (name = "endpoints", description = "PJSIP endpoints as Asterisk sees them: status, registrations, configuration"),
         (name = "channels", description = "Channels on the Asterisk now, from the live registry"),
         (name = "calls", description = "Starting calls"),
+        (name = "routing", description = "How calls to a number are routed: groups, forwarding, do-not-disturb (docs/routing.md)"),
     ),
     modifiers(&BearerScheme)
 )]
@@ -107,6 +110,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(endpoints::routes())
         .merge(channels::routes())
         .merge(calls::routes())
+        .merge(routing::routes())
 }
 
 /// The OpenAPI 3 document of everything [`router`] serves.

@@ -149,7 +149,7 @@ impl Render for ExtensionCard<'_> {
             section.card id={ "ext-" (n) } {
                 h2 { (n) " " span.name { (ext.name) } }
                 p.meta {
-                    span.badge { @if ext.kind == ExtensionKind::Sip { "SIP phone" } @else { "Handset" } }
+                    span.badge { @match ext.kind { ExtensionKind::Sip => "SIP phone", ExtensionKind::Handset => "Handset", ExtensionKind::Group => "Group" } }
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
                 }
@@ -173,6 +173,9 @@ impl Render for ExtensionCard<'_> {
                                 button type="submit" { "Make a new password" }
                             }
                         }
+                    }
+                    ExtensionKind::Group => {
+                        p { "A group: calls to it ring its members." }
                     }
                     ExtensionKind::Handset => {
                         @if let Some(bound) = ext.bound_at.filter(|_| ext.device_id.is_some()) {

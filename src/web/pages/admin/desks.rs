@@ -125,6 +125,7 @@ pub async fn claim_desk(
                 extensions::Created::Handset { token } => p {
                     "Dial " code { (state.settings.codes.register) (token) } " from the desk's handset to bind it."
                 },
+                extensions::Created::Group => p { "The desk is a group: add its members next." },
             }
         }
     };

@@ -75,6 +75,7 @@ impl Section for ExtensionsSection {
                                     @match e.kind {
                                         ExtensionKind::Sip => "SIP",
                                         ExtensionKind::Handset => @if e.device_id.is_some() { "handset (bound)" } @else { "handset (waiting)" },
+                                        ExtensionKind::Group => "group",
                                     }
                                 }
                                 td { (e.owner_username.as_deref().unwrap_or("—")) }

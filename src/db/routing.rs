@@ -1,0 +1,828 @@
+//! Routing rows (docs/routing.md): what users set (`routing`, `group_members`,
+//! `group_invitations`) and the plan compiled from it (`routes`, `route_legs`, read by
+//! Asterisk). [`recompile`] runs in the transaction of every change that affects a route: a
+//! change of routing settings or memberships, and every move of a device between numbers
+//! (claim, bind, unbind, release, delete), so Asterisk never reads a plan older than the data.
+
+use std::collections::BTreeSet;
+
+use rusqlite::{params, Connection, OptionalExtension, Transaction};
+
+use super::DbError;
+use crate::domain::routing::{
+    self, Compiled, Forwarding, Graph, LegRow, Member, Node, Preferences, RouteRow, Target,
+};
+use crate::domain::ExtensionKind;
+
+/// A list of numbers as the one JSON parameter `json_each` reads.
+fn json_list<'a>(numbers: impl IntoIterator<Item = &'a str>) -> String {
+    let list: Vec<&str> = numbers.into_iter().collect();
+    // A Vec of &str always serialises.
+    serde_json::to_string(&list).unwrap_or_else(|_| "[]".into())
+}
+
+/// `numbers` and every group containing any of them, transitively (paused memberships too:
+/// a route's rows do not depend on whether the path to it is paused, its ancestors' do).
+pub fn with_ancestors(conn: &Connection, numbers: &[&str]) -> Result<BTreeSet<String>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "WITH RECURSIVE up(number) AS (
+             SELECT value FROM json_each(?1)
+             UNION
+             SELECT m.group_number FROM group_members m JOIN up ON m.member_number = up.number
+         )
+         SELECT number FROM up",
+    )?;
+    let rows = stmt.query_map([json_list(numbers.iter().copied())], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+const NODE_COLUMNS: &str = "e.number, e.name, e.kind, e.device_id, r.dnd, r.call_waiting,
+    r.fwd_always, r.fwd_always_after, r.fwd_busy, r.fwd_no_answer, r.fwd_no_answer_after,
+    r.fwd_unavailable, r.ring_timeout, r.fallback";
+
+fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
+    let kind: String = r.get(2)?;
+    let is_group = kind == ExtensionKind::Group.as_str();
+    let defaults = Preferences::default();
+    let prefs = Preferences {
+        dnd: r.get::<_, Option<bool>>(4)?.unwrap_or(defaults.dnd),
+        call_waiting: r
+            .get::<_, Option<bool>>(5)?
+            .unwrap_or(defaults.call_waiting),
+        forward: Forwarding {
+            always: r.get(6)?,
+            always_after: r.get(7)?,
+            busy: r.get(8)?,
+            no_answer: r.get(9)?,
+            no_answer_after: r
+                .get::<_, Option<u32>>(10)?
+                .unwrap_or(defaults.forward.no_answer_after),
+            unavailable: r.get(11)?,
+        },
+        ring_timeout: r
+            .get::<_, Option<u32>>(12)?
+            .unwrap_or(defaults.ring_timeout),
+        fallback: r.get(13)?,
+    };
+    Ok(Node {
+        number: r.get(0)?,
+        name: r.get(1)?,
+        target: if is_group {
+            Target::Group(Vec::new())
+        } else {
+            Target::Device(r.get(3)?)
+        },
+        prefs,
+    })
+}
+
+/// Fills the member lists of the groups in `graph` from membership rows
+/// `(group, member, delay, active)`.
+fn add_members(
+    graph: &mut Graph,
+    rows: impl Iterator<Item = rusqlite::Result<(String, Member)>>,
+) -> Result<(), DbError> {
+    for row in rows {
+        let (group, member) = row?;
+        if let Some(Node {
+            target: Target::Group(members),
+            ..
+        }) = graph.get_mut(&group)
+        {
+            members.push(member);
+        }
+    }
+    Ok(())
+}
+
+fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Member)> {
+    Ok((
+        r.get(0)?,
+        Member {
+            number: r.get(1)?,
+            delay: r.get(2)?,
+            active: r.get(3)?,
+        },
+    ))
+}
+
+/// The graph below `roots`: the roots, every member of theirs transitively, with settings and
+/// memberships; exactly what compiling or checking the roots needs.
+pub fn load_below(conn: &Connection, roots: &BTreeSet<String>) -> Result<Graph, DbError> {
+    const BELOW: &str = "WITH RECURSIVE below(number) AS (
+             SELECT value FROM json_each(?1)
+             UNION
+             SELECT m.member_number FROM group_members m JOIN below b ON m.group_number = b.number
+         )";
+    let list = json_list(roots.iter().map(String::as_str));
+    let mut graph = Graph::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "{BELOW} SELECT {NODE_COLUMNS} FROM below b JOIN extensions e ON e.number = b.number
+         LEFT JOIN routing r ON r.number = e.number"
+    ))?;
+    for node in stmt.query_map([&list], node_from_row)? {
+        graph.insert(node?);
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "{BELOW} SELECT m.group_number, m.member_number, m.delay, m.active
+         FROM below b JOIN group_members m ON m.group_number = b.number
+         ORDER BY m.group_number, m.delay, m.member_number"
+    ))?;
+    add_members(&mut graph, stmt.query_map([&list], member_from_row)?)?;
+    Ok(graph)
+}
+
+/// The whole graph.
+pub fn load_all(conn: &Connection) -> Result<Graph, DbError> {
+    let mut graph = Graph::new();
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {NODE_COLUMNS} FROM extensions e LEFT JOIN routing r ON r.number = e.number"
+    ))?;
+    for node in stmt.query_map([], node_from_row)? {
+        graph.insert(node?);
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_number, member_number, delay, active FROM group_members
+         ORDER BY group_number, delay, member_number",
+    )?;
+    add_members(&mut graph, stmt.query_map([], member_from_row)?)?;
+    Ok(graph)
+}
+
+/// Replaces the rows of `numbers` by `plans` (numbers without a plan lose their rows).
+fn write_plans(
+    tx: &Transaction<'_>,
+    numbers: &BTreeSet<String>,
+    plans: &[Compiled],
+) -> Result<(), DbError> {
+    let list = json_list(numbers.iter().map(String::as_str));
+    // Legs first: explicit, not left to the foreign key's cascade, so a connection without
+    // foreign keys (another tool) cannot leave stale legs behind.
+    tx.prepare_cached("DELETE FROM route_legs WHERE number IN (SELECT value FROM json_each(?1))")?
+        .execute([&list])?;
+    tx.prepare_cached("DELETE FROM routes WHERE number IN (SELECT value FROM json_each(?1))")?
+        .execute([&list])?;
+    insert_plans(tx, plans)
+}
+
+fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError> {
+    let mut route = tx.prepare_cached(
+        "INSERT INTO routes (number, forward, dial, timeout, via, busy_now, cw_endpoint,
+                             on_busy, on_noanswer, on_unavailable)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?;
+    let mut leg = tx.prepare_cached(
+        "INSERT INTO route_legs (leg, number, endpoint, delay, timeout, cw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+    )?;
+    for plan in plans {
+        let r = &plan.route;
+        route.execute(params![
+            r.number,
+            r.forward,
+            r.dial,
+            r.timeout,
+            r.via,
+            r.busy_now,
+            r.cw_endpoint,
+            r.on_busy,
+            r.on_noanswer,
+            r.on_unavailable
+        ])?;
+        for l in &plan.legs {
+            leg.execute(params![
+                l.leg, l.number, l.endpoint, l.delay, l.timeout, l.cw
+            ])?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites the routes of `changed` and of every group containing them, transitively, from
+/// the data as it is in `tx`. A number that is no longer an extension loses its rows.
+/// Returns how many routes were written.
+pub fn recompile(tx: &Transaction<'_>, changed: &[&str]) -> Result<usize, DbError> {
+    let affected = with_ancestors(tx, changed)?;
+    let graph = load_below(tx, &affected)?;
+    let plans: Vec<Compiled> = affected
+        .iter()
+        .filter_map(|n| routing::compile(&graph, n))
+        .collect();
+    write_plans(tx, &affected, &plans)?;
+    Ok(plans.len())
+}
+
+/// Rewrites every route (after the migration that made the tables, and for the CLI).
+pub fn recompile_all(tx: &Transaction<'_>) -> Result<usize, DbError> {
+    let graph = load_all(tx)?;
+    let plans: Vec<Compiled> = graph
+        .nodes()
+        .filter_map(|n| routing::compile(&graph, &n.number))
+        .collect();
+    tx.execute("DELETE FROM route_legs", [])?;
+    tx.execute("DELETE FROM routes", [])?;
+    insert_plans(tx, &plans)?;
+    Ok(plans.len())
+}
+
+/// Numbers whose routes name `target` (forwarding or fallback): they change when it goes.
+pub fn pointing_at(conn: &Connection, target: &str) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT number FROM routing WHERE ?1 IN (fwd_always, fwd_busy, fwd_no_answer,
+                                                 fwd_unavailable, fallback)",
+    )?;
+    let rows = stmt.query_map([target], |r| r.get(0))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The settings of `number` (defaults if it never set any).
+pub fn preferences(conn: &Connection, number: &str) -> Result<Preferences, DbError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {NODE_COLUMNS} FROM extensions e LEFT JOIN routing r ON r.number = e.number
+         WHERE e.number = ?1"
+    ))?;
+    Ok(stmt.query_row([number], node_from_row)?.prefs)
+}
+
+/// Stores the settings of `number`.
+pub fn set_preferences(tx: &Transaction<'_>, number: &str, p: &Preferences) -> Result<(), DbError> {
+    let f = &p.forward;
+    tx.prepare_cached(
+        "INSERT INTO routing (number, dnd, call_waiting, fwd_always, fwd_always_after, fwd_busy,
+                              fwd_no_answer, fwd_no_answer_after, fwd_unavailable,
+                              ring_timeout, fallback)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT (number) DO UPDATE SET
+             dnd = excluded.dnd, call_waiting = excluded.call_waiting,
+             fwd_always = excluded.fwd_always, fwd_always_after = excluded.fwd_always_after,
+             fwd_busy = excluded.fwd_busy, fwd_no_answer = excluded.fwd_no_answer,
+             fwd_no_answer_after = excluded.fwd_no_answer_after,
+             fwd_unavailable = excluded.fwd_unavailable,
+             ring_timeout = excluded.ring_timeout, fallback = excluded.fallback",
+    )?
+    .execute(params![
+        number,
+        p.dnd,
+        p.call_waiting,
+        f.always,
+        f.always_after,
+        f.busy,
+        f.no_answer,
+        f.no_answer_after,
+        f.unavailable,
+        p.ring_timeout,
+        p.fallback
+    ])?;
+    Ok(())
+}
+
+/// The members of `group`, by delay then number.
+pub fn members(conn: &Connection, group: &str) -> Result<Vec<Member>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_number, member_number, delay, active FROM group_members
+         WHERE group_number = ?1 ORDER BY delay, member_number",
+    )?;
+    let rows = stmt.query_map([group], member_from_row)?;
+    Ok(rows.map(|r| r.map(|(_, m)| m)).collect::<Result<_, _>>()?)
+}
+
+/// Makes `members` the member list of `group`: others are removed, these added or updated
+/// (an unchanged row writes no event).
+pub fn replace_members(
+    tx: &Transaction<'_>,
+    group: &str,
+    members: &[Member],
+) -> Result<(), DbError> {
+    let keep = json_list(members.iter().map(|m| m.number.as_str()));
+    tx.prepare_cached(
+        "DELETE FROM group_members WHERE group_number = ?1
+             AND member_number NOT IN (SELECT value FROM json_each(?2))",
+    )?
+    .execute(params![group, keep])?;
+    for m in members {
+        upsert_member(tx, group, m)?;
+    }
+    Ok(())
+}
+
+/// Adds `member` to `group`, or updates its delay and state.
+pub fn upsert_member(tx: &Transaction<'_>, group: &str, m: &Member) -> Result<(), DbError> {
+    tx.prepare_cached(
+        "INSERT INTO group_members (group_number, member_number, delay, active)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (group_number, member_number) DO UPDATE SET
+             delay = excluded.delay, active = excluded.active",
+    )?
+    .execute(params![group, m.number, m.delay, m.active])?;
+    Ok(())
+}
+
+/// Pauses or resumes a membership; false if there is none.
+pub fn set_member_active(
+    tx: &Transaction<'_>,
+    group: &str,
+    member: &str,
+    active: bool,
+) -> Result<bool, DbError> {
+    Ok(tx
+        .prepare_cached(
+            "UPDATE group_members SET active = ?3 WHERE group_number = ?1 AND member_number = ?2",
+        )?
+        .execute(params![group, member, active])?
+        > 0)
+}
+
+/// Whether `member` is a member of `group`, and if so whether active.
+pub fn membership(conn: &Connection, group: &str, member: &str) -> Result<Option<bool>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT active FROM group_members WHERE group_number = ?1 AND member_number = ?2",
+        )?
+        .query_row(params![group, member], |r| r.get(0))
+        .optional()?)
+}
+
+/// A pending invitation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitation {
+    /// The group.
+    pub group: String,
+    /// The invited extension or group.
+    pub member: String,
+    /// The delay it will ring with.
+    pub delay: u32,
+    /// Unix seconds.
+    pub created_at: i64,
+}
+
+/// Invites `member` into `group` (a repeated invitation updates the delay).
+pub fn invite(tx: &Transaction<'_>, group: &str, member: &str, delay: u32) -> Result<(), DbError> {
+    tx.prepare_cached(
+        "INSERT INTO group_invitations (group_number, member_number, delay, created_at)
+         VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (group_number, member_number) DO UPDATE SET delay = excluded.delay",
+    )?
+    .execute(params![group, member, delay, super::now()])?;
+    Ok(())
+}
+
+/// The pending invitation of `member` into `group`, if any.
+pub fn invitation(
+    conn: &Connection,
+    group: &str,
+    member: &str,
+) -> Result<Option<Invitation>, DbError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT group_number, member_number, delay, created_at FROM group_invitations
+             WHERE group_number = ?1 AND member_number = ?2",
+        )?
+        .query_row(params![group, member], invitation_from_row)
+        .optional()?)
+}
+
+fn invitation_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Invitation> {
+    Ok(Invitation {
+        group: r.get(0)?,
+        member: r.get(1)?,
+        delay: r.get(2)?,
+        created_at: r.get(3)?,
+    })
+}
+
+/// Pending invitations into `group`.
+pub fn invitations_of(conn: &Connection, group: &str) -> Result<Vec<Invitation>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_number, member_number, delay, created_at FROM group_invitations
+         WHERE group_number = ?1 ORDER BY member_number",
+    )?;
+    let rows = stmt.query_map([group], invitation_from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Removes an invitation; false if there was none.
+pub fn remove_invitation(tx: &Transaction<'_>, group: &str, member: &str) -> Result<bool, DbError> {
+    Ok(tx
+        .prepare_cached(
+            "DELETE FROM group_invitations WHERE group_number = ?1 AND member_number = ?2",
+        )?
+        .execute(params![group, member])?
+        > 0)
+}
+
+/// The extension (number, name) whose device is `endpoint`, if any.
+pub fn extension_of_device(
+    conn: &Connection,
+    endpoint: &str,
+) -> Result<Option<(String, String)>, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT number, name FROM extensions WHERE device_id = ?1")?
+        .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?)
+}
+
+/// The stored plan of `number` (what Asterisk executes), if it has one.
+pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbError> {
+    let route = conn
+        .prepare_cached(
+            "SELECT number, forward, dial, timeout, via, busy_now, cw_endpoint, on_busy,
+                    on_noanswer, on_unavailable FROM routes WHERE number = ?1",
+        )?
+        .query_row([number], |r| {
+            Ok(RouteRow {
+                number: r.get(0)?,
+                forward: r.get(1)?,
+                dial: r.get(2)?,
+                timeout: r.get(3)?,
+                via: r.get(4)?,
+                busy_now: r.get(5)?,
+                cw_endpoint: r.get(6)?,
+                on_busy: r.get(7)?,
+                on_noanswer: r.get(8)?,
+                on_unavailable: r.get(9)?,
+            })
+        })
+        .optional()?;
+    let Some(route) = route else {
+        return Ok(None);
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT leg, number, endpoint, delay, timeout, cw FROM route_legs
+         WHERE number = ?1 ORDER BY leg",
+    )?;
+    let legs = stmt
+        .query_map([number], |r| {
+            Ok(LegRow {
+                leg: r.get(0)?,
+                number: r.get(1)?,
+                endpoint: r.get(2)?,
+                delay: r.get(3)?,
+                timeout: r.get(4)?,
+                cw: r.get(5)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(Some(Compiled { route, legs }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Settings;
+    use crate::db::extensions::{self, NewExtension};
+    use crate::db::{handsets, test_conn, write_in};
+    use crate::domain::numbering::Authority;
+
+    fn claim(conn: &mut Connection, number: &str, kind: ExtensionKind) -> extensions::Created {
+        let s = Settings::default();
+        let new = NewExtension {
+            owner_id: None,
+            number: number.into(),
+            name: format!("N {number}"),
+            kind,
+            public: true,
+            authority: Authority::Attendee,
+        };
+        write_in(conn, |tx| extensions::create(tx, &s, &new))
+            .unwrap()
+            .unwrap()
+    }
+
+    fn endpoint(conn: &Connection, number: &str) -> String {
+        extensions::get(conn, number).unwrap().device_id.unwrap()
+    }
+
+    fn dial(conn: &Connection, number: &str) -> Option<String> {
+        stored(conn, number).unwrap().map(|c| c.route.dial)
+    }
+
+    fn member(number: &str, delay: u32) -> Member {
+        Member {
+            number: number.into(),
+            delay,
+            active: true,
+        }
+    }
+
+    fn set_members(conn: &mut Connection, group: &str, members: &[Member]) {
+        write_in(conn, |tx| {
+            replace_members(tx, group, members)?;
+            recompile(tx, &[group])
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn the_migration_keeps_the_extensions_table_whole() {
+        let conn = test_conn();
+        let triggers: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'extensions' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            triggers,
+            [
+                "outbox_extension_created",
+                "outbox_extension_deleted",
+                "outbox_extension_updated",
+                "outbox_handset_bound",
+                "outbox_handset_unbound",
+                "phonebook_extension_added",
+                "phonebook_extension_changed",
+                "phonebook_extension_removed"
+            ]
+        );
+        let indexes: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'extensions'
+                 AND name IN ('extensions_owner', 'extensions_public')",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(indexes, 2);
+        let fks: Vec<String> = conn
+            .prepare("SELECT \"table\" FROM pragma_foreign_key_list('extensions') ORDER BY 1")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(fks, ["api_keys", "devices", "users"]);
+    }
+
+    #[test]
+    fn migrating_an_existing_database_keeps_its_rows_and_compiles_their_routes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::configure(&conn, std::time::Duration::from_millis(100)).unwrap();
+        crate::db::migrations().to_version(&mut conn, 10).unwrap();
+        let s = Settings::default();
+        write_in(&mut conn, |tx| {
+            tx.execute(
+                "INSERT INTO users (username, display_name, password_hash, created_at)
+                 VALUES ('ann', 'Ann', 'x', 0)",
+                [],
+            )?;
+            let creds = crate::db::devices::create(
+                tx,
+                crate::db::devices::DeviceKind::Sip,
+                crate::domain::CONTEXT_EXTENSIONS,
+                "\"A\" <2001>",
+                &crate::db::pjsip::EndpointDefaults::from_settings(&s),
+            )?;
+            crate::db::numbers::assign(tx, "2001", &creds.username, crate::db::numbers::NumberKind::Extension)?;
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, owner_id, device_id, created_at, updated_at)
+                 VALUES ('2001', 'A', 'sip', 1, ?1, 5, 6)",
+                [&creds.username],
+            )?;
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, token, created_at, updated_at)
+                 VALUES ('2002', 'B', 'handset', '12345678', 5, 6)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let events_before: i64 = conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(crate::db::migrate(&mut conn).unwrap(), 1);
+        let problems: i64 = conn
+            .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        assert_eq!(problems, 0, "every foreign key still holds");
+        let a = extensions::get(&conn, "2001").unwrap();
+        assert_eq!(
+            (a.owner_username.as_deref(), a.created_at),
+            (Some("ann"), 5)
+        );
+        assert_eq!(
+            dial(&conn, "2001"),
+            Some(format!("PJSIP/{}", a.device_id.unwrap()))
+        );
+        assert_eq!(
+            dial(&conn, "2002"),
+            Some(String::new()),
+            "unbound: nothing to ring"
+        );
+        let events_after: i64 = conn
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(events_before, events_after, "copying the rows is no event");
+        // The rebuilt table still fires its triggers.
+        claim(&mut conn, "2003", ExtensionKind::Group);
+        let kind: String = conn
+            .query_row(
+                "SELECT json_extract(data, '$.kind') FROM outbox ORDER BY id DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(kind, "group");
+    }
+
+    #[test]
+    fn a_desk_group_warns_until_a_member_can_ring_and_is_listed_as_a_group() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        claim(&mut conn, "2001", ExtensionKind::Sip);
+        let desk = NewExtension {
+            owner_id: None,
+            number: "112".into(),
+            name: "Emergency".into(),
+            kind: ExtensionKind::Group,
+            public: true,
+            authority: Authority::Admin,
+        };
+        write_in(&mut conn, |tx| extensions::create(tx, &s, &desk))
+            .unwrap()
+            .unwrap();
+        let warnings = crate::db::numbering::desk_warnings(&conn, &s).unwrap();
+        let w = warnings.iter().find(|w| w.number == "112").unwrap();
+        assert_eq!(w.state, crate::domain::numbering::DeskState::GroupUnstaffed);
+        set_members(&mut conn, "112", &[member("2001", 0)]);
+        let warnings = crate::db::numbering::desk_warnings(&conn, &s).unwrap();
+        assert!(warnings.iter().all(|w| w.number != "112"), "{warnings:?}");
+        let (_, book) = crate::db::phonebook::load(&conn).unwrap();
+        let kinds: Vec<_> = book
+            .entries()
+            .iter()
+            .map(|e| (e.number.as_str(), e.kind))
+            .collect();
+        assert!(
+            kinds.contains(&("112", crate::phonebook::EntryKind::Group)),
+            "{kinds:?}"
+        );
+        assert!(kinds.contains(&("2001", crate::phonebook::EntryKind::Extension)));
+    }
+
+    #[test]
+    fn a_group_can_never_get_a_device_or_token() {
+        let mut conn = test_conn();
+        claim(&mut conn, "2001", ExtensionKind::Group);
+        let bad = conn.execute(
+            "UPDATE extensions SET token = '12345678' WHERE number = '2001'",
+            [],
+        );
+        assert!(bad.is_err());
+    }
+
+    #[test]
+    fn changes_recompile_the_number_and_every_group_above_it() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        claim(&mut conn, "2001", ExtensionKind::Sip);
+        let extensions::Created::Handset { token } =
+            claim(&mut conn, "2002", ExtensionKind::Handset)
+        else {
+            panic!("handset")
+        };
+        claim(&mut conn, "2100", ExtensionKind::Group);
+        claim(&mut conn, "2200", ExtensionKind::Group);
+        set_members(&mut conn, "2100", &[member("2001", 0), member("2002", 5)]);
+        set_members(&mut conn, "2200", &[member("2100", 10)]);
+        let e1 = endpoint(&conn, "2001");
+        assert_eq!(dial(&conn, "2100"), Some(format!("PJSIP/{e1}")));
+        assert_eq!(
+            dial(&conn, "2200"),
+            Some("Local/042200000@eventpbx-leg/n".into())
+        );
+
+        // Binding the handset of 2002 makes both groups ring it.
+        let plan = handsets::TemporaryPlan::from_settings(&s);
+        let h = write_in(&mut conn, |tx| handsets::create_temporary(tx, &plan)).unwrap();
+        let e2 = h.credentials.username.clone();
+        write_in(&mut conn, |tx| handsets::bind(tx, &e2, &token, 1)).unwrap();
+        assert_eq!(dial(&conn, "2002"), Some(format!("PJSIP/{e2}")));
+        let inner = stored(&conn, "2100").unwrap().unwrap();
+        assert_eq!(inner.legs.len(), 1);
+        assert_eq!(
+            (inner.legs[0].endpoint.as_str(), inner.legs[0].delay),
+            (e2.as_str(), 5)
+        );
+        let outer = stored(&conn, "2200").unwrap().unwrap();
+        assert_eq!(
+            outer.legs.iter().map(|l| l.delay).collect::<Vec<_>>(),
+            [10, 15]
+        );
+
+        // Unbinding takes it out again, everywhere.
+        write_in(&mut conn, |tx| handsets::unbind(tx, "2002", &plan, 10)).unwrap();
+        assert_eq!(dial(&conn, "2002"), Some(String::new()));
+        assert_eq!(stored(&conn, "2200").unwrap().unwrap().legs.len(), 1);
+
+        // Settings of a member change its own route, not the groups' (forwarding is not
+        // followed inside groups), but its DND does.
+        let mut p = preferences(&conn, "2001").unwrap();
+        p.dnd = true;
+        write_in(&mut conn, |tx| {
+            set_preferences(tx, "2001", &p)?;
+            recompile(tx, &["2001"])
+        })
+        .unwrap();
+        assert!(stored(&conn, "2001").unwrap().unwrap().route.busy_now);
+        assert_eq!(dial(&conn, "2100"), Some(String::new()));
+        assert_eq!(dial(&conn, "2200"), Some(String::new()));
+    }
+
+    #[test]
+    fn deleting_an_extension_recompiles_its_groups_and_who_forwarded_to_it() {
+        let mut conn = test_conn();
+        let s = Settings::default();
+        claim(&mut conn, "2001", ExtensionKind::Sip);
+        claim(&mut conn, "2002", ExtensionKind::Sip);
+        claim(&mut conn, "2100", ExtensionKind::Group);
+        set_members(&mut conn, "2100", &[member("2001", 0), member("2002", 0)]);
+        let mut p = preferences(&conn, "2002").unwrap();
+        p.forward.busy = Some("2001".into());
+        write_in(&mut conn, |tx| {
+            set_preferences(tx, "2002", &p)?;
+            recompile(tx, &["2002"])
+        })
+        .unwrap();
+        assert_eq!(
+            stored(&conn, "2002").unwrap().unwrap().route.on_busy,
+            "2001"
+        );
+        write_in(&mut conn, |tx| extensions::delete(tx, &s, "2001")).unwrap();
+        assert_eq!(stored(&conn, "2001").unwrap(), None);
+        assert_eq!(stored(&conn, "2002").unwrap().unwrap().route.on_busy, "");
+        assert_eq!(preferences(&conn, "2002").unwrap().forward.busy, None);
+        let e2 = endpoint(&conn, "2002");
+        assert_eq!(dial(&conn, "2100"), Some(format!("PJSIP/{e2}")));
+        assert_eq!(members(&conn, "2100").unwrap(), [member("2002", 0)]);
+        // A deleted group's legs go with its route.
+        write_in(&mut conn, |tx| extensions::delete(tx, &s, "2100")).unwrap();
+        let legs: i64 = conn
+            .query_row("SELECT count(*) FROM route_legs", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!((dial(&conn, "2100"), legs), (None, 0));
+    }
+
+    #[test]
+    fn recompile_all_agrees_with_the_incremental_rows() {
+        let mut conn = test_conn();
+        for n in ["2001", "2002", "2003"] {
+            claim(&mut conn, n, ExtensionKind::Sip);
+        }
+        claim(&mut conn, "2100", ExtensionKind::Group);
+        claim(&mut conn, "2200", ExtensionKind::Group);
+        set_members(&mut conn, "2100", &[member("2001", 0), member("2002", 3)]);
+        set_members(&mut conn, "2200", &[member("2100", 2), member("2003", 0)]);
+        let snapshot = |conn: &Connection| {
+            ["2001", "2002", "2003", "2100", "2200"]
+                .map(|n| stored(conn, n).unwrap())
+                .to_vec()
+        };
+        let incremental = snapshot(&conn);
+        assert_eq!(write_in(&mut conn, recompile_all).unwrap(), 5);
+        assert_eq!(snapshot(&conn), incremental);
+        assert_eq!(with_ancestors(&conn, &["2001"]).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn membership_rows_and_invitations() {
+        let mut conn = test_conn();
+        claim(&mut conn, "2001", ExtensionKind::Sip);
+        claim(&mut conn, "2002", ExtensionKind::Sip);
+        claim(&mut conn, "2100", ExtensionKind::Group);
+        set_members(&mut conn, "2100", &[member("2001", 0), member("2002", 5)]);
+        set_members(&mut conn, "2100", &[member("2002", 7)]);
+        assert_eq!(members(&conn, "2100").unwrap(), [member("2002", 7)]);
+        assert!(write_in(&mut conn, |tx| set_member_active(tx, "2100", "2002", false)).unwrap());
+        assert_eq!(membership(&conn, "2100", "2002").unwrap(), Some(false));
+        assert!(!write_in(&mut conn, |tx| set_member_active(tx, "2100", "2001", false)).unwrap());
+        write_in(&mut conn, |tx| invite(tx, "2100", "2001", 4)).unwrap();
+        write_in(&mut conn, |tx| invite(tx, "2100", "2001", 9)).unwrap();
+        let inv = invitation(&conn, "2100", "2001").unwrap().unwrap();
+        assert_eq!(inv.delay, 9);
+        assert_eq!(invitations_of(&conn, "2100").unwrap().len(), 1);
+        assert!(write_in(&mut conn, |tx| remove_invitation(tx, "2100", "2001")).unwrap());
+        assert!(!write_in(&mut conn, |tx| remove_invitation(tx, "2100", "2001")).unwrap());
+        let kinds: Vec<String> = conn
+            .prepare("SELECT type FROM outbox WHERE type LIKE 'group.%' ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            kinds,
+            [
+                "group.member_added",
+                "group.member_added",
+                "group.member_removed",
+                "group.member_updated",
+                "group.member_updated",
+                "group.invitation_created",
+                "group.invitation_removed"
+            ]
+        );
+    }
+}
