@@ -235,6 +235,7 @@ async fn busy_and_rejected_calls_forward_on_busy() {
     let b = sb.device("2662", "Busy Target").await;
     let u = sb.device("2663", "Unavailable Target").await;
     let pu = registered(&sb, &u, Phone::Ring).await;
+    let leg = Leg::new("2664", 0, &a.username, 0, 20);
     sb.plan(
         vec![
             Route {
@@ -244,17 +245,23 @@ async fn busy_and_rejected_calls_forward_on_busy() {
             },
             Route::ring("2662", &[pjsip(&b)], 60),
             Route::ring("2663", &[pjsip(&u)], 60),
+            Route {
+                via: "Desk".into(),
+                on_busy: "2662".into(),
+                on_unavailable: "2663".into(),
+                ..Route::ring("2664", &[leg.target()], 20)
+            },
         ],
-        vec![],
+        vec![leg],
     )
     .await;
     let mut pb = registered(&sb, &b, Phone::AnswerAfter(300)).await;
 
     // 486 from the phone; then 603 (which Dial reports as CHANUNAVAIL, told apart from an
-    // absent phone by the Asterisk cause code): both are busy.
-    for code in [486, 603] {
+    // absent phone by the Asterisk cause): both are busy, directly and through a member leg.
+    for (code, dialled) in [(486, "2661"), (603, "2661"), (603, "2664")] {
         let pa = registered(&sb, &a, Phone::Refuse(code)).await;
-        answered(&sb, &caller, "2661", 300)
+        answered(&sb, &caller, dialled, 300)
             .finish()
             .await
             .assert_ok();
