@@ -581,3 +581,36 @@ async fn a_callers_name_and_the_group_name_are_shown_as_text_never_evaluated() {
     );
     assert!(!text.contains("uid="), "{text}");
 }
+
+#[tokio::test]
+async fn a_delayed_member_without_qualify_still_rings() {
+    // With qualify off Asterisk calls the contact NonQualified and the endpoint "offline"; the
+    // leg's DEVICE_STATE check must still let a registered device ring.
+    let sb = Sandbox::new().await;
+    let caller = sb.device("2740", "Jo").await;
+    let m = sb.device("2741", "Unqualified").await;
+    sb.update_aor(&m.username, "qualify_frequency = 0").await;
+    crate::support::sipp(&sb.settings, "register", &m, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    let pm = listen(&sb.settings, &m, Phone::AnswerAfter(300));
+    let leg = Leg::new("2745", 0, &m.username, 1, 20);
+    sb.plan(
+        vec![Route {
+            via: "Quiet Desk".into(),
+            ..Route::ring("2745", &[leg.target()], 30)
+        }],
+        vec![leg],
+    )
+    .await;
+    let log = AsteriskLog::mark();
+    answered(&sb, &caller, "2745", 300)
+        .finish()
+        .await
+        .assert_ok();
+    pm.finish().await.assert_ok();
+    // What the leg saw: a contact, no qualify, so DEVICE_STATE was not asked.
+    let text = log.since();
+    assert!(text.contains("\"QUALIFY=0\""), "{text}");
+}
