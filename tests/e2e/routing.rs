@@ -614,3 +614,49 @@ async fn a_delayed_member_without_qualify_still_rings() {
     let text = log.since();
     assert!(text.contains("\"QUALIFY=0\""), "{text}");
 }
+
+#[tokio::test]
+async fn a_group_nobody_answers_is_busy_or_goes_to_its_fallback() {
+    let sb = Sandbox::new().await;
+    let caller = sb.device("2750", "Kim").await;
+    let m = sb.device("2751", "Never Answers").await;
+    let fallback = sb.device("2752", "Fallback").await;
+    sb.plan(
+        vec![
+            Route {
+                via: "Silent".into(),
+                ..Route::ring("2755", &[pjsip(&m)], 3)
+            },
+            Route {
+                via: "Silent".into(),
+                on_noanswer: "2752".into(),
+                ..Route::ring("2756", &[pjsip(&m)], 3)
+            },
+            Route::ring("2752", &[pjsip(&fallback)], 60),
+        ],
+        vec![],
+    )
+    .await;
+
+    // Without a fallback the ring timeout ends in busy.
+    let pm = registered(&sb, &m, Phone::Ring).await;
+    call_refused(&sb.settings, &caller, "2755", 486)
+        .finish()
+        .await
+        .assert_ok();
+    let rm = pm.finish().await;
+    rm.assert_ok();
+    assert!(rm.received_request("CANCEL").is_some(), "{}", rm.messages);
+
+    // With one, the fallback rings after the timeout.
+    let pm = listen(&sb.settings, &m, Phone::Ring);
+    let pf = registered(&sb, &fallback, Phone::AnswerAfter(300)).await;
+    answered(&sb, &caller, "2756", 300)
+        .finish()
+        .await
+        .assert_ok();
+    pm.finish().await.assert_ok();
+    let rf = pf.finish().await;
+    rf.assert_ok();
+    assert_eq!(from_display(&rf), "\"Kim\"", "the fallback is an extension");
+}
