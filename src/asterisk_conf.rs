@@ -171,6 +171,8 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
     values.insert("DESKS", dialplan.desks);
     values.insert("ROUTE_PATTERNS", dialplan.route);
     values.insert("RESTRICTED_PATTERNS", dialplan.restricted);
+    values.insert("LEG_PATTERNS", dialplan.legs);
+    values.insert("MAX_HOPS", MAX_HOPS.to_string());
     for (key, value) in &values {
         if value.contains(['\n', ';']) && !MULTI_LINE.contains(key) {
             return Err(RenderError::Invalid(format!(
@@ -190,7 +192,16 @@ const MULTI_LINE: &[&str] = &[
     "DESKS",
     "ROUTE_PATTERNS",
     "RESTRICTED_PATTERNS",
+    "LEG_PATTERNS",
 ];
+
+/// Forwards one call may take before the caller hears busy (docs/routing.md: a loop stops);
+/// the rule lives with the routing compiler.
+pub use crate::domain::routing::MAX_HOPS;
+
+/// A member leg id (docs/routing.md): two digits giving the number's length, the number, and a
+/// three-digit index.
+const LEG_EXTRA_DIGITS: usize = 2 + 3;
 
 /// The dialplan lines rendered from the numbering (see `dialplan/extensions.conf` for why each
 /// extension is a digits-only pattern of one exact length).
@@ -203,6 +214,8 @@ struct DialplanPatterns {
     route: String,
     /// Every number length a temporary handset may not dial, to the "restricted" prompt.
     restricted: String,
+    /// Every member leg id length, to the leg runner.
+    legs: String,
 }
 
 /// `_` plus `prefix` plus `len` times `X`: digits only, exactly that long. Asterisk has no
@@ -250,29 +263,48 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
             .collect::<Vec<_>>()
             .join("\n")
     };
+    // Legs belong to routes, which exist for extension and group numbers only.
+    let legs = (1..=Number::MAX_DIGITS)
+        .map(|len| {
+            format!(
+                "exten => {},1,Set(EVENTPBX_LEG=${{EXTEN}})\n same => n,Goto(eventpbx-dial,leg,1)",
+                exact_pattern("", len + LEG_EXTRA_DIGITS)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
     DialplanPatterns {
         register,
         desks,
         route: per_length("number"),
         restricted: per_length("restricted"),
+        legs,
     }
 }
 
+/// Replaces each `@NAME@` (NAME: capital letters, digits and `_`) with its value. Any other `@`
+/// is Asterisk's own (`GROUP_COUNT(group@category)`, `Local/exten@context`) and stays.
 fn substitute(template: &str, values: &BTreeMap<&str, String>) -> Result<String, RenderError> {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(start) = rest.find('@') {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
-        let end = after
-            .find('@')
-            .ok_or_else(|| RenderError::Invalid("unterminated @placeholder@".into()))?;
-        let key = &after[..end];
+        let name_len = after
+            .bytes()
+            .take_while(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'_')
+            .count();
+        if name_len == 0 || after.as_bytes().get(name_len) != Some(&b'@') {
+            out.push('@');
+            rest = after;
+            continue;
+        }
+        let key = &after[..name_len];
         let value = values
             .get(key)
             .ok_or_else(|| RenderError::Invalid(format!("unknown placeholder @{key}@")))?;
         out.push_str(value);
-        rest = &after[end + 1..];
+        rest = &after[name_len + 1..];
     }
     out.push_str(rest);
     Ok(out)
@@ -418,10 +450,15 @@ mod tests {
         let files = render(&settings(), &layout()).unwrap();
         assert_eq!(files.len(), TEMPLATES.len());
         for (name, text) in &files {
-            let stray = text
-                .lines()
-                .filter(|l| !l.trim_start().starts_with(';'))
-                .any(|l| l.contains('@'));
+            let stray = text.lines().any(|l| {
+                l.split('@').skip(1).any(|part| {
+                    let name: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .collect();
+                    !name.is_empty() && part[name.len()..].starts_with('@')
+                })
+            });
             assert!(!stray, "{name} still has a placeholder");
         }
         let get = |n: &str| files.iter().find(|(f, _)| f == n).unwrap().1.clone();
@@ -570,6 +607,55 @@ mod tests {
     }
 
     #[test]
+    fn member_legs_are_digits_of_a_leg_id_length() {
+        let dialplan = &rendered_dialplan();
+        let exts = reachable_extensions(dialplan, "eventpbx-leg");
+        for hostile in [
+            "042001000${SHELL(id)}",
+            "01100",
+            "04200100x",
+            "042001000,1",
+            "h",
+            "s",
+            "",
+        ] {
+            let hit: Vec<_> = exts.iter().filter(|p| matches(p, hostile)).collect();
+            assert!(hit.is_empty(), "{hostile:?} matched {hit:?}");
+        }
+        // Shortest (a one-digit number) to longest (fifteen digits): 2 + n + 3 digits.
+        for leg in ["011000", "042001000", "15123456789012345999"] {
+            assert!(
+                exts.iter().any(|p| matches(p, leg)),
+                "{leg} must reach a leg"
+            );
+        }
+        assert!(!exts.iter().any(|p| matches(p, "01100")));
+        assert!(!exts.iter().any(|p| matches(p, "151234567890123459990")));
+        // No phone reaches the legs or the plan's inner extensions.
+        for context in ["eventpbx-extensions", "eventpbx-temporary"] {
+            for inner in ["leg", "plan", "hop", "busy", "numbers"] {
+                assert!(
+                    !reachable_extensions(dialplan, context)
+                        .iter()
+                        .any(|p| matches(p, inner)),
+                    "{context} reaches {inner}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_leave_asterisks_own_at_signs() {
+        let mut values = BTreeMap::new();
+        values.insert("A", "x".to_string());
+        assert_eq!(
+            substitute("${GROUP_COUNT(${EP}@eventpbx-in)} @A@ a@b@c", &values).unwrap(),
+            "${GROUP_COUNT(${EP}@eventpbx-in)} x a@b@c"
+        );
+        assert!(substitute("@NOPE@", &values).is_err());
+    }
+
+    #[test]
     fn no_caller_text_is_evaluated() {
         let dialplan = &rendered_dialplan();
         for line in dialplan
@@ -578,7 +664,26 @@ mod tests {
         {
             if let Some(expr) = line.find("$[") {
                 let inner = &line[expr..];
-                for caller in ["EXTEN", "CALLERID", "PJSIP_HEADER", "SIP_HEADER", "EP}"] {
+                // Database values in expressions are integers only (no strings: HASH(R,via),
+                // dial, endpoints), and a caller's name never.
+                for caller in [
+                    "EXTEN",
+                    "CALLERID",
+                    "CONNECTEDLINE",
+                    "PJSIP_HEADER",
+                    "SIP_HEADER",
+                    "EP}",
+                    "HASH(R,via",
+                    "HASH(R,dial",
+                    "HASH(R,forward",
+                    "HASH(R,on_",
+                    "HASH(R,cw_endpoint",
+                    "HASH(L,endpoint",
+                    "EVENTPBX_VIA",
+                    "EVENTPBX_NUMBER",
+                    "EVENTPBX_NEXT",
+                    "HANGUPCAUSE(",
+                ] {
                     assert!(
                         !inner.contains(caller),
                         "caller text in an expression: {line}"

@@ -83,7 +83,10 @@ impl Sandbox {
         let db = Db::open(&settings.db_path(), Duration::from_millis(5000))
             .expect("open the sandbox database (is scripts/asterisk-sandbox started?)");
         db.write(|tx| {
+            crate::plan::create_route_tables_if_missing(tx)?;
             for table in [
+                "routes",
+                "route_legs",
                 "used_tokens",
                 "token_attempts",
                 "numbers",
@@ -636,6 +639,31 @@ pub fn sipp_file(
 }
 
 impl Sipp {
+    /// Ends a listener and returns what it saw (e.g. to prove a phone never got an INVITE).
+    pub fn kill(mut self) -> SippResult {
+        let _ = self.child.kill();
+        let status = self.child.wait().expect("wait for sipp");
+        SippResult {
+            success: false,
+            code: status.code(),
+            messages: std::fs::read_to_string(&self.message_log).unwrap_or_default(),
+            errors: std::fs::read_to_string(self._dir.path().join("errors.log"))
+                .unwrap_or_default(),
+            name: self.name,
+        }
+    }
+
+    /// Keeps a rendered scenario's folder alive while sipp runs.
+    pub fn keep(mut self, dir: tempfile::TempDir) -> Sipp {
+        self.scenario_dir = Some(dir);
+        self
+    }
+
+    /// Messages sipp logged so far, while it runs.
+    pub fn messages_so_far(&self) -> String {
+        std::fs::read_to_string(&self.message_log).unwrap_or_default()
+    }
+
     /// Ends a listener that is no longer needed.
     pub fn stop(mut self) {
         let _ = self.child.kill();
