@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use eventpbx::config::Settings;
 use eventpbx::db::extensions::{self, NewExtension};
 use eventpbx::db::routing;
-use eventpbx::db::write_in;
+use eventpbx::db::{write_in, DbError};
 use eventpbx::domain::numbering::Authority;
 use eventpbx::domain::routing::Member;
 use eventpbx::domain::ExtensionKind;
@@ -65,11 +65,13 @@ fn main() {
             } else {
                 ExtensionKind::Sip
             };
-            extensions::create(tx, &settings, &new(format!("{}", 2_000 + i), kind))?.unwrap();
+            extensions::create(tx, &settings, &new(format!("{}", 2_000 + i), kind))
+                .map_err(|e| DbError::Conflict(e.to_string()))?;
         }
         for g in 0..GROUPS {
             let group = format!("{}", 7_000 + g);
-            extensions::create(tx, &settings, &new(group.clone(), ExtensionKind::Group))?.unwrap();
+            extensions::create(tx, &settings, &new(group.clone(), ExtensionKind::Group))
+                .map_err(|e| DbError::Conflict(e.to_string()))?;
             let mut members: Vec<Member> = (0..MEMBERS)
                 .map(|m| Member {
                     number: format!("{}", 2_000 + (g * MEMBERS + m) % EXTENSIONS),

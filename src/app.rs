@@ -38,7 +38,7 @@ impl AppState {
 
 /// Starts the call engine if the ARI password can be read; without it eventpbx serves only
 /// the web UI (tests of the web layer run that way; `eventpbx serve` refuses to start).
-fn start_engine(
+async fn start_engine(
     state: &AppState,
     tracker: &TaskTracker,
     shutdown: &CancellationToken,
@@ -61,14 +61,61 @@ fn start_engine(
             return None;
         }
     };
-    Some(crate::calls::engine::start(
-        state.settings.clone(),
-        state.db.clone(),
-        client,
-        crate::calls::engine::EngineConfig::default(),
-        tracker,
-        shutdown.clone(),
-    ))
+    // The engine's tasks (websocket reader, dispatcher, one task per call, their REST
+    // connections) hand every event from one to the next. On a single-threaded runtime of
+    // their own each hand-over is a queue push; on the shared multi-threaded one it often
+    // woke a parked worker thread (a futex or eventfd write and a context switch), which
+    // was a good part of what a call cost. The web server keeps the multi-threaded runtime.
+    let (settings, db, stop) = (state.settings.clone(), state.db.clone(), shutdown.clone());
+    let engine_tasks = TaskTracker::new();
+    let waited = engine_tasks.clone();
+    let (started, engine) = tokio::sync::oneshot::channel();
+    // The engine logs where its caller logs (a test's own subscriber, too).
+    let logs = tracing::dispatcher::get_default(|d| d.clone());
+    // The runtime is built, run and dropped on this thread, never inside an async context.
+    let thread = std::thread::Builder::new()
+        .name("eventpbx-calls".into())
+        .spawn(move || {
+            let _logs = tracing::dispatcher::set_default(&logs);
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot start the call engine's runtime");
+                    return;
+                }
+            };
+            runtime.block_on(async move {
+                let config = crate::calls::engine::EngineConfig::default();
+                let engine = crate::calls::engine::start(
+                    settings,
+                    db,
+                    client,
+                    config,
+                    &engine_tasks,
+                    stop.clone(),
+                );
+                if started.send(engine).is_err() {
+                    // Nobody waits for the engine (the daemon stopped while it started):
+                    // dropping the runtime stops its tasks.
+                    return;
+                }
+                // Until shutdown and until the engine's tasks have finished.
+                stop.cancelled().await;
+                engine_tasks.close();
+                engine_tasks.wait().await;
+            });
+        });
+    if let Err(e) = thread {
+        tracing::error!(error = %e, "cannot start the call engine's thread");
+        return None;
+    }
+    let engine = engine.await.ok()?;
+    // The daemon's shutdown waits for the engine's tasks too.
+    tracker.spawn(async move { waited.wait().await });
+    Some(engine)
 }
 
 /// How often old events are pruned from the outbox. Their 24 h need not be exact; this keeps
@@ -168,7 +215,7 @@ pub async fn run(
 ) -> Result<(), DaemonError> {
     let tracker = TaskTracker::new();
     let live: Arc<dyn crate::web::live_view::LiveSource> =
-        match start_engine(&state, &tracker, &shutdown) {
+        match start_engine(&state, &tracker, &shutdown).await {
             Some(engine) => {
                 tracker.spawn(sync_unqualified(
                     state.db.clone(),

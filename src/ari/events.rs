@@ -5,6 +5,9 @@
 //! the fields every event shares are wanted too, with [`Envelope::parse`]. Plain serde
 //! (`serde_json::from_str::<AriEvent>`, `from_value`) works as well and gives the same result.
 
+use std::borrow::Cow;
+
+use serde::de::{self, DeserializeSeed, EnumAccess, IntoDeserializer, VariantAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
@@ -143,11 +146,13 @@ pub struct DeviceState {
 /// One event from the ARI websocket. Decode with [`AriEvent::parse`].
 ///
 /// The derive below (with `remote = "Self"`) only generates an inherent
-/// `AriEvent::deserialize`; the `Deserialize` impl further down wraps it so that any type it
-/// does not know, and any known type whose payload does not fit, ends up in
-/// [`AriEvent::Unknown`] with the whole raw JSON instead of failing.
+/// `AriEvent::deserialize`, for the enum as if it were externally tagged; [`decode_tagged`]
+/// feeds it the frame's `type` as the variant and the whole frame as the variant's fields
+/// (which ignore `type` and the common fields). The `Deserialize` impl further down wraps
+/// that so that any type it does not know, and any known type whose payload does not fit,
+/// ends up in [`AriEvent::Unknown`] with the whole raw JSON instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "type", remote = "Self")]
+#[serde(remote = "Self")]
 // Events travel boxed (WsMessage::Event), so the big Dial variant costs nothing per message.
 #[allow(clippy::large_enum_variant)]
 pub enum AriEvent {
@@ -260,6 +265,82 @@ pub enum AriEvent {
     Unknown(Value),
 }
 
+/// A frame's `type` alone: serde_json skips the other fields without building anything.
+#[derive(Deserialize)]
+struct TypeOnly<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+}
+
+/// Decodes the variant named `kind` from `fields`, the whole frame, in one pass: serde's
+/// internally tagged enums would first buffer the frame into a tree of its own (every string
+/// copied) to find the tag, and only then decode the variant from that tree.
+fn decode_tagged<'de, D: Deserializer<'de>>(kind: &str, fields: D) -> Result<AriEvent, D::Error> {
+    AriEvent::deserialize(Tagged { kind, fields })
+}
+
+/// Presents a frame as an externally tagged enum: variant `kind`, with the frame's fields.
+struct Tagged<'k, D> {
+    kind: &'k str,
+    fields: D,
+}
+
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Tagged<'_, D> {
+    type Error = D::Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, D::Error> {
+        visitor.visit_enum(self)
+    }
+
+    serde::forward_to_deserialize_any! {
+        bool i8 i16 i32 i64 i128 u8 u16 u32 u64 u128 f32 f64 char str string bytes byte_buf
+        option unit unit_struct newtype_struct seq tuple tuple_struct map struct enum
+        identifier ignored_any
+    }
+}
+
+impl<'de, D: Deserializer<'de>> EnumAccess<'de> for Tagged<'_, D> {
+    type Error = D::Error;
+    type Variant = Fields<D>;
+
+    fn variant_seed<S: DeserializeSeed<'de>>(
+        self,
+        seed: S,
+    ) -> Result<(S::Value, Fields<D>), D::Error> {
+        let variant =
+            seed.deserialize(IntoDeserializer::<D::Error>::into_deserializer(self.kind))?;
+        Ok((variant, Fields(self.fields)))
+    }
+}
+
+/// The fields of a [`Tagged`] frame's variant.
+struct Fields<D>(D);
+
+impl<'de, D: Deserializer<'de>> VariantAccess<'de> for Fields<D> {
+    type Error = D::Error;
+
+    fn unit_variant(self) -> Result<(), D::Error> {
+        // Every event variant has fields; a unit variant would ignore the frame's.
+        Err(de::Error::custom("an ARI event has fields"))
+    }
+
+    fn newtype_variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<S::Value, D::Error> {
+        seed.deserialize(self.0)
+    }
+
+    fn tuple_variant<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, D::Error> {
+        self.0.deserialize_seq(visitor)
+    }
+
+    fn struct_variant<V: Visitor<'de>>(
+        self,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, D::Error> {
+        self.0.deserialize_struct("AriEvent", fields, visitor)
+    }
+}
+
 impl<'de> Deserialize<'de> for AriEvent {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         // Buffering into a Value is what keeps the raw JSON for Unknown; the websocket reader
@@ -312,9 +393,11 @@ impl Envelope {
 }
 
 /// The event types eventpbx handles: every typed variant of [`AriEvent`] except those nobody
-/// reads (ChannelVarset, DeviceStateChanged). The engine asks Asterisk to send only these
-/// (`PUT /applications/{app}/eventFilter`): with the all-channels subscription, Asterisk
-/// would otherwise send each channel's variable changes, peer status and talk detection too.
+/// reads (ChannelVarset, DeviceStateChanged, PlaybackStarted: the flows wait for a playback's
+/// end only, and a playback of several media starts once per medium). The engine asks
+/// Asterisk to send only these (`PUT /applications/{app}/eventFilter`): with the all-channels
+/// subscription, Asterisk would otherwise send each channel's variable changes, peer status
+/// and talk detection too.
 pub const HANDLED_TYPES: &[&str] = &[
     "StasisStart",
     "StasisEnd",
@@ -329,7 +412,6 @@ pub const HANDLED_TYPES: &[&str] = &[
     "ChannelCallerId",
     "ChannelDialplan",
     "Dial",
-    "PlaybackStarted",
     "PlaybackFinished",
     "BridgeCreated",
     "BridgeDestroyed",
@@ -343,21 +425,25 @@ impl AriEvent {
     /// match) become [`AriEvent::Unknown`] with the raw JSON; only text that is not JSON at
     /// all is an error.
     pub fn parse(text: &str) -> Result<AriEvent, serde_json::Error> {
-        // Typed decoding straight from the text, no intermediate Value: this runs once per
-        // frame. Only on failure is the text read again, whole, into Unknown.
-        let mut de = serde_json::Deserializer::from_str(text);
-        match AriEvent::deserialize(&mut de).and_then(|e| de.end().map(|()| e)) {
-            Ok(event) => Ok(event),
-            Err(_) => Ok(AriEvent::Unknown(serde_json::from_str(text)?)),
+        // This runs once per frame: a scan for `type` (nothing else is decoded), then typed
+        // decoding straight from the text, no intermediate tree. Only on failure is the text
+        // read again, whole, into Unknown.
+        if let Ok(TypeOnly { kind }) = serde_json::from_str::<TypeOnly>(text) {
+            let mut de = serde_json::Deserializer::from_str(text);
+            if let Ok(event) = decode_tagged(&kind, &mut de).and_then(|e| de.end().map(|()| e)) {
+                return Ok(event);
+            }
         }
+        Ok(AriEvent::Unknown(serde_json::from_str(text)?))
     }
 
     /// Like [`AriEvent::parse`], from an already decoded JSON value.
     pub fn from_value(raw: Value) -> AriEvent {
-        match AriEvent::deserialize(&raw) {
-            Ok(event) => event,
-            Err(_) => AriEvent::Unknown(raw),
-        }
+        let typed = match raw.get("type") {
+            Some(Value::String(kind)) => decode_tagged(kind, &raw).ok(),
+            _ => None,
+        };
+        typed.unwrap_or(AriEvent::Unknown(raw))
     }
 
     /// The channel this event belongs to, for routing to the call's task: the channel's id;
@@ -463,7 +549,7 @@ mod tests {
             }
         }
         // Typed but read by no one: filtered out on purpose.
-        let unread = ["ChannelVarset", "DeviceStateChanged"];
+        let unread = ["ChannelVarset", "DeviceStateChanged", "PlaybackStarted"];
         for t in &typed {
             assert_eq!(
                 HANDLED_TYPES.contains(&t.as_str()),

@@ -119,25 +119,37 @@ pub fn like_pattern(search: &str) -> String {
     p
 }
 
-/// Checks the claim rules and creates the extension in the caller's transaction. The outer
-/// error is storage trouble; the inner one tells the person which rule refused the number
-/// (nothing was written then).
+/// Why [`create`] created nothing: a numbering rule refused the number (the person is told
+/// which), or storage failed. One flat error, so a caller's transaction rolls back on either
+/// through `?` alone (`Db::write_as`).
+#[derive(Debug, thiserror::Error)]
+pub enum CreateError {
+    /// A numbering rule or the per-user limit refused the number.
+    #[error(transparent)]
+    Rule(#[from] ClaimError),
+    /// Storage failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for CreateError {
+    fn from(e: rusqlite::Error) -> Self {
+        CreateError::Db(e.into())
+    }
+}
+
+/// Checks the claim rules and creates the extension in the caller's transaction.
 pub fn create(
     tx: &Transaction<'_>,
     settings: &Settings,
     new: &NewExtension,
-) -> Result<Result<Created, ClaimError>, DbError> {
+) -> Result<Created, CreateError> {
     let plan = numbering::plan(tx, settings)?;
-    let number = match plan.check_as(&new.number, new.authority) {
-        Ok(n) => n,
-        Err(e) => return Ok(Err(e)),
-    };
+    let number = plan.check_as(&new.number, new.authority)?;
     // A desk is the event's, not a personal extension of the admin who set it up.
     let desk = plan.desk(number.as_str()).is_some();
     if let (Some(owner), false) = (new.owner_id, desk) {
-        if let Err(e) = plan.check_limit(count_owned(tx, owner)?) {
-            return Ok(Err(e));
-        }
+        plan.check_limit(count_owned(tx, owner)?)?;
     }
     let number = number.as_str();
     let t = now();
@@ -177,7 +189,7 @@ pub fn create(
         }
     };
     super::routing::recompile(tx, &[number])?;
-    Ok(Ok(created))
+    Ok(created)
 }
 
 /// How many extensions a user owns.
@@ -409,7 +421,7 @@ pub fn counters(conn: &Connection) -> Result<Counters, DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{test_conn, write_in};
+    use crate::db::{test_conn, write_in, write_in_as};
 
     fn new(number: &str, kind: ExtensionKind) -> NewExtension {
         NewExtension {
@@ -426,10 +438,9 @@ mod tests {
     fn sip_extension_lifecycle() {
         let mut conn = test_conn();
         let s = Settings::default();
-        let created = write_in(&mut conn, |tx| {
+        let created = write_in_as(&mut conn, |tx| {
             create(tx, &s, &new("4711", ExtensionKind::Sip))
         })
-        .unwrap()
         .unwrap();
         let Created::Sip(creds) = created else {
             panic!("sip")
@@ -469,16 +480,20 @@ mod tests {
             Some(pw.as_str())
         );
         // A taken number and its prefixes are refused, and nothing is written.
-        let again = write_in(&mut conn, |tx| {
+        let again = write_in_as(&mut conn, |tx| {
             create(tx, &s, &new("4711", ExtensionKind::Handset))
-        })
-        .unwrap();
-        assert!(matches!(again, Err(ClaimError::Taken(_))));
-        let prefix = write_in(&mut conn, |tx| {
+        });
+        assert!(matches!(
+            again,
+            Err(CreateError::Rule(ClaimError::Taken(_)))
+        ));
+        let prefix = write_in_as(&mut conn, |tx| {
             create(tx, &s, &new("471", ExtensionKind::Handset))
-        })
-        .unwrap();
-        assert!(matches!(prefix, Err(ClaimError::OutOfRange { .. })));
+        });
+        assert!(matches!(
+            prefix,
+            Err(CreateError::Rule(ClaimError::OutOfRange { .. }))
+        ));
         write_in(&mut conn, |tx| delete(tx, &s, "4711")).unwrap();
         assert_eq!(numbers::endpoint_of(&conn, "4711").unwrap(), None);
         assert!(pjsip::identity(&conn, &creds.username).unwrap().is_none());
@@ -490,10 +505,9 @@ mod tests {
         use crate::db::handsets;
         let mut conn = test_conn();
         let s = Settings::default();
-        let created = write_in(&mut conn, |tx| {
+        let created = write_in_as(&mut conn, |tx| {
             create(tx, &s, &new("4711", ExtensionKind::Handset))
         })
-        .unwrap()
         .unwrap();
         let Created::Handset { token } = created else {
             panic!("handset expected")
@@ -514,10 +528,9 @@ mod tests {
     fn handset_gets_a_token_and_no_device() {
         let mut conn = test_conn();
         let s = Settings::default();
-        let created = write_in(&mut conn, |tx| {
+        let created = write_in_as(&mut conn, |tx| {
             create(tx, &s, &new("2001", ExtensionKind::Handset))
         })
-        .unwrap()
         .unwrap();
         let Created::Handset { token } = created else {
             panic!("handset")
@@ -555,12 +568,13 @@ mod tests {
         .unwrap();
         let mut n = new("3000", ExtensionKind::Handset);
         n.owner_id = Some(uid);
-        write_in(&mut conn, |tx| create(tx, &s, &n))
-            .unwrap()
-            .unwrap();
+        write_in_as(&mut conn, |tx| create(tx, &s, &n)).unwrap();
         n.number = "3001".into();
-        let r = write_in(&mut conn, |tx| create(tx, &s, &n)).unwrap();
-        assert!(matches!(r, Err(ClaimError::Limit { max: 1 })));
+        let r = write_in_as(&mut conn, |tx| create(tx, &s, &n));
+        assert!(matches!(
+            r,
+            Err(CreateError::Rule(ClaimError::Limit { max: 1 }))
+        ));
     }
 
     #[test]
@@ -592,9 +606,7 @@ mod tests {
                 public: true,
                 authority: crate::domain::numbering::Authority::Attendee,
             };
-            let created = write_in(&mut conn, |tx| create(tx, &s, &new))
-                .unwrap()
-                .unwrap();
+            let created = write_in_as(&mut conn, |tx| create(tx, &s, &new)).unwrap();
             if let Created::Handset { token } = created {
                 tokens.push(token);
             }

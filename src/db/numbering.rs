@@ -154,7 +154,7 @@ pub fn set_max_per_user(tx: &Transaction<'_>, max: u32) -> Result<(), DbError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::{test_conn, write_in};
+    use crate::db::{test_conn, write_in, write_in_as};
 
     #[test]
     fn desks_warn_until_a_number_routes_to_them() {
@@ -180,24 +180,21 @@ mod tests {
             authority,
         };
         // An attendee gets today's clash; an admin gets the desk.
-        let refused = write_in(&mut conn, |tx| {
+        let refused = write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("112", ExtensionKind::Sip, Authority::Attendee))
-        })
-        .unwrap();
-        assert!(refused.is_err());
-        write_in(&mut conn, |tx| {
+        });
+        assert!(matches!(refused, Err(extensions::CreateError::Rule(_))));
+        write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("112", ExtensionKind::Sip, Authority::Admin))
         })
-        .unwrap()
         .unwrap();
-        write_in(&mut conn, |tx| {
+        write_in_as(&mut conn, |tx| {
             extensions::create(
                 tx,
                 &s,
                 &new("1000", ExtensionKind::Handset, Authority::Admin),
             )
         })
-        .unwrap()
         .unwrap();
         let warnings = desk_warnings(&conn, &s).unwrap();
         assert_eq!(warnings.len(), 1);

@@ -230,7 +230,7 @@ mod tests {
     use super::*;
     use crate::config::Settings;
     use crate::db::extensions::{self, Created, ExtensionKind, NewExtension};
-    use crate::db::{handsets, now, test_conn, write_in};
+    use crate::db::{handsets, now, test_conn, write_in, write_in_as};
 
     fn all(conn: &Connection) -> Vec<OutboxEvent> {
         match since(conn, Some(0), 1000).unwrap() {
@@ -258,10 +258,9 @@ mod tests {
     fn extension_changes_are_recorded_in_order_without_secrets() {
         let mut conn = test_conn();
         let s = Settings::default();
-        let created = write_in(&mut conn, |tx| {
+        let created = write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("4711", ExtensionKind::Sip))
         })
-        .unwrap()
         .unwrap();
         let Created::Sip(creds) = created else {
             panic!("sip")
@@ -301,10 +300,9 @@ mod tests {
     fn bind_unbind_and_deleting_a_bound_handset_are_recorded() {
         let mut conn = test_conn();
         let s = Settings::default();
-        let Created::Handset { token } = write_in(&mut conn, |tx| {
+        let Created::Handset { token } = write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))
         })
-        .unwrap()
         .unwrap() else {
             panic!("handset")
         };
@@ -346,7 +344,7 @@ mod tests {
         let mut conn = test_conn();
         let s = Settings::default();
         let result: Result<(), DbError> = write_in(&mut conn, |tx| {
-            extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))?.map_err(|e| {
+            extensions::create(tx, &s, &new("4711", ExtensionKind::Handset)).map_err(|e| {
                 DbError::Refused(crate::db::Refusal::ChangedMeanwhile(e.to_string()))
             })?;
             assert_eq!(head(tx)?, 1, "recorded inside the transaction");

@@ -470,7 +470,7 @@ mod tests {
     use super::*;
     use crate::config::Settings;
     use crate::db::extensions::{self, NewExtension};
-    use crate::db::{handsets, test_conn, write_in};
+    use crate::db::{handsets, test_conn, write_in, write_in_as};
     use crate::domain::numbering::Authority;
 
     fn claim(conn: &mut Connection, number: &str, kind: ExtensionKind) -> extensions::Created {
@@ -483,9 +483,7 @@ mod tests {
             public: true,
             authority: Authority::Attendee,
         };
-        write_in(conn, |tx| extensions::create(tx, &s, &new))
-            .unwrap()
-            .unwrap()
+        write_in_as(conn, |tx| extensions::create(tx, &s, &new)).unwrap()
     }
 
     fn endpoint(conn: &Connection, number: &str) -> String {
@@ -640,9 +638,7 @@ mod tests {
             public: true,
             authority: Authority::Admin,
         };
-        write_in(&mut conn, |tx| extensions::create(tx, &s, &desk))
-            .unwrap()
-            .unwrap();
+        write_in_as(&mut conn, |tx| extensions::create(tx, &s, &desk)).unwrap();
         let warnings = crate::db::numbering::desk_warnings(&conn, &s).unwrap();
         let w = warnings.iter().find(|w| w.number == "112").unwrap();
         assert_eq!(w.state, crate::domain::numbering::DeskState::GroupUnstaffed);

@@ -67,6 +67,15 @@ pub enum ClaimError {
     Db(#[from] DbError),
 }
 
+impl From<extensions::CreateError> for ClaimError {
+    fn from(e: extensions::CreateError) -> Self {
+        match e {
+            extensions::CreateError::Rule(rule) => ClaimError::Rule(rule),
+            extensions::CreateError::Db(e) => ClaimError::Db(e),
+        }
+    }
+}
+
 /// Why a change to an existing extension did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum ExtensionError {
@@ -110,7 +119,7 @@ pub async fn claim(db: &Db, settings: Arc<Settings>, claim: Claim) -> Result<Cre
             public: claim.public,
             authority: claim.authority,
         };
-        let created = extensions::create(tx, &settings, &new)??;
+        let created = extensions::create(tx, &settings, &new)?;
         if let Some(key) = claim.by_key {
             extensions::record_creator_key(tx, &new.number, key)?;
         }

@@ -97,9 +97,8 @@ async fn the_emergency_desk_an_admin_set_up_answers_every_kind_of_phone() {
     };
     let created = sb
         .db
-        .write(move |tx| extensions::create(tx, &settings, &new))
+        .write_as(move |tx| extensions::create(tx, &settings, &new))
         .await
-        .unwrap()
         .expect("an admin may claim the emergency number");
     let extensions::Created::Sip(creds) = created else {
         panic!("SIP desk expected")

@@ -350,10 +350,9 @@ impl Sandbox {
         };
         let created = self
             .db
-            .write(move |tx| extensions::create(tx, &settings, &new))
+            .write_as(move |tx| extensions::create(tx, &settings, &new))
             .await
-            .expect("db")
-            .expect("claim rules");
+            .expect("claim rules and db");
         match created {
             Created::Handset { token } => token,
             Created::Sip(_) | Created::Group => panic!("handset expected"),

@@ -334,7 +334,7 @@ async fn api_events_rolled_back_or_refused_writes_yield_nothing() {
                 public: true,
                 authority: eventpbx::domain::numbering::Authority::Attendee,
             };
-            extensions::create(tx, &settings, &new)?.unwrap();
+            extensions::create(tx, &settings, &new).unwrap();
             extensions::update(tx, "4711", "Renamed", false)?;
             Err(DbError::Refused(eventpbx::db::Refusal::ChangedMeanwhile(
                 "4711".into(),
@@ -439,9 +439,7 @@ async fn api_events_write_by_another_process_reaches_a_connected_stream() {
             public: true,
             authority: eventpbx::domain::numbering::Authority::Attendee,
         };
-        db::write_in(&mut conn, |tx| extensions::create(tx, &settings, &new))
-            .unwrap()
-            .unwrap();
+        db::write_in_as(&mut conn, |tx| extensions::create(tx, &settings, &new)).unwrap();
     })
     .await
     .unwrap();

@@ -368,8 +368,8 @@ fn dtmf(channel: &str, digit: &str, duration_ms: u32, ms: u32) -> Value {
 
 #[tokio::test]
 async fn call_task_the_dtmf_debug_log_has_position_and_timing_but_never_the_key() {
-    // The call tasks run on this test's (current-thread) runtime, so a thread-local
-    // subscriber sees their events and no other test's.
+    // The app hands the subscriber in use where it starts on to the engine's thread, so a
+    // thread-local subscriber sees the call tasks' events and no other test's.
     let sink = Captured::default();
     let writer = sink.clone();
     let subscriber = tracing_subscriber::fmt()

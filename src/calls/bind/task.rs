@@ -68,7 +68,9 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
         };
         pending.push_back(input);
     }
-    if let Some(outcome) = &flow.outcome {
+    // A bind logs its own outcome, which is then the call's; one line per call is enough
+    // (writing a log line is a good part of what a registration call costs eventpbx).
+    if let (Some(outcome), false) = (&flow.outcome, own.bind_logged) {
         tracing::info!(endpoint = %call.endpoint, ?outcome, "registration call ended");
     }
 }
@@ -78,6 +80,8 @@ pub async fn run(mut call: Call, digits: Option<String>, timing: Timing) {
 struct OwnTime {
     total: std::time::Duration,
     work: crate::db::WorkTime,
+    /// A bind ran and logged its outcome.
+    bind_logged: bool,
 }
 
 /// Carries out one action; returns the input it produced right away, if any.
@@ -175,6 +179,7 @@ async fn execute(
                     outcome
                 });
             own.total += step.elapsed();
+            own.bind_logged = true;
             match &result {
                 Ok(BindOutcome::Bound { number, .. }) => tracing::info!(
                     target: "eventpbx::bind",

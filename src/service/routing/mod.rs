@@ -71,6 +71,15 @@ impl From<DbError> for RouteChangeError {
     }
 }
 
+impl From<extensions::CreateError> for RouteChangeError {
+    fn from(e: extensions::CreateError) -> Self {
+        match e {
+            extensions::CreateError::Rule(rule) => RouteChangeError::Claim(rule),
+            extensions::CreateError::Db(e) => RouteChangeError::Db(e),
+        }
+    }
+}
+
 type Result<T> = std::result::Result<T, RouteChangeError>;
 
 /// One member of a group as asked for (creating a group or setting its members).
@@ -300,7 +309,7 @@ pub async fn create_group(db: &Db, settings: Arc<Settings>, group: NewGroup) -> 
             public: group.public,
             authority: group.authority,
         };
-        extensions::create(tx, &settings, &new)??;
+        extensions::create(tx, &settings, &new)?;
         if let Some(key) = group.by_key {
             extensions::record_creator_key(tx, &new.number, key)?;
         }

@@ -399,7 +399,7 @@ mod tests {
     use super::*;
     use crate::config::Settings;
     use crate::db::extensions::{self, Created, ExtensionKind, NewExtension};
-    use crate::db::{handsets, now, routing, test_conn, write_in};
+    use crate::db::{handsets, now, routing, test_conn, write_in, write_in_as};
 
     /// Every event the triggers and the registration recorder write parses as the documented
     /// schema (unknown fields refused), so the OpenAPI document tells the truth.
@@ -415,15 +415,13 @@ mod tests {
             public: true,
             authority: crate::domain::numbering::Authority::Attendee,
         };
-        write_in(&mut conn, |tx| {
+        write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("4710", ExtensionKind::Sip))
         })
-        .unwrap()
         .unwrap();
-        let Created::Handset { token } = write_in(&mut conn, |tx| {
+        let Created::Handset { token } = write_in_as(&mut conn, |tx| {
             extensions::create(tx, &s, &new("4711", ExtensionKind::Handset))
         })
-        .unwrap()
         .unwrap() else {
             panic!("handset")
         };
@@ -453,7 +451,7 @@ mod tests {
         .unwrap();
         write_in(&mut conn, |tx| handsets::unbind(tx, "4711", &plan, 10)).unwrap();
         write_in(&mut conn, |tx| {
-            extensions::create(tx, &s, &new("4720", ExtensionKind::Group))?
+            extensions::create(tx, &s, &new("4720", ExtensionKind::Group))
                 .map_err(|e| crate::db::DbError::Conflict(e.to_string()))?;
             let member = crate::domain::routing::Member {
                 number: "4710".into(),
