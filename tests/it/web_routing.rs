@@ -520,3 +520,98 @@ async fn web_groups_members_invitations_and_pausing() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn web_admin_staffs_a_desk_group_and_edits_any_group() {
+    let app = spawn().await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let ann = app.user_with_role("ann", Role::Attendee).await;
+    claim(&app, &ann, "2001").await;
+
+    // An attendee may not take the emergency number as a group.
+    let fields = [("number", "112"), ("name", "Mine"), ("public", "on")];
+    refused(
+        &app,
+        &ann,
+        "/account/groups",
+        &fields,
+        StatusCode::CONFLICT,
+        "emergency number",
+    )
+    .await;
+
+    // The admin sets 112 up as a group, deliberately, from the desk form.
+    let fields = [("number", "112"), ("kind", "group"), ("name", "First aid")];
+    let r = app.submit(&admin, "/admin", "/admin/desks", &fields).await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r
+        .text()
+        .await
+        .unwrap()
+        .contains("Desk 112 set up as a group"));
+    let (_, html) = app.get(&admin, "/admin").await;
+    assert!(html.contains("id=\"group-112\""), "{html}");
+    assert!(
+        html.contains("112 (emergency): no member of its group can ring"),
+        "{html}"
+    );
+
+    // Admins add anyone's extension directly; bad input is named and changes nothing.
+    let add = "/admin/groups/112/members/add";
+    for (fields, message) in [
+        ([("member", "2999"), ("delay", "0")], "unknown member 2999"),
+        (
+            [("member", "2001"), ("delay", "400")],
+            "delay 400 of member 2001 out of range",
+        ),
+        (
+            [("member", "2001"), ("delay", "soon")],
+            "is not a number of seconds",
+        ),
+    ] {
+        let before = routing_state(&app).await;
+        let r = app.submit(&admin, "/admin", add, &fields).await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = r.text().await.unwrap();
+        assert!(html.contains(message), "{message}: {html}");
+        assert_eq!(routing_state(&app).await, before);
+    }
+    let r = app
+        .submit(&admin, "/admin", add, &[("member", "2001"), ("delay", "0")])
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/admin#group-112");
+    let (_, html) = app.get(&admin, "/admin").await;
+    assert!(html.contains("id=\"admin-member-112-2001\""), "{html}");
+    assert!(!html.contains("no member of its group can ring"), "{html}");
+    // Ann sees her membership and may pause it herself.
+    let html = account(&app, &ann).await;
+    assert!(html.contains("id=\"membership-112-2001\""), "{html}");
+
+    let delay = "/admin/groups/112/members/2001/delay";
+    let r = app.submit(&admin, "/admin", delay, &[("delay", "7")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT delay FROM group_members WHERE group_number = '112'")
+            .await,
+        7
+    );
+    let pause = "/admin/groups/112/members/2001/active";
+    let r = app.submit(&admin, "/admin", pause, &[("on", "0")]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.count("SELECT active FROM group_members WHERE group_number = '112'")
+            .await,
+        0
+    );
+    let remove = "/admin/groups/112/members/2001/remove";
+    let r = app.submit(&admin, "/admin", remove, &[]).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.count("SELECT count(*) FROM group_members").await, 0);
+    // Attendees cannot post the admin forms.
+    let r = app
+        .submit(&ann, "/account", add, &[("member", "2001"), ("delay", "0")])
+        .await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.count("SELECT count(*) FROM group_members").await, 0);
+}

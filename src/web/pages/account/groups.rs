@@ -11,7 +11,7 @@ use maud::{html, Markup, Render};
 use rusqlite::Connection;
 use serde::Deserialize;
 
-use super::memberships::{two_numbers, ActiveToggle};
+use super::memberships::ActiveToggle;
 use super::routing::{number_field, seconds_field, state_badge};
 use super::{own, refused, LiveHandle};
 use crate::db::extensions::{self, Extension, ExtensionKind};
@@ -26,7 +26,7 @@ use crate::web::api::{live_of, Status};
 use crate::web::auth::{CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
-use crate::web::extract::NumberPath;
+use crate::web::extract::{number_pair, NumberPath};
 use crate::web::live_view::EndpointsLive;
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
@@ -405,7 +405,7 @@ pub async fn delay(
     path: Path<(String, String)>,
     CsrfForm(form): CsrfForm<DelayInput>,
 ) -> Result<Response, PageError> {
-    let (group, member) = two_numbers(path)?;
+    let (group, member) = number_pair(path)?;
     let delay = match seconds_field("Delay", &form.delay) {
         Ok(d) => d.unwrap_or(0),
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
@@ -428,7 +428,7 @@ pub async fn remove(
     path: Path<(String, String)>,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
-    let (group, member) = two_numbers(path)?;
+    let (group, member) = number_pair(path)?;
     let edit = MemberEdit::Remove(member.to_string());
     match routing_service::edit_member(&state.db, group.as_str(), edit, own(&user)).await {
         Ok(_) => Ok(done("members", group.as_str())),

@@ -11,11 +11,11 @@ use serde::Deserialize;
 use super::groups::done;
 use super::{own, refused, LiveHandle};
 use crate::db::routing::{Invitation, Membership};
-use crate::domain::Number;
 use crate::service::routing as routing_service;
 use crate::web::auth::{CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
+use crate::web::extract::number_pair;
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
@@ -108,16 +108,6 @@ impl Render for MyGroups<'_> {
     }
 }
 
-/// The two numbers of a `/{group}/{member}` path; anything else is a page that is not there.
-pub(super) fn two_numbers(
-    Path((group, member)): Path<(String, String)>,
-) -> Result<(Number, Number), PageError> {
-    match (Number::parse(&group), Number::parse(&member)) {
-        (Ok(g), Ok(m)) => Ok((g, m)),
-        _ => Err(PageError::NotFound),
-    }
-}
-
 /// Active ("1") or paused, as wanted.
 #[derive(Debug, Deserialize)]
 pub struct ActiveInput {
@@ -134,7 +124,7 @@ pub async fn active(
     path: Path<(String, String)>,
     CsrfForm(form): CsrfForm<ActiveInput>,
 ) -> Result<Response, PageError> {
-    let (group, member) = two_numbers(path)?;
+    let (group, member) = number_pair(path)?;
     let on = form.on == "1";
     let result = routing_service::set_member_active(
         &state.db,
@@ -157,7 +147,7 @@ async fn answer(
     path: Path<(String, String)>,
     accept: bool,
 ) -> Result<Response, PageError> {
-    let (group, member) = two_numbers(path)?;
+    let (group, member) = number_pair(path)?;
     let result = routing_service::answer_invitation(
         &state.db,
         group.as_str(),
