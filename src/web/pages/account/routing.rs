@@ -168,7 +168,7 @@ impl Render for RoutingForms<'_> {
                 }
             }
             @if !is_group {
-                details {
+                details.forwarding-settings {
                     summary { "Forwarding…" }
                     form.stack.forwarding method="post" action={ "/account/ext/" (n) "/forwarding" } {
                         (CsrfField(self.csrf))
