@@ -162,9 +162,12 @@ impl Render for ExtensionCard<'_> {
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
                 }
-                // Replaced in place by /account/stream when the registration changes.
-                div.status id={ "status-" (n) } {
-                    (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
+                // Replaced in place by /account/stream when the registration changes; a group
+                // has no phone of its own to be online (its members' state is in its table).
+                @if ext.kind != ExtensionKind::Group {
+                    div.status id={ "status-" (n) } {
+                        (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
+                    }
                 }
                 @match ext.kind {
                     ExtensionKind::Sip => {
