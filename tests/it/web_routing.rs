@@ -405,6 +405,31 @@ async fn web_groups_members_invitations_and_pausing() {
         "{html}"
     );
 
+    // A group forwards when no member is reachable; it has no no-answer forwarding (its
+    // fallback is that), and a crafted field says so.
+    let fwd = "/account/ext/2100/forwarding";
+    let f = [("unavailable", "2001")];
+    let (status, _) = post(&app, &ann, fwd, &f).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let html = account(&app, &ann).await;
+    assert!(!html.contains("id=\"fwd-no-answer-2100\""), "{html}");
+    assert!(
+        html.contains(
+            "id=\"fwd-unavailable-2100\" name=\"unavailable\" inputmode=\"numeric\" value=\"2001\""
+        ),
+        "{html}"
+    );
+    let f = [("unavailable", "2001"), ("no_answer", "2001")];
+    refused(
+        &app,
+        &ann,
+        fwd,
+        &f,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a group has no forwarding on no answer",
+    )
+    .await;
+
     // Others' extensions are invited; their owner accepts.
     let invite = "/account/ext/2100/invite";
     refused(

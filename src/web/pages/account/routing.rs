@@ -126,8 +126,8 @@ impl Render for RouteTable<'_> {
     }
 }
 
-/// The forwarding, do-not-disturb and call-waiting forms of an extension (for a group: only
-/// do-not-disturb, which closes it; its other settings are in the group's own forms).
+/// The forwarding, do-not-disturb and call-waiting forms of an extension (a group has no call
+/// waiting, and do-not-disturb closes it).
 pub(super) struct RoutingForms<'a> {
     pub(super) view: &'a RouteView,
     pub(super) csrf: &'a str,
@@ -167,33 +167,38 @@ impl Render for RoutingForms<'_> {
                     }
                 }
             }
-            @if !is_group {
-                details.forwarding-settings {
-                    summary { "Forwarding…" }
-                    form.stack.forwarding method="post" action={ "/account/ext/" (n) "/forwarding" } {
-                        (CsrfField(self.csrf))
-                        p.small { "An empty number turns that forwarding off." }
-                        label for={ "fwd-always-" (n) } { "Always to" }
-                        input id={ "fwd-always-" (n) } name="always" inputmode="numeric" value=(text(&f.always));
+            details.forwarding-settings {
+                summary { "Forwarding…" }
+                form.stack.forwarding method="post" action={ "/account/ext/" (n) "/forwarding" } {
+                    (CsrfField(self.csrf))
+                    p.small { "An empty number turns that forwarding off." }
+                    label for={ "fwd-always-" (n) } { "Always to" }
+                    input id={ "fwd-always-" (n) } name="always" inputmode="numeric" value=(text(&f.always));
+                    // A group rings for its ring timeout and then goes to its fallback: it has
+                    // no delayed "always" and no no-answer forwarding of its own.
+                    @if !is_group {
                         label for={ "fwd-always-after-" (n) } { "… after ringing this many seconds here first (empty: at once)" }
                         input id={ "fwd-always-after-" (n) } name="always_after" inputmode="numeric" value=(secs(f.always_after));
-                        label for={ "fwd-busy-" (n) } { "When busy (or do-not-disturb) to" }
-                        input id={ "fwd-busy-" (n) } name="busy" inputmode="numeric" value=(text(&f.busy));
+                    }
+                    label for={ "fwd-busy-" (n) } { "When busy (or do-not-disturb) to" }
+                    input id={ "fwd-busy-" (n) } name="busy" inputmode="numeric" value=(text(&f.busy));
+                    @if !is_group {
                         label for={ "fwd-no-answer-" (n) } { "When nobody answers to" }
                         input id={ "fwd-no-answer-" (n) } name="no_answer" inputmode="numeric" value=(text(&f.no_answer));
                         label for={ "fwd-no-answer-after-" (n) } { "… after this many seconds (empty: 20)" }
                         input id={ "fwd-no-answer-after-" (n) } name="no_answer_after" inputmode="numeric" value=(f.no_answer_after);
-                        label for={ "fwd-unavailable-" (n) } { "When the phone is not reachable to" }
-                        input id={ "fwd-unavailable-" (n) } name="unavailable" inputmode="numeric" value=(text(&f.unavailable));
-                        button type="submit" { "Save forwarding" }
                     }
+                    label for={ "fwd-unavailable-" (n) } { @if is_group { "When no member is reachable to" } @else { "When the phone is not reachable to" } }
+                    input id={ "fwd-unavailable-" (n) } name="unavailable" inputmode="numeric" value=(text(&f.unavailable));
+                    button type="submit" { "Save forwarding" }
                 }
             }
         }
     }
 }
 
-/// The forwarding form: every field is sent, an empty one clears its setting.
+/// The forwarding form: an empty or missing field clears its setting (a group's form has no
+/// delayed or no-answer fields, which groups do not have).
 #[derive(Debug, Deserialize)]
 pub struct ForwardingInput {
     #[serde(default)]
