@@ -189,13 +189,7 @@ pub(super) async fn refused(
     live: &LiveHandle,
     why: PageError,
 ) -> Result<Response, PageError> {
-    let (status, message) = match why {
-        PageError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
-        PageError::Failed(f) if f.status != StatusCode::INTERNAL_SERVER_ERROR => {
-            (f.status, f.message.into_owned())
-        }
-        other => return Err(other),
-    };
+    let (status, message) = why.into_refusal()?;
     render(state, user, live, Some(Notice::error(message)), status).await
 }
 

@@ -3,7 +3,6 @@
 //! (as staff: the same `service::routing` calls the account page makes for owners).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
@@ -151,13 +150,7 @@ impl Section for GroupsSection {
 
 /// A refused change: the section again with the reason, with the failure table's status.
 async fn refuse(state: &AppState, admin: &LoggedIn, why: PageError) -> Result<Response, PageError> {
-    let (status, message) = match why {
-        PageError::BadRequest(m) => (StatusCode::UNPROCESSABLE_ENTITY, m),
-        PageError::Failed(f) if f.status != StatusCode::INTERNAL_SERVER_ERROR => {
-            (f.status, f.message.into_owned())
-        }
-        other => return Err(other),
-    };
+    let (status, message) = why.into_refusal()?;
     super::section_page::<GroupsSection>(state, admin, Some(Notice::error(message)), None, status)
         .await
 }
