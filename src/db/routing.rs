@@ -400,6 +400,55 @@ pub fn invitations_of(conn: &Connection, group: &str) -> Result<Vec<Invitation>,
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+/// Pending invitations of the extensions `owner` owns, with the group's name, oldest first:
+/// what the account page asks them to accept or decline.
+pub fn invitations_for_owner(
+    conn: &Connection,
+    owner: i64,
+) -> Result<Vec<(Invitation, String)>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT i.group_number, i.member_number, i.delay, i.created_at, g.name
+         FROM group_invitations i
+         JOIN extensions m ON m.number = i.member_number
+         JOIN extensions g ON g.number = i.group_number
+         WHERE m.owner_id = ?1 ORDER BY i.created_at, i.group_number, i.member_number",
+    )?;
+    let rows = stmt.query_map([owner], |r| Ok((invitation_from_row(r)?, r.get(4)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// One membership of an extension someone owns, with the group's name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The group.
+    pub group: String,
+    /// The group's name.
+    pub group_name: String,
+    /// The membership (its `number` is the member).
+    pub member: Member,
+}
+
+/// The group memberships of the extensions `owner` owns, by group then member: what they
+/// may pause and resume.
+pub fn memberships_for_owner(conn: &Connection, owner: i64) -> Result<Vec<Membership>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT gm.group_number, gm.member_number, gm.delay, gm.active, g.name
+         FROM group_members gm
+         JOIN extensions m ON m.number = gm.member_number
+         JOIN extensions g ON g.number = gm.group_number
+         WHERE m.owner_id = ?1 ORDER BY gm.group_number, gm.member_number",
+    )?;
+    let rows = stmt.query_map([owner], |r| {
+        let (group, member) = member_from_row(r)?;
+        Ok(Membership {
+            group,
+            group_name: r.get(4)?,
+            member,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// Removes an invitation; false if there was none.
 pub fn remove_invitation(tx: &Transaction<'_>, group: &str, member: &str) -> Result<bool, DbError> {
     Ok(tx

@@ -40,6 +40,21 @@ pub enum PageError {
 // Use-case errors answer from the one table in `web::failure`.
 crate::web::failure::answer_from_table!(PageError);
 
+impl PageError {
+    /// A refusal to show above the form it came from (bad input, or a use case's refusal
+    /// with its status from the table); anything else (storage trouble, a 500) stays an
+    /// error for the error page.
+    pub fn into_refusal(self) -> Result<(StatusCode, String), PageError> {
+        match self {
+            PageError::BadRequest(m) => Ok((StatusCode::UNPROCESSABLE_ENTITY, m)),
+            PageError::Failed(f) if f.status != StatusCode::INTERNAL_SERVER_ERROR => {
+                Ok((f.status, f.message.into_owned()))
+            }
+            other => Err(other),
+        }
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let failure = match self {

@@ -50,3 +50,14 @@ where
         Ok(NumberPath(number, PhantomData))
     }
 }
+
+/// The two numbers of a page route `.../{group}/{member}/...`; anything that is not two
+/// numbers is a page that is not there, as for [`NumberPath`].
+pub fn number_pair(
+    Path((first, second)): Path<(String, String)>,
+) -> Result<(Number, Number), PageError> {
+    match (Number::parse(&first), Number::parse(&second)) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        _ => Err(PageError::NotFound),
+    }
+}

@@ -4,6 +4,7 @@
 //! (scripts/setup --test installs it). Screenshots of the main pages go to
 //! `<target>/tmp/screenshots/`.
 
+mod routing;
 #[allow(dead_code)]
 #[path = "../it/web_support.rs"]
 mod web_support;
@@ -13,7 +14,7 @@ use std::path::PathBuf;
 
 use eventpbx::domain::accounts::Role;
 
-fn screenshots() -> PathBuf {
+pub(crate) fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir

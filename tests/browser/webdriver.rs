@@ -187,6 +187,19 @@ impl Session {
         );
     }
 
+    /// Waits (up to 5 s) until the page's source contains `text`: after a form's redirect
+    /// the URL may be the same as before, the page is not.
+    pub async fn wait_source(&self, text: &str) -> String {
+        for _ in 0..50 {
+            let source = self.source().await;
+            if source.contains(text) {
+                return source;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{text:?} never appeared on {}", self.current_url().await);
+    }
+
     /// The first element matching `css`, waiting up to 5 s for it to appear.
     pub async fn find(&self, css: &str) -> Element {
         for _ in 0..50 {
@@ -238,6 +251,17 @@ impl Element {
             reqwest::Method::POST,
             &format!("{}/value", self.url),
             Some(json!({"text": text})),
+        )
+        .await;
+    }
+
+    /// Empties an input (before typing a new value over the one the page filled in).
+    pub async fn clear(&self) {
+        call(
+            &self.http,
+            reqwest::Method::POST,
+            &format!("{}/clear", self.url),
+            Some(json!({})),
         )
         .await;
     }

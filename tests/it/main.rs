@@ -28,5 +28,6 @@ mod web_claims;
 mod web_limits;
 mod web_operator;
 mod web_pages;
+mod web_routing;
 mod web_stream_access;
 mod web_support;

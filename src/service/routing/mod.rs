@@ -18,8 +18,10 @@ use crate::domain::routing::{self, Member, Preferences, RoutingError};
 use crate::domain::ExtensionKind;
 use crate::service::extensions::{Actor, Owner};
 
+mod members;
 mod plan;
 
+pub use members::{edit_member, MemberEdit};
 pub use plan::{route, Ring, RoutePlan};
 
 /// Why a routing change did not happen (nothing was written then).

@@ -75,14 +75,14 @@ impl DeviceState {
 }
 
 /// The live part of an endpoint.
-pub(super) struct Live {
-    pub(super) status: Status,
-    pub(super) device_state: DeviceState,
-    pub(super) channel_count: u32,
+pub(crate) struct Live {
+    pub(crate) status: Status,
+    pub(crate) device_state: DeviceState,
+    pub(crate) channel_count: u32,
 }
 
 /// The live state of endpoint `id` (offline when Asterisk has not loaded it).
-pub(super) fn live_of(live: &EndpointsLive, id: &str) -> Live {
+pub(crate) fn live_of(live: &EndpointsLive, id: &str) -> Live {
     if !live.ari_connected {
         return Live {
             status: Status::Unknown,

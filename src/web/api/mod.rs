@@ -24,6 +24,9 @@ pub mod key_cache;
 mod routing;
 mod users;
 
+// The pages show the same registration state as the API (the route table of an extension).
+pub(crate) use endpoints::{live_of, Status};
+
 use std::sync::LazyLock;
 
 use axum::http::{header, StatusCode};

@@ -10,6 +10,9 @@ use crate::db::pjsip::Contact;
 use crate::web::components::{CopyField, CsrfField, TimeTag};
 use crate::web::live_view::DeviceStatus;
 
+use super::groups::{GroupPanel, GroupView};
+use super::routing::{RouteTable, RouteView, RoutingForms};
+
 /// One extension with what its card shows.
 #[derive(Debug, Clone)]
 pub struct ExtensionView {
@@ -19,6 +22,10 @@ pub struct ExtensionView {
     pub password: Option<String>,
     /// Current registrations of its device.
     pub contacts: Vec<Contact>,
+    /// Its compiled route with the phones' state now (None: it has no route yet).
+    pub route: Option<RouteView>,
+    /// For groups: the members and pending invitations.
+    pub group: Option<GroupView>,
 }
 
 pub(super) struct ClaimForm<'a> {
@@ -136,6 +143,8 @@ pub(super) struct ExtensionCard<'a> {
     pub(super) view: &'a ExtensionView,
     pub(super) settings: &'a Settings,
     pub(super) csrf: &'a str,
+    /// The visitor's extensions that are not groups (a group's owner adds them directly).
+    pub(super) own: &'a [&'a Extension],
 }
 
 impl Render for ExtensionCard<'_> {
@@ -153,9 +162,12 @@ impl Render for ExtensionCard<'_> {
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
                 }
-                // Replaced in place by /account/stream when the registration changes.
-                div.status id={ "status-" (n) } {
-                    (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
+                // Replaced in place by /account/stream when the registration changes; a group
+                // has no phone of its own to be online (its members' state is in its table).
+                @if ext.kind != ExtensionKind::Group {
+                    div.status id={ "status-" (n) } {
+                        (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
+                    }
                 }
                 @match ext.kind {
                     ExtensionKind::Sip => {
@@ -176,6 +188,9 @@ impl Render for ExtensionCard<'_> {
                     }
                     ExtensionKind::Group => {
                         p { "A group: calls to it ring its members." }
+                        @if let (Some(group), Some(route)) = (&self.view.group, &self.view.route) {
+                            (GroupPanel { number: n, group, preferences: &route.plan.preferences, own: self.own, csrf: self.csrf })
+                        }
                     }
                     ExtensionKind::Handset => {
                         @if let Some(bound) = ext.bound_at.filter(|_| ext.device_id.is_some()) {
@@ -202,6 +217,10 @@ impl Render for ExtensionCard<'_> {
                             }
                         }
                     }
+                }
+                @if let Some(route) = &self.view.route {
+                    (RoutingForms { view: route, csrf: self.csrf })
+                    (RouteTable(route))
                 }
                 details {
                     summary { "Name and phonebook…" }

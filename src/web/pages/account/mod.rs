@@ -1,8 +1,15 @@
 //! `/account`: my extensions. Claim a number, read the SIP credentials or the handset token,
-//! rename, list or unlist, new password or token, release, delete.
+//! rename, list or unlist, new password or token, release, delete; forwarding, do-not-disturb,
+//! call waiting and the route table (`routing.rs`); groups, invitations and memberships
+//! (`groups.rs`).
 
 mod cards;
+mod groups;
+mod memberships;
+mod routing;
 mod status_stream;
+
+use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
@@ -14,16 +21,25 @@ use serde::Deserialize;
 
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::pjsip;
+use crate::db::routing as routing_store;
 use crate::db::{numbering, DbError};
 use crate::domain::{accounts, Number};
 use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
+use crate::service::routing::{self as routing_service, RouteChangeError};
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::live_view::LiveSource;
 use crate::web::pages::{no_store, see_other, Empty};
 use crate::web::state::AppState;
 use cards::{ClaimForm, ExtensionCard, ExtensionView};
+use groups::{CreateGroupForm, GroupView};
+use memberships::MyGroups;
+use routing::RouteView;
+
+/// The live registry, for the phones' registration state in the route tables.
+pub(super) type LiveHandle = axum::Extension<Arc<dyn LiveSource>>;
 
 /// The routes of `/account` (the password page has its own, `pages::password`).
 pub fn routes() -> Router<AppState> {
@@ -36,10 +52,15 @@ pub fn routes() -> Router<AppState> {
         .route("/account/ext/{number}/token", post(new_token))
         .route("/account/ext/{number}/release", post(release))
         .route("/account/ext/{number}/delete", post(delete))
+        .merge(routing::routes())
+        .merge(groups::routes())
+        .merge(memberships::routes())
 }
 
 struct AccountData {
     extensions: Vec<ExtensionView>,
+    invitations: Vec<(routing_store::Invitation, String)>,
+    memberships: Vec<routing_store::Membership>,
     suggestions: Vec<String>,
     max: u32,
     ranges: String,
@@ -64,6 +85,16 @@ impl Done {
                 "{n} has a new SIP password. Enter it in your phone: the old one no longer works."
             ),
             "deleted" => format!("{n} is deleted."),
+            "routing" => format!("Saved how calls to {n} are routed."),
+            "group" => format!("Group {n} is yours. Add members below."),
+            "members" => format!("Saved the members of group {n}."),
+            "invited" => {
+                format!("Invited into group {n}; the owner of that number accepts or declines.")
+            }
+            "joined" => format!("You are a member of group {n} now."),
+            "declined" => format!("Declined the invitation into group {n}."),
+            "paused" => format!("The membership in group {n} is paused."),
+            "resumed" => format!("The membership in group {n} is active again."),
             _ => return None,
         };
         Some(Notice::ok(text))
@@ -80,9 +111,15 @@ fn owned_extensions(c: &rusqlite::Connection, user_id: i64) -> Result<Vec<Extens
 }
 
 /// Loads everything the page shows for one user, in one read.
-async fn load(state: &AppState, user_id: i64) -> Result<AccountData, PageError> {
+async fn load(
+    state: &AppState,
+    user_id: i64,
+    live: &dyn LiveSource,
+) -> Result<AccountData, PageError> {
     let settings = state.settings.clone();
-    Ok(state
+    let endpoints = live.endpoints();
+    let group_endpoints = endpoints.clone();
+    let mut data = state
         .db
         .read(move |c| {
             let list = owned_extensions(c, user_id)?;
@@ -99,41 +136,89 @@ async fn load(state: &AppState, user_id: i64) -> Result<AccountData, PageError> 
                     ),
                     None => (None, Vec::new()),
                 };
-                views.push(ExtensionView {
-                    ext,
-                    password,
-                    contacts,
-                });
+                let group = match ext.kind {
+                    ExtensionKind::Group => Some(groups::read_group(c, &ext.number)?),
+                    _ => None,
+                };
+                views.push((
+                    ExtensionView {
+                        ext,
+                        password,
+                        contacts,
+                        route: None,
+                        group: None,
+                    },
+                    group,
+                ));
             }
+            let views = views
+                .into_iter()
+                .map(|(mut view, group)| {
+                    view.group = group.map(|g| GroupView::new(g, &group_endpoints));
+                    view
+                })
+                .collect();
             let plan = numbering::plan(c, &settings)?;
             Ok(AccountData {
                 extensions: views,
+                invitations: routing_store::invitations_for_owner(c, user_id)?,
+                memberships: routing_store::memberships_for_owner(c, user_id)?,
                 suggestions: plan.suggest_free(6),
                 max: plan.max_per_user,
                 ranges: plan.describe_ranges(),
             })
         })
-        .await?)
+        .await?;
+    // The compiled plan of each, as Asterisk executes it; a number without one (there is
+    // none before its first recompile) simply shows no route table.
+    for view in &mut data.extensions {
+        match routing_service::route(&state.db, &view.ext.number).await {
+            Ok(plan) => view.route = Some(RouteView::new(plan, &endpoints)),
+            Err(RouteChangeError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(data)
+}
+
+/// A refused form: the account page again with the reason above it and the status of the
+/// failure table; storage trouble (500) answers with the error page instead.
+pub(super) async fn refused(
+    state: &AppState,
+    user: &LoggedIn,
+    live: &LiveHandle,
+    why: PageError,
+) -> Result<Response, PageError> {
+    let (status, message) = why.into_refusal()?;
+    render(state, user, live, Some(Notice::error(message)), status).await
 }
 
 async fn render(
     state: &AppState,
     user: &LoggedIn,
+    live: &LiveHandle,
     notice: Option<Notice>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
-    render_with(state, user, notice, status, None).await
+    render_with(state, user, live, notice, status, None).await
 }
 
 /// Like [`render`], with the claim form filled in as the person left it.
 async fn render_with(
     state: &AppState,
     user: &LoggedIn,
+    live: &LiveHandle,
     notice: Option<Notice>,
     status: StatusCode,
     draft: Option<&ClaimInput>,
 ) -> Result<Response, PageError> {
-    let data = load(state, user.user.id).await?;
+    let data = load(state, user.user.id, live.0.as_ref()).await?;
+    let own: Vec<&Extension> = data
+        .extensions
+        .iter()
+        .map(|v| &v.ext)
+        .filter(|e| e.kind != ExtensionKind::Group)
+        .collect();
     let visitor = Visitor {
         user: Some(user.clone()),
         csrf: user.csrf.clone(),
@@ -149,9 +234,10 @@ async fn render_with(
             }
             div #extensions data-status-stream="/account/stream" {
                 @for view in &data.extensions {
-                    (ExtensionCard { view, settings: s, csrf: &user.csrf })
+                    (ExtensionCard { view, settings: s, csrf: &user.csrf, own: &own })
                 }
             }
+            (MyGroups { invitations: &data.invitations, memberships: &data.memberships, csrf: &user.csrf })
             @if u32::try_from(data.extensions.len()).unwrap_or(u32::MAX) < data.max {
                 (ClaimForm {
                     csrf: &user.csrf,
@@ -165,6 +251,7 @@ async fn render_with(
                         .unwrap_or(&user.user.display_name),
                     public: draft.is_none_or(|d| d.public.is_some()),
                 })
+                (CreateGroupForm { csrf: &user.csrf })
             } @else {
                 p.small { "You have " (data.max) " extension(s), the most one person may have." }
             }
@@ -178,9 +265,10 @@ async fn render_with(
 pub async fn show(
     State(state): State<AppState>,
     user: LoggedIn,
+    live: LiveHandle,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    render(&state, &user, done.notice(), StatusCode::OK).await
+    render(&state, &user, &live, done.notice(), StatusCode::OK).await
 }
 
 /// The claim form.
@@ -210,7 +298,10 @@ fn parse_claim(
     if number.is_empty() {
         return Err("Type a number, or pick one of the free ones.".into());
     }
-    let kind = ExtensionKind::parse(&form.kind).ok_or("Choose a SIP phone or a handset.")?;
+    let kind = ExtensionKind::parse(&form.kind)
+        // A group made here would be an empty group by accident: groups have their own form.
+        .filter(|k| *k != ExtensionKind::Group)
+        .ok_or("Choose a SIP phone or a handset (groups are made with \u{201c}Create a group\u{201d}).")?;
     let name = match form.name.trim() {
         "" => default_name,
         typed => typed,
@@ -223,6 +314,7 @@ fn parse_claim(
 pub async fn claim(
     State(state): State<AppState>,
     user: LoggedIn,
+    live: LiveHandle,
     CsrfForm(form): CsrfForm<ClaimInput>,
 ) -> Result<Response, PageError> {
     let (number, kind, name) = match parse_claim(&form, &user.user.display_name) {
@@ -230,7 +322,7 @@ pub async fn claim(
         Err(problem) => {
             let notice = Some(Notice::error(problem));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return render_with(&state, &user, notice, status, Some(&form)).await;
+            return render_with(&state, &user, &live, notice, status, Some(&form)).await;
         }
     };
     let wanted = number.clone();
@@ -250,7 +342,7 @@ pub async fn claim(
         Err(ClaimError::Rule(rule)) => {
             let notice = Some(Notice::error(rule.to_string()));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            render_with(&state, &user, notice, status, Some(&form)).await
+            render_with(&state, &user, &live, notice, status, Some(&form)).await
         }
         Err(e) => Err(e.into()),
     }
@@ -258,7 +350,7 @@ pub async fn claim(
 
 /// The user as the one acting on their own extensions: the service answers someone else's
 /// number exactly like a missing one.
-fn own(user: &LoggedIn) -> Actor {
+pub(super) fn own(user: &LoggedIn) -> Actor {
     Actor::Owner(user.user.id)
 }
 
@@ -274,6 +366,7 @@ pub struct EditInput {
 pub async fn edit(
     State(state): State<AppState>,
     user: LoggedIn,
+    live: LiveHandle,
     NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<EditInput>,
 ) -> Result<Response, PageError> {
@@ -283,6 +376,7 @@ pub async fn edit(
             return render(
                 &state,
                 &user,
+                &live,
                 Some(Notice::error(e.to_string())),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
@@ -343,6 +437,7 @@ pub struct DeleteInput {
 pub async fn delete(
     State(state): State<AppState>,
     user: LoggedIn,
+    live: LiveHandle,
     NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<DeleteInput>,
 ) -> Result<Response, PageError> {
@@ -350,6 +445,7 @@ pub async fn delete(
         return render(
             &state,
             &user,
+            &live,
             Some(Notice::error(
                 "Nothing was deleted: tick the box to confirm first.",
             )),

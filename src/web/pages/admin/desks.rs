@@ -14,7 +14,8 @@ use crate::db::extensions::{self, ExtensionKind};
 use crate::db::{numbering, DbError};
 use crate::domain::accounts;
 use crate::domain::numbering::{Authority, DeskWarning};
-use crate::service::extensions::{self as extension_service, Claim, ClaimError, Owner};
+use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
+use crate::service::routing::{self as routing_service, NewGroup, RouteChangeError};
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
@@ -61,6 +62,7 @@ impl Section for DesksSection {
                             legend { "Phone" }
                             label.choice { input type="radio" name="kind" value="sip" checked; " SIP phone" }
                             label.choice { input type="radio" name="kind" value="handset"; " handset (binds with a token)" }
+                            label.choice { input type="radio" name="kind" value="group"; " group (staffed by the members you add below)" }
                         }
                         button type="submit" { "Claim for the desk" }
                     }
@@ -100,6 +102,9 @@ pub async fn claim_desk(
         Err(e) => return refuse(&state, &admin, e.to_string()).await,
     };
     let number = form.number.trim().to_string();
+    if kind == ExtensionKind::Group {
+        return desk_group(&state, &admin, number, name).await;
+    }
     let claim = Claim {
         owner: Owner::User(admin.user.id),
         number: number.clone(),
@@ -125,9 +130,45 @@ pub async fn claim_desk(
                 extensions::Created::Handset { token } => p {
                     "Dial " code { (state.settings.codes.register) (token) } " from the desk's handset to bind it."
                 },
-                extensions::Created::Group => p { "The desk is a group: add its members next." },
+                // Groups are made by `desk_group`; this arm only keeps the match whole.
+                extensions::Created::Group => p { "The desk is a group: add its members in the groups section." },
             }
         }
     };
     super::shown_once::<DesksSection>(&state, &admin, once).await
+}
+
+/// A desk staffed as a group: made empty, deliberately (the form's "group" choice), with the
+/// admin's numbering rights; its members are added in the groups section.
+async fn desk_group(
+    state: &AppState,
+    admin: &LoggedIn,
+    number: String,
+    name: String,
+) -> Result<Response, PageError> {
+    let group = NewGroup {
+        owner: Owner::User(admin.user.id),
+        number: number.clone(),
+        name,
+        public: true,
+        members: Vec::new(),
+        ring_timeout: None,
+        fallback: None,
+        authority: Authority::Admin,
+        by: Actor::Staff,
+        by_key: None,
+    };
+    match routing_service::create_group(&state.db, state.settings.clone(), group).await {
+        Ok(()) => {}
+        Err(RouteChangeError::Claim(rule)) => return refuse(state, admin, rule.to_string()).await,
+        Err(e) => return Err(e.into()),
+    }
+    tracing::info!(admin = %admin.user.username, %number, "desk set up as a group");
+    let once = html! {
+        section.notice.ok role="status" {
+            h2 { "Desk " (number) " set up as a group" }
+            p { "Add its members in " a href={ "/admin#group-" (number) } { "the groups section" } ", or invite people's extensions from your account page." }
+        }
+    };
+    super::shown_once::<DesksSection>(state, admin, once).await
 }

@@ -1,5 +1,5 @@
 //! `/admin`: users and roles, all extensions, the numbering rules, temporary handsets, the
-//! admin-defined phonebook entries, API keys and the emergency/help-desk desks.
+//! admin-defined phonebook entries, API keys, the emergency/help-desk desks and the groups.
 //!
 //! Each section is a `Section` in a file of its own, with its forms' handlers and routes
 //! beside it: it reads what it shows on its own and renders on its own. `GET /admin` shows
@@ -8,6 +8,7 @@
 
 mod desks;
 mod extensions;
+mod groups;
 mod handsets;
 mod keys;
 mod numbering;
@@ -42,6 +43,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(show))
         .merge(users::routes())
         .merge(extensions::routes())
+        .merge(groups::routes())
         .merge(numbering::routes())
         .merge(desks::routes())
         .merge(handsets::routes())
@@ -119,13 +121,14 @@ pub async fn show(
     let view = View::new(&state, &admin, &query);
     let v = view.clone();
     // One read, so the sections agree with each other.
-    let (desks, users, extensions, numbering, handsets, phonebook, keys) = state
+    let (desks, users, extensions, groups, numbering, handsets, phonebook, keys) = state
         .db
         .read(move |c| {
             Ok((
                 desks::DesksSection::load(c, &v)?,
                 users::UsersSection::load(c, &v)?,
                 extensions::ExtensionsSection::load(c, &v)?,
+                groups::GroupsSection::load(c, &v)?,
                 numbering::NumberingSection::load(c, &v)?,
                 handsets::HandsetsSection::load(c, &v)?,
                 phonebook::PhonebookSection::load(c, &v)?,
@@ -136,12 +139,13 @@ pub async fn show(
     let body = html! {
         (desks.render(&view))
         nav.toc aria-label="Sections" {
-            a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#numbering" { "Numbering" }
+            a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#groups" { "Groups" } a href="#numbering" { "Numbering" }
             a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
             a href="#keys" { "API keys" }
         }
         (users.render(&view))
         (extensions.render(&view))
+        (groups.render(&view))
         (numbering.render(&view))
         (handsets.render(&view))
         (phonebook.render(&view))

@@ -1,0 +1,349 @@
+//! Routing on `/account`: per extension the forwarding form, do-not-disturb and call waiting
+//! (each one `service::routing` call), and the route table, "why did it ring there?", read
+//! from the compiled plan Asterisk executes with each phone's registration state now.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use maud::{html, Markup, Render};
+use serde::Deserialize;
+
+use super::{own, refused, LiveHandle};
+use crate::domain::Number;
+use crate::service::routing::{self as routing_service, ForwardingChange, RoutePlan};
+use crate::web::api::{live_of, Status};
+use crate::web::auth::{CsrfForm, LoggedIn};
+use crate::web::components::CsrfField;
+use crate::web::error::PageError;
+use crate::web::extract::NumberPath;
+use crate::web::live_view::EndpointsLive;
+use crate::web::pages::see_other;
+use crate::web::state::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/account/ext/{number}/forwarding", post(forwarding))
+        .route("/account/ext/{number}/dnd", post(dnd))
+        .route("/account/ext/{number}/call-waiting", post(call_waiting))
+}
+
+/// The compiled plan of one number with the registration state of each phone it rings
+/// (`states[i]` belongs to `plan.rings[i]`).
+#[derive(Debug, Clone)]
+pub struct RouteView {
+    /// The plan.
+    pub plan: RoutePlan,
+    /// Each ring's phone now, as the API's route reports it.
+    pub states: Vec<Status>,
+    /// Whether eventpbx is connected to Asterisk (without it every state is unknown).
+    pub ari_connected: bool,
+}
+
+impl RouteView {
+    /// The plan with the live state of its phones.
+    pub fn new(plan: RoutePlan, live: &EndpointsLive) -> RouteView {
+        let states = plan
+            .rings
+            .iter()
+            .map(|r| live_of(live, &r.endpoint).status)
+            .collect();
+        RouteView {
+            plan,
+            states,
+            ari_connected: live.ari_connected,
+        }
+    }
+}
+
+/// A registration state as a badge.
+pub(super) fn state_badge(status: Status) -> Markup {
+    html! {
+        @match status {
+            Status::Online => span.badge.online { "online" },
+            Status::Offline => span.badge.offline { "offline" },
+            Status::Unknown => span.badge { "unknown" },
+        }
+    }
+}
+
+/// "to 2001", or what happens without a target.
+fn target_or(target: Option<&String>, otherwise: &str) -> Markup {
+    html! {
+        @match target {
+            Some(n) => { "goes to " strong { (n) } },
+            None => { (otherwise) },
+        }
+    }
+}
+
+/// The route table of one number.
+pub(super) struct RouteTable<'a>(pub(super) &'a RouteView);
+
+impl Render for RouteTable<'_> {
+    fn render(&self) -> Markup {
+        let view = self.0;
+        let p = &view.plan;
+        let is_group = p.via.is_some();
+        html! {
+            details.route open[!p.rings.is_empty() && is_group] {
+                summary { "Why does it ring there?" }
+                div.scroll { table.list.route-table id={ "route-" (p.number) } {
+                    caption { "Who rings when a call to " (p.number) " comes in" }
+                    thead { tr { th { "Rings" } th { "When" } th { "Phone now" } } }
+                    tbody {
+                        @if let Some(n) = &p.forward {
+                            tr { td colspan="3" { "Forwarded at once to " strong { (n) } ": nothing here rings." } }
+                        } @else if p.busy_now {
+                            tr { td colspan="3" { "Do-not-disturb is on: nothing rings." } }
+                        } @else if p.rings.is_empty() {
+                            tr { td colspan="3" { "Nothing can ring: no phone is bound, or every member is paused or on do-not-disturb." } }
+                        }
+                        @for (ring, state) in p.rings.iter().zip(&view.states) {
+                            tr {
+                                td { (ring.number) " " span.name { (ring.name) } }
+                                td {
+                                    @if ring.delay == 0 { "at once" } @else { "after " (ring.delay) " s" }
+                                    ", for " (ring.rings_for) " s"
+                                    @if !ring.call_waiting { " (not while in a call: call waiting is off)" }
+                                }
+                                td { (state_badge(*state)) }
+                            }
+                        }
+                    }
+                } }
+                ul.small.outcomes {
+                    li { "Busy" @if p.busy_now { " (and do-not-disturb)" } ": " (target_or(p.on_busy.as_ref(), "the caller hears busy")) }
+                    li { "No answer after " (p.timeout) " s: "
+                        (target_or(p.on_noanswer.as_ref(), if is_group { "the caller hears busy" } else { "the call ends" })) }
+                    li { "Nobody reachable: " (target_or(p.on_unavailable.as_ref(), "the caller hears \u{201c}not reachable\u{201d}")) }
+                }
+                @if !view.ari_connected {
+                    p.small { "Asterisk is not connected, so the phones' state is unknown." }
+                }
+            }
+        }
+    }
+}
+
+/// The forwarding, do-not-disturb and call-waiting forms of an extension (a group has no call
+/// waiting, and do-not-disturb closes it).
+pub(super) struct RoutingForms<'a> {
+    pub(super) view: &'a RouteView,
+    pub(super) csrf: &'a str,
+}
+
+impl Render for RoutingForms<'_> {
+    fn render(&self) -> Markup {
+        let p = &self.view.plan;
+        let n = &p.number;
+        let prefs = &p.preferences;
+        let f = &prefs.forward;
+        let is_group = p.via.is_some();
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        let secs = |v: Option<u32>| v.map(|s| s.to_string()).unwrap_or_default();
+        html! {
+            div.toggles {
+                form.inline method="post" action={ "/account/ext/" (n) "/dnd" } {
+                    (CsrfField(self.csrf))
+                    input type="hidden" name="on" value=(if prefs.dnd { "0" } else { "1" });
+                    @if prefs.dnd {
+                        span.badge.offline { "do-not-disturb on" } " "
+                        button.secondary type="submit" { "Turn do-not-disturb off" }
+                    } @else {
+                        button.secondary type="submit" { "Turn do-not-disturb on" }
+                    }
+                }
+                @if !is_group {
+                    form.inline method="post" action={ "/account/ext/" (n) "/call-waiting" } {
+                        (CsrfField(self.csrf))
+                        input type="hidden" name="on" value=(if prefs.call_waiting { "0" } else { "1" });
+                        @if prefs.call_waiting {
+                            button.secondary type="submit" { "Turn call waiting off" }
+                        } @else {
+                            span.badge { "call waiting off" } " "
+                            button.secondary type="submit" { "Turn call waiting on" }
+                        }
+                    }
+                }
+            }
+            details.forwarding-settings {
+                summary { "Forwarding…" }
+                form.stack.forwarding method="post" action={ "/account/ext/" (n) "/forwarding" } {
+                    (CsrfField(self.csrf))
+                    p.small { "An empty number turns that forwarding off." }
+                    label for={ "fwd-always-" (n) } { "Always to" }
+                    input id={ "fwd-always-" (n) } name="always" inputmode="numeric" value=(text(&f.always));
+                    // A group rings for its ring timeout and then goes to its fallback: it has
+                    // no delayed "always" and no no-answer forwarding of its own.
+                    @if !is_group {
+                        label for={ "fwd-always-after-" (n) } { "… after ringing this many seconds here first (empty: at once)" }
+                        input id={ "fwd-always-after-" (n) } name="always_after" inputmode="numeric" value=(secs(f.always_after));
+                    }
+                    label for={ "fwd-busy-" (n) } { "When busy (or do-not-disturb) to" }
+                    input id={ "fwd-busy-" (n) } name="busy" inputmode="numeric" value=(text(&f.busy));
+                    @if !is_group {
+                        label for={ "fwd-no-answer-" (n) } { "When nobody answers to" }
+                        input id={ "fwd-no-answer-" (n) } name="no_answer" inputmode="numeric" value=(text(&f.no_answer));
+                        label for={ "fwd-no-answer-after-" (n) } { "… after this many seconds (empty: 20)" }
+                        input id={ "fwd-no-answer-after-" (n) } name="no_answer_after" inputmode="numeric" value=(f.no_answer_after);
+                    }
+                    label for={ "fwd-unavailable-" (n) } { @if is_group { "When no member is reachable to" } @else { "When the phone is not reachable to" } }
+                    input id={ "fwd-unavailable-" (n) } name="unavailable" inputmode="numeric" value=(text(&f.unavailable));
+                    button type="submit" { "Save forwarding" }
+                }
+            }
+        }
+    }
+}
+
+/// The forwarding form: an empty or missing field clears its setting (a group's form has no
+/// delayed or no-answer fields, which groups do not have).
+#[derive(Debug, Deserialize)]
+pub struct ForwardingInput {
+    #[serde(default)]
+    always: String,
+    #[serde(default)]
+    always_after: String,
+    #[serde(default)]
+    busy: String,
+    #[serde(default)]
+    no_answer: String,
+    #[serde(default)]
+    no_answer_after: String,
+    #[serde(default)]
+    unavailable: String,
+}
+
+/// What a person typed, cut short for an error message (it is escaped when shown).
+fn shown(text: &str) -> String {
+    text.chars().take(20).collect()
+}
+
+/// A typed number, or `None` for an empty field; the error names the field.
+pub(super) fn number_field(label: &str, text: &str) -> Result<Option<String>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    Number::parse(text)
+        .map(|n| Some(n.to_string()))
+        .map_err(|_| format!("{label}: \u{201c}{}\u{201d} is not a number.", shown(text)))
+}
+
+/// Typed seconds, or `None` for an empty field; the ranges are the service's to check.
+pub(super) fn seconds_field(label: &str, text: &str) -> Result<Option<u32>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    text.parse().map(Some).map_err(|_| {
+        format!(
+            "{label}: \u{201c}{}\u{201d} is not a number of seconds.",
+            shown(text)
+        )
+    })
+}
+
+impl ForwardingInput {
+    fn change(&self) -> Result<ForwardingChange, String> {
+        Ok(ForwardingChange {
+            always: Some(number_field("Always to", &self.always)?),
+            always_after: Some(seconds_field("Always after", &self.always_after)?),
+            busy: Some(number_field("When busy to", &self.busy)?),
+            no_answer: Some(number_field("When nobody answers to", &self.no_answer)?),
+            no_answer_after: Some(seconds_field(
+                "Nobody answers after",
+                &self.no_answer_after,
+            )?),
+            unavailable: Some(number_field("When not reachable to", &self.unavailable)?),
+        })
+    }
+}
+
+fn saved(number: &Number) -> Response {
+    see_other(&format!("/account?done=routing&n={number}#ext-{number}"))
+}
+
+/// POST /account/ext/{number}/forwarding.
+pub async fn forwarding(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    live: LiveHandle,
+    NumberPath(number, _): NumberPath,
+    CsrfForm(form): CsrfForm<ForwardingInput>,
+) -> Result<Response, PageError> {
+    let change = match form.change() {
+        Ok(c) => c,
+        Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
+    };
+    match routing_service::set_forwarding(&state.db, number.as_str(), change, own(&user)).await {
+        Ok(_) => Ok(saved(&number)),
+        Err(e) => refused(&state, &user, &live, e.into()).await,
+    }
+}
+
+/// The do-not-disturb and call-waiting toggles: the state wanted ("1" on, else off), so a
+/// double submit does not flip it back.
+#[derive(Debug, Deserialize)]
+pub struct ToggleInput {
+    #[serde(default)]
+    on: String,
+}
+
+/// POST /account/ext/{number}/dnd.
+pub async fn dnd(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    live: LiveHandle,
+    NumberPath(number, _): NumberPath,
+    CsrfForm(form): CsrfForm<ToggleInput>,
+) -> Result<Response, PageError> {
+    let on = form.on == "1";
+    match routing_service::set_dnd(&state.db, number.as_str(), on, own(&user)).await {
+        Ok(_) => Ok(saved(&number)),
+        Err(e) => refused(&state, &user, &live, e.into()).await,
+    }
+}
+
+/// POST /account/ext/{number}/call-waiting.
+pub async fn call_waiting(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    live: LiveHandle,
+    NumberPath(number, _): NumberPath,
+    CsrfForm(form): CsrfForm<ToggleInput>,
+) -> Result<Response, PageError> {
+    let on = form.on == "1";
+    match routing_service::set_call_waiting(&state.db, number.as_str(), on, own(&user)).await {
+        Ok(_) => Ok(saved(&number)),
+        Err(e) => refused(&state, &user, &live, e.into()).await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_fields_clear_and_bad_ones_are_named() {
+        let form = ForwardingInput {
+            always: " 2001 ".into(),
+            always_after: String::new(),
+            busy: String::new(),
+            no_answer: "2002".into(),
+            no_answer_after: "15".into(),
+            unavailable: String::new(),
+        };
+        let change = form.change().unwrap();
+        assert_eq!(change.always, Some(Some("2001".into())));
+        assert_eq!(change.busy, Some(None), "an empty field clears");
+        assert_eq!(change.no_answer_after, Some(Some(15)));
+        let bad = number_field("When busy to", "20x1").unwrap_err();
+        assert!(
+            bad.contains("When busy to") && bad.contains("20x1"),
+            "{bad}"
+        );
+        assert!(seconds_field("After", "-3").is_err());
+    }
+}
