@@ -394,7 +394,9 @@ impl Envelope {
 
 /// The event types eventpbx handles: every typed variant of [`AriEvent`] except those nobody
 /// reads (ChannelVarset, DeviceStateChanged, PlaybackStarted: the flows wait for a playback's
-/// end only, and a playback of several media starts once per medium). The engine asks
+/// end only, and a playback of several media starts once per medium; ChannelDialplan: one per
+/// dialplan step of every channel, a dozen or more per routed call, while the live view takes
+/// the dialled number from ChannelCreated, which carries it already). The engine asks
 /// Asterisk to send only these (`PUT /applications/{app}/eventFilter`): with the all-channels
 /// subscription, Asterisk would otherwise send each channel's variable changes, peer status
 /// and talk detection too.
@@ -410,7 +412,6 @@ pub const HANDLED_TYPES: &[&str] = &[
     "ChannelLeftBridge",
     "ChannelConnectedLine",
     "ChannelCallerId",
-    "ChannelDialplan",
     "Dial",
     "PlaybackFinished",
     "BridgeCreated",
@@ -549,7 +550,12 @@ mod tests {
             }
         }
         // Typed but read by no one: filtered out on purpose.
-        let unread = ["ChannelVarset", "DeviceStateChanged", "PlaybackStarted"];
+        let unread = [
+            "ChannelVarset",
+            "DeviceStateChanged",
+            "PlaybackStarted",
+            "ChannelDialplan",
+        ];
         for t in &typed {
             assert_eq!(
                 HANDLED_TYPES.contains(&t.as_str()),

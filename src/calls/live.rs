@@ -383,7 +383,6 @@ impl LiveRegistry {
                 | ChannelStateChange { .. }
                 | ChannelConnectedLine { .. }
                 | ChannelCallerId { .. }
-                | ChannelDialplan { .. }
                 | StasisStart { .. }
                 | ChannelDestroyed { .. }
                 | Dial { .. }
@@ -402,7 +401,6 @@ impl LiveRegistry {
             | ChannelStateChange { channel }
             | ChannelConnectedLine { channel }
             | ChannelCallerId { channel }
-            | ChannelDialplan { channel }
             | StasisStart { channel, .. } => {
                 let updated = live_channel(channel, s.channels.get(&channel.id), &code);
                 s.channels.insert(channel.id.clone(), updated);
