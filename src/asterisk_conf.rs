@@ -166,8 +166,11 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
     values.insert("CODE_INFO", settings.codes.info.clone());
     values.insert("CODE_ECHO", settings.codes.echo.clone());
     values.insert("CODE_REGISTER", settings.codes.register.clone());
+    values.insert("CODE_DND", settings.codes.dnd.clone());
+    values.insert("CODE_FORWARD", settings.codes.forward.clone());
     values.insert("PROMPTS", prompts.display().to_string());
     values.insert("REGISTER_PATTERNS", dialplan.register);
+    values.insert("FEATURE_PATTERNS", dialplan.features);
     values.insert("DESKS", dialplan.desks);
     values.insert("ROUTE_PATTERNS", dialplan.route);
     values.insert("RESTRICTED_PATTERNS", dialplan.restricted);
@@ -189,6 +192,7 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
 /// Placeholders that hold rendered dialplan lines rather than one value.
 const MULTI_LINE: &[&str] = &[
     "REGISTER_PATTERNS",
+    "FEATURE_PATTERNS",
     "DESKS",
     "ROUTE_PATTERNS",
     "RESTRICTED_PATTERNS",
@@ -208,6 +212,8 @@ const LEG_EXTRA_DIGITS: usize = 2 + 3;
 struct DialplanPatterns {
     /// The registration code followed by a token dialled en bloc, one line per token length.
     register: String,
+    /// The group and forwarding codes followed by a number, one line per number length.
+    features: String,
     /// The emergency and help-desk numbers.
     desks: String,
     /// Every number length, to the numbers table.
@@ -238,6 +244,23 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
         })
         .collect::<Vec<_>>()
         .join("\n");
+    // The number after a feature code reaches eventpbx as the Stasis argument only.
+    let features = [
+        (&settings.codes.group_toggle, "group-toggle"),
+        (&settings.codes.forward, "forward"),
+    ]
+    .iter()
+    .flat_map(|(code, flow)| {
+        (1..=Number::MAX_DIGITS).map(move |len| {
+            format!(
+                "exten => {},1,Stasis({app},{flow},${{CHANNEL(endpoint)}},${{EXTEN:{}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                exact_pattern(code, len),
+                code.len()
+            )
+        })
+    })
+    .collect::<Vec<_>>()
+    .join("\n");
     let desks = settings
         .numbering
         .emergency
@@ -275,6 +298,7 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
         .join("\n");
     DialplanPatterns {
         register,
+        features,
         desks,
         route: per_length("number"),
         restricted: per_length("restricted"),
@@ -604,6 +628,73 @@ mod tests {
                 "16 digits is no number"
             );
         }
+    }
+
+    #[test]
+    fn feature_codes_reach_their_flows_with_digits_only() {
+        let dialplan = &rendered_dialplan();
+        assert!(dialplan.contains("exten => 9954,1,Stasis(eventpbx,dnd,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9953,1,Stasis(eventpbx,forward,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains(
+            "exten => _9953XXXX,1,Stasis(eventpbx,forward,${CHANNEL(endpoint)},${EXTEN:4})"
+        ));
+        assert!(dialplan.contains(
+            "exten => _9952XXXXXXXXXXXXXXX,1,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+        ));
+        // Both phone contexts reach them (a temporary handset hears that it has no number).
+        for context in ["eventpbx-extensions", "eventpbx-temporary"] {
+            let exts = reachable_extensions(dialplan, context);
+            // Services are included before the number patterns, so they win; within them
+            // exactly one pattern matches.
+            let services = reachable_extensions(dialplan, "eventpbx-services");
+            let first = |dialled: &str| {
+                let hits: Vec<_> = services.iter().filter(|p| matches(p, dialled)).collect();
+                assert!(hits.len() <= 1, "{dialled}: {hits:?}");
+                assert!(hits.iter().all(|h| exts.contains(h)));
+                hits.first().map(|h| h.to_string())
+            };
+            for (dialled, pattern) in [
+                ("9954", "9954"),
+                ("9953", "9953"),
+                ("99534711", "_9953XXXX"),
+                ("99532", "_9953X"),
+                ("9953123456789012345", "_9953XXXXXXXXXXXXXXX"),
+                ("99522100", "_9952XXXX"),
+            ] {
+                assert_eq!(
+                    first(dialled).as_deref(),
+                    Some(pattern),
+                    "{context}: {dialled}"
+                );
+            }
+            for hostile in ["9953${SHELL(id)}", "99534711,1", "9952*", "99524711)"] {
+                let hit: Vec<_> = exts.iter().filter(|p| matches(p, hostile)).collect();
+                assert!(hit.is_empty(), "{context}: {hostile:?} matched {hit:?}");
+            }
+            // Sixteen digits after the code is no number: not a feature code.
+            assert!(!exts
+                .iter()
+                .any(|p| p.starts_with("_9953") && matches(p, "99531234567890123456")));
+        }
+        // The codes follow the settings.
+        let s = Settings::from_toml(
+            "[ari]\npassword = \"abcdefghijklmnop0123\"\n[codes]\nforward = \"*21\"\n",
+        );
+        assert!(s.is_err(), "codes are digits only");
+        let s = Settings::from_toml(
+            "[ari]\npassword = \"abcdefghijklmnop0123\"\n[codes]\ndnd = \"8888\"\ngroup_toggle = \"8887\"\n",
+        )
+        .unwrap();
+        let text = render(&s, &layout())
+            .unwrap()
+            .into_iter()
+            .find(|(f, _)| f == "extensions.conf")
+            .unwrap()
+            .1;
+        assert!(text.contains("exten => 8888,1,Stasis(eventpbx,dnd,"));
+        assert!(text.contains(
+            "exten => _8887XX,1,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+        ));
     }
 
     #[test]

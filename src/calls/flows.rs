@@ -10,6 +10,7 @@ use futures_util::future::BoxFuture;
 
 use super::bind::machine::Timing;
 use super::call::Call;
+use super::features::{self, Feature};
 use super::{bind, echo, info};
 use crate::ari::Channel;
 use crate::config::Settings;
@@ -67,9 +68,28 @@ impl Flow for Register {
     }
 }
 
-/// eventpbx's own flows: `echo`, `info` and `register`.
+/// A feature code (`group-toggle`, `forward`, `dnd`): a change and its spoken confirmation,
+/// as short as an info call. Declines adoption: whether the change was made before the
+/// restart is unknown, and dialling again says how things are.
+struct Features(Feature);
+impl Flow for Features {
+    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(features::run(call, self.0, digits))
+    }
+    fn max_len(&self, settings: &Settings) -> Duration {
+        Duration::from_secs(u64::from(settings.calls.max_info_secs))
+    }
+}
+
+/// eventpbx's own flows: `echo`, `info`, `register` and the feature codes.
 pub fn standard_flows(timing: Timing) -> Flows {
     let mut flows: Flows = HashMap::new();
+    flows.insert(
+        "group-toggle".into(),
+        Arc::new(Features(Feature::GroupToggle)),
+    );
+    flows.insert("forward".into(), Arc::new(Features(Feature::Forward)));
+    flows.insert("dnd".into(), Arc::new(Features(Feature::Dnd)));
     flows.insert("echo".into(), Arc::new(Echo));
     flows.insert("info".into(), Arc::new(Info));
     flows.insert("register".into(), Arc::new(Register(timing)));

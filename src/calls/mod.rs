@@ -6,6 +6,7 @@ pub mod bind;
 pub mod call;
 pub mod echo;
 pub mod engine;
+pub mod features;
 pub mod flows;
 pub mod info;
 pub mod live;

@@ -97,6 +97,9 @@ impl Settings {
         digits("codes.info", &self.codes.info)?;
         digits("codes.echo", &self.codes.echo)?;
         digits("codes.register", &self.codes.register)?;
+        digits("codes.group_toggle", &self.codes.group_toggle)?;
+        digits("codes.forward", &self.codes.forward)?;
+        digits("codes.dnd", &self.codes.dnd)?;
         digits("numbering.temporary_first", &self.numbering.temporary_first)?;
         digits("numbering.temporary_last", &self.numbering.temporary_last)?;
         for n in &self.numbering.emergency {
@@ -209,7 +212,14 @@ impl Settings {
             key: "web.utc_offset",
             problem: format!("{:?} is not like +01:00", self.web.utc_offset),
         })?;
-        let codes = [&self.codes.info, &self.codes.echo, &self.codes.register];
+        let codes = [
+            &self.codes.info,
+            &self.codes.echo,
+            &self.codes.register,
+            &self.codes.group_toggle,
+            &self.codes.forward,
+            &self.codes.dnd,
+        ];
         let mut fixed: Vec<&String> = codes.to_vec();
         fixed.extend(self.numbering.emergency.iter());
         fixed.extend(self.numbering.helpdesk.iter());
@@ -305,6 +315,21 @@ impl Settings {
             numbering::FixedNumber {
                 number: self.codes.register.clone(),
                 what: "the registration code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+            numbering::FixedNumber {
+                number: self.codes.group_toggle.clone(),
+                what: "the group pause code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+            numbering::FixedNumber {
+                number: self.codes.forward.clone(),
+                what: "the forwarding code".into(),
+                kind: numbering::FixedKind::Code,
+            },
+            numbering::FixedNumber {
+                number: self.codes.dnd.clone(),
+                what: "the do-not-disturb code".into(),
                 kind: numbering::FixedKind::Code,
             },
         ];
@@ -454,6 +479,16 @@ mod tests {
         assert!(err.to_string().contains("prefix-free"), "{err}");
         let err = Settings::from_toml("[codes]\ninfo = \"9x\"\n").unwrap_err();
         assert!(err.to_string().contains("codes.info"));
+        // The feature codes take part in both rules: digits, and prefix-free with the others,
+        // the desks and the temporary range.
+        let err = Settings::from_toml("[codes]\nforward = \"99a\"\n").unwrap_err();
+        assert!(err.to_string().contains("codes.forward"), "{err}");
+        let err = Settings::from_toml("[codes]\ndnd = \"995\"\n").unwrap_err();
+        assert!(err.to_string().contains("prefix-free"), "{err}");
+        let err = Settings::from_toml("[codes]\ngroup_toggle = \"11\"\n").unwrap_err();
+        assert!(err.to_string().contains("prefix-free"), "{err}");
+        let err = Settings::from_toml("[codes]\nforward = \"9956\"\n").unwrap_err();
+        assert!(err.to_string().contains("temporary range"), "{err}");
     }
 
     #[test]

@@ -136,6 +136,12 @@ pub struct CodeSettings {
     pub echo: String,
     /// Registration code; may be followed by the token en bloc.
     pub register: String,
+    /// Followed by a group's number: pauses or resumes the caller's membership in it.
+    pub group_toggle: String,
+    /// Alone: forwarding off; followed by a number: forwarding always to it.
+    pub forward: String,
+    /// Toggles do-not-disturb.
+    pub dnd: String,
 }
 
 /// Numbering that lives in the settings file (the rest is in the DB and admin-editable).
@@ -272,6 +278,9 @@ impl Default for CodeSettings {
             info: "9950".into(),
             echo: "9951".into(),
             register: "9955".into(),
+            group_toggle: "9952".into(),
+            forward: "9953".into(),
+            dnd: "9954".into(),
         }
     }
 }

@@ -10,7 +10,8 @@ use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
 use super::DbError;
 use crate::domain::routing::{
-    self, Compiled, Forwarding, Graph, LegRow, Member, Node, Preferences, RouteRow, Target,
+    self, Compiled, Forwarding, Graph, LegRow, Member, Node, Preferences, RouteRow, RoutingError,
+    Target,
 };
 use crate::domain::ExtensionKind;
 
@@ -330,6 +331,124 @@ pub fn set_member_active(
         )?
         .execute(params![group, member, active])?
         > 0)
+}
+
+/// Whether `number` is a routing target (an extension or group: temporary numbers are not).
+fn is_extension(conn: &Connection, number: &str) -> Result<bool, DbError> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM extensions WHERE number = ?1")?
+        .query_row([number], |_| Ok(()))
+        .optional()?
+        .is_some())
+}
+
+/// The one checked write of routing settings: `prefs` for extension `number` (a group if
+/// `is_group`) against the rules of `domain::routing` (forwarding targets must be extensions
+/// or groups), then stored and recompiled in `tx`. Refused: nothing written.
+pub fn write_preferences(
+    tx: &Transaction<'_>,
+    number: &str,
+    is_group: bool,
+    prefs: &Preferences,
+) -> Result<Result<(), RoutingError>, DbError> {
+    let f = &prefs.forward;
+    let mut known = BTreeSet::new();
+    for target in [
+        &f.always,
+        &f.busy,
+        &f.no_answer,
+        &f.unavailable,
+        &prefs.fallback,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if is_extension(tx, target)? {
+            known.insert(target.clone());
+        }
+    }
+    if let Err(e) = routing::check_preferences(number, is_group, prefs, &|n| known.contains(n)) {
+        return Ok(Err(e));
+    }
+    set_preferences(tx, number, prefs)?;
+    recompile(tx, &[number])?;
+    Ok(Ok(()))
+}
+
+/// The settings of extension `number` and whether it is a group; None if no such extension.
+fn node_settings(conn: &Connection, number: &str) -> Result<Option<Node>, DbError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {NODE_COLUMNS} FROM extensions e LEFT JOIN routing r ON r.number = e.number
+         WHERE e.number = ?1"
+    ))?;
+    Ok(stmt.query_row([number], node_from_row).optional()?)
+}
+
+/// Changes the settings of extension `number` with `change` through [`write_preferences`];
+/// answers the settings as they are now. `Ok(None)`: no such extension.
+pub fn change_preferences(
+    tx: &Transaction<'_>,
+    number: &str,
+    change: impl FnOnce(&mut Preferences),
+) -> Result<Option<Result<Preferences, RoutingError>>, DbError> {
+    let Some(node) = node_settings(tx, number)? else {
+        return Ok(None);
+    };
+    let mut prefs = node.prefs.clone();
+    change(&mut prefs);
+    Ok(Some(
+        write_preferences(tx, number, node.is_group(), &prefs)?.map(|()| prefs),
+    ))
+}
+
+/// Toggles do-not-disturb of `number` (the feature code); answers the new state.
+pub fn toggle_dnd(
+    tx: &Transaction<'_>,
+    number: &str,
+) -> Result<Option<Result<bool, RoutingError>>, DbError> {
+    Ok(change_preferences(tx, number, |p| p.dnd = !p.dnd)?.map(|r| r.map(|p| p.dnd)))
+}
+
+/// Forwarding always of `number` to `target` at once, or off (None; a delay set with it goes
+/// too, it means nothing without a target).
+pub fn forward_always(
+    tx: &Transaction<'_>,
+    number: &str,
+    target: Option<&str>,
+) -> Result<Option<Result<Preferences, RoutingError>>, DbError> {
+    change_preferences(tx, number, |p| {
+        p.forward.always = target.map(str::to_string);
+        p.forward.always_after = None;
+    })
+}
+
+/// Pauses or resumes `member` in `group` and recompiles the group; false if it is no
+/// member (nothing written then).
+pub fn set_member_active_and_recompile(
+    tx: &Transaction<'_>,
+    group: &str,
+    member: &str,
+    active: bool,
+) -> Result<bool, DbError> {
+    if !set_member_active(tx, group, member, active)? {
+        return Ok(false);
+    }
+    recompile(tx, &[group])?;
+    Ok(true)
+}
+
+/// Toggles the membership of `member` in `group` (pause/resume); answers the new state
+/// (true = active), or None if it is no member (nothing written then).
+pub fn toggle_membership(
+    tx: &Transaction<'_>,
+    group: &str,
+    member: &str,
+) -> Result<Option<bool>, DbError> {
+    let Some(active) = membership(tx, group, member)? else {
+        return Ok(None);
+    };
+    set_member_active_and_recompile(tx, group, member, !active)?;
+    Ok(Some(!active))
 }
 
 /// Whether `member` is a member of `group`, and if so whether active.

@@ -8,6 +8,7 @@ mod baresip;
 mod dialplan_fuzz;
 mod dtmf;
 mod echo;
+mod features;
 mod foundation;
 mod live_view;
 mod phones;

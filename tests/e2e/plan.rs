@@ -1,153 +1,130 @@
-//! The compiled routing plan (docs/routing.md) as the e2e tests write it, and test phones that
-//! ring, answer late or refuse, with the times they saw each request.
+//! Routing set up the way eventpbx sets it up (the routing service on the shared database,
+//! which compiles the plan of docs/routing.md), and test phones that ring, answer late or
+//! refuse, with the times they saw each request.
 
 use std::time::{Duration, Instant};
 
+use std::sync::Arc;
+
 use eventpbx::config::Settings;
-use eventpbx::db::DbError;
+use eventpbx::domain::numbering::Authority;
+use eventpbx::service::extensions::{Actor, Owner};
+use eventpbx::service::routing::{
+    self, ForwardingChange, MemberRequest, NewGroup, RouteChangeError, RoutingChange,
+};
 
 use crate::support::{root, sipp, sipp_file, Device, Sandbox, Sipp};
 
-/// TEMPORARY, until migration 011 (the core engineer's, with the routing compiler) lands: the
-/// plan tables exactly as docs/routing.md describes them, so the dialplan can be proven
-/// against the real Asterisk before the compiler exists. Once 011 creates them, this is a
-/// no-op (the sandbox migrates before any test runs) and should be deleted.
-pub fn create_route_tables_if_missing(tx: &rusqlite::Transaction<'_>) -> Result<(), DbError> {
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS routes (
-             number TEXT PRIMARY KEY NOT NULL,
-             forward TEXT NOT NULL DEFAULT '',
-             dial TEXT NOT NULL DEFAULT '',
-             timeout INTEGER NOT NULL DEFAULT 0,
-             via TEXT NOT NULL DEFAULT '',
-             busy_now INTEGER NOT NULL DEFAULT 0,
-             cw_endpoint TEXT NOT NULL DEFAULT '',
-             on_busy TEXT NOT NULL DEFAULT '',
-             on_noanswer TEXT NOT NULL DEFAULT '',
-             on_unavailable TEXT NOT NULL DEFAULT ''
-         );
-         CREATE TABLE IF NOT EXISTS route_legs (
-             leg TEXT PRIMARY KEY NOT NULL,
-             number TEXT NOT NULL DEFAULT '',
-             endpoint TEXT NOT NULL DEFAULT '',
-             delay INTEGER NOT NULL DEFAULT 0,
-             timeout INTEGER NOT NULL DEFAULT 0,
-             cw INTEGER NOT NULL DEFAULT 0
-         );",
-    )?;
-    Ok(())
-}
-
-/// One `routes` row, as the compiler would write it.
-#[derive(Debug, Clone, Default)]
-pub struct Route {
-    pub number: String,
-    pub forward: String,
-    pub dial: String,
-    pub timeout: u32,
-    pub via: String,
-    pub busy_now: bool,
-    pub cw_endpoint: String,
-    pub on_busy: String,
-    pub on_noanswer: String,
-    pub on_unavailable: String,
-}
-
-impl Route {
-    /// A route for `number` that rings `dial` for `timeout` seconds and does nothing else.
-    pub fn ring(number: &str, dial: &[String], timeout: u32) -> Route {
-        Route {
-            number: number.into(),
-            dial: dial.join("&"),
-            timeout,
-            ..Route::default()
-        }
-    }
-}
-
-/// One `route_legs` row.
-#[derive(Debug, Clone)]
-pub struct Leg {
-    pub leg: String,
-    pub number: String,
-    pub endpoint: String,
-    pub delay: u32,
-    pub timeout: u32,
-    pub cw: bool,
-}
-
-impl Leg {
-    /// Leg `index` of route `number` for `endpoint`.
-    pub fn new(number: &str, index: u32, endpoint: &str, delay: u32, timeout: u32) -> Leg {
-        Leg {
-            leg: leg_id(number, index),
-            number: number.into(),
-            endpoint: endpoint.into(),
-            delay,
-            timeout,
-            cw: true,
-        }
-    }
-
-    /// The Dial target that runs this leg.
-    pub fn target(&self) -> String {
-        format!("Local/{}@eventpbx-leg/n", self.leg)
-    }
-}
-
-/// docs/routing.md: two digits of the number's length, the number, a three-digit index.
-pub fn leg_id(number: &str, index: u32) -> String {
-    format!("{:02}{number}{index:03}", number.len())
-}
-
-/// The Dial target of a device that rings at once.
-pub fn pjsip(device: &Device) -> String {
-    format!("PJSIP/{}", device.username)
-}
+/// One member of a group as the tests set it up: number, delay, active.
+pub type M<'a> = (&'a str, u32, bool);
 
 impl Sandbox {
-    /// Writes plan rows, replacing rows of the same numbers and legs.
-    pub async fn plan(&self, routes: Vec<Route>, legs: Vec<Leg>) {
+    /// Creates group `number` called `name` through the routing service (as staff), which
+    /// checks the rules and compiles the plan Asterisk then executes.
+    pub async fn try_group(
+        &self,
+        number: &str,
+        name: &str,
+        members: &[M<'_>],
+        ring_timeout: Option<u32>,
+        fallback: Option<&str>,
+    ) -> Result<(), RouteChangeError> {
+        let group = NewGroup {
+            owner: Owner::Nobody,
+            number: number.into(),
+            name: name.into(),
+            public: true,
+            members: requests(members),
+            ring_timeout,
+            fallback: fallback.map(str::to_string),
+            authority: Authority::Admin,
+            by: Actor::Staff,
+            by_key: None,
+        };
+        routing::create_group(&self.db, Arc::new(self.settings.clone()), group).await
+    }
+
+    /// [`Sandbox::try_group`] that must succeed.
+    pub async fn group(
+        &self,
+        number: &str,
+        name: &str,
+        members: &[M<'_>],
+        ring_timeout: Option<u32>,
+        fallback: Option<&str>,
+    ) {
+        self.try_group(number, name, members, ring_timeout, fallback)
+            .await
+            .unwrap_or_else(|e| panic!("group {number}: {e}"));
+    }
+
+    /// Replaces the members of `group` through the service.
+    pub async fn try_members(
+        &self,
+        group: &str,
+        members: &[M<'_>],
+    ) -> Result<(), RouteChangeError> {
+        routing::set_members(&self.db, group, requests(members), Actor::Staff)
+            .await
+            .map(|_| ())
+    }
+
+    /// Changes the routing settings of `number` through the service (as staff).
+    pub async fn route_change(&self, number: &str, change: RoutingChange) {
+        routing::change_routing(&self.db, number, change, Actor::Staff)
+            .await
+            .unwrap_or_else(|e| panic!("routing of {number}: {e}"));
+    }
+
+    /// Sets forwarding of `number` through the service.
+    pub async fn forward(&self, number: &str, forward: ForwardingChange) {
+        self.route_change(
+            number,
+            RoutingChange {
+                forward,
+                ..RoutingChange::default()
+            },
+        )
+        .await;
+    }
+
+    /// Everything routing wrote: settings, memberships and the compiled plan, as text.
+    pub async fn routing_state(&self) -> Vec<String> {
         self.db
-            .write(move |tx| {
-                for r in &routes {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO routes (number, forward, dial, timeout, via,
-                             busy_now, cw_endpoint, on_busy, on_noanswer, on_unavailable)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                        rusqlite::params![
-                            r.number,
-                            r.forward,
-                            r.dial,
-                            r.timeout,
-                            r.via,
-                            i64::from(r.busy_now),
-                            r.cw_endpoint,
-                            r.on_busy,
-                            r.on_noanswer,
-                            r.on_unavailable
-                        ],
-                    )?;
+            .read(|c| {
+                let mut out = Vec::new();
+                for q in [
+                    "SELECT group_number || '>' || member_number || '|' || delay || '|' || active FROM group_members ORDER BY 1",
+                    "SELECT number || '|' || forward || '|' || dial || '|' || timeout || '|' || via || '|' || busy_now || '|' || cw_endpoint || '|' || on_busy || '|' || on_noanswer || '|' || on_unavailable FROM routes ORDER BY 1",
+                    "SELECT leg || '|' || number || '|' || endpoint || '|' || delay || '|' || timeout || '|' || cw FROM route_legs ORDER BY 1",
+                ] {
+                    let mut stmt = c.prepare(q)?;
+                    let rows: Vec<String> = stmt
+                        .query_map([], |r| r.get(0))?
+                        .collect::<Result<_, _>>()?;
+                    out.push(rows.join("\n"));
                 }
-                for l in &legs {
-                    tx.execute(
-                        "INSERT OR REPLACE INTO route_legs (leg, number, endpoint, delay, timeout, cw)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        rusqlite::params![
-                            l.leg,
-                            l.number,
-                            l.endpoint,
-                            l.delay,
-                            l.timeout,
-                            i64::from(l.cw)
-                        ],
-                    )?;
-                }
-                Ok(())
+                Ok(out)
             })
             .await
-            .expect("write plan rows");
+            .expect("routing state")
     }
+}
+
+fn requests(members: &[M<'_>]) -> Vec<MemberRequest> {
+    members
+        .iter()
+        .map(|&(number, delay, active)| MemberRequest {
+            number: number.into(),
+            delay,
+            active,
+        })
+        .collect()
+}
+
+/// `Some(Some(n))`: a forwarding target to set.
+pub fn to(number: &str) -> Option<Option<String>> {
+    Some(Some(number.to_string()))
 }
 
 /// What a test phone does with the one call it gets.

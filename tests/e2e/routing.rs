@@ -1,15 +1,16 @@
-//! Groups, forwarding, do-not-disturb and call waiting (issue 12), executed by the real Asterisk
-//! from plan rows (docs/routing.md), with sipp phones that ring, answer or refuse.
+//! Groups, forwarding, do-not-disturb and call waiting (issue 12), set up through eventpbx's
+//! routing service (which checks the rules and compiles the plan, docs/routing.md) and executed
+//! by the real Asterisk, with sipp phones that ring, answer or refuse.
 //!
-//! None of these tests starts eventpbx: they write the rows the routing compiler would write
-//! straight into the database and Asterisk's dialplan does everything else. That is the proof
-//! that routed calls work while eventpbx is down; keep it so (no `start_eventpbx` here).
+//! None of these tests starts eventpbx: the service functions only need the database, and once
+//! a change is committed Asterisk's dialplan does everything else. That is the proof that
+//! routed calls work while eventpbx is down; keep it so (no `start_eventpbx` here).
 
 use std::time::Duration;
 
-use crate::plan::{
-    call_refused, listen, pjsip, received_at, registered, wait_request, Leg, Phone, Route,
-};
+use eventpbx::service::routing::{ForwardingChange, RouteChangeError, RoutingChange};
+
+use crate::plan::{call_refused, listen, received_at, registered, to, wait_request, Phone};
 use crate::support::{call, header, AsteriskLog, End, Sandbox, SippResult, Step};
 
 /// A caller that stays `hold_ms` in the answered call, then hangs up.
@@ -58,20 +59,19 @@ fn assert_never_rang(run: &SippResult) {
 async fn a_group_rings_members_by_delay_and_cancels_the_rest_when_one_answers() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2600", "Alice").await;
-    let m1 = sb.device("2601", "Member One").await;
-    let m2 = sb.device("2602", "Member Two").await;
-    let m3 = sb.device("2603", "Member Three").await;
+    let m1 = sb.extension("2601", "Member One").await;
+    let m2 = sb.extension("2602", "Member Two").await;
+    let m3 = sb.extension("2603", "Member Three").await;
     let p1 = registered(&sb, &m1, Phone::Ring).await;
     let p2 = registered(&sb, &m2, Phone::Ring).await;
     let p3 = registered(&sb, &m3, Phone::AnswerAfter(1000)).await;
     // Members 0, 0 and 10 s: the first two ring at once, the third through a delayed leg.
-    let late = Leg::new("2610", 0, &m3.username, 10, 20);
-    sb.plan(
-        vec![Route {
-            via: "Infodesk".into(),
-            ..Route::ring("2610", &[pjsip(&m1), pjsip(&m2), late.target()], 30)
-        }],
-        vec![late],
+    sb.group(
+        "2610",
+        "Infodesk",
+        &[("2601", 0, true), ("2602", 0, true), ("2603", 10, true)],
+        Some(30),
+        None,
     )
     .await;
 
@@ -113,27 +113,39 @@ async fn a_group_rings_members_by_delay_and_cancels_the_rest_when_one_answers() 
 async fn a_nested_groups_members_ring_and_a_paused_member_never_does() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2620", "Bob").await;
-    let m1 = sb.device("2621", "Bar One").await;
-    let inner = sb.device("2624", "Backstage").await;
-    let paused = sb.device("2625", "On Break").await;
+    let m1 = sb.extension("2621", "Bar One").await;
+    let inner = sb.extension("2624", "Backstage").await;
+    let paused = sb.extension("2625", "On Break").await;
     let p1 = registered(&sb, &m1, Phone::Ring).await;
     let pi = registered(&sb, &inner, Phone::AnswerAfter(500)).await;
     let pp = registered(&sb, &paused, Phone::Ring).await;
-    // 2630 = {2621, 2631 = {2624, 2625 paused}}: flattened, the paused member left out.
-    sb.plan(
-        vec![
-            Route {
-                via: "Bar".into(),
-                ..Route::ring("2630", &[pjsip(&m1), pjsip(&inner)], 30)
-            },
-            Route {
-                via: "Backstage".into(),
-                ..Route::ring("2631", &[pjsip(&inner)], 30)
-            },
-        ],
-        vec![],
+    // 2630 = {2621, 2631 = {2624, 2625}}, then 2625 pauses itself: the compiler flattens
+    // the nesting and leaves the paused member out.
+    sb.group(
+        "2631",
+        "Backstage",
+        &[("2624", 0, true), ("2625", 0, true)],
+        None,
+        None,
     )
     .await;
+    sb.group(
+        "2630",
+        "Bar",
+        &[("2621", 0, true), ("2631", 0, true)],
+        None,
+        None,
+    )
+    .await;
+    eventpbx::service::routing::set_member_active(
+        &sb.db,
+        "2631",
+        "2625",
+        false,
+        eventpbx::service::extensions::Actor::Staff,
+    )
+    .await
+    .unwrap();
 
     answered(&sb, &caller, "2630", 500)
         .finish()
@@ -149,30 +161,65 @@ async fn a_nested_groups_members_ring_and_a_paused_member_never_does() {
 }
 
 #[tokio::test]
+async fn a_cycle_is_refused_and_changes_nothing() {
+    let sb = Sandbox::new().await;
+    let caller = sb.device("2760", "Lena").await;
+    let m = sb.extension("2761", "Crew Phone").await;
+    sb.group("2763", "Inner", &[("2761", 0, true)], None, None)
+        .await;
+    sb.group("2762", "Outer", &[("2763", 0, true)], None, None)
+        .await;
+    let before = sb.routing_state().await;
+    // 2763 holding 2762 would close 2762 -> 2763 -> 2762.
+    let refused = sb
+        .try_members("2763", &[("2761", 0, true), ("2762", 0, true)])
+        .await;
+    match &refused {
+        Err(RouteChangeError::Rule(e)) => {
+            let text = e.to_string();
+            assert!(
+                text.contains("cycle") && text.contains("2762") && text.contains("2763"),
+                "{text}"
+            );
+        }
+        other => panic!("a cycle must be refused: {other:?}"),
+    }
+    assert_eq!(
+        sb.routing_state().await,
+        before,
+        "a refused change writes nothing"
+    );
+    // And the plan still routes as before.
+    let pm = registered(&sb, &m, Phone::AnswerAfter(300)).await;
+    answered(&sb, &caller, "2762", 300)
+        .finish()
+        .await
+        .assert_ok();
+    let rm = pm.finish().await;
+    rm.assert_ok();
+    assert_eq!(from_display(&rm), "\"Lena via Outer\"");
+}
+
+#[tokio::test]
 async fn forwarding_always_goes_on_at_once_and_follows_a_chain() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2640", "Carol").await;
-    let a = sb.device("2641", "Away").await;
-    let b = sb.device("2642", "Also Away").await;
-    let c = sb.device("2643", "Here").await;
+    let a = sb.extension("2641", "Away").await;
+    let b = sb.extension("2642", "Also Away").await;
+    let c = sb.extension("2643", "Here").await;
     let pa = registered(&sb, &a, Phone::Ring).await;
     let pb = registered(&sb, &b, Phone::Ring).await;
     let mut pc = registered(&sb, &c, Phone::AnswerAfter(300)).await;
-    sb.plan(
-        vec![
-            Route {
-                forward: "2642".into(),
-                ..Route::ring("2641", &[pjsip(&a)], 60)
+    for (from, target) in [("2641", "2642"), ("2642", "2643")] {
+        sb.forward(
+            from,
+            ForwardingChange {
+                always: to(target),
+                ..ForwardingChange::default()
             },
-            Route {
-                forward: "2643".into(),
-                ..Route::ring("2642", &[pjsip(&b)], 60)
-            },
-            Route::ring("2643", &[pjsip(&c)], 60),
-        ],
-        vec![],
-    )
-    .await;
+        )
+        .await;
+    }
 
     // One hop, then two.
     for dialled in ["2642", "2641"] {
@@ -192,23 +239,19 @@ async fn forwarding_always_goes_on_at_once_and_follows_a_chain() {
 
 #[tokio::test]
 async fn no_answer_within_the_timeout_forwards_after_that_many_seconds() {
-    // The compiler writes fwd_no_answer after N s and fwd_always after N s alike: ring the
-    // device N s, then on_noanswer.
     let sb = Sandbox::new().await;
     let caller = sb.device("2650", "Dave").await;
-    let a = sb.device("2651", "Slow").await;
-    let b = sb.device("2652", "Backup").await;
+    let a = sb.extension("2651", "Slow").await;
+    let b = sb.extension("2652", "Backup").await;
     let pa = registered(&sb, &a, Phone::Ring).await;
     let pb = registered(&sb, &b, Phone::AnswerAfter(300)).await;
-    sb.plan(
-        vec![
-            Route {
-                on_noanswer: "2652".into(),
-                ..Route::ring("2651", &[pjsip(&a)], 3)
-            },
-            Route::ring("2652", &[pjsip(&b)], 60),
-        ],
-        vec![],
+    sb.forward(
+        "2651",
+        ForwardingChange {
+            no_answer: to("2652"),
+            no_answer_after: Some(Some(3)),
+            ..ForwardingChange::default()
+        },
     )
     .await;
 
@@ -231,30 +274,21 @@ async fn no_answer_within_the_timeout_forwards_after_that_many_seconds() {
 async fn busy_and_rejected_calls_forward_on_busy() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2660", "Erin").await;
-    let a = sb.device("2661", "Engaged").await;
-    let b = sb.device("2662", "Busy Target").await;
-    let u = sb.device("2663", "Unavailable Target").await;
+    let a = sb.extension("2661", "Engaged").await;
+    let b = sb.extension("2662", "Busy Target").await;
+    let u = sb.extension("2663", "Unavailable Target").await;
     let pu = registered(&sb, &u, Phone::Ring).await;
-    let leg = Leg::new("2664", 0, &a.username, 0, 20);
-    sb.plan(
-        vec![
-            Route {
-                on_busy: "2662".into(),
-                on_unavailable: "2663".into(),
-                ..Route::ring("2661", &[pjsip(&a)], 20)
-            },
-            Route::ring("2662", &[pjsip(&b)], 60),
-            Route::ring("2663", &[pjsip(&u)], 60),
-            Route {
-                via: "Desk".into(),
-                on_busy: "2662".into(),
-                on_unavailable: "2663".into(),
-                ..Route::ring("2664", &[leg.target()], 20)
-            },
-        ],
-        vec![leg],
-    )
-    .await;
+    let onwards = ForwardingChange {
+        busy: to("2662"),
+        unavailable: to("2663"),
+        ..ForwardingChange::default()
+    };
+    sb.forward("2661", onwards.clone()).await;
+    // A group whose member 2661 rings after 1 s, so through a member leg (a member's own
+    // forwarding is not followed inside a group: the group's is).
+    sb.group("2664", "Desk", &[("2661", 1, true)], Some(20), None)
+        .await;
+    sb.forward("2664", onwards).await;
     let mut pb = registered(&sb, &b, Phone::AnswerAfter(300)).await;
 
     // 486 from the phone; then 603 (which Dial reports as CHANUNAVAIL, told apart from an
@@ -278,28 +312,29 @@ async fn busy_and_rejected_calls_forward_on_busy() {
 async fn an_unregistered_device_forwards_on_unavailable_at_once_even_behind_a_delay() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2670", "Frank").await;
-    let absent = sb.device("2671", "Not Registered").await;
-    let b = sb.device("2672", "Unavailable Target").await;
-    let busy_target = sb.device("2673", "Busy Target").await;
+    sb.extension("2671", "Not Registered").await;
+    let b = sb.extension("2672", "Unavailable Target").await;
+    let busy_target = sb.extension("2673", "Busy Target").await;
     let pbusy = registered(&sb, &busy_target, Phone::Ring).await;
+    sb.forward(
+        "2671",
+        ForwardingChange {
+            busy: to("2673"),
+            unavailable: to("2672"),
+            ..ForwardingChange::default()
+        },
+    )
+    .await;
     // A group whose only member is 10 s delayed and absent: "nobody reachable" is known at
-    // once (DEVICE_STATE), not after the delay.
-    let leg = Leg::new("2674", 0, &absent.username, 10, 20);
-    sb.plan(
-        vec![
-            Route {
-                on_busy: "2673".into(),
-                on_unavailable: "2672".into(),
-                ..Route::ring("2671", &[pjsip(&absent)], 20)
-            },
-            Route::ring("2672", &[pjsip(&b)], 60),
-            Route {
-                via: "Night Shift".into(),
-                on_unavailable: "2672".into(),
-                ..Route::ring("2674", &[leg.target()], 30)
-            },
-        ],
-        vec![leg],
+    // once (in the leg), not after the delay.
+    sb.group("2674", "Night Shift", &[("2671", 10, true)], Some(30), None)
+        .await;
+    sb.forward(
+        "2674",
+        ForwardingChange {
+            unavailable: to("2672"),
+            ..ForwardingChange::default()
+        },
     )
     .await;
 
@@ -323,16 +358,9 @@ async fn an_unregistered_device_forwards_on_unavailable_at_once_even_behind_a_de
 async fn an_unreachable_leg_ends_the_group_at_once() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2675", "Gina").await;
-    let absent = sb.device("2676", "Gone").await;
-    let leg = Leg::new("2677", 0, &absent.username, 10, 20);
-    sb.plan(
-        vec![Route {
-            via: "Empty".into(),
-            ..Route::ring("2677", &[leg.target()], 30)
-        }],
-        vec![leg],
-    )
-    .await;
+    sb.extension("2676", "Gone").await;
+    sb.group("2677", "Empty", &[("2676", 10, true)], Some(30), None)
+        .await;
     // Unavailable without a target: the caller is hung up on as before (no 10 s of ringing).
     let started = std::time::Instant::now();
     let c = call_refused(&sb.settings, &caller, "2677", 480)
@@ -351,24 +379,16 @@ async fn an_unreachable_leg_ends_the_group_at_once() {
 async fn do_not_disturb_is_busy_or_forwards_on_busy() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2680", "Hank").await;
-    let quiet = sb.device("2681", "Sleeping").await;
-    let b = sb.device("2682", "Night Desk").await;
+    let quiet = sb.extension("2681", "Sleeping").await;
+    let b = sb.extension("2682", "Night Desk").await;
     let pq = registered(&sb, &quiet, Phone::Ring).await;
     let pb = registered(&sb, &b, Phone::AnswerAfter(300)).await;
-    sb.plan(
-        vec![
-            Route {
-                busy_now: true,
-                ..Route::ring("2681", &[pjsip(&quiet)], 60)
-            },
-            Route {
-                busy_now: true,
-                on_busy: "2682".into(),
-                ..Route::ring("2683", &[pjsip(&quiet)], 60)
-            },
-            Route::ring("2682", &[pjsip(&b)], 60),
-        ],
-        vec![],
+    sb.route_change(
+        "2681",
+        RoutingChange {
+            dnd: Some(true),
+            ..RoutingChange::default()
+        },
     )
     .await;
 
@@ -376,7 +396,16 @@ async fn do_not_disturb_is_busy_or_forwards_on_busy() {
         .finish()
         .await
         .assert_ok();
-    answered(&sb, &caller, "2683", 300)
+    // DND with busy forwarding forwards.
+    sb.forward(
+        "2681",
+        ForwardingChange {
+            busy: to("2682"),
+            ..ForwardingChange::default()
+        },
+    )
+    .await;
+    answered(&sb, &caller, "2681", 300)
         .finish()
         .await
         .assert_ok();
@@ -388,35 +417,34 @@ async fn do_not_disturb_is_busy_or_forwards_on_busy() {
 async fn a_forwarding_loop_ends_in_busy_after_five_hops() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2690", "Ivan").await;
-    sb.plan(
-        vec![
-            Route {
-                number: "2691".into(),
-                forward: "2692".into(),
-                ..Route::default()
+    for n in ["2691", "2692", "2693", "2694"] {
+        sb.extension(n, "Looping").await;
+    }
+    for (from, target) in [("2691", "2692"), ("2692", "2691")] {
+        sb.forward(
+            from,
+            ForwardingChange {
+                always: to(target),
+                ..ForwardingChange::default()
             },
-            Route {
-                number: "2692".into(),
-                forward: "2691".into(),
-                ..Route::default()
+        )
+        .await;
+    }
+    // Busy forwarding in a loop (both DND, each forwarding busy to the other).
+    for (from, target) in [("2693", "2694"), ("2694", "2693")] {
+        sb.route_change(
+            from,
+            RoutingChange {
+                dnd: Some(true),
+                forward: ForwardingChange {
+                    busy: to(target),
+                    ..ForwardingChange::default()
+                },
+                ..RoutingChange::default()
             },
-            // Busy forwarding in a loop (both DND, each forwarding busy to the other).
-            Route {
-                number: "2693".into(),
-                busy_now: true,
-                on_busy: "2694".into(),
-                ..Route::default()
-            },
-            Route {
-                number: "2694".into(),
-                busy_now: true,
-                on_busy: "2693".into(),
-                ..Route::default()
-            },
-        ],
-        vec![],
-    )
-    .await;
+        )
+        .await;
+    }
 
     for dialled in ["2691", "2693"] {
         let log = AsteriskLog::mark();
@@ -435,31 +463,18 @@ async fn call_waiting_off_makes_a_second_call_busy() {
     let sb = Sandbox::new().await;
     let first = sb.device("2710", "First").await;
     let second = sb.device("2712", "Second").await;
-    let w = sb.device("2711", "No Waiting").await;
-    let x = sb.device("2714", "Somebody").await;
-    let leg = Leg {
-        cw: false,
-        ..Leg::new("2711", 0, &w.username, 0, 60)
-    };
-    let in_group = Leg {
-        cw: false,
-        ..Leg::new("2719", 0, &w.username, 0, 30)
-    };
-    sb.plan(
-        vec![
-            Route {
-                cw_endpoint: w.username.clone(),
-                ..Route::ring("2711", &[leg.target()], 60)
-            },
-            Route {
-                via: "Crew".into(),
-                ..Route::ring("2719", &[in_group.target()], 30)
-            },
-            Route::ring("2714", &[pjsip(&x)], 60),
-        ],
-        vec![leg, in_group],
+    let w = sb.extension("2711", "No Waiting").await;
+    let x = sb.extension("2714", "Somebody").await;
+    sb.route_change(
+        "2711",
+        RoutingChange {
+            call_waiting: Some(false),
+            ..RoutingChange::default()
+        },
     )
     .await;
+    sb.group("2719", "Crew", &[("2711", 0, true)], Some(30), None)
+        .await;
 
     // W answers the first call and stays in it; a second call, direct or through a group,
     // is busy and never reaches W.
@@ -506,15 +521,10 @@ async fn temporary_handsets_and_bound_phones_reach_the_emergency_group() {
     let sb = Sandbox::new().await;
     let temp = sb.temporary_handset().await;
     let bound = sb.device("2722", "Bound Phone").await;
-    let medic = sb.device("2721", "Medic").await;
-    sb.plan(
-        vec![Route {
-            via: "First Aid".into(),
-            ..Route::ring("112", &[pjsip(&medic)], 60)
-        }],
-        vec![],
-    )
-    .await;
+    let medic = sb.extension("2721", "Medic").await;
+    // An admin makes the emergency number a group (issue 12).
+    sb.group("112", "First Aid", &[("2721", 0, true)], None, None)
+        .await;
     let mut pm = registered(&sb, &medic, Phone::AnswerAfter(300)).await;
     for caller in [&temp, &bound] {
         answered(&sb, caller, "112", 300).finish().await.assert_ok();
@@ -535,24 +545,13 @@ async fn a_callers_name_and_the_group_name_are_shown_as_text_never_evaluated() {
     let sb = Sandbox::new().await;
     let name = "Mallory ${LEN(abc)} $[1+1], \"q\" 'x' ${SHELL(id)}";
     let caller = sb.device("2730", name).await;
-    let m = sb.device("2731", "Member").await;
+    let m = sb.extension("2731", "Member").await;
     let pm = registered(&sb, &m, Phone::AnswerAfter(300)).await;
-    let late = Leg::new("2735", 0, &m.username, 0, 30);
-    sb.plan(
-        vec![
-            Route {
-                via: "O'Brien-Desk_1.0".into(),
-                ..Route::ring("2735", &[pjsip(&m)], 30)
-            },
-            // The same through a member leg (the name crosses a Local channel).
-            Route {
-                via: "Leg Desk".into(),
-                ..Route::ring("2736", &[late.target()], 30)
-            },
-        ],
-        vec![late],
-    )
-    .await;
+    sb.group("2735", "O'Brien-Desk_1.0", &[("2731", 0, true)], None, None)
+        .await;
+    // The same through a member leg (the name crosses a Local channel).
+    sb.group("2736", "Leg Desk", &[("2731", 1, true)], None, None)
+        .await;
 
     let log = AsteriskLog::mark();
     answered(&sb, &caller, "2735", 300)
@@ -576,6 +575,10 @@ async fn a_callers_name_and_the_group_name_are_shown_as_text_never_evaluated() {
     assert_eq!(from_display(&rl), format!("\"{escaped} via Leg Desk\""));
     let text = log.since();
     assert!(
+        text.contains("Local/") && text.contains("@eventpbx-leg"),
+        "the second call went through a member leg:\n{text}"
+    );
+    assert!(
         !text.contains("argbuf allocated"),
         "a function ran inside an expression:\n{text}"
     );
@@ -588,22 +591,15 @@ async fn a_delayed_member_without_qualify_still_rings() {
     // leg's DEVICE_STATE check must still let a registered device ring.
     let sb = Sandbox::new().await;
     let caller = sb.device("2740", "Jo").await;
-    let m = sb.device("2741", "Unqualified").await;
+    let m = sb.extension("2741", "Unqualified").await;
     sb.update_aor(&m.username, "qualify_frequency = 0").await;
     crate::support::sipp(&sb.settings, "register", &m, &["-m", "1"])
         .finish()
         .await
         .assert_ok();
     let pm = listen(&sb.settings, &m, Phone::AnswerAfter(300));
-    let leg = Leg::new("2745", 0, &m.username, 1, 20);
-    sb.plan(
-        vec![Route {
-            via: "Quiet Desk".into(),
-            ..Route::ring("2745", &[leg.target()], 30)
-        }],
-        vec![leg],
-    )
-    .await;
+    sb.group("2745", "Quiet Desk", &[("2741", 1, true)], Some(30), None)
+        .await;
     let log = AsteriskLog::mark();
     answered(&sb, &caller, "2745", 300)
         .finish()
@@ -619,22 +615,17 @@ async fn a_delayed_member_without_qualify_still_rings() {
 async fn a_group_nobody_answers_is_busy_or_goes_to_its_fallback() {
     let sb = Sandbox::new().await;
     let caller = sb.device("2750", "Kim").await;
-    let m = sb.device("2751", "Never Answers").await;
-    let fallback = sb.device("2752", "Fallback").await;
-    sb.plan(
-        vec![
-            Route {
-                via: "Silent".into(),
-                ..Route::ring("2755", &[pjsip(&m)], 3)
-            },
-            Route {
-                via: "Silent".into(),
-                on_noanswer: "2752".into(),
-                ..Route::ring("2756", &[pjsip(&m)], 3)
-            },
-            Route::ring("2752", &[pjsip(&fallback)], 60),
-        ],
-        vec![],
+    let m = sb.extension("2751", "Never Answers").await;
+    let fallback = sb.extension("2752", "Fallback").await;
+    // The shortest ring timeout the rules allow.
+    sb.group("2755", "Silent", &[("2751", 0, true)], Some(5), None)
+        .await;
+    sb.group(
+        "2756",
+        "Silent",
+        &[("2751", 0, true)],
+        Some(5),
+        Some("2752"),
     )
     .await;
 

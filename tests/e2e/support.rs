@@ -83,10 +83,12 @@ impl Sandbox {
         let db = Db::open(&settings.db_path(), Duration::from_millis(5000))
             .expect("open the sandbox database (is scripts/asterisk-sandbox started?)");
         db.write(|tx| {
-            crate::plan::create_route_tables_if_missing(tx)?;
             for table in [
                 "routes",
                 "route_legs",
+                "group_invitations",
+                "group_members",
+                "routing",
                 "used_tokens",
                 "token_attempts",
                 "numbers",
@@ -159,6 +161,34 @@ impl Sandbox {
             .expect("create device");
         Device {
             number,
+            username: creds.username,
+            password: creds.password,
+            port: next_port(),
+        }
+    }
+
+    /// A SIP extension (extension row, device and number), claimed through the service as an
+    /// admin would: the numbering rules apply and its route is compiled.
+    pub async fn extension(&self, number: &str, name: &str) -> Device {
+        use eventpbx::db::extensions::{Created, ExtensionKind};
+        use eventpbx::service::extensions::{claim, Claim, Owner};
+        let c = Claim {
+            owner: Owner::Nobody,
+            number: number.into(),
+            name: name.into(),
+            kind: ExtensionKind::Sip,
+            public: true,
+            authority: eventpbx::domain::numbering::Authority::Admin,
+            by_key: None,
+        };
+        let created = claim(&self.db, std::sync::Arc::new(self.settings.clone()), c)
+            .await
+            .unwrap_or_else(|e| panic!("claim {number}: {e}"));
+        let Created::Sip(creds) = created else {
+            panic!("a SIP extension expected")
+        };
+        Device {
+            number: number.into(),
             username: creds.username,
             password: creds.password,
             port: next_port(),

@@ -267,28 +267,11 @@ fn write_members(
     check_and_recompile(tx, group)
 }
 
-/// Checks `prefs` for `number` (targets must be extensions or groups) and stores them.
+/// Checks `prefs` for `ext` and stores them (the rule and the write live in
+/// `db::routing::write_preferences`, which the feature codes use too).
 fn write_preferences(tx: &Transaction<'_>, ext: &Extension, prefs: &Preferences) -> Result<()> {
-    let f = &prefs.forward;
-    let mut known = BTreeSet::new();
-    for target in [
-        &f.always,
-        &f.busy,
-        &f.no_answer,
-        &f.unavailable,
-        &prefs.fallback,
-    ]
-    .into_iter()
-    .flatten()
-    {
-        if exists(tx, target)? {
-            known.insert(target.clone());
-        }
-    }
     let is_group = ext.kind == ExtensionKind::Group;
-    routing::check_preferences(&ext.number, is_group, prefs, &|n| known.contains(n))?;
-    store::set_preferences(tx, &ext.number, prefs)?;
-    store::recompile(tx, &[&ext.number])?;
+    store::write_preferences(tx, &ext.number, is_group, prefs)??;
     Ok(())
 }
 
@@ -419,13 +402,12 @@ pub async fn set_member_active(
 }
 
 fn set_active(tx: &Transaction<'_>, group: &str, member: &str, active: bool) -> Result<()> {
-    if !store::set_member_active(tx, group, member, active)? {
+    if !store::set_member_active_and_recompile(tx, group, member, active)? {
         return Err(RouteChangeError::NotAMember {
             group: group.to_string(),
             member: member.to_string(),
         });
     }
-    store::recompile(tx, &[group])?;
     Ok(())
 }
 
@@ -435,14 +417,8 @@ fn set_active(tx: &Transaction<'_>, group: &str, member: &str, active: bool) -> 
 pub async fn toggle_membership(db: &Db, group: &str, member: &str) -> Result<bool> {
     let (group, member) = (group.to_string(), member.to_string());
     db.write_as(move |tx| {
-        let active = store::membership(tx, &group, &member)?.ok_or_else(|| {
-            RouteChangeError::NotAMember {
-                group: group.clone(),
-                member: member.clone(),
-            }
-        })?;
-        set_active(tx, &group, &member, !active)?;
-        Ok(!active)
+        store::toggle_membership(tx, &group, &member)?
+            .ok_or(RouteChangeError::NotAMember { group, member })
     })
     .await
 }
