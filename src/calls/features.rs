@@ -170,9 +170,8 @@ mod tests {
             authority: Authority::Admin,
         };
         let created = db
-            .write(move |tx| extensions::create(tx, &Settings::default(), &new))
+            .write_as(move |tx| extensions::create(tx, &Settings::default(), &new))
             .await
-            .unwrap()
             .unwrap();
         match created {
             Created::Sip(c) => Some(c.username),
