@@ -332,9 +332,21 @@ pub async fn add_member(
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };
     let edit = MemberEdit::Add { number, delay };
-    match routing_service::edit_member(&state.db, group.as_str(), edit, own(&user)).await {
-        Ok(_) => Ok(done("members", group.as_str())),
-        Err(e) => refused(&state, &user, &live, e.into()).await,
+    apply_edit(&state, &user, &live, group.as_str(), edit).await
+}
+
+/// One member change of `group` by the logged-in owner; back to the members section, or the
+/// page again with the refusal above it.
+async fn apply_edit(
+    state: &AppState,
+    user: &LoggedIn,
+    live: &LiveHandle,
+    group: &str,
+    edit: MemberEdit,
+) -> Result<Response, PageError> {
+    match routing_service::edit_member(&state.db, group, edit, own(user)).await {
+        Ok(_) => Ok(done("members", group)),
+        Err(e) => refused(state, user, live, e.into()).await,
     }
 }
 
@@ -414,10 +426,7 @@ pub async fn delay(
         number: member.to_string(),
         delay,
     };
-    match routing_service::edit_member(&state.db, group.as_str(), edit, own(&user)).await {
-        Ok(_) => Ok(done("members", group.as_str())),
-        Err(e) => refused(&state, &user, &live, e.into()).await,
-    }
+    apply_edit(&state, &user, &live, group.as_str(), edit).await
 }
 
 /// POST /account/ext/{group}/members/{member}/remove.
@@ -430,8 +439,5 @@ pub async fn remove(
 ) -> Result<Response, PageError> {
     let (group, member) = number_pair(path)?;
     let edit = MemberEdit::Remove(member.to_string());
-    match routing_service::edit_member(&state.db, group.as_str(), edit, own(&user)).await {
-        Ok(_) => Ok(done("members", group.as_str())),
-        Err(e) => refused(&state, &user, &live, e.into()).await,
-    }
+    apply_edit(&state, &user, &live, group.as_str(), edit).await
 }
