@@ -8,7 +8,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::AriError;
 use super::events::{Bridge, Channel, Endpoint, Playback};
@@ -180,7 +180,7 @@ fn basic_authorization(
 }
 
 /// Percent-encodes one path segment (ids are ours, but endpoint names come from the DB).
-fn seg(s: &str) -> String {
+pub(super) fn seg(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -268,7 +268,7 @@ impl AriClient {
         }
     }
 
-    async fn json<T: DeserializeOwned>(
+    pub(super) async fn json<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
@@ -559,37 +559,6 @@ impl AriClient {
             None,
         )
         .await
-    }
-
-    /// Subscribes `app` to event sources such as `channel:` (all channels) or
-    /// `endpoint:PJSIP`. They go comma-joined in one parameter: with the parameter repeated,
-    /// Asterisk 22 keeps only the last one.
-    pub async fn subscribe(&self, app: &str, sources: &[&str]) -> Result<(), AriError> {
-        let joined = sources.join(",");
-        let _: Value = self
-            .json(
-                Method::POST,
-                &format!("/applications/{}/subscription", seg(app)),
-                &[("eventSource", joined.as_str())],
-                Some(json!({})),
-            )
-            .await?;
-        Ok(())
-    }
-
-    /// Asks Asterisk to send `app` only events of the `allowed` types (Asterisk 16.3 and
-    /// later). It replaces the whole filter; an empty list allows everything again.
-    pub async fn filter_events(&self, app: &str, allowed: &[&str]) -> Result<(), AriError> {
-        let allowed: Vec<Value> = allowed.iter().map(|t| json!({ "type": t })).collect();
-        let _: Value = self
-            .json(
-                Method::PUT,
-                &format!("/applications/{}/eventFilter", seg(app)),
-                &[],
-                Some(json!({ "allowed": allowed, "disallowed": [] })),
-            )
-            .await?;
-        Ok(())
     }
 }
 

@@ -396,7 +396,10 @@ impl Envelope {
 /// reads (ChannelVarset, DeviceStateChanged, PlaybackStarted: the flows wait for a playback's
 /// end only, and a playback of several media starts once per medium; ChannelDialplan: one per
 /// dialplan step of every channel, a dozen or more per routed call, while the live view takes
-/// the dialled number from ChannelCreated, which carries it already). The engine asks
+/// the dialled number from ChannelCreated, which carries it already; EndpointStateChange: two
+/// per channel of every endpoint, since an endpoint's snapshot lists its channels, while a
+/// registration's state reaches us in the ContactStatusChange that Asterisk publishes right
+/// after the endpoint's new state, carrying that state). The engine asks
 /// Asterisk to send only these (`PUT /applications/{app}/eventFilter`): with the all-channels
 /// subscription, Asterisk would otherwise send each channel's variable changes, peer status
 /// and talk detection too.
@@ -417,7 +420,6 @@ pub const HANDLED_TYPES: &[&str] = &[
     "BridgeCreated",
     "BridgeDestroyed",
     "ContactStatusChange",
-    "EndpointStateChange",
     "ApplicationReplaced",
 ];
 
@@ -555,6 +557,7 @@ mod tests {
             "DeviceStateChanged",
             "PlaybackStarted",
             "ChannelDialplan",
+            "EndpointStateChange",
         ];
         for t in &typed {
             assert_eq!(

@@ -13,6 +13,7 @@
 //!   bridgeId) so no event about them can arrive before the caller knows them. A hangup of a
 //!   channel already gone succeeds; other races show as [`AriError::is_gone`].
 
+mod applications;
 pub mod client;
 pub mod error;
 pub mod events;

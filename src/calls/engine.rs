@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot, watch};
+use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -25,7 +25,7 @@ use super::bind::machine::Timing;
 use super::call::{self, Call, CallEnv, TaskEnd};
 pub use super::flows::{standard_flows, Flow, Flows};
 use super::live::LiveRegistry;
-use crate::ari::events::{Endpoint, HANDLED_TYPES};
+use super::resync::{self, Resync};
 use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
 use crate::ari::{AriClient, AriEvent, Channel};
 use crate::config::Settings;
@@ -34,15 +34,13 @@ use crate::db::Db;
 /// Queue length per call: a call gets a handful of events per second.
 const CALL_QUEUE: usize = 256;
 
-/// First pause before retrying a failed event subscription; it doubles up to the maximum.
-const SUBSCRIBE_RETRY_FIRST: Duration = Duration::from_secs(2);
-/// Longest pause between subscription attempts.
-const SUBSCRIBE_RETRY_MAX: Duration = Duration::from_secs(60);
-
 /// How long after the listing a channel in our app may still get its StasisStart from the
 /// queue before it counts as an orphan of the old connection. The queue is worked through in
 /// well under this; the orphan only waits this much longer in silence.
 const ORPHAN_GRACE: Duration = Duration::from_secs(2);
+
+/// After a failed listing of the channels to follow, how long until the next try.
+const FOLLOW_RETRY: Duration = Duration::from_secs(2);
 
 /// The running engine's handles.
 #[derive(Clone)]
@@ -56,10 +54,23 @@ pub struct Engine {
 }
 
 /// Tunables, so tests can shorten timeouts.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy)]
 pub struct EngineConfig {
     pub ws: WsConfig,
     pub timing: Timing,
+    /// How long the engine keeps following every channel after the last reader let go
+    /// (see `channel_watch`): an API client polling every few seconds keeps it on.
+    pub follow_linger: Duration,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig {
+            ws: WsConfig::default(),
+            timing: Timing::default(),
+            follow_linger: Duration::from_secs(60),
+        }
+    }
 }
 
 /// Starts the websocket and the dispatcher with the [`standard_flows`] under `tracker`; they
@@ -115,6 +126,9 @@ pub fn start_with_flows(
         held: None,
         orphan_candidates: Vec::new(),
         orphans_at: tokio::time::Instant::now(),
+        watchers: live.watchers(),
+        follow: Following::default(),
+        follow_linger: config.follow_linger,
     };
     tracker.spawn(dispatcher.run(rx, resync_rx, state_rx.clone()));
     Engine {
@@ -122,25 +136,6 @@ pub fn start_with_flows(
         connection: state_rx,
         client,
     }
-}
-
-/// What the resync task tells the dispatcher. Each carries the connection's generation, so
-/// a message from a connection already lost is ignored.
-enum Resync {
-    /// The task is about to list channels and endpoints: hold the live registry's updates
-    /// from now on and acknowledge, so the listing is taken only once they are held.
-    Listing {
-        generation: u64,
-        ack: oneshot::Sender<()>,
-    },
-    /// The listing (None where it failed). `first` is the one right after connecting, whose
-    /// channels may be orphans.
-    Listed {
-        generation: u64,
-        channels: Option<Vec<Channel>>,
-        endpoints: Option<Vec<Endpoint>>,
-        first: bool,
-    },
 }
 
 /// A running call as the dispatcher sees it.
@@ -172,6 +167,25 @@ struct Dispatcher {
     orphan_candidates: Vec<Channel>,
     /// When the candidates without a task by then are adopted or hung up.
     orphans_at: tokio::time::Instant,
+    /// How many readers need every channel.
+    watchers: watch::Receiver<usize>,
+    follow: Following,
+    follow_linger: Duration,
+}
+
+/// Whether the engine follows every channel on this connection (see `channel_watch`).
+#[derive(Debug, Default)]
+struct Following {
+    /// The connection's first listing is applied: following may start.
+    ready: bool,
+    /// Subscribed to all channels, and the registry follows them.
+    on: bool,
+    /// A follow or unfollow task is under way; the next change waits for it.
+    busy: bool,
+    /// Until when to keep following after the last reader let go.
+    linger_until: Option<tokio::time::Instant>,
+    /// Readers of the channels, as last seen.
+    readers: usize,
 }
 
 impl Dispatcher {
@@ -199,6 +213,18 @@ impl Dispatcher {
                 _ = tokio::time::sleep_until(self.orphans_at), if !self.orphan_candidates.is_empty() => {
                     self.settle_orphans();
                 }
+                changed = self.watchers.changed() => {
+                    if changed.is_err() { break; }
+                    let readers = *self.watchers.borrow_and_update();
+                    self.follow.readers = readers;
+                    self.follow.linger_until = (readers == 0)
+                        .then(|| tokio::time::Instant::now() + self.follow_linger);
+                    self.reconcile_following();
+                }
+                _ = sleep_until_some(self.follow.linger_until) => {
+                    self.follow.linger_until = None;
+                    self.reconcile_following();
+                }
             }
         }
         self.calls_cancel.cancel();
@@ -207,6 +233,12 @@ impl Dispatcher {
 
     fn on_disconnected(&mut self) {
         self.generation += 1;
+        // Subscriptions stay with Asterisk; the next resync takes back the channel one.
+        self.follow = Following {
+            linger_until: self.follow.linger_until,
+            readers: self.follow.readers,
+            ..Following::default()
+        };
         self.resync_cancel.cancel();
         self.resync_cancel = self.cancel.child_token();
         // set_connection clears the registry's channels; the next listing fills it again.
@@ -221,16 +253,26 @@ impl Dispatcher {
 
     fn on_connected(&mut self) {
         self.generation += 1;
+        self.follow = Following {
+            linger_until: self.follow.linger_until,
+            readers: self.follow.readers,
+            ..Following::default()
+        };
         self.resync_cancel.cancel();
         self.resync_cancel = self.cancel.child_token();
         // Until the first listing is applied, what the registry would get is held for it.
         self.held = Some(Vec::new());
-        let task = resync(
+        let task = resync::resync(
             self.env.client.clone(),
             self.app.clone(),
             self.generation,
             self.resync_tx.clone(),
         );
+        self.spawn_for_connection(task);
+    }
+
+    /// Runs `task` until it ends or this connection is lost.
+    fn spawn_for_connection(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         let cancel = self.resync_cancel.clone();
         self.tracker.spawn(async move {
             tokio::select! {
@@ -238,6 +280,33 @@ impl Dispatcher {
                 _ = task => {}
             }
         });
+    }
+
+    /// Starts following every channel when someone needs them, and stops once nobody has
+    /// for the linger time; one subscription change at a time.
+    fn reconcile_following(&mut self) {
+        if !self.follow.ready || self.follow.busy {
+            return;
+        }
+        // `readers` as last seen with its change: the count may already be lower, but its
+        // linger starts only when the change is seen.
+        let wanted = self.follow.readers > 0 || self.follow.linger_until.is_some();
+        let (client, app, generation, tx) = (
+            self.env.client.clone(),
+            self.app.clone(),
+            self.generation,
+            self.resync_tx.clone(),
+        );
+        if wanted && !self.follow.on {
+            self.follow.busy = true;
+            self.spawn_for_connection(resync::follow(client, app, generation, tx));
+        } else if !wanted && self.follow.on {
+            self.follow.busy = true;
+            self.follow.on = false;
+            self.live.unfollow_channels();
+            let task = resync::unfollow(client, app, generation, tx, Duration::ZERO);
+            self.spawn_for_connection(task);
+        }
     }
 
     fn on_resync(&mut self, msg: Resync) {
@@ -256,17 +325,53 @@ impl Dispatcher {
             } if generation == self.generation => {
                 let held = self.held.take().unwrap_or_default();
                 if first {
-                    let channels = channels.unwrap_or_default();
-                    self.live.reload(&channels, &endpoints.unwrap_or_default());
-                    self.note_orphans(channels);
+                    self.live.reload(None, &endpoints.unwrap_or_default());
+                    self.note_orphans(channels.unwrap_or_default());
                 } else if let Some(endpoints) = endpoints {
-                    self.live.reload(&channels.unwrap_or_default(), &endpoints);
+                    self.live.reload(None, &endpoints);
                 }
                 for event in &held {
                     self.live.apply(event);
                 }
+                self.follow.ready = true;
+                self.reconcile_following();
             }
             Resync::Listed { .. } => {}
+            Resync::Followed {
+                generation,
+                channels,
+            } if generation == self.generation => {
+                let held = self.held.take().unwrap_or_default();
+                self.follow.busy = false;
+                match channels {
+                    Some(channels) => {
+                        self.live.follow_channels(&channels);
+                        self.follow.on = true;
+                        for event in &held {
+                            self.live.apply(event);
+                        }
+                        self.reconcile_following();
+                    }
+                    // Subscribed but not listed: take the subscription back after a pause,
+                    // then follow again if someone still needs the channels.
+                    None => {
+                        self.follow.busy = true;
+                        let task = resync::unfollow(
+                            self.env.client.clone(),
+                            self.app.clone(),
+                            self.generation,
+                            self.resync_tx.clone(),
+                            FOLLOW_RETRY,
+                        );
+                        self.spawn_for_connection(task);
+                    }
+                }
+            }
+            Resync::Unfollowed { generation } if generation == self.generation => {
+                self.follow.busy = false;
+                self.reconcile_following();
+            }
+            Resync::Followed { .. } | Resync::Unfollowed { .. } => {}
         }
     }
 
@@ -473,79 +578,10 @@ impl Dispatcher {
     }
 }
 
-/// One connection's resync, in a task of its own: sets the event filter, subscribes, lists
-/// channels and endpoints for the dispatcher, and retries a refused subscription with a
-/// growing pause (listing again once it succeeds).
-async fn resync(
-    client: AriClient,
-    app: String,
-    generation: u64,
-    tx: mpsc::UnboundedSender<Resync>,
-) {
-    // Without the filter everything still works, only with more events per call.
-    if let Err(e) = client.filter_events(&app, HANDLED_TYPES).await {
-        tracing::warn!(error = %e, "setting the ARI event filter failed; all event types come");
-    }
-    let mut failures: u32 = 0;
-    let mut first = true;
-    loop {
-        let subscribed = subscribe(&client, &app, failures).await;
-        if subscribed || first {
-            let (ack, acked) = oneshot::channel();
-            if tx.send(Resync::Listing { generation, ack }).is_err() || acked.await.is_err() {
-                return;
-            }
-            let channels = match client.channels().await {
-                Ok(c) => Some(c),
-                Err(e) => {
-                    tracing::warn!(error = %e, "listing channels after connect failed");
-                    None
-                }
-            };
-            let endpoints = client.endpoints().await.ok();
-            let listed = Resync::Listed {
-                generation,
-                channels,
-                endpoints,
-                first,
-            };
-            if tx.send(listed).is_err() {
-                return;
-            }
-            first = false;
-        }
-        if subscribed {
-            return;
-        }
-        let pause = SUBSCRIBE_RETRY_FIRST
-            .saturating_mul(1 << failures.min(5))
-            .min(SUBSCRIBE_RETRY_MAX);
-        failures = failures.saturating_add(1);
-        tokio::time::sleep(pause).await;
-    }
-}
-
-/// Subscribes to all channels and all endpoints. `endpoint:` without a technology is
-/// Asterisk's "every endpoint" source and exists from the start, whereas `endpoint:PJSIP`
-/// names the PJSIP technology endpoint, which Asterisk creates only with the first PJSIP
-/// endpoint it loads: until then it answers 422 "Event source does not exist" (and fails the
-/// channel source in the same request). The live registry drops other technologies. A
-/// failure is logged once as a warning (`failures` before this one: 0), then at debug.
-async fn subscribe(client: &AriClient, app: &str, failures: u32) -> bool {
-    match client.subscribe(app, &["channel:", "endpoint:"]).await {
-        Ok(()) => {
-            if failures > 0 {
-                tracing::info!("subscribed to channel and endpoint events");
-            }
-            true
-        }
-        Err(e) => {
-            if failures == 0 {
-                tracing::warn!(error = %e, "subscribing to channel and endpoint events failed; retrying");
-            } else {
-                tracing::debug!(error = %e, attempt = failures + 1, "subscribing still fails");
-            }
-            false
-        }
+/// Sleeps until `at`, or forever when there is none.
+async fn sleep_until_some(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use tokio::sync::{mpsc, watch};
 
+pub use super::channel_watch::ChannelWatch;
 use crate::ari::events::{Channel, Endpoint};
 use crate::ari::ws::{ConnectionState, Status};
 use crate::ari::AriEvent;
@@ -67,7 +68,11 @@ pub struct LiveContact {
 /// Everything at one moment.
 #[derive(Debug, Clone, Default)]
 pub struct LiveState {
+    /// Every channel, while `channels_followed`; otherwise empty.
     pub channels: HashMap<String, LiveChannel>,
+    /// Whether the registry follows every channel now: someone holds a [`ChannelWatch`], the
+    /// engine subscribed, and the listing that followed is applied.
+    pub channels_followed: bool,
     pub endpoints: HashMap<String, LiveEndpoint>,
     pub connection: ConnectionState,
 }
@@ -136,6 +141,8 @@ pub struct LiveRegistry {
     /// ([`crate::domain::mask_tokens`]), so no reader of the registry (operator page, API,
     /// SSE) ever sees one.
     register_code: Arc<str>,
+    /// How many readers need every channel (see `channel_watch`).
+    watchers: Arc<watch::Sender<usize>>,
 }
 
 impl Default for LiveRegistry {
@@ -143,6 +150,7 @@ impl Default for LiveRegistry {
         LiveRegistry {
             state: Arc::new(Mutex::new(LiveState::default())),
             version: Arc::new(watch::channel(0).0),
+            watchers: Arc::new(watch::channel(0).0),
             registrations: None,
             register_code: crate::config::CodeSettings::default().register.into(),
         }
@@ -283,6 +291,42 @@ impl LiveRegistry {
         r
     }
 
+    /// Claims the channel list for as long as the result lives: the engine follows every
+    /// channel while any claim is held. Readers wait for [`Self::channels_followed`] before
+    /// reading channels.
+    pub fn watch_channels(&self) -> ChannelWatch {
+        ChannelWatch::new(self.watchers.clone())
+    }
+
+    /// The number of claims on the channel list, for the engine.
+    pub fn watchers(&self) -> watch::Receiver<usize> {
+        self.watchers.subscribe()
+    }
+
+    /// Waits until the registry follows every channel (after a [`Self::watch_channels`]),
+    /// at most `within`; false if it still does not (Asterisk not connected, or slow).
+    pub async fn channels_followed(&self, within: std::time::Duration) -> bool {
+        let mut version = self.version.subscribe();
+        let followed = |r: &Self| r.read(|s| s.channels_followed).unwrap_or(false);
+        let wait = async {
+            while !followed(self) {
+                if version.changed().await.is_err() {
+                    return false;
+                }
+            }
+            true
+        };
+        tokio::time::timeout(within, wait).await.unwrap_or(false)
+    }
+
+    /// Stops following channels (nobody reads them any more): they are forgotten.
+    pub fn unfollow_channels(&self) {
+        self.with(|s| {
+            s.channels.clear();
+            s.channels_followed = false;
+        });
+    }
+
     /// Records the websocket's state (connected, replaced, ...).
     pub fn set_connection(&self, connection: ConnectionState) {
         let lost = !matches!(connection.status, Status::Connected { .. });
@@ -291,13 +335,14 @@ impl LiveRegistry {
             if lost {
                 // What we knew may be stale; the reload after reconnecting fills it again.
                 s.channels.clear();
+                s.channels_followed = false;
             }
         });
     }
 
-    /// Replaces everything with what ARI lists now (after a (re)connect).
-    pub fn reload(&self, channels: &[Channel], endpoints: &[Endpoint]) {
-        let mut changes = Vec::new();
+    /// Replaces the channels with what ARI lists now, once the engine subscribed to all of
+    /// them: from here on the registry follows every channel.
+    pub fn follow_channels(&self, channels: &[Channel]) {
         let code = self.register_code.clone();
         self.with(|s| {
             let old = std::mem::take(&mut s.channels);
@@ -305,6 +350,18 @@ impl LiveRegistry {
                 .iter()
                 .map(|c| (c.id.clone(), live_channel(c, old.get(&c.id), &code)))
                 .collect();
+            s.channels_followed = true;
+        });
+    }
+
+    /// Replaces everything with what ARI lists now (after a (re)connect). `channels` is None
+    /// when nobody needs them (the engine did not subscribe to all channels).
+    pub fn reload(&self, channels: Option<&[Channel]>, endpoints: &[Endpoint]) {
+        if let Some(channels) = channels {
+            self.follow_channels(channels);
+        }
+        let mut changes = Vec::new();
+        self.with(|s| {
             let old_eps = std::mem::take(&mut s.endpoints);
             s.endpoints = endpoints
                 .iter()
@@ -392,6 +449,15 @@ impl LiveRegistry {
                 | ContactStatusChange { .. }
         );
         if !relevant {
+            return;
+        }
+        let about_endpoints = matches!(
+            event,
+            EndpointStateChange { .. } | ContactStatusChange { .. }
+        );
+        // The events of our own calls come while nobody follows channels; they would only
+        // leave a partial list behind.
+        if !about_endpoints && !self.read(|s| s.channels_followed).unwrap_or(false) {
             return;
         }
         let mut change = None;
@@ -666,6 +732,7 @@ mod tests {
     #[test]
     fn a_dialled_token_is_kept_masked() {
         let registry = LiveRegistry::default().masking_code("9955");
+        registry.follow_channels(&[]);
         let start = AriEvent::parse(
             r#"{"type":"StasisStart","args":["register","h1","1234567890"],"channel":{"id":"c1","name":"PJSIP/h1-00000001","state":"Up","dialplan":{"context":"eventpbx-temporary","exten":"99551234567890","priority":3,"app_name":"Stasis","app_data":"eventpbx,register,h1,1234567890"}}}"#,
         )
@@ -682,7 +749,7 @@ mod tests {
             },
             ..Default::default()
         };
-        registry.reload(&[channel], &[]);
+        registry.reload(Some(&[channel]), &[]);
         assert_eq!(registry.snapshot().channels["c2"].dialled, "9955••••••••••");
     }
 
@@ -696,6 +763,7 @@ mod tests {
     #[test]
     fn a_recorded_call_appears_links_and_disappears() {
         let registry = LiveRegistry::default();
+        registry.follow_channels(&[]);
         let mut peak = 0;
         let mut linked = false;
         for e in events() {
@@ -720,6 +788,7 @@ mod tests {
     #[test]
     fn dialled_number_is_kept_from_creation() {
         let registry = LiveRegistry::default();
+        registry.follow_channels(&[]);
         let mut dialled = Vec::new();
         for e in events() {
             registry.apply(&e);
@@ -742,7 +811,7 @@ mod tests {
             state: state.into(),
             ..Default::default()
         };
-        registry.reload(&[], &[endpoint("offline")]);
+        registry.reload(None, &[endpoint("offline")]);
         assert_eq!(
             registry.snapshot().endpoints["h1"].state_since,
             0,
@@ -772,11 +841,68 @@ mod tests {
             creationtime: "2026-11-22T12:00:00.000+0000".into(),
             ..Default::default()
         };
-        registry.reload(std::slice::from_ref(&ch), &[]);
+        registry.reload(Some(std::slice::from_ref(&ch)), &[]);
         assert_eq!(registry.snapshot().channels.len(), 1);
         registry.set_connection(ConnectionState::default());
         assert!(registry.snapshot().channels.is_empty());
-        registry.reload(&[ch], &[]);
+        assert!(!registry.snapshot().channels_followed);
+        registry.reload(Some(&[ch]), &[]);
         assert_eq!(registry.snapshot().channels["c1"].state, "Up");
+    }
+
+    #[test]
+    fn channel_events_are_ignored_until_the_channels_are_followed() {
+        let registry = LiveRegistry::default();
+        let endpoint_events = events()
+            .iter()
+            .filter(|e| matches!(e, AriEvent::ContactStatusChange { .. }))
+            .count();
+        assert!(endpoint_events > 0, "the recording has contact changes");
+        let mut seen_channels = 0;
+        for e in events() {
+            registry.apply(&e);
+            seen_channels = seen_channels.max(registry.snapshot().channels.len());
+        }
+        assert_eq!(seen_channels, 0, "no channel is kept while not followed");
+        assert!(
+            !registry.snapshot().endpoints.is_empty(),
+            "registrations are followed all the time"
+        );
+        registry.follow_channels(&[]);
+        let mut followed_peak = 0;
+        for e in events() {
+            registry.apply(&e);
+            followed_peak = followed_peak.max(registry.snapshot().channels.len());
+        }
+        assert!(followed_peak > 0, "followed, the same events make channels");
+        registry.follow_channels(&[Channel {
+            id: "c9".into(),
+            ..Default::default()
+        }]);
+        registry.unfollow_channels();
+        let s = registry.snapshot();
+        assert!(s.channels.is_empty() && !s.channels_followed);
+    }
+
+    #[tokio::test]
+    async fn a_reader_waits_for_the_channels_to_be_followed() {
+        let registry = LiveRegistry::default();
+        let mut watchers = registry.watchers();
+        let claim = registry.watch_channels();
+        assert_eq!(*watchers.borrow_and_update(), 1);
+        let quick = registry.channels_followed(std::time::Duration::from_millis(20));
+        assert!(!quick.await, "nobody followed them yet");
+        let engine = registry.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+            engine.follow_channels(&[]);
+        });
+        assert!(
+            registry
+                .channels_followed(std::time::Duration::from_secs(5))
+                .await
+        );
+        drop(claim);
+        assert_eq!(*watchers.borrow_and_update(), 0);
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod bind;
 pub mod call;
+pub mod channel_watch;
 pub mod echo;
 pub mod engine;
 pub mod features;
@@ -11,3 +12,4 @@ pub mod flows;
 pub mod info;
 pub mod live;
 pub mod presence;
+mod resync;

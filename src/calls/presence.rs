@@ -212,7 +212,7 @@ mod tests {
             tokio::spawn(run(db.clone(), rx, cancel.clone()));
             tx
         });
-        fresh.reload(&[], &endpoints);
+        fresh.reload(None, &endpoints);
         tokio::time::sleep(Duration::from_millis(300)).await;
         let head = db.read(outbox::head).await.unwrap();
         assert_eq!(

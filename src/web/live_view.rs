@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
-pub use crate::calls::live::LiveContact;
+pub use crate::calls::live::{ChannelWatch, LiveContact};
 
 /// One channel on the Asterisk, as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,6 +41,9 @@ pub struct LiveSnapshot {
     pub ari_status: String,
     /// Devices Asterisk reports online.
     pub registered_devices: usize,
+    /// Whether `channels` is every channel: only while someone holds a [`ChannelWatch`]
+    /// (from [`LiveSource::watch_channels`]) does the engine follow them all.
+    pub channels_followed: bool,
 }
 
 /// One device's registration as Asterisk reports it right now.
@@ -141,6 +144,12 @@ pub type LiveFuture<T> = Pin<Box<dyn Future<Output = Result<T, LiveError>> + Sen
 pub trait LiveSource: Send + Sync + 'static {
     /// The current state.
     fn snapshot(&self) -> LiveSnapshot;
+    /// Claims the channel list for as long as the result lives, and waits (briefly) until
+    /// it is complete: whoever reads channels, or the device states and channel counts of
+    /// endpoints, holds one while reading.
+    fn watch_channels(&self) -> Pin<Box<dyn Future<Output = ChannelWatch> + Send + '_>> {
+        Box::pin(async { ChannelWatch::none() })
+    }
     /// Hangs up one channel; the error text is shown to the operator.
     fn hangup(&self, channel_id: String) -> ActionFuture;
     /// Wakes on every change of the live state.
@@ -197,6 +206,10 @@ impl LiveSource for Offline {
         Box::pin(async { Err("Asterisk is not connected.".to_string()) })
     }
 }
+
+/// How long a reader waits for the engine to start following every channel (a subscription
+/// and a listing: milliseconds, unless Asterisk is overloaded).
+const FOLLOW_WAIT: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The call engine as the operator page's source.
 pub struct EngineLive(pub crate::calls::engine::Engine);
@@ -258,7 +271,29 @@ impl LiveSource for EngineLive {
             ari_status,
             registered_devices: state.online_count(),
             channels,
+            channels_followed: state.channels_followed,
         }
+    }
+
+    fn watch_channels(&self) -> Pin<Box<dyn Future<Output = ChannelWatch> + Send + '_>> {
+        Box::pin(async {
+            let claim = self.0.live.watch_channels();
+            let connected = self
+                .0
+                .live
+                .read(|s| {
+                    matches!(
+                        s.connection.status,
+                        crate::ari::ws::Status::Connected { .. }
+                    )
+                })
+                .unwrap_or(false);
+            // Without a connection there is nothing to wait for; the reader says so.
+            if connected && !self.0.live.channels_followed(FOLLOW_WAIT).await {
+                tracing::warn!("the channel list was not complete in time; showing what is known");
+            }
+            claim
+        })
     }
 
     fn hangup(&self, channel_id: String) -> ActionFuture {

@@ -163,7 +163,9 @@ async fn health(
         "status": if ok { "ok" } else { "degraded" },
         "database": db_ok,
         "ari": snapshot.ari_status,
-        "channels": snapshot.channels.len(),
+        // Known only while someone follows them (the operator page, the API): null
+        // otherwise, rather than a 0 that looks like an idle Asterisk.
+        "channels": snapshot.channels_followed.then_some(snapshot.channels.len()),
         "registered_devices": snapshot.registered_devices,
         "warnings": warnings,
     }));

@@ -62,17 +62,64 @@ async fn eventpbx_subscribes_to_endpoint_events_before_any_endpoint_exists() {
                 .as_array()
                 .is_some_and(|ids| ids.iter().any(|i| i == topic))
         };
-        if all("endpoint_ids", "__AST_ENDPOINT_ALL_TOPIC")
-            && all("channel_ids", "__AST_CHANNEL_ALL_TOPIC")
-        {
+        if all("endpoint_ids", "__AST_ENDPOINT_ALL_TOPIC") {
+            // All channels only while someone reads them: nobody does yet.
+            assert!(
+                !all("channel_ids", "__AST_CHANNEL_ALL_TOPIC"),
+                "subscribed to all channels with nobody reading them: {info}"
+            );
             break;
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "not subscribed to all channels and endpoints: {info}"
+            "not subscribed to all endpoints: {info}"
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn eventpbx_follows_all_channels_only_while_someone_reads_them() {
+    let sb = Sandbox::new().await;
+    let subscribed_to_all_channels = |info: &serde_json::Value| {
+        info["channel_ids"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|i| i == "__AST_CHANNEL_ALL_TOPIC"))
+    };
+    // Asterisk keeps an application's subscriptions across connections and restarts of
+    // eventpbx, and counts them: a first eventpbx reads channels, then stops.
+    let app = sb.start_eventpbx().await;
+    let (status, page) = app.api_get("/api/v1/channels").await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(page["ari_connected"], true, "{page}");
+    let info = sb.ari_get("/applications/eventpbx").await.unwrap();
+    assert!(subscribed_to_all_channels(&info), "{info}");
+    app.stop().await;
+    // Left subscribed by the first, twice over: the next takes every one back at connect.
+    sb.ari_post("/applications/eventpbx/subscription?eventSource=channel:")
+        .await
+        .unwrap();
+    let app = sb.start_eventpbx().await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let info = sb.ari_get("/applications/eventpbx").await.unwrap();
+        if !subscribed_to_all_channels(&info) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "stale subscriptions to all channels kept: {info}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // A reader makes it subscribe again, once: the channel list is complete at once.
+    let (status, page) = app.api_get("/api/v1/channels").await;
+    assert_eq!(status, 200, "{page}");
+    let info = sb.ari_get("/applications/eventpbx").await.unwrap();
+    assert!(subscribed_to_all_channels(&info), "{info}");
+    let health = app.health().await;
+    assert_eq!(health["channels"], 0, "known while followed: {health}");
     app.stop().await;
 }
 

@@ -58,7 +58,7 @@ async fn kill_9_mid_call_then_eventpbx_reconnects_and_bindings_hold() {
     let took = back.elapsed();
     assert!(took < Duration::from_secs(10), "reconnect took {took:?}");
     assert_eq!(
-        app.health().await["channels"],
+        app.live_channel_count().await,
         0,
         "no stale channels after reload"
     );

@@ -138,6 +138,24 @@ impl Sandbox {
         serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
     }
 
+    /// POST on ARI (no body), returning the JSON body.
+    pub async fn ari_post(&self, path: &str) -> Result<serde_json::Value, String> {
+        let url = format!("{}{}", self.settings.ari.url, path);
+        let resp = self
+            .http
+            .post(&url)
+            .basic_auth(&self.settings.ari.username, Some(&self.ari_password))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let body = resp.text().await.map_err(|e| e.to_string())?;
+        if !status.is_success() {
+            return Err(format!("{url}: {status}: {body}"));
+        }
+        serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
+    }
+
     /// A SIP device with a number, created the way eventpbx creates them.
     pub async fn device(&self, number: &str, name: &str) -> Device {
         let number = number.to_string();
@@ -285,9 +303,35 @@ impl Eventpbx {
             .expect("healthz json")
     }
 
-    /// Channels in eventpbx's live registry.
+    /// Channels in eventpbx's live registry, through `GET /api/v1/channels` (a reader of
+    /// the channels: eventpbx follows every channel only while someone reads them).
     pub async fn live_channel_count(&self) -> usize {
-        self.health().await["channels"].as_u64().unwrap_or(u64::MAX) as usize
+        let (status, page) = self.api_get("/api/v1/channels").await;
+        assert_eq!(status, 200, "{page}");
+        page["total"].as_u64().unwrap_or(u64::MAX) as usize
+    }
+
+    /// GET on eventpbx's JSON API with a read key made for it.
+    pub async fn api_get(&self, path: &str) -> (u16, serde_json::Value) {
+        let name = format!("e2e-read-{}", std::process::id());
+        let key = self
+            .state
+            .db
+            .write(move |tx| {
+                // Keys outlive a test in the shared database; the name must be free.
+                tx.execute("DELETE FROM api_keys WHERE name = ?1", [&name])?;
+                eventpbx::db::api_keys::create(tx, &name, eventpbx::db::api_keys::Scope::Read)
+            })
+            .await
+            .expect("API key");
+        let resp = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(key)
+            .send()
+            .await
+            .expect("API request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.expect("API JSON"))
     }
 
     /// Stops it (as SIGTERM would) and waits until it let go of ARI.

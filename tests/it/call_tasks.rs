@@ -142,7 +142,9 @@ async fn engine_subscribes_to_sources_that_always_exist_and_retries_a_refusal() 
     let live = LiveApi::start().await;
     // `endpoint:PJSIP` is refused by Asterisk until a PJSIP endpoint exists; "every endpoint"
     // is not.
-    assert_eq!(subscriptions(&live.fake), ["channel:,endpoint:"]);
+    // Endpoints at once; all channels only once someone reads them (`channel_watch`), as
+    // the harness did.
+    assert_eq!(subscriptions(&live.fake), ["endpoint:", "channel:"]);
 
     // A refused subscription (as Asterisk answers for a missing source) is tried again
     // after a pause, not given up and not looped on.
@@ -150,14 +152,20 @@ async fn engine_subscribes_to_sources_that_always_exist_and_retries_a_refusal() 
     let path = "/ari/applications/eventpbx/subscription";
     live.fake.answer("POST", path, 422, body);
     live.fake.script(Script::Drop);
+    let endpoints = |fake: &FakeAri| {
+        subscriptions(fake)
+            .into_iter()
+            .filter(|s| s == "endpoint:")
+            .count()
+    };
     live.until("a refused subscription after reconnecting", |_| async {
-        subscriptions(&live.fake).len() >= 2
+        endpoints(&live.fake) >= 2
     })
     .await;
-    let refused = subscriptions(&live.fake).len();
+    let refused = endpoints(&live.fake);
     live.fake.unanswer("POST", path);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while subscriptions(&live.fake).len() == refused {
+    while endpoints(&live.fake) == refused {
         assert!(
             Instant::now() < deadline,
             "the subscription was never retried"
@@ -166,23 +174,40 @@ async fn engine_subscribes_to_sources_that_always_exist_and_retries_a_refusal() 
     }
     assert!(subscriptions(&live.fake)
         .iter()
-        .all(|s| s == "channel:,endpoint:"));
+        .all(|s| s == "endpoint:" || s == "channel:"));
+}
+
+fn listings(fake: &FakeAri) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/ari/channels")
+        .count()
 }
 
 #[tokio::test]
 async fn call_task_the_dispatcher_routes_events_while_the_resync_waits_on_rest() {
     let live = LiveApi::start().await;
-    // After the reconnect Asterisk takes 3 s to list its channels; a call that enters our
-    // app meanwhile must not wait for that.
+    // A reader of the channels makes the engine follow them, and it keeps following for a
+    // while after the read.
+    live.get_until("/channels", |p| p["ari_connected"] == true)
+        .await;
+    // After the reconnect Asterisk takes 3 s for each listing of its channels: the resync's,
+    // then the one after subscribing to all channels again. A call that enters our app
+    // meanwhile must not wait for either.
     live.fake
         .delay("GET", "/ari/channels", Duration::from_secs(3));
     playbacks_work(&live.fake, "c-fast");
+    let before = listings(&live.fake);
     live.fake.script(Script::Drop);
     let start = Instant::now();
-    while live.fake.connections() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(5), "no reconnect");
+    while listings(&live.fake) < before + 2 {
+        assert!(
+            start.elapsed() < Duration::from_secs(8),
+            "no resync and follow listing after the reconnect"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    assert!(live.fake.connections() >= 2);
     let sent = Instant::now();
     live.event(stasis_start("c-fast", "echo"));
     let answered = |fake: &FakeAri| {
@@ -193,22 +218,15 @@ async fn call_task_the_dispatcher_routes_events_while_the_resync_waits_on_rest()
     while !answered(&live.fake) {
         assert!(
             sent.elapsed() < Duration::from_millis(1500),
-            "the call waited for the resync's listing"
+            "the call waited for the listing"
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     // The listing (empty, taken before the call) arrives later and must not erase the call
     // from the live view: the held StasisStart is applied on top of it.
-    let page = live
-        .get_until("/channels", |p| {
-            p["items"]
-                .as_array()
-                .is_some_and(|a| a.iter().any(|c| c["id"] == "c-fast"))
-        })
-        .await;
-    assert_eq!(page["ari_connected"], true);
     tokio::time::sleep(Duration::from_millis(3500)).await;
     let (_, page) = live.api.ro(reqwest::Method::GET, "/channels", None).await;
+    assert_eq!(page["ari_connected"], true);
     assert!(
         page["items"]
             .as_array()
@@ -434,4 +452,74 @@ async fn call_task_the_dtmf_debug_log_has_position_and_timing_but_never_the_key(
         .filter(|field| !field.starts_with("at_ms="))
         .collect();
     assert!(!without_time.contains('7'), "{submitted}");
+}
+
+#[tokio::test]
+async fn the_engine_follows_channels_while_read_and_lets_go_after_the_linger() {
+    let fake = FakeAri::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = eventpbx::config::Settings::default();
+    settings.data.dir = dir.path().to_path_buf();
+    let db = eventpbx::db::Db::open(&dir.path().join("e.db"), Duration::from_secs(1)).unwrap();
+    let client = eventpbx::ari::AriClient::new(&fake.base, "eventpbx", "secret").unwrap();
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let tracker = tokio_util::task::TaskTracker::new();
+    let config = EngineConfig {
+        follow_linger: Duration::from_millis(300),
+        ..EngineConfig::default()
+    };
+    let engine = engine::start_with_flows(
+        std::sync::Arc::new(settings),
+        db,
+        client,
+        config,
+        Flows::default(),
+        &tracker,
+        cancel.clone(),
+    );
+    let unsubscribes = |fake: &FakeAri| {
+        fake.requests()
+            .iter()
+            .filter(|r| {
+                r.method == "DELETE"
+                    && r.path == "/ari/applications/eventpbx/subscription"
+                    && r.param("eventSource") == Some("channel:")
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(5);
+    // At connect: stale subscriptions to all channels are taken back (the fake has none).
+    while unsubscribes(&fake) == 0 {
+        assert!(Instant::now() < deadline, "no clean-up at connect");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(subscriptions(&fake), ["endpoint:"], "nobody reads channels");
+
+    let claim = engine.live.watch_channels();
+    assert!(
+        engine.live.channels_followed(Duration::from_secs(5)).await,
+        "a reader makes the engine follow every channel"
+    );
+    assert_eq!(subscriptions(&fake), ["endpoint:", "channel:"]);
+    drop(claim);
+    // Within the linger a new reader finds the channels followed at once.
+    let again = engine.live.watch_channels();
+    assert!(engine.live.snapshot().channels_followed);
+    drop(again);
+    let before = unsubscribes(&fake);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while engine.live.snapshot().channels_followed || unsubscribes(&fake) == before {
+        assert!(
+            Instant::now() < deadline,
+            "still following after the linger"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        subscriptions(&fake),
+        ["endpoint:", "channel:"],
+        "not subscribed again"
+    );
+    cancel.cancel();
 }

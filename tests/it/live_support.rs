@@ -80,6 +80,11 @@ impl LiveApi {
                 >= 1
         })
         .await;
+        // The engine follows every channel only while someone reads them, and for a while
+        // after (a minute): one read now makes the events these tests send reach the live
+        // registry. It answers once the engine subscribed and applied its listing.
+        let (status, _) = live.api.ro(Method::GET, "/channels", None).await;
+        assert_eq!(status, StatusCode::OK);
         live
     }
 

@@ -36,6 +36,7 @@ impl LiveSource for FakeLive {
                 started_at: eventpbx::db::now() - 75,
                 bridged_with: Some("PJSIP/s123-0001".into()),
             }],
+            channels_followed: true,
         }
     }
 

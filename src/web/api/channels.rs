@@ -107,6 +107,7 @@ async fn list_channels(
     ApiQuery(page): ApiQuery<PageParams>,
 ) -> Result<Json<ChannelPage>, ApiError> {
     let (limit, offset) = page.resolve()?;
+    let _channels = live.watch_channels().await;
     let ari_connected = live.snapshot().ari_connected;
     let all = live.channels();
     let total = u32::try_from(all.len()).unwrap_or(u32::MAX);
@@ -146,6 +147,7 @@ async fn hangup_channel(
     if !live.snapshot().ari_connected {
         return Err(crate::web::live_view::LiveError::NotConnected.into());
     }
+    let _channels = live.watch_channels().await;
     if live.channel(&id).is_none() {
         return Err(ApiError::NotFound("Channel not found".into()));
     }

@@ -158,6 +158,8 @@ async fn list_endpoints(
         .db
         .read(move |c| endpoints_view::list(c, limit, offset))
         .await?;
+    // Their device states and channel counts come from the channels.
+    let _channels = live.watch_channels().await;
     let live = live.endpoints();
     let items = rows
         .into_iter()
@@ -286,6 +288,8 @@ async fn get_endpoint(
         .await?
         // Deleted between the two reads.
         .ok_or_else(ApiError::extension_not_found)?;
+    // Their device states and channel counts come from the channels.
+    let _channels = live.watch_channels().await;
     let live = live.endpoints();
     let l = live_of(&live, &d.id);
     let contacts_live = live.endpoints.get(&d.id).map(|e| &e.contacts);

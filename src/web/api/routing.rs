@@ -443,6 +443,8 @@ async fn get_route(
     NumberPath(number, _): NumberPath<ApiError>,
 ) -> Result<Json<RouteOut>, ApiError> {
     let plan: RoutePlan = routing_service::route(&state.db, number.as_str()).await?;
+    // The device states come from the channels.
+    let _channels = live.watch_channels().await;
     let live = live.endpoints();
     let rings = plan
         .rings

@@ -20,7 +20,7 @@ use crate::domain::numbering::DeskWarning;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
-use crate::web::live_view::{LiveSnapshot, LiveSource, OperatorChannel};
+use crate::web::live_view::{ChannelWatch, LiveSnapshot, LiveSource, OperatorChannel};
 use crate::web::pages::{see_other, Empty};
 use crate::web::sse::{self, Turn};
 use crate::web::sse_access::Holder;
@@ -139,6 +139,8 @@ pub async fn stream(
     Operator(user): Operator,
     Extension(live): Extension<Arc<dyn LiveSource>>,
 ) -> Response {
+    // Held for the stream's life: the engine follows every channel while the page is open.
+    let channels = live.watch_channels().await;
     let wakes = sse::Wakes {
         on: vec![live.subscribe(), state.db.subscribe_writes()],
         settle: STREAM_INTERVAL,
@@ -157,6 +159,7 @@ pub async fn stream(
     let feed = LiveFeed {
         state,
         live,
+        _channels: channels,
         csrf: user.csrf.clone(),
         standing: None,
     };
@@ -170,6 +173,7 @@ const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_millis(25
 struct LiveFeed {
     state: AppState,
     live: Arc<dyn LiveSource>,
+    _channels: ChannelWatch,
     csrf: String,
     /// What was last read from the database, with the write count it was read at: most turns
     /// are channel events that changed nothing there, and need no read.
@@ -277,6 +281,7 @@ pub async fn show(
         csrf: user.csrf.clone(),
         user: Some(user),
     };
+    let _channels = live.watch_channels().await;
     Ok(view(&visitor, &live.snapshot(), standing, None))
 }
 
@@ -297,6 +302,7 @@ pub async fn hangup(
                 user: Some(user),
             };
             let notice = Notice::error(format!("The call was not hung up: {problem}"));
+            let _channels = live.watch_channels().await;
             let page = view(&visitor, &live.snapshot(), standing, Some(notice));
             Ok((StatusCode::BAD_GATEWAY, page).into_response())
         }
