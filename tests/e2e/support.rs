@@ -138,24 +138,6 @@ impl Sandbox {
         serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
     }
 
-    /// POST on ARI (no body), returning the JSON body.
-    pub async fn ari_post(&self, path: &str) -> Result<serde_json::Value, String> {
-        let url = format!("{}{}", self.settings.ari.url, path);
-        let resp = self
-            .http
-            .post(&url)
-            .basic_auth(&self.settings.ari.username, Some(&self.ari_password))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?;
-        let status = resp.status();
-        let body = resp.text().await.map_err(|e| e.to_string())?;
-        if !status.is_success() {
-            return Err(format!("{url}: {status}: {body}"));
-        }
-        serde_json::from_str(&body).map_err(|e| format!("{url}: {e}: {body}"))
-    }
-
     /// A SIP device with a number, created the way eventpbx creates them.
     pub async fn device(&self, number: &str, name: &str) -> Device {
         let number = number.to_string();
