@@ -16,6 +16,7 @@
 pub mod client;
 pub mod error;
 pub mod events;
+pub mod modules;
 pub mod ws;
 
 pub use client::{AriClient, AsteriskInfo, Originate, OriginateToDialplan};
@@ -23,4 +24,5 @@ pub use error::AriError;
 pub use events::{
     AriEvent, Bridge, CallerId, Channel, DialplanCep, Endpoint, Envelope, EventMeta, Playback,
 };
+pub use modules::AsteriskModule;
 pub use ws::{ConnectionState, Status, WsConfig, WsMessage};
