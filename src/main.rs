@@ -51,6 +51,10 @@ enum Command {
         /// Folder for Asterisk's run, log, spool and astdb files, as Asterisk will see it.
         #[arg(long, default_value = "/var/lib/eventpbx-asterisk")]
         state_dir: PathBuf,
+        /// `debian`: the folders of Debian's asterisk package (/etc/asterisk, /var/run,
+        /// /var/log, /var/spool and /var/lib/asterisk) instead of --etc-dir and --state-dir.
+        #[arg(long, value_parser = ["debian"])]
+        layout: Option<String>,
         /// Replace eventpbx's files in a folder that already holds files (changed ones are
         /// backed up into OUT/.eventpbx-backup/ first).
         #[arg(long)]
@@ -186,8 +190,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             state_dir,
             force,
             group,
+            layout,
         } => {
-            let layout = eventpbx::asterisk_conf::Layout { etc_dir, state_dir };
+            let layout = match layout.as_deref() {
+                Some("debian") => eventpbx::asterisk_conf::Layout::debian(),
+                _ => eventpbx::asterisk_conf::Layout::under(etc_dir, &state_dir),
+            };
             let options = eventpbx::asterisk_conf::WriteOptions {
                 force,
                 group: group.unwrap_or_else(|| settings.asterisk.run_group.clone()),
@@ -409,6 +417,8 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(%listen, "eventpbx web UI at {public_url}");
+        // Listening: connections wait in the backlog until the server accepts them.
+        app::notify_ready();
         let shutdown = CancellationToken::new();
         let signal_token = shutdown.clone();
         tokio::spawn(async move {
