@@ -505,13 +505,8 @@ mod tests {
 
     #[test]
     fn the_debian_layout_uses_the_package_folders() {
-        let out = tempfile::tempdir().unwrap();
-        let options = WriteOptions {
-            force: false,
-            group: "asterisk".into(),
-        };
-        write(&settings(), &Layout::debian(), out.path(), &options).unwrap();
-        let conf = std::fs::read_to_string(out.path().join("asterisk.conf")).unwrap();
+        let files = render(&settings(), &Layout::debian()).unwrap();
+        let conf = &files.iter().find(|(n, _)| n == "asterisk.conf").unwrap().1;
         assert!(conf.contains("astetcdir => /etc/asterisk\n"), "{conf}");
         assert!(conf.contains("astrundir => /var/run/asterisk\n"), "{conf}");
         assert!(conf.contains("astdbdir => /var/lib/asterisk\n"), "{conf}");
