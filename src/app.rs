@@ -250,3 +250,44 @@ pub async fn run(
     tracker.wait().await;
     result.map_err(DaemonError::Io)
 }
+
+/// Tells systemd that the daemon serves (`Type=notify`): `READY=1` as one datagram to the
+/// socket in `$NOTIFY_SOCKET`. Without that variable (not started by systemd) it does nothing;
+/// a failure is logged, not fatal: systemd then times the start out and says so itself.
+pub fn notify_ready() {
+    let Some(socket) = std::env::var_os("NOTIFY_SOCKET") else {
+        return;
+    };
+    if let Err(error) = send_notify(&socket, b"READY=1\n") {
+        tracing::warn!(%error, "cannot tell systemd eventpbx is ready");
+    }
+}
+
+fn send_notify(socket: &std::ffi::OsStr, message: &[u8]) -> std::io::Result<usize> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::net::UnixDatagram;
+    let sender = UnixDatagram::unbound()?;
+    match socket.as_bytes().strip_prefix(b"@") {
+        // '@' names a socket in Linux's abstract namespace.
+        Some(name) => {
+            use std::os::linux::net::SocketAddrExt;
+            let addr = std::os::unix::net::SocketAddr::from_abstract_name(name)?;
+            sender.send_to_addr(message, &addr)
+        }
+        None => sender.send_to(message, socket),
+    }
+}
+
+#[cfg(test)]
+mod notify_tests {
+    #[test]
+    fn ready_arrives_as_one_datagram() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("notify");
+        let receiver = std::os::unix::net::UnixDatagram::bind(&path).unwrap();
+        super::send_notify(path.as_os_str(), b"READY=1\n").unwrap();
+        let mut buf = [0u8; 64];
+        let n = receiver.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..n], b"READY=1\n");
+    }
+}

@@ -83,8 +83,39 @@ const TEMPLATES: &[(&str, &str)] = &[
 pub struct Layout {
     /// Asterisk's configuration folder (astetcdir), e.g. `/etc/asterisk`.
     pub etc_dir: PathBuf,
-    /// Folder for Asterisk's run, log, spool and astdb files.
-    pub state_dir: PathBuf,
+    /// Asterisk's run folder (pid file, control socket): astrundir.
+    pub run_dir: PathBuf,
+    /// astlogdir.
+    pub log_dir: PathBuf,
+    /// astspooldir.
+    pub spool_dir: PathBuf,
+    /// astdbdir (Asterisk's own astdb).
+    pub db_dir: PathBuf,
+}
+
+impl Layout {
+    /// Everything Asterisk writes under one folder (`run`, `log`, `spool`, `lib`), as the
+    /// sandbox runs it.
+    pub fn under(etc_dir: PathBuf, state_dir: &std::path::Path) -> Layout {
+        Layout {
+            etc_dir,
+            run_dir: state_dir.join("run"),
+            log_dir: state_dir.join("log"),
+            spool_dir: state_dir.join("spool"),
+            db_dir: state_dir.join("lib"),
+        }
+    }
+
+    /// The folders of Debian's own `asterisk` package (13/sid).
+    pub fn debian() -> Layout {
+        Layout {
+            etc_dir: "/etc/asterisk".into(),
+            run_dir: "/var/run/asterisk".into(),
+            log_dir: "/var/log/asterisk".into(),
+            spool_dir: "/var/spool/asterisk".into(),
+            db_dir: "/var/lib/asterisk".into(),
+        }
+    }
 }
 
 /// Why rendering failed.
@@ -147,7 +178,10 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
     let dialplan = dialplan_patterns(settings);
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("ETC_DIR", layout.etc_dir.display().to_string());
-    values.insert("STATE_DIR", layout.state_dir.display().to_string());
+    values.insert("RUN_DIR", layout.run_dir.display().to_string());
+    values.insert("LOG_DIR", layout.log_dir.display().to_string());
+    values.insert("SPOOL_DIR", layout.spool_dir.display().to_string());
+    values.insert("DB_DIR", layout.db_dir.display().to_string());
     values.insert("LANGUAGE", settings.prompts.language.clone());
     values.insert("HTTP_BIND", http_host);
     values.insert("HTTP_PORT", http_port.to_string());
@@ -463,10 +497,20 @@ mod tests {
     }
 
     fn layout() -> Layout {
-        Layout {
-            etc_dir: "/etc/eventpbx".into(),
-            state_dir: "/var/lib/eventpbx-asterisk".into(),
-        }
+        Layout::under(
+            "/etc/eventpbx".into(),
+            std::path::Path::new("/var/lib/eventpbx-asterisk"),
+        )
+    }
+
+    #[test]
+    fn the_debian_layout_uses_the_package_folders() {
+        let files = render(&settings(), &Layout::debian()).unwrap();
+        let conf = &files.iter().find(|(n, _)| n == "asterisk.conf").unwrap().1;
+        assert!(conf.contains("astetcdir => /etc/asterisk\n"), "{conf}");
+        assert!(conf.contains("astrundir => /var/run/asterisk\n"), "{conf}");
+        assert!(conf.contains("astdbdir => /var/lib/asterisk\n"), "{conf}");
+        assert!(conf.contains("runuser = asterisk\n"), "{conf}");
     }
 
     #[test]

@@ -29,6 +29,10 @@ enum Command {
     Serve,
     /// Create or upgrade the database schema and exit.
     Migrate,
+    /// Check the installation: settings, data folder modes, database schema and integrity,
+    /// prompts, ARI and the Asterisk modules eventpbx needs. One line per check; exits
+    /// non-zero when one fails. Changes nothing.
+    Check,
     /// Print the effective settings (secrets redacted), or one value with --get, and exit.
     Config {
         /// A dotted key such as `data.dir`; prints just its value (for scripts).
@@ -47,6 +51,10 @@ enum Command {
         /// Folder for Asterisk's run, log, spool and astdb files, as Asterisk will see it.
         #[arg(long, default_value = "/var/lib/eventpbx-asterisk")]
         state_dir: PathBuf,
+        /// `debian`: the folders of Debian's asterisk package (/etc/asterisk, /var/run,
+        /// /var/log, /var/spool and /var/lib/asterisk) instead of --etc-dir and --state-dir.
+        #[arg(long, value_parser = ["debian"])]
+        layout: Option<String>,
         /// Replace eventpbx's files in a folder that already holds files (changed ones are
         /// backed up into OUT/.eventpbx-backup/ first).
         #[arg(long)]
@@ -164,8 +172,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         // Colour codes only on a terminal: log files stay greppable.
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    let settings = Settings::load(cli.config.as_deref())?;
+    let settings = match (Settings::load(cli.config.as_deref()), &cli.command) {
+        (Err(e), Command::Check) => {
+            // Still one line in the check's own format: the one check that could run.
+            println!("FAIL settings: {e}");
+            anyhow::bail!("the settings do not load");
+        }
+        (loaded, _) => loaded?,
+    };
     match cli.command {
+        Command::Check => check(&settings),
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::AsteriskConf {
@@ -174,8 +190,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             state_dir,
             force,
             group,
+            layout,
         } => {
-            let layout = eventpbx::asterisk_conf::Layout { etc_dir, state_dir };
+            let layout = match layout.as_deref() {
+                Some("debian") => eventpbx::asterisk_conf::Layout::debian(),
+                _ => eventpbx::asterisk_conf::Layout::under(etc_dir, &state_dir),
+            };
             let options = eventpbx::asterisk_conf::WriteOptions {
                 force,
                 group: group.unwrap_or_else(|| settings.asterisk.run_group.clone()),
@@ -197,6 +217,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn check(settings: &Settings) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let checks = runtime.block_on(eventpbx::service::check::run(settings));
+    for c in &checks {
+        println!("{c}");
+    }
+    let failed = checks.iter().filter(|c| !c.passed()).count();
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} checks failed", checks.len());
+    }
+    Ok(())
 }
 
 fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -384,6 +417,8 @@ fn serve(settings: Settings) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!(%listen, "eventpbx web UI at {public_url}");
+        // Listening: connections wait in the backlog until the server accepts them.
+        app::notify_ready();
         let shutdown = CancellationToken::new();
         let signal_token = shutdown.clone();
         tokio::spawn(async move {

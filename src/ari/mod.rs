@@ -17,6 +17,7 @@ mod applications;
 pub mod client;
 pub mod error;
 pub mod events;
+pub mod modules;
 pub mod ws;
 
 pub use client::{AriClient, AsteriskInfo, Originate, OriginateToDialplan};
@@ -24,4 +25,5 @@ pub use error::AriError;
 pub use events::{
     AriEvent, Bridge, CallerId, Channel, DialplanCep, Endpoint, Envelope, EventMeta, Playback,
 };
+pub use modules::AsteriskModule;
 pub use ws::{ConnectionState, Status, WsConfig, WsMessage};

@@ -175,6 +175,29 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
     Ok(MIGRATIONS.len() - current)
 }
 
+/// The schema version of a database and the newest this binary knows, without changing it
+/// (for `eventpbx check`).
+pub fn schema_version(conn: &Connection) -> Result<(usize, usize), DbError> {
+    let current: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    Ok((
+        usize::try_from(current).unwrap_or(usize::MAX),
+        MIGRATIONS.len(),
+    ))
+}
+
+/// SQLite's `PRAGMA integrity_check`: `Ok(())` when it answers only "ok", else its findings.
+pub fn integrity_check(conn: &Connection) -> Result<Result<(), String>, DbError> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let lines = stmt
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<Result<Vec<_>, _>>()?;
+    if lines.len() == 1 && lines[0] == "ok" {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(lines.join("; ")))
+    }
+}
+
 /// Creates the data folder (mode 0770: it holds SIP secrets, but Asterisk's group may share it).
 /// A setgid bit set by the installer is kept: it makes the database's `-wal` and `-shm` files,
 /// created by whichever process opens the database first, belong to the shared group.

@@ -5,6 +5,7 @@
 mod abuse;
 mod api_live;
 mod baresip;
+mod check;
 mod dialplan_fuzz;
 mod dtmf;
 mod echo;

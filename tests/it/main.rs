@@ -17,6 +17,7 @@ mod app_start;
 mod ari_client;
 mod ari_ws;
 mod call_tasks;
+mod check;
 mod fake_ari;
 mod healthz;
 mod live_support;
