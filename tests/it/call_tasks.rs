@@ -250,6 +250,15 @@ impl Drop for Direct {
 }
 
 fn start_direct(fake: &FakeAri, flows: Flows) -> Direct {
+    start_direct_with(fake, flows, EngineConfig::default()).0
+}
+
+/// Like [`start_direct`] with `config`; also answers the engine's handles.
+fn start_direct_with(
+    fake: &FakeAri,
+    flows: Flows,
+    config: EngineConfig,
+) -> (Direct, engine::Engine) {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = eventpbx::config::Settings::default();
     settings.data.dir = dir.path().to_path_buf();
@@ -257,16 +266,16 @@ fn start_direct(fake: &FakeAri, flows: Flows) -> Direct {
     let client = eventpbx::ari::AriClient::new(&fake.base, "eventpbx", "secret").unwrap();
     let cancel = tokio_util::sync::CancellationToken::new();
     let tracker = tokio_util::task::TaskTracker::new();
-    engine::start_with_flows(
+    let engine = engine::start_with_flows(
         std::sync::Arc::new(settings),
         db,
         client,
-        EngineConfig::default(),
+        config,
         flows,
         &tracker,
         cancel.clone(),
     );
-    Direct { _dir: dir, cancel }
+    (Direct { _dir: dir, cancel }, engine)
 }
 
 /// A test flow: `start` never reads its events; `adopt` takes the channel over and reports
@@ -457,26 +466,11 @@ async fn call_task_the_dtmf_debug_log_has_position_and_timing_but_never_the_key(
 #[tokio::test]
 async fn the_engine_follows_channels_while_read_and_lets_go_after_the_linger() {
     let fake = FakeAri::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    let mut settings = eventpbx::config::Settings::default();
-    settings.data.dir = dir.path().to_path_buf();
-    let db = eventpbx::db::Db::open(&dir.path().join("e.db"), Duration::from_secs(1)).unwrap();
-    let client = eventpbx::ari::AriClient::new(&fake.base, "eventpbx", "secret").unwrap();
-    let cancel = tokio_util::sync::CancellationToken::new();
-    let tracker = tokio_util::task::TaskTracker::new();
     let config = EngineConfig {
         follow_linger: Duration::from_millis(300),
         ..EngineConfig::default()
     };
-    let engine = engine::start_with_flows(
-        std::sync::Arc::new(settings),
-        db,
-        client,
-        config,
-        Flows::default(),
-        &tracker,
-        cancel.clone(),
-    );
+    let (_direct, engine) = start_direct_with(&fake, Flows::default(), config);
     let unsubscribes = |fake: &FakeAri| {
         fake.requests()
             .iter()
@@ -521,5 +515,4 @@ async fn the_engine_follows_channels_while_read_and_lets_go_after_the_linger() {
         ["endpoint:", "channel:"],
         "not subscribed again"
     );
-    cancel.cancel();
 }
