@@ -22,6 +22,13 @@ pub enum DaemonError {
     /// The web server failed.
     #[error("web server: {0}")]
     Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    #[error("LDAP directory on {addr}: {source}")]
+    Ldap {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 // Opening is wiring, so it lives here rather than in `web::state` beside the type.
@@ -214,6 +221,15 @@ pub async fn run(
     shutdown: CancellationToken,
 ) -> Result<(), DaemonError> {
     let tracker = TaskTracker::new();
+    if state.settings.ldap.enabled {
+        let server = crate::ldap::Server::new(state.clone(), crate::ldap::Limits::default())?;
+        let addr = state.settings.ldap.listen;
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| DaemonError::Ldap { addr, source })?;
+        tracing::info!(%addr, base = %state.settings.ldap.base_dn, "LDAP directory listening");
+        tracker.spawn(server.serve(listener, shutdown.clone()));
+    }
     let live: Arc<dyn crate::web::live_view::LiveSource> =
         match start_engine(&state, &tracker, &shutdown).await {
             Some(engine) => {

@@ -17,6 +17,7 @@
 //! - [`service`]: the use cases the CLI, the pages and the API share (claim, mint, unbind, users).
 //! - [`phonebook`]: the vendor-neutral phonebook and its renderers (JSON, CSV, vCard, phone XML).
 //! - [`web`]: the HTTP server: pages, the operator live view, the JSON API.
+//! - [`ldap`]: the phonebook as a read-only LDAP directory, beside the web server.
 //! - [`app`]: wiring: database, call engine, web server and shutdown under one cancellation token.
 
 pub mod app;
@@ -26,6 +27,7 @@ pub mod calls;
 pub mod config;
 pub mod db;
 pub mod domain;
+pub mod ldap;
 pub mod phonebook;
 pub mod service;
 pub mod web;

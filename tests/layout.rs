@@ -17,6 +17,7 @@ const TIERS: &[&[&str]] = &[
     &["calls"],
     &["service", "asterisk_conf"],
     &["web"],
+    &["ldap"],
     &["app"],
     &["main"],
 ];

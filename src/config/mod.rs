@@ -23,11 +23,14 @@ pub enum ConfigError {
     /// A value parsed but breaks a rule (ranges overlap, a code is not digits, ...).
     #[error("configuration error: {key}: {problem}")]
     Rule { key: &'static str, problem: String },
-    /// The ARI secret file could not be read.
-    #[error("cannot read the ARI secret from {path}: {source} (start the sandbox with scripts/asterisk-sandbox start, or set ari.password)")]
+    /// A secret file (the ARI password, the LDAP bind password) could not be read.
+    #[error("cannot read {what} from {path}: {source}{hint}")]
     Secret {
+        what: &'static str,
         path: PathBuf,
         source: std::io::Error,
+        /// What to do about it, starting with a separator; may be empty.
+        hint: &'static str,
     },
 }
 
@@ -44,6 +47,7 @@ pub struct Settings {
     pub prompts: PromptSettings,
     pub asterisk: AsteriskSettings,
     pub calls: CallSettings,
+    pub ldap: LdapSettings,
 }
 
 impl Settings {
@@ -208,6 +212,7 @@ impl Settings {
                 problem: "must be letters, digits, '-' or '_'".into(),
             });
         }
+        self.validate_ldap()?;
         parse_utc_offset(&self.web.utc_offset).ok_or_else(|| ConfigError::Rule {
             key: "web.utc_offset",
             problem: format!("{:?} is not like +01:00", self.web.utc_offset),
@@ -260,6 +265,41 @@ impl Settings {
         Ok(())
     }
 
+    fn validate_ldap(&self) -> Result<(), ConfigError> {
+        let ldap = &self.ldap;
+        if !matches!(crate::domain::dn::fold(&ldap.base_dn), Some(dn) if !dn.is_empty()) {
+            return Err(ConfigError::Rule {
+                key: "ldap.base_dn",
+                problem: format!(
+                    "{:?} is not a DN such as ou=phonebook,dc=eventpbx",
+                    ldap.base_dn
+                ),
+            });
+        }
+        if !ldap.bind_dn.is_empty() && crate::domain::dn::fold(&ldap.bind_dn).is_none() {
+            return Err(ConfigError::Rule {
+                key: "ldap.bind_dn",
+                problem: format!(
+                    "{:?} is not a DN (leave it empty for anonymous searches)",
+                    ldap.bind_dn
+                ),
+            });
+        }
+        if !(1..=10_000).contains(&ldap.max_results) {
+            return Err(ConfigError::Rule {
+                key: "ldap.max_results",
+                problem: "must be 1 to 10000".into(),
+            });
+        }
+        if !(1..=65_535).contains(&ldap.max_connections) {
+            return Err(ConfigError::Rule {
+                key: "ldap.max_connections",
+                problem: "must be 1 to 65535".into(),
+            });
+        }
+        Ok(())
+    }
+
     /// One value by dotted key (`data.dir`), as text; for scripts. Secrets are refused.
     pub fn get(&self, key: &str) -> Result<String, ConfigError> {
         if key == "ari.password" {
@@ -289,14 +329,41 @@ impl Settings {
         if !self.ari.password.is_empty() {
             return Ok(self.ari.password.clone());
         }
-        let path = if self.ari.password_file.is_absolute() {
-            self.ari.password_file.clone()
+        self.read_secret(
+            &self.ari.password_file,
+            "the ARI secret",
+            " (start the sandbox with scripts/asterisk-sandbox start, or set ari.password)",
+        )
+    }
+
+    /// The LDAP bind password: the first line of `ldap.bind_password_file`.
+    pub fn ldap_bind_password(&self) -> Result<String, ConfigError> {
+        self.read_secret(
+            &self.ldap.bind_password_file,
+            "the LDAP bind password",
+            " (ldap.bind_dn is set, so clients must bind with this password)",
+        )
+    }
+
+    /// The first line of a secret file; relative paths are under data.dir.
+    fn read_secret(
+        &self,
+        file: &Path,
+        what: &'static str,
+        hint: &'static str,
+    ) -> Result<String, ConfigError> {
+        let path = if file.is_absolute() {
+            file.to_path_buf()
         } else {
-            self.data.dir.join(&self.ari.password_file)
+            self.data.dir.join(file)
         };
-        let text = std::fs::read_to_string(&path)
-            .map_err(|source| ConfigError::Secret { path, source })?;
-        Ok(text.trim().to_string())
+        let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Secret {
+            what,
+            path,
+            source,
+            hint,
+        })?;
+        Ok(text.lines().next().unwrap_or_default().trim().to_string())
     }
 
     /// The fixed numbers and temporary range of the settings file; the caller adds the rest.
@@ -556,6 +623,26 @@ mod tests {
         assert_eq!(s.get("sip.port").unwrap(), "5060");
         assert!(s.get("sip.nope").is_err());
         assert!(s.get("ari.password").is_err());
+    }
+
+    #[test]
+    fn ldap_settings_are_checked() {
+        for (toml, key) in [
+            ("[ldap]\nbase_dn = \"phonebook\"\n", "ldap.base_dn"),
+            ("[ldap]\nbase_dn = \"\"\n", "ldap.base_dn"),
+            ("[ldap]\nbind_dn = \"cn=,dc=x\"\n", "ldap.bind_dn"),
+            ("[ldap]\nmax_results = 0\n", "ldap.max_results"),
+            ("[ldap]\nmax_connections = 0\n", "ldap.max_connections"),
+        ] {
+            let msg = Settings::from_toml(toml).unwrap_err().to_string();
+            assert!(msg.contains(key), "{toml}: {msg}");
+        }
+        let s =
+            Settings::from_toml("[ldap]\nenabled = true\nbind_dn = \"cn=phones,dc=x\"\n").unwrap();
+        assert!(!s.ldap.listen.ip().is_unspecified());
+        let err = s.ldap_bind_password().unwrap_err().to_string();
+        assert!(err.contains("LDAP bind password"), "{err}");
+        assert!(!err.contains("ARI"), "{err}");
     }
 
     #[test]

@@ -305,3 +305,54 @@ impl Default for PromptSettings {
         }
     }
 }
+
+/// The phonebook as a read-only LDAP directory (`crate::ldap`), for DECT systems and desk
+/// phones. Off unless enabled.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LdapSettings {
+    /// Serve the directory.
+    pub enabled: bool,
+    /// Address and port to listen on. The directory holds only published entries, but keep it
+    /// on the phones' network.
+    pub listen: SocketAddr,
+    /// The DN of the book's entries' parent; every entry is `uid=<number>,<base_dn>`.
+    pub base_dn: String,
+    /// A DN clients must bind as before they may search. Empty: anonymous searches, as most
+    /// phones expect.
+    pub bind_dn: String,
+    /// File holding the bind password (first line). Relative paths are under data.dir.
+    pub bind_password_file: PathBuf,
+    /// The most entries one search returns (phones ask for 20 to 100).
+    pub max_results: u32,
+    /// The most connections served at once; more are closed at once.
+    pub max_connections: u32,
+}
+
+impl fmt::Debug for LdapSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LdapSettings")
+            .field("enabled", &self.enabled)
+            .field("listen", &self.listen)
+            .field("base_dn", &self.base_dn)
+            .field("bind_dn", &self.bind_dn)
+            .field("bind_password_file", &self.bind_password_file)
+            .field("max_results", &self.max_results)
+            .field("max_connections", &self.max_connections)
+            .finish()
+    }
+}
+
+impl Default for LdapSettings {
+    fn default() -> Self {
+        LdapSettings {
+            enabled: false,
+            listen: SocketAddr::from(([127, 0, 0, 1], 3890)),
+            base_dn: "ou=phonebook,dc=eventpbx".into(),
+            bind_dn: String::new(),
+            bind_password_file: PathBuf::from("ldap.secret"),
+            max_results: 500,
+            max_connections: 256,
+        }
+    }
+}

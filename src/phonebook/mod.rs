@@ -13,11 +13,13 @@
 //! | Grandstream | [`grandstream`] | `AddressBook` |
 //! | Cisco | [`cisco`] | `CiscoIPPhoneDirectory`, 32 entries a page |
 //! | Mitel SIP-DECT | [`mitel`] | `AastraIPPhoneTextMenu` answering a search string |
+//! | LDAP | [`ldap`] | `uid=<number>,<base>` `inetOrgPerson` entries, searched in memory |
 
 pub mod cisco;
 pub mod csv;
 pub mod grandstream;
 pub mod json;
+pub mod ldap;
 pub mod mitel;
 pub mod snom;
 pub mod vcard;

@@ -77,7 +77,27 @@ pub fn local(settings: &Settings) -> Vec<Check> {
         Check::new("data", check_data_dir(&settings.data.dir)),
         Check::new("database", check_database(settings)),
         Check::new("sounds", check_sounds(settings)),
+        Check::new("ldap", check_ldap(settings)),
     ]
+}
+
+fn check_ldap(settings: &Settings) -> Result<String, String> {
+    let ldap = &settings.ldap;
+    if !ldap.enabled {
+        return Ok("off (ldap.enabled = false)".into());
+    }
+    if ldap.bind_dn.is_empty() {
+        return Ok(format!(
+            "{} under {}, anonymous searches",
+            ldap.listen, ldap.base_dn
+        ));
+    }
+    // The daemon refuses to serve without it rather than serve anonymously.
+    settings.ldap_bind_password().map_err(|e| e.to_string())?;
+    Ok(format!(
+        "{} under {}, clients bind as {}",
+        ldap.listen, ldap.base_dn, ldap.bind_dn
+    ))
 }
 
 fn check_settings(settings: &Settings) -> Result<String, String> {

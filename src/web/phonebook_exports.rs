@@ -8,7 +8,7 @@
 //! a second otherwise, so a change made by the CLI shows within a second and a busy phonebook
 //! costs no database read per request.
 
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -21,6 +21,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::db::{phonebook as store, Db, DbError};
+use crate::phonebook::ldap::Directory;
 use crate::phonebook::{cisco, csv, grandstream, json, mitel, snom, vcard, yealink, Phonebook};
 use crate::web::error::PageError;
 use crate::web::state::AppState;
@@ -109,6 +110,9 @@ struct Rendered {
     book: Phonebook,
     whole: Vec<(WholeBook, File)>,
     cisco_pages: Vec<File>,
+    /// The LDAP tree, built on the first LDAP search after a change (most events serve no
+    /// LDAP, and then it is never built).
+    ldap: OnceLock<Arc<Directory>>,
 }
 
 impl Rendered {
@@ -131,6 +135,7 @@ impl Rendered {
             book,
             whole,
             cisco_pages,
+            ldap: OnceLock::new(),
         }
     }
 
@@ -208,6 +213,23 @@ impl PhonebookExports {
     }
 }
 
+impl PhonebookExports {
+    /// The book as an LDAP tree under `base_dn`, from the same once-per-change rendering as
+    /// the files. `base_dn` is the one setting of the process, so one tree per rendering.
+    pub async fn ldap_directory(
+        &self,
+        db: &Db,
+        cisco_base_url: &str,
+        base_dn: &str,
+    ) -> Result<Arc<Directory>, DbError> {
+        let rendered = self.current(db, cisco_base_url).await?;
+        Ok(rendered
+            .ldap
+            .get_or_init(|| Arc::new(Directory::new(&rendered.book, base_dn)))
+            .clone())
+    }
+}
+
 /// True when the request's `If-None-Match` names `etag` (weak comparison, as RFC 9110 asks
 /// for this header) or is `*`.
 fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> bool {
@@ -246,7 +268,7 @@ fn serve(headers: &HeaderMap, file: &File, content_type: &'static str) -> Respon
 }
 
 /// Where Cisco's "Next" and "Prev" soft keys point: the configured public address.
-fn cisco_base_url(state: &AppState) -> String {
+pub fn cisco_base_url(state: &AppState) -> String {
     format!(
         "{}/phonebook/cisco.xml",
         state.settings.web.public_url.trim_end_matches('/')

@@ -134,14 +134,34 @@ fn the_command_prints_one_line_per_check_and_fails_without_asterisk() {
     assert!(!out.status.success());
     let stdout = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(lines.len(), 6, "{stdout}");
+    assert_eq!(lines.len(), 7, "{stdout}");
     assert!(lines[0].starts_with("ok   settings: "), "{stdout}");
     assert!(lines[1].starts_with("ok   data: "), "{stdout}");
     assert!(lines[2].starts_with("ok   database: "), "{stdout}");
     assert!(lines[3].starts_with("ok   sounds: "), "{stdout}");
     assert_eq!(
-        lines[4],
+        lines[4], "ok   ldap: off (ldap.enabled = false)",
+        "{stdout}"
+    );
+    assert_eq!(
+        lines[5],
         format!("FAIL ari: connection refused at 127.0.0.1:{port}")
     );
-    assert!(lines[5].starts_with("FAIL modules: "), "{stdout}");
+    assert!(lines[6].starts_with("FAIL modules: "), "{stdout}");
+}
+
+#[test]
+fn an_ldap_bind_without_its_password_fails_the_check() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut settings = settings_for(&tmp.path().join("data"));
+    migrate(&settings);
+    settings.ldap.enabled = true;
+    assert!(outcome(&check::local(&settings), "ldap").is_ok());
+    settings.ldap.bind_dn = "cn=phones,dc=eventpbx".into();
+    let failed = outcome(&check::local(&settings), "ldap")
+        .clone()
+        .unwrap_err();
+    assert!(failed.contains("LDAP bind password"), "{failed}");
+    std::fs::write(settings.data.dir.join("ldap.secret"), "pw\n").unwrap();
+    assert!(outcome(&check::local(&settings), "ldap").is_ok());
 }

@@ -20,6 +20,7 @@ mod call_tasks;
 mod check;
 mod fake_ari;
 mod healthz;
+mod ldap_directory;
 mod live_support;
 mod phonebook_exports;
 mod web_account_status;
