@@ -242,6 +242,7 @@ pub async fn run(
             }
             None => Arc::new(crate::web::live_view::Offline),
         };
+    tracker.spawn(crate::web::metrics::keep_recorder(shutdown.clone()));
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
     tracker.spawn(watch_token_guard(

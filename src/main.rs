@@ -162,17 +162,30 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,eventpbx=info".into()),
-        )
-        .with_writer(std::io::stderr)
+/// Logs to stderr, as `RUST_LOG` says (default: info): readable lines, or one JSON object
+/// each (`log.format = "json"`) for log shippers.
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,eventpbx=info".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
         // Colour codes only on a terminal: log files stay greppable.
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let settings = match (Settings::load(cli.config.as_deref()), &cli.command) {
+        builder
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init();
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let loaded = Settings::load(cli.config.as_deref());
+    // Settings that do not load still get their error logged, as text.
+    let json = matches!(&loaded, Ok(s) if s.log.format == "json");
+    init_logging(json);
+    let settings = match (loaded, &cli.command) {
         (Err(e), Command::Check) => {
             // Still one line in the check's own format: the one check that could run.
             println!("FAIL settings: {e}");

@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::error::AriError;
 use super::events::{Bridge, Channel, Endpoint, Playback};
+use crate::domain::metrics::{ARI_REST_DURATION, ARI_REST_ERRORS};
 
 /// What `GET /asterisk/info` tells (each part only when asked for or always; all optional).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -244,6 +245,7 @@ impl AriClient {
         query: &[(&str, &str)],
         body: Option<Value>,
     ) -> Result<String, AriError> {
+        let label = method.as_str().to_string();
         let mut req = self
             .http
             .request(method, format!("{}{}", self.base, path))
@@ -258,14 +260,24 @@ impl AriClient {
             .acquire()
             .await
             .map_err(|e| AriError::Transport(e.to_string()))?;
-        let resp = req.send().await?;
-        let status = resp.status();
-        let text = resp.text().await?;
-        if status.is_success() {
-            Ok(text)
-        } else {
-            Err(AriError::from_status(status.as_u16(), text))
+        let started = std::time::Instant::now();
+        let answer = async {
+            let resp = req.send().await?;
+            let status = resp.status();
+            let text = resp.text().await?;
+            if status.is_success() {
+                Ok(text)
+            } else {
+                Err(AriError::from_status(status.as_u16(), text))
+            }
         }
+        .await;
+        metrics::histogram!(ARI_REST_DURATION, "method" => label.clone())
+            .record(started.elapsed().as_secs_f64());
+        if answer.is_err() {
+            metrics::counter!(ARI_REST_ERRORS, "method" => label).increment(1);
+        }
+        answer
     }
 
     pub(super) async fn json<T: DeserializeOwned>(

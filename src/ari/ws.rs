@@ -150,6 +150,7 @@ pub async fn run(
             Ok(Ok((socket, _))) => {
                 if connects > 0 {
                     state.send_modify(|s| s.reconnects += 1);
+                    metrics::counter!(crate::domain::metrics::ARI_RECONNECTS).increment(1);
                 }
                 connects += 1;
                 state.send_modify(|s| s.status = Status::Connected { since: unix_now() });

@@ -48,6 +48,8 @@ pub struct Settings {
     pub asterisk: AsteriskSettings,
     pub calls: CallSettings,
     pub ldap: LdapSettings,
+    pub metrics: MetricsSettings,
+    pub log: LogSettings,
 }
 
 impl Settings {
@@ -213,6 +215,12 @@ impl Settings {
             });
         }
         self.validate_ldap()?;
+        if !matches!(self.log.format.as_str(), "text" | "json") {
+            return Err(ConfigError::Rule {
+                key: "log.format",
+                problem: format!("{:?} is not one of \"text\", \"json\"", self.log.format),
+            });
+        }
         parse_utc_offset(&self.web.utc_offset).ok_or_else(|| ConfigError::Rule {
             key: "web.utc_offset",
             problem: format!("{:?} is not like +01:00", self.web.utc_offset),
@@ -342,6 +350,15 @@ impl Settings {
             &self.ldap.bind_password_file,
             "the LDAP bind password",
             " (ldap.bind_dn is set, so clients must bind with this password)",
+        )
+    }
+
+    /// The bearer token of `GET /metrics`: the first line of `metrics.token_file`.
+    pub fn metrics_token(&self) -> Result<String, ConfigError> {
+        self.read_secret(
+            &self.metrics.token_file,
+            "the metrics token",
+            " (metrics.enabled is set; write a long random line into it)",
         )
     }
 
@@ -633,6 +650,7 @@ mod tests {
             ("[ldap]\nbind_dn = \"cn=,dc=x\"\n", "ldap.bind_dn"),
             ("[ldap]\nmax_results = 0\n", "ldap.max_results"),
             ("[ldap]\nmax_connections = 0\n", "ldap.max_connections"),
+            ("[log]\nformat = \"xml\"\n", "log.format"),
         ] {
             let msg = Settings::from_toml(toml).unwrap_err().to_string();
             assert!(msg.contains(key), "{toml}: {msg}");

@@ -356,3 +356,43 @@ impl Default for LdapSettings {
         }
     }
 }
+
+/// `GET /metrics` (Prometheus text format). Off unless enabled; a scraper must send the token.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsSettings {
+    /// Serve `/metrics`.
+    pub enabled: bool,
+    /// File whose first line is the bearer token a scraper sends
+    /// (`Authorization: Bearer <token>`). Relative paths are under data.dir.
+    pub token_file: PathBuf,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        MetricsSettings {
+            enabled: false,
+            token_file: PathBuf::from("metrics.secret"),
+        }
+    }
+}
+
+/// eventpbx's own log lines (stderr). `RUST_LOG` picks what is logged, as usual.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct LogSettings {
+    /// "text" (one readable line each) or "json" (one JSON object each, for log shippers).
+    pub format: String,
+    /// One line per HTTP request: method, route, status, duration and client address (never
+    /// the query string, which may carry search words or stream positions).
+    pub access: bool,
+}
+
+impl Default for LogSettings {
+    fn default() -> Self {
+        LogSettings {
+            format: "text".into(),
+            access: true,
+        }
+    }
+}

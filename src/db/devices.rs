@@ -31,6 +31,19 @@ impl DeviceKind {
     }
 }
 
+/// Every device's id and what it is for `GET /metrics`: `sip`, `handset` (bound to an
+/// extension) or `temporary` (a handset bound to none).
+pub fn kinds(conn: &Connection) -> Result<Vec<(String, String)>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT d.id, CASE WHEN d.kind = 'handset'
+                AND NOT EXISTS (SELECT 1 FROM extensions e WHERE e.device_id = d.id)
+             THEN 'temporary' ELSE d.kind END
+         FROM devices d",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The credentials of a new device, shown once to whoever configures it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Credentials {

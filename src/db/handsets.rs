@@ -333,6 +333,11 @@ pub fn bind(
     }
     if !matches!(outcome, BindOutcome::NotTemporary | BindOutcome::LockedOut) {
         record_attempt(tx, endpoint, &outcome, now)?;
+        // The failure that crosses the line starts a lockout: counted once, here.
+        if outcome.is_failure() && matches!(eligibility(tx, endpoint, now)?, Eligibility::LockedOut)
+        {
+            metrics::counter!(crate::domain::metrics::LOCKOUTS).increment(1);
+        }
     }
     Ok(outcome)
 }

@@ -118,7 +118,10 @@ impl From<rusqlite::Error> for DbError {
         match &e {
             rusqlite::Error::QueryReturnedNoRows => DbError::NotFound,
             rusqlite::Error::SqliteFailure(f, msg) => match f.code {
-                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => DbError::Busy,
+                ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                    metrics::counter!(crate::domain::metrics::DB_BUSY).increment(1);
+                    DbError::Busy
+                }
                 ErrorCode::ConstraintViolation => {
                     DbError::Conflict(msg.clone().unwrap_or_else(|| "constraint failed".into()))
                 }
@@ -460,7 +463,12 @@ impl Db {
                 // Here rather than after the await: it counts even if the caller is gone.
                 db.inner.committed.send_modify(|n| *n = n.wrapping_add(1));
             }
-            result.map(|value| (value, timer()))
+            result.map(|value| {
+                let work = timer();
+                metrics::histogram!(crate::domain::metrics::DB_WRITE_DURATION)
+                    .record(work.wall.as_secs_f64());
+                (value, work)
+            })
         })
         .await
         .map_err(|e| E::from(DbError::Task(e.to_string())))?

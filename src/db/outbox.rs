@@ -73,6 +73,11 @@ pub enum Since {
     },
 }
 
+/// How many events the outbox keeps now.
+pub fn count(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))?)
+}
+
 /// The id of the newest event ever recorded, pruned or not (0 if none).
 pub fn head(conn: &Connection) -> Result<i64, DbError> {
     Ok(conn

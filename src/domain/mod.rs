@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod dn;
 pub mod extension;
 pub mod lockout;
+pub mod metrics;
 pub mod numbering;
 pub mod presence;
 pub mod routing;

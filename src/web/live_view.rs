@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 pub use crate::calls::live::{ChannelWatch, LiveContact};
 
@@ -181,7 +182,15 @@ pub trait LiveSource: Send + Sync + 'static {
     fn hangup_channel(&self, _channel_id: String) -> LiveFuture<()> {
         Box::pin(async { Err(LiveError::NotConnected) })
     }
+    /// How many channels Asterisk has now, without making the engine follow them all;
+    /// `None` when Asterisk cannot be asked.
+    fn channel_count(&self) -> Pin<Box<dyn Future<Output = Option<usize>> + Send + '_>> {
+        Box::pin(async { None })
+    }
 }
+
+/// The live source as handlers extract it.
+pub type SharedLive = Arc<dyn LiveSource>;
 
 /// No live registry: nothing connected, nothing to hang up. The API methods keep the trait's
 /// defaults: no channels, no endpoint known, every action [`LiveError::NotConnected`].
@@ -293,6 +302,16 @@ impl LiveSource for EngineLive {
                 tracing::warn!("the channel list was not complete in time; showing what is known");
             }
             claim
+        })
+    }
+
+    fn channel_count(&self) -> Pin<Box<dyn Future<Output = Option<usize>> + Send + '_>> {
+        Box::pin(async {
+            let followed = self.0.live.read(|s| s.channels_followed).unwrap_or(false);
+            if followed {
+                return self.0.live.read(|s| s.channels.len());
+            }
+            self.0.client.channels().await.ok().map(|c| c.len())
         })
     }
 

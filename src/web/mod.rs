@@ -20,6 +20,7 @@
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
 //! | `/api/v1/...` | API keys | the JSON API (`api/`) |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
+//! | `GET /metrics` | a scraper with `metrics.token_file`'s token | Prometheus text format (off unless `metrics.enabled`) |
 
 pub mod api;
 pub mod auth;
@@ -29,6 +30,7 @@ pub mod error;
 pub mod extract;
 pub mod failure;
 pub mod live_view;
+pub mod metrics;
 pub mod pages;
 pub mod phonebook_exports;
 pub mod sse;
@@ -71,6 +73,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
     Router::new()
         .route("/", get(pages::home::show))
         .route("/healthz", get(health))
+        .route("/metrics", get(metrics::serve))
         .route("/logout", post(pages::login::logout))
         .merge(pages::account::routes())
         .route(
@@ -88,6 +91,11 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .fallback(pages::errors::not_found)
         .method_not_allowed_fallback(pages::errors::wrong_method)
         .layer(Extension(live))
+        // Inside in_span, which puts the client address where the access log reads it.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::account,
+        ))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             client::in_span,

@@ -84,6 +84,7 @@ pub fn respond<F: Feed>(feed: F, wakes: Wakes, lifetime: Lifetime) -> Response {
         queue: VecDeque::new(),
         ready: true,
         last: false,
+        _open: OpenStream::new(),
     };
     let stream = futures_util::stream::unfold(state, Driver::next).take_until(ended);
     (
@@ -108,6 +109,25 @@ struct Driver<F> {
     ready: bool,
     /// The feed ended: send what is queued, then stop.
     last: bool,
+    /// Counts the stream in `GET /metrics` while it lives.
+    _open: OpenStream,
+}
+
+/// One open stream in the `eventpbx_sse_clients` gauge, from creation to drop (whether the
+/// client left, the right ended or the daemon stops).
+struct OpenStream;
+
+impl OpenStream {
+    fn new() -> OpenStream {
+        metrics::gauge!(crate::domain::metrics::SSE_CLIENTS).increment(1.0);
+        OpenStream
+    }
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        metrics::gauge!(crate::domain::metrics::SSE_CLIENTS).decrement(1.0);
+    }
 }
 
 /// Why waiting stopped.
@@ -224,6 +244,7 @@ mod tests {
             queue: VecDeque::new(),
             ready: true,
             last: false,
+            _open: OpenStream::new(),
         }
     }
 

@@ -22,6 +22,7 @@ mod fake_ari;
 mod healthz;
 mod ldap_directory;
 mod live_support;
+mod metrics;
 mod phonebook_exports;
 mod web_account_status;
 mod web_admin;

@@ -180,6 +180,7 @@ async fn execute(
                 });
             own.total += step.elapsed();
             own.bind_logged = true;
+            count_binding(&result);
             match &result {
                 Ok(BindOutcome::Bound { number, .. }) => tracing::info!(
                     target: "eventpbx::bind",
@@ -204,5 +205,21 @@ async fn execute(
             call.hangup().await;
             None
         }
+    }
+}
+
+/// The binding counters of `GET /metrics`.
+fn count_binding(result: &Result<BindOutcome, crate::db::DbError>) {
+    use crate::domain::metrics::{BINDINGS, TOKEN_FAILURES};
+    match result {
+        Ok(BindOutcome::Bound { .. }) => {
+            metrics::counter!(BINDINGS, "result" => "bound").increment(1)
+        }
+        Ok(outcome) if outcome.is_failure() => {
+            metrics::counter!(TOKEN_FAILURES).increment(1);
+            metrics::counter!(BINDINGS, "result" => "failed").increment(1);
+        }
+        Ok(_) => metrics::counter!(BINDINGS, "result" => "refused").increment(1),
+        Err(_) => metrics::counter!(BINDINGS, "result" => "error").increment(1),
     }
 }
