@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod attempts;
+pub mod backup;
 pub mod devices;
 pub mod endpoints_view;
 pub mod extensions;
