@@ -180,6 +180,45 @@ async fn checkpoint_wal(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// Takes an automatic backup every `every` (the first one interval after start, so restarts
+/// do not pile up copies) and keeps the newest `keep`, until `shutdown`.
+async fn backup_periodically(
+    db: Db,
+    dir: std::path::PathBuf,
+    every: Duration,
+    keep: usize,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let into = dir.clone();
+        let done = db
+            .read(move |c| {
+                Ok(crate::db::backup::auto_backup(
+                    c,
+                    &into,
+                    keep,
+                    crate::db::now(),
+                ))
+            })
+            .await;
+        match done {
+            Ok(Ok((info, removed))) => tracing::info!(
+                file = %info.path.display(),
+                bytes = info.bytes,
+                removed = removed.len(),
+                "automatic backup written"
+            ),
+            // Logged loudly: a backup that silently stops is worse than none.
+            Ok(Err(e)) => tracing::error!(error = %e, "automatic backup failed"),
+            Err(e) => tracing::error!(error = %e, "automatic backup failed"),
+        }
+    }
+}
+
 /// How often registrations of AORs with qualify off are read from ps_contacts.
 const UNQUALIFIED_SYNC: Duration = Duration::from_secs(2);
 
@@ -228,6 +267,15 @@ pub async fn run(
         };
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
+    if state.settings.backup.interval_minutes > 0 {
+        tracker.spawn(backup_periodically(
+            state.db.clone(),
+            state.settings.backup_dir(),
+            Duration::from_secs(u64::from(state.settings.backup.interval_minutes) * 60),
+            usize::try_from(state.settings.backup.keep).unwrap_or(usize::MAX),
+            shutdown.clone(),
+        ));
+    }
     tracker.spawn(watch_token_guard(
         state.db.clone(),
         state.settings.token_guard(),

@@ -63,6 +63,19 @@ enum Command {
         #[arg(long)]
         group: Option<String>,
     },
+    /// Write a consistent copy of the database into FILE (mode 0600: it holds SIP
+    /// passwords). Safe while Asterisk and eventpbx run and write.
+    Backup {
+        /// The new backup file; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Replace the database with the backup FILE, after checking it (SQLite, integrity,
+    /// schema version). Refuses while any process (Asterisk, eventpbx serve) has the database
+    /// open. Clears the registrations; the replaced database is kept beside it.
+    Restore {
+        /// The backup file to restore (it is copied, not moved).
+        file: PathBuf,
+    },
     /// Manage API keys for other services (DECT syncer, provisioning, dashboards).
     ApiKey {
         #[command(subcommand)]
@@ -204,6 +217,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Asterisk configuration written to {}", out.display());
             Ok(())
         }
+        Command::Backup { file } => backup(&settings, &file),
+        Command::Restore { file } => restore(&settings, &file),
         Command::ApiKey { action } => api_key(&settings, action),
         Command::Handset { action } => handset(settings, action),
         Command::User { action } => user(settings, action),
@@ -243,6 +258,40 @@ fn migrate(settings: &Settings) -> anyhow::Result<()> {
         "{}: {applied} migration(s) applied, schema up to date",
         path.display()
     );
+    Ok(())
+}
+
+fn backup(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    use eventpbx::db::backup;
+    let busy = std::time::Duration::from_millis(settings.data.busy_timeout_ms);
+    let started = std::time::Instant::now();
+    let conn = backup::open_existing(&settings.db_path(), busy)?;
+    let info = backup::backup_to(&conn, file)?;
+    println!(
+        "backup written to {} ({} bytes in {:.2} s), mode 0600: it holds SIP passwords",
+        info.path.display(),
+        info.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let busy = std::time::Duration::from_millis(settings.data.busy_timeout_ms);
+    let db = settings.db_path();
+    let done = eventpbx::db::backup::restore(file, &db, busy)
+        .with_context(|| format!("{} not restored", file.display()))?;
+    println!("{} restored from {}", db.display(), file.display());
+    if done.migrated > 0 {
+        println!("{} migration(s) applied to it", done.migrated);
+    }
+    println!(
+        "{} registration(s) cleared: phones register again by themselves",
+        done.contacts_cleared
+    );
+    if let Some(previous) = done.previous {
+        println!("the replaced database is kept as {}", previous.display());
+    }
     Ok(())
 }
 

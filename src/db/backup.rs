@@ -167,9 +167,7 @@ const AUTO_SUFFIX: &str = ".db";
 pub fn auto_name(unix_secs: i64) -> String {
     let at = time::OffsetDateTime::from_unix_timestamp(unix_secs)
         .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let format = time::macros::format_description!(
-        "[year][month][day]T[hour][minute][second]Z"
-    );
+    let format = time::macros::format_description!("[year][month][day]T[hour][minute][second]Z");
     let stamp = at.format(&format).unwrap_or_else(|_| unix_secs.to_string());
     format!("{AUTO_PREFIX}{stamp}{AUTO_SUFFIX}")
 }
@@ -223,7 +221,10 @@ pub fn holders(db: &Path) -> Vec<String> {
     let mut found = Vec::new();
     for entry in procs.filter_map(Result::ok) {
         let name = entry.file_name();
-        let Some(pid) = name.to_str().filter(|n| n.bytes().all(|b| b.is_ascii_digit())) else {
+        let Some(pid) = name
+            .to_str()
+            .filter(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        else {
             continue;
         };
         let comm = fs::read_to_string(entry.path().join("comm"))
@@ -271,7 +272,8 @@ pub fn restore(source: &Path, db: &Path, busy_timeout: Duration) -> Result<Resto
         return Err(BackupError::InUse(in_use.join("; ")));
     }
     let mut header = [0u8; 16];
-    let mut file = fs::File::open(source).map_err(io(format!("cannot open {}", source.display())))?;
+    let mut file =
+        fs::File::open(source).map_err(io(format!("cannot open {}", source.display())))?;
     if file.read_exact(&mut header).is_err() || &header != SQLITE_HEADER {
         return Err(BackupError::NotSqlite(source.to_path_buf()));
     }
@@ -384,11 +386,7 @@ fn keep_previous(db: &Path) -> Result<Option<PathBuf>, BackupError> {
         let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
-    let kept = PathBuf::from(format!(
-        "{}.before-restore-{}",
-        db.display(),
-        super::now()
-    ));
+    let kept = PathBuf::from(format!("{}.before-restore-{}", db.display(), super::now()));
     fs::hard_link(db, &kept).map_err(io(format!("cannot keep {}", db.display())))?;
     Ok(Some(kept))
 }
@@ -419,8 +417,11 @@ mod tests {
             .unwrap();
         }
         for id in ["a;@1", "b;@2"] {
-            conn.execute("INSERT INTO ps_contacts (id, uri) VALUES (?1, 'sip:x')", [id])
-                .unwrap();
+            conn.execute(
+                "INSERT INTO ps_contacts (id, uri) VALUES (?1, 'sip:x')",
+                [id],
+            )
+            .unwrap();
         }
         path
     }
@@ -478,17 +479,28 @@ mod tests {
                     |r| r.get(0),
                 )
                 .unwrap();
-            assert_eq!(burst, count(&copy, "reserved_numbers"), "no torn transaction");
+            assert_eq!(
+                burst,
+                count(&copy, "reserved_numbers"),
+                "no torn transaction"
+            );
             assert!(
                 (before..=after).contains(&burst),
                 "{burst} rows: the state of one moment between {before} and {after}"
             );
-            assert_eq!(count(&copy, "ps_contacts") - burst, 2, "the fixture's rows too");
+            assert_eq!(
+                count(&copy, "ps_contacts") - burst,
+                2,
+                "the fixture's rows too"
+            );
             seen.push(burst);
         }
         stop.store(true, Ordering::Relaxed);
         let total = writer.join().unwrap();
-        assert!(total > seen[0], "the writer kept writing during the backups");
+        assert!(
+            total > seen[0],
+            "the writer kept writing during the backups"
+        );
     }
 
     #[test]
@@ -531,7 +543,10 @@ mod tests {
         let backups = dir.path().join("backups");
         fs::create_dir_all(&backups).unwrap();
         fs::write(backups.join("notes.txt"), "mine").unwrap();
-        for (k, t) in [1_800_000_000, 1_800_000_600, 1_800_001_200].iter().enumerate() {
+        for (k, t) in [1_800_000_000, 1_800_000_600, 1_800_001_200]
+            .iter()
+            .enumerate()
+        {
             let (_, removed) = auto_backup(&conn, &backups, 2, *t).unwrap();
             assert_eq!(removed.len(), k.saturating_sub(1));
         }
@@ -596,7 +611,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = fixture(dir.path(), 5);
         let bogus = dir.path().join("bogus.db");
-        fs::write(&bogus, b"{\"format\":\"eventpbx-export\"} and more than sixteen bytes").unwrap();
+        fs::write(
+            &bogus,
+            b"{\"format\":\"eventpbx-export\"} and more than sixteen bytes",
+        )
+        .unwrap();
         let e = restore(&bogus, &path, BUSY).unwrap_err();
         assert!(matches!(e, BackupError::NotSqlite(_)), "{e}");
         fs::write(&bogus, b"").unwrap();
@@ -654,7 +673,10 @@ mod tests {
         let BackupError::InUse(who) = &e else {
             panic!("{e}")
         };
-        assert!(who.contains(&format!("pid {}", std::process::id())), "{who}");
+        assert!(
+            who.contains(&format!("pid {}", std::process::id())),
+            "{who}"
+        );
         drop(holder);
         assert_unchanged(&path);
         assert!(holders(&path).is_empty());
