@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod backup;
 pub mod devices;
 pub mod endpoints_view;
+pub mod events;
 pub mod extensions;
 pub mod handsets;
 pub mod numbering;
@@ -71,6 +72,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "011_routing",
         include_str!("../../migrations/011_routing.sql"),
+    ),
+    (
+        "012_events",
+        include_str!("../../migrations/012_events.sql"),
     ),
 ];
 
