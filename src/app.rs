@@ -140,6 +140,27 @@ async fn prune_outbox(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// Releases the extensions held from the previous event whose owners did not take them back
+/// in time, at start and then every [`PRUNE_EVERY`] until `shutdown`.
+async fn release_holds(db: Db, settings: Arc<Settings>, shutdown: CancellationToken) {
+    loop {
+        let s = settings.clone();
+        let now = crate::db::now();
+        match db
+            .write(move |tx| crate::db::transfer::release_expired_holds(tx, &s, now))
+            .await
+        {
+            Ok(released) if released.is_empty() => {}
+            Ok(released) => tracing::info!(?released, "held numbers released"),
+            Err(e) => tracing::warn!(error = %e, "releasing held numbers failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
+}
+
 /// How often the token guard looks again without a new failure: so its alarm clears (and
 /// old attempt rows go) when the guessing stops.
 const GUARD_EVERY: Duration = Duration::from_secs(30);
@@ -267,6 +288,11 @@ pub async fn run(
         };
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
+    tracker.spawn(release_holds(
+        state.db.clone(),
+        state.settings.clone(),
+        shutdown.clone(),
+    ));
     if state.settings.backup.interval_minutes > 0 {
         tracker.spawn(backup_periodically(
             state.db.clone(),

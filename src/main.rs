@@ -76,6 +76,30 @@ enum Command {
         /// The backup file to restore (it is copied, not moved).
         file: PathBuf,
     },
+    /// Write users (with password hashes), extensions, groups, forwarding, phonebook entries
+    /// and devices (SIP usernames and passwords) into a new JSON file, mode 0600.
+    Export {
+        /// The new export file; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Create the next event from an export, into an empty database, all or nothing.
+    Import {
+        /// The export file.
+        file: PathBuf,
+        /// Required: users and their numbers come back held for their owners (who take them
+        /// back by claiming them), handsets as temporary handsets with their SIP identity;
+        /// tokens and temporary numbers are new.
+        #[arg(long, required = true)]
+        next_event: bool,
+        /// Days the numbers stay held for their owners.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        hold_days: u32,
+    },
+    /// Show, set or clear the event and its registration window.
+    Event {
+        #[command(subcommand)]
+        action: EventAction,
+    },
     /// Manage API keys for other services (DECT syncer, provisioning, dashboards).
     ApiKey {
         #[command(subcommand)]
@@ -96,6 +120,31 @@ enum Command {
         #[command(subcommand)]
         action: HandsetAction,
     },
+}
+
+#[derive(Subcommand)]
+enum EventAction {
+    /// Print the event (or that none is set: registration always open).
+    Show,
+    /// Set the event. Sign-up, claiming and binding are closed outside the window.
+    Set {
+        /// Its name, e.g. "Camp 2027".
+        name: String,
+        /// First day, YYYY-MM-DD.
+        #[arg(long)]
+        starts: String,
+        /// Last day, YYYY-MM-DD.
+        #[arg(long)]
+        ends: String,
+        /// Registration opens, YYYY-MM-DDTHH:MM (UTC).
+        #[arg(long)]
+        registration_opens: String,
+        /// Registration closes, YYYY-MM-DDTHH:MM (UTC).
+        #[arg(long)]
+        registration_closes: String,
+    },
+    /// Remove the event: registration is open at all times.
+    Clear,
 }
 
 #[derive(Subcommand)]
@@ -219,6 +268,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Backup { file } => backup(&settings, &file),
         Command::Restore { file } => restore(&settings, &file),
+        Command::Export { file } => export(settings, &file),
+        Command::Import {
+            file, hold_days, ..
+        } => import(settings, &file, hold_days),
+        Command::Event { action } => event(settings, action),
         Command::ApiKey { action } => api_key(&settings, action),
         Command::Handset { action } => handset(settings, action),
         Command::User { action } => user(settings, action),
@@ -291,6 +345,106 @@ fn restore(settings: &Settings, file: &std::path::Path) -> anyhow::Result<()> {
     );
     if let Some(previous) = done.previous {
         println!("the replaced database is kept as {}", previous.display());
+    }
+    Ok(())
+}
+
+fn export(settings: Settings, file: &std::path::Path) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let started = std::time::Instant::now();
+    let done = runtime.block_on(async {
+        let db = open_service_db(&settings)?;
+        anyhow::Ok(eventpbx::service::transfer::export_to(&db, file).await?)
+    })?;
+    println!(
+        "exported {} users, {} extensions, {} devices to {} ({} bytes in {:.2} s)",
+        done.users,
+        done.extensions,
+        done.devices,
+        file.display(),
+        done.bytes,
+        started.elapsed().as_secs_f64()
+    );
+    println!("mode 0600: the file holds SIP passwords and password hashes; keep it so");
+    Ok(())
+}
+
+fn import(settings: Settings, file: &std::path::Path, hold_days: u32) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let started = std::time::Instant::now();
+    let hold_until = eventpbx::db::now() + i64::from(hold_days) * 86_400;
+    let done = runtime.block_on(async {
+        let db = open_service_db(&settings)?;
+        anyhow::Ok(
+            eventpbx::service::transfer::import_next_event(
+                &db,
+                std::sync::Arc::new(settings),
+                file,
+                hold_until,
+            )
+            .await?,
+        )
+    })?;
+    println!(
+        "imported {} users; {} extensions held for their owners for {hold_days} days, {} \
+         without owner; {} handsets remembered as temporary handsets, {} SIP phones with \
+         their extension; {} phonebook entries ({:.2} s)",
+        done.users,
+        done.held,
+        done.unowned,
+        done.handsets,
+        done.sip_phones,
+        done.phonebook,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn event(settings: Settings, action: EventAction) -> anyhow::Result<()> {
+    use eventpbx::domain::event::{self, Event};
+    use eventpbx::service::events;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let db = open_service_db(&settings)?;
+    match action {
+        EventAction::Show => match runtime.block_on(events::current(&db))? {
+            None => println!("no event set: registration is open at all times"),
+            Some(e) => println!(
+                "{}: {} to {}, registration {} to {} (UTC)",
+                e.name,
+                event::format_date(e.starts_on),
+                event::format_date(e.ends_on),
+                event::format_minute(e.registration_opens_at),
+                event::format_minute(e.registration_closes_at)
+            ),
+        },
+        EventAction::Set {
+            name,
+            starts,
+            ends,
+            registration_opens,
+            registration_closes,
+        } => {
+            let e = Event::new(
+                &name,
+                event::parse_date("starts", &starts)?,
+                event::parse_date("ends", &ends)?,
+                event::parse_minute("registration-opens", &registration_opens)?,
+                event::parse_minute("registration-closes", &registration_closes)?,
+            )?;
+            runtime.block_on(events::set(&db, e))?;
+            println!("event {name:?} set");
+        }
+        EventAction::Clear => {
+            let had = runtime.block_on(events::clear(&db))?;
+            println!(
+                "{}: registration is open at all times",
+                if had {
+                    "event cleared"
+                } else {
+                    "no event was set"
+                }
+            );
+        }
     }
     Ok(())
 }

@@ -81,7 +81,7 @@ pub struct BackupInfo {
 }
 
 /// Creates `path` empty with mode 0600, failing if it exists.
-fn create_private(path: &Path) -> Result<fs::File, BackupError> {
+pub fn create_private(path: &Path) -> Result<fs::File, BackupError> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -67,13 +67,16 @@ pub struct TemporaryHandset {
 }
 
 /// Caller id of a handset that is not bound yet.
-fn temporary_callerid(number: &str) -> String {
+pub(super) fn temporary_callerid(number: &str) -> String {
     pjsip::callerid("New handset", number)
 }
 
 /// Picks a free temporary number, starting at a random place in the range so a number just
 /// freed is not handed out again at once.
-fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<String, DbError> {
+pub(super) fn free_temporary_number(
+    tx: &Transaction<'_>,
+    plan: &TemporaryPlan,
+) -> Result<String, DbError> {
     let width = plan.first.len();
     let first: u64 = plan
         .first

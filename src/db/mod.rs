@@ -21,6 +21,7 @@ pub mod pjsip;
 pub mod routing;
 pub mod sessions;
 pub mod signups;
+pub mod transfer;
 pub mod users;
 
 use std::path::{Path, PathBuf};

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod event;
+pub mod export;
 pub mod extension;
 pub mod lockout;
 pub mod numbering;
