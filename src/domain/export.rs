@@ -195,6 +195,10 @@ pub fn parse(text: &str) -> Result<Export, Invalid> {
     if text.len() as u64 > MAX_BYTES {
         return Err(bad("file", format!("larger than {MAX_BYTES} bytes")));
     }
+    // serde would read a struct from an array too; an export is an object.
+    if !text.trim_start().starts_with('{') {
+        return Err(bad("file", "not a JSON object"));
+    }
     let header: Header =
         serde_json::from_str(text).map_err(|e| bad("file", format!("not a JSON object: {e}")))?;
     if header.format.as_ref().and_then(|f| f.as_str()) != Some(FORMAT) {

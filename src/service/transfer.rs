@@ -108,3 +108,7 @@ pub async fn import_next_event(
             other => TransferError::Import(other),
         })
 }
+
+#[cfg(test)]
+#[path = "transfer_tests.rs"]
+mod tests;
