@@ -15,7 +15,7 @@ pub fn registration(conn: &Connection, now: i64) -> Result<Result<(), Closed>, D
 
 /// The configured event, if any.
 pub async fn current(db: &Db) -> Result<Option<Event>, DbError> {
-    db.read(|c| events::get(c)).await
+    db.read(events::get).await
 }
 
 /// Sets (or replaces) the event.
