@@ -208,13 +208,23 @@ pub fn auto_backup(
     Ok((info, removed))
 }
 
-/// Processes that have `db` (or its `-wal`/`-shm`) open, as "pid N (name)" lines, read from
-/// `/proc/*/fd`. A process whose open files cannot be read (another user's) counts when its
-/// name says it is Asterisk or eventpbx: guessing "not running" there could cost the data.
+/// Processes that have `db` (or its `-wal`/`-shm`) open, as "pid N (name) has ... open"
+/// lines, read from `/proc/*/fd`. Files are compared by device and inode, not by path: the
+/// sandbox's Asterisk sees the data folder through a bind mount in its chroot, so its
+/// descriptors name another path for the same file. A process whose open files cannot be
+/// read (another user's) counts when its name says it is Asterisk or eventpbx: guessing "not
+/// running" there could cost the data.
 pub fn holders(db: &Path) -> Vec<String> {
-    let base = fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
-    let with = |suffix: &str| PathBuf::from(format!("{}{suffix}", base.display()));
-    let watched = [base.clone(), with("-wal"), with("-shm")];
+    use std::os::unix::fs::MetadataExt;
+    let side = |suffix: &str| PathBuf::from(format!("{}{suffix}", db.display()));
+    let watched: Vec<(u64, u64)> = [db.to_path_buf(), side("-wal"), side("-shm")]
+        .iter()
+        .filter_map(|p| fs::metadata(p).ok())
+        .map(|m| (m.dev(), m.ino()))
+        .collect();
+    if watched.is_empty() {
+        return Vec::new();
+    }
     let Ok(procs) = fs::read_dir("/proc") else {
         return Vec::new();
     };
@@ -232,11 +242,12 @@ pub fn holders(db: &Path) -> Vec<String> {
             .unwrap_or_default();
         match fs::read_dir(entry.path().join("fd")) {
             Ok(fds) => {
+                // metadata() follows the descriptor's link to the open file itself.
                 let holds = fds.filter_map(Result::ok).any(|fd| {
-                    fs::read_link(fd.path()).is_ok_and(|target| watched.contains(&target))
+                    fs::metadata(fd.path()).is_ok_and(|m| watched.contains(&(m.dev(), m.ino())))
                 });
                 if holds {
-                    found.push(format!("pid {pid} ({comm}) has {} open", base.display()));
+                    found.push(format!("pid {pid} ({comm}) has {} open", db.display()));
                 }
             }
             Err(_) if comm == "asterisk" || comm == "eventpbx" => found.push(format!(
