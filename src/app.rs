@@ -147,6 +147,27 @@ async fn prune_outbox(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// Releases the extensions held from the previous event whose owners did not take them back
+/// in time, at start and then every [`PRUNE_EVERY`] until `shutdown`.
+async fn release_holds(db: Db, settings: Arc<Settings>, shutdown: CancellationToken) {
+    loop {
+        let s = settings.clone();
+        let now = crate::db::now();
+        match db
+            .write(move |tx| crate::db::transfer::release_expired_holds(tx, &s, now))
+            .await
+        {
+            Ok(released) if released.is_empty() => {}
+            Ok(released) => tracing::info!(?released, "held numbers released"),
+            Err(e) => tracing::warn!(error = %e, "releasing held numbers failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(PRUNE_EVERY) => {}
+        }
+    }
+}
+
 /// How often the token guard looks again without a new failure: so its alarm clears (and
 /// old attempt rows go) when the guessing stops.
 const GUARD_EVERY: Duration = Duration::from_secs(30);
@@ -183,6 +204,45 @@ async fn checkpoint_wal(db: Db, shutdown: CancellationToken) {
         if let Err(e) = db.checkpoint().await {
             // Busy now; the WAL only grows a little until the next round.
             tracing::debug!(error = %e, "checkpoint postponed");
+        }
+    }
+}
+
+/// Takes an automatic backup every `every` (the first one interval after start, so restarts
+/// do not pile up copies) and keeps the newest `keep`, until `shutdown`.
+async fn backup_periodically(
+    db: Db,
+    dir: std::path::PathBuf,
+    every: Duration,
+    keep: usize,
+    shutdown: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+        let into = dir.clone();
+        let done = db
+            .read(move |c| {
+                Ok(crate::db::backup::auto_backup(
+                    c,
+                    &into,
+                    keep,
+                    crate::db::now(),
+                ))
+            })
+            .await;
+        match done {
+            Ok(Ok((info, removed))) => tracing::info!(
+                file = %info.path.display(),
+                bytes = info.bytes,
+                removed = removed.len(),
+                "automatic backup written"
+            ),
+            // Logged loudly: a backup that silently stops is worse than none.
+            Ok(Err(e)) => tracing::error!(error = %e, "automatic backup failed"),
+            Err(e) => tracing::error!(error = %e, "automatic backup failed"),
         }
     }
 }
@@ -245,6 +305,20 @@ pub async fn run(
     tracker.spawn(crate::web::metrics::keep_recorder(shutdown.clone()));
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
+    tracker.spawn(release_holds(
+        state.db.clone(),
+        state.settings.clone(),
+        shutdown.clone(),
+    ));
+    if state.settings.backup.interval_minutes > 0 {
+        tracker.spawn(backup_periodically(
+            state.db.clone(),
+            state.settings.backup_dir(),
+            Duration::from_secs(u64::from(state.settings.backup.interval_minutes) * 60),
+            usize::try_from(state.settings.backup.keep).unwrap_or(usize::MAX),
+            shutdown.clone(),
+        ));
+    }
     tracker.spawn(watch_token_guard(
         state.db.clone(),
         state.settings.token_guard(),

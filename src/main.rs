@@ -12,6 +12,12 @@ use eventpbx::domain::accounts::Role;
 use eventpbx::domain::ExtensionKind;
 use eventpbx::service::handsets::MINT_MAX;
 
+// The commands around one event's data (backups, export, the event itself), kept apart so
+// this file stays a table of contents.
+#[path = "main/ops.rs"]
+mod ops;
+use ops::EventAction;
+
 /// Self-service telephony for events, beside a real Asterisk 22.
 #[derive(Parser)]
 #[command(version, about, long_about = None)]
@@ -62,6 +68,43 @@ enum Command {
         /// Group of the written files (mode 0640); default: asterisk.run_group.
         #[arg(long)]
         group: Option<String>,
+    },
+    /// Write a consistent copy of the database into FILE (mode 0600: it holds SIP
+    /// passwords). Safe while Asterisk and eventpbx run and write.
+    Backup {
+        /// The new backup file; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Replace the database with the backup FILE, after checking it (SQLite, integrity,
+    /// schema version). Refuses while any process (Asterisk, eventpbx serve) has the database
+    /// open. Clears the registrations; the replaced database is kept beside it.
+    Restore {
+        /// The backup file to restore (it is copied, not moved).
+        file: PathBuf,
+    },
+    /// Write users (with password hashes), extensions, groups, forwarding, phonebook entries
+    /// and devices (SIP usernames and passwords) into a new JSON file, mode 0600.
+    Export {
+        /// The new export file; an existing file is never overwritten.
+        file: PathBuf,
+    },
+    /// Create the next event from an export, into an empty database, all or nothing.
+    Import {
+        /// The export file.
+        file: PathBuf,
+        /// Required: users and their numbers come back held for their owners (who take them
+        /// back by claiming them), handsets as temporary handsets with their SIP identity;
+        /// tokens and temporary numbers are new.
+        #[arg(long, required = true)]
+        next_event: bool,
+        /// Days the numbers stay held for their owners.
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=366))]
+        hold_days: u32,
+    },
+    /// Show, set or clear the event and its registration window.
+    Event {
+        #[command(subcommand)]
+        action: EventAction,
     },
     /// Manage API keys for other services (DECT syncer, provisioning, dashboards).
     ApiKey {
@@ -217,6 +260,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             println!("Asterisk configuration written to {}", out.display());
             Ok(())
         }
+        Command::Backup { file } => ops::backup(&settings, &file),
+        Command::Restore { file } => ops::restore(&settings, &file),
+        Command::Export { file } => ops::export(settings, &file),
+        Command::Import {
+            file, hold_days, ..
+        } => ops::import(settings, &file, hold_days),
+        Command::Event { action } => ops::event(settings, action),
         Command::ApiKey { action } => api_key(&settings, action),
         Command::Handset { action } => handset(settings, action),
         Command::User { action } => user(settings, action),
@@ -304,7 +354,7 @@ fn api_key(settings: &Settings, action: ApiKeyAction) -> anyhow::Result<()> {
 }
 
 /// The database handle the use cases run on, for one CLI command.
-fn open_service_db(settings: &Settings) -> anyhow::Result<eventpbx::db::Db> {
+pub(crate) fn open_service_db(settings: &Settings) -> anyhow::Result<eventpbx::db::Db> {
     let path = settings.db_path();
     eventpbx::db::Db::open(
         &path,

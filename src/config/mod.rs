@@ -50,6 +50,7 @@ pub struct Settings {
     pub ldap: LdapSettings,
     pub metrics: MetricsSettings,
     pub log: LogSettings,
+    pub backup: BackupSettings,
 }
 
 impl Settings {
@@ -139,6 +140,13 @@ impl Settings {
                     problem: format!("{secs} is outside 1..=86400 seconds"),
                 });
             }
+        }
+        if self.backup.keep == 0 {
+            return Err(ConfigError::Rule {
+                key: "backup.keep",
+                problem: "must be at least 1 (turn backups off with backup.interval_minutes = 0)"
+                    .into(),
+            });
         }
         if !(1..=24 * 60).contains(&self.calls.token_guard_minutes) {
             return Err(ConfigError::Rule {
@@ -330,6 +338,11 @@ impl Settings {
     /// The SQLite file shared with Asterisk.
     pub fn db_path(&self) -> PathBuf {
         self.data.dir.join("eventpbx.db")
+    }
+
+    /// The folder of the automatic backups.
+    pub fn backup_dir(&self) -> PathBuf {
+        self.data.dir.join("backups")
     }
 
     /// The ARI password: `ari.password` if set, else the secret file's first line.
@@ -546,6 +559,19 @@ mod tests {
             Settings::default().web.trusted_proxies.is_empty(),
             "trust nobody by default"
         );
+    }
+
+    #[test]
+    fn backups_are_on_by_default_and_keep_at_least_one() {
+        let s = Settings::from_toml("").unwrap();
+        assert!(s.backup.interval_minutes > 0, "on unless turned off");
+        assert_eq!(s.backup_dir(), PathBuf::from("data/backups"));
+        let off = Settings::from_toml("[backup]\ninterval_minutes = 0\n").unwrap();
+        assert_eq!(off.backup.interval_minutes, 0);
+        let err = Settings::from_toml("[backup]\nkeep = 0\n").unwrap_err();
+        assert!(err.to_string().contains("backup.keep"), "{err}");
+        let err = Settings::from_toml("[backup]\nkeep = -1\n").unwrap_err();
+        assert!(err.to_string().contains("keep"), "{err}");
     }
 
     #[test]

@@ -225,6 +225,26 @@ impl Default for CallSettings {
     }
 }
 
+/// Automatic backups of the database into `<data.dir>/backups/`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupSettings {
+    /// Minutes between automatic backups; 0 turns them off. On by default: a lost database
+    /// costs an event its accounts and bindings, a backup costs a few megabytes.
+    pub interval_minutes: u32,
+    /// How many automatic backups to keep (the oldest go first); at least 1.
+    pub keep: u32,
+}
+
+impl Default for BackupSettings {
+    fn default() -> Self {
+        BackupSettings {
+            interval_minutes: 60,
+            keep: 48,
+        }
+    }
+}
+
 impl Default for DataSettings {
     fn default() -> Self {
         DataSettings {

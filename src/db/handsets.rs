@@ -67,13 +67,16 @@ pub struct TemporaryHandset {
 }
 
 /// Caller id of a handset that is not bound yet.
-fn temporary_callerid(number: &str) -> String {
+pub(super) fn temporary_callerid(number: &str) -> String {
     pjsip::callerid("New handset", number)
 }
 
 /// Picks a free temporary number, starting at a random place in the range so a number just
 /// freed is not handed out again at once.
-fn free_temporary_number(tx: &Transaction<'_>, plan: &TemporaryPlan) -> Result<String, DbError> {
+pub(super) fn free_temporary_number(
+    tx: &Transaction<'_>,
+    plan: &TemporaryPlan,
+) -> Result<String, DbError> {
     let width = plan.first.len();
     let first: u64 = plan
         .first
@@ -291,6 +294,8 @@ pub enum BindOutcome {
     LockedOut,
     /// The digits are not shaped like a token.
     Malformed,
+    /// Outside the event's registration window: nothing was tried.
+    Closed,
 }
 
 impl BindOutcome {
@@ -303,6 +308,8 @@ impl BindOutcome {
             BindOutcome::NotTemporary => "not_temporary",
             BindOutcome::LockedOut => "locked_out",
             BindOutcome::Malformed => "malformed",
+            // Never logged (see `bind`); named for completeness.
+            BindOutcome::Closed => "closed",
         }
     }
 
@@ -331,7 +338,10 @@ pub fn bind(
     if let BindOutcome::Bound { number, name } = &outcome {
         apply_bind(tx, endpoint, number, name, dialled, now)?;
     }
-    if !matches!(outcome, BindOutcome::NotTemporary | BindOutcome::LockedOut) {
+    if !matches!(
+        outcome,
+        BindOutcome::NotTemporary | BindOutcome::LockedOut | BindOutcome::Closed
+    ) {
         record_attempt(tx, endpoint, &outcome, now)?;
         // The failure that crosses the line starts a lockout: counted once, here.
         if outcome.is_failure() && matches!(eligibility(tx, endpoint, now)?, Eligibility::LockedOut)
@@ -352,6 +362,12 @@ fn decide_bind(
         Eligibility::Allowed => {}
         Eligibility::NotTemporary => return Ok(BindOutcome::NotTemporary),
         Eligibility::LockedOut => return Ok(BindOutcome::LockedOut),
+    }
+    // The event's window, in the binding's own transaction: this is the one place every
+    // binding passes (calls cannot use `service`, which sits above them).
+    let event = super::events::get(tx)?;
+    if crate::domain::event::registration_open(event.as_ref(), now).is_err() {
+        return Ok(BindOutcome::Closed);
     }
     let Ok(token) = Token::parse(dialled) else {
         return Ok(BindOutcome::Malformed);
@@ -575,6 +591,31 @@ mod tests {
         // And from the handset that is bound now: not temporary any more.
         let third = write_in(&mut conn, |tx| bind(tx, &id, &token, 1002)).unwrap();
         assert_eq!(third, BindOutcome::NotTemporary);
+    }
+
+    #[test]
+    fn outside_the_events_window_binding_is_closed_and_changes_nothing() {
+        let mut conn = test_conn();
+        let h = write_in(&mut conn, |tx| create_temporary(tx, &plan())).unwrap();
+        let token = handset_extension(&mut conn, "4711", "Alice");
+        let d = |s| crate::domain::event::parse_date("d", s).unwrap();
+        let camp =
+            crate::domain::event::Event::new("Camp", d("2027-08-10"), d("2027-08-14"), 500, 900)
+                .unwrap();
+        write_in(&mut conn, |tx| super::super::events::set(tx, &camp)).unwrap();
+        let id = h.credentials.username.clone();
+        let before = snapshot(&conn);
+        for at in [499, 900] {
+            let outcome = write_in(&mut conn, |tx| bind(tx, &id, &token, at)).unwrap();
+            assert_eq!(outcome, BindOutcome::Closed, "at {at}");
+        }
+        assert_eq!(snapshot(&conn), before);
+        let attempts: i64 = conn
+            .query_row("SELECT count(*) FROM token_attempts", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(attempts, 0, "a closed window is no guess");
+        let inside = write_in(&mut conn, |tx| bind(tx, &id, &token, 500)).unwrap();
+        assert!(matches!(inside, BindOutcome::Bound { .. }), "{inside:?}");
     }
 
     #[test]

@@ -7,8 +7,10 @@
 
 pub mod api_keys;
 pub mod attempts;
+pub mod backup;
 pub mod devices;
 pub mod endpoints_view;
+pub mod events;
 pub mod extensions;
 pub mod handsets;
 pub mod numbering;
@@ -19,6 +21,7 @@ pub mod pjsip;
 pub mod routing;
 pub mod sessions;
 pub mod signups;
+pub mod transfer;
 pub mod users;
 
 use std::path::{Path, PathBuf};
@@ -70,6 +73,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
     (
         "011_routing",
         include_str!("../../migrations/011_routing.sql"),
+    ),
+    (
+        "012_events",
+        include_str!("../../migrations/012_events.sql"),
     ),
 ];
 

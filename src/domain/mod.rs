@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod dn;
+pub mod event;
+pub mod export;
 pub mod extension;
 pub mod lockout;
 pub mod metrics;

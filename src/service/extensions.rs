@@ -62,6 +62,9 @@ pub enum ClaimError {
     /// The named owner does not exist.
     #[error("no user is called {0:?}")]
     UnknownOwner(String),
+    /// Outside the event's registration window attendees cannot claim.
+    #[error(transparent)]
+    Closed(#[from] crate::domain::event::Closed),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -100,10 +103,16 @@ impl From<DbError> for ExtensionError {
     }
 }
 
-/// Claims a number: the numbering rules, the per-user limit and the insert in one
-/// transaction.
+/// Claims a number: the registration window (for attendees; staff may claim at any time),
+/// the numbering rules, the per-user limit and the insert in one transaction. The owner of a
+/// number held from the previous event takes it back by claiming it: it keeps its SIP phone,
+/// a handset extension keeps its fresh token.
 pub async fn claim(db: &Db, settings: Arc<Settings>, claim: Claim) -> Result<Created, ClaimError> {
     db.write_as(move |tx| {
+        let now = crate::db::now();
+        if claim.authority == Authority::Attendee {
+            crate::service::events::registration(tx, now)??;
+        }
         let owner_id = match &claim.owner {
             Owner::Nobody => None,
             Owner::User(id) => Some(*id),
@@ -111,6 +120,12 @@ pub async fn claim(db: &Db, settings: Arc<Settings>, claim: Claim) -> Result<Cre
                 users::id_of(tx, name)?.ok_or_else(|| ClaimError::UnknownOwner(name.clone()))?,
             ),
         };
+        let number = claim.number.trim();
+        if let Some(owner) = owner_id {
+            if crate::db::transfer::take_back(tx, number, owner, now)? {
+                return Ok(held_credentials(tx, number)?);
+            }
+        }
         let new = NewExtension {
             owner_id,
             number: claim.number.trim().to_string(),
@@ -126,6 +141,23 @@ pub async fn claim(db: &Db, settings: Arc<Settings>, claim: Claim) -> Result<Cre
         Ok(created)
     })
     .await
+}
+
+/// What a taken-back extension hands its owner: the remembered SIP phone's credentials, or
+/// the handset extension's token.
+fn held_credentials(tx: &Transaction<'_>, number: &str) -> Result<Created, DbError> {
+    let ext = extensions::get(tx, number)?;
+    Ok(match (ext.kind, ext.device_id, ext.token) {
+        (ExtensionKind::Sip, Some(device), _) => {
+            let password = extensions::sip_password(tx, &device)?.ok_or(DbError::NotFound)?;
+            Created::Sip(crate::db::devices::Credentials {
+                username: device,
+                password,
+            })
+        }
+        (ExtensionKind::Handset, _, Some(token)) => Created::Handset { token },
+        _ => Created::Group,
+    })
 }
 
 /// The extension `number` if `by` may change it.

@@ -8,9 +8,11 @@
 //! (`web::failure`); none of them carries HTTP or page text beyond its one-line message.
 
 pub mod check;
+pub mod events;
 pub mod extensions;
 pub mod handsets;
 pub mod routing;
+pub mod transfer;
 pub mod users;
 
 #[cfg(test)]

@@ -25,6 +25,9 @@ pub enum AddUserError {
     /// The username exists (case-insensitively).
     #[error("The username {0:?} is taken. Pick another one.")]
     Taken(String),
+    /// Sign-up is closed outside the event's registration window.
+    #[error(transparent)]
+    Closed(#[from] crate::domain::event::Closed),
     /// Storage failed.
     #[error(transparent)]
     Db(#[from] DbError),
@@ -157,6 +160,20 @@ pub async fn add_user(
         Err(DbError::Conflict(_)) => Err(AddUserError::Taken(username.to_string())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Sign-up: [`add_user`] as an attendee, open only within the event's registration window
+/// (staff add users through [`add_user`] at any time).
+pub async fn sign_up(
+    db: &Db,
+    username: &str,
+    display_name: &str,
+    password: &str,
+) -> Result<User, AddUserError> {
+    let now = crate::db::now();
+    db.read(move |c| crate::service::events::registration(c, now))
+        .await??;
+    add_user(db, username, display_name, password, Role::Attendee).await
 }
 
 /// Sets a new password for the user called `username` (case-insensitively): validated and

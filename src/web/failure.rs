@@ -157,6 +157,7 @@ impl Describe for ClaimError {
             ClaimError::UnknownOwner(_) => {
                 Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
             }
+            ClaimError::Closed(_) => Failure::refused(StatusCode::FORBIDDEN, self.to_string()),
             ClaimError::Db(e) => e.failure(),
         }
     }
@@ -247,6 +248,7 @@ impl Describe for AddUserError {
                 Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
             }
             AddUserError::Taken(_) => Failure::refused(StatusCode::CONFLICT, self.to_string()),
+            AddUserError::Closed(_) => Failure::refused(StatusCode::FORBIDDEN, self.to_string()),
             AddUserError::Db(e) => e.failure(),
         }
     }

@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api_live;
+mod backup;
 mod baresip;
 mod check;
 mod dialplan_fuzz;

@@ -28,6 +28,7 @@ mod web_account_status;
 mod web_admin;
 mod web_auth;
 mod web_claims;
+mod web_event;
 mod web_limits;
 mod web_operator;
 mod web_pages;

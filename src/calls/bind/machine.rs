@@ -20,6 +20,7 @@ pub enum Prompt {
     Goodbye,
     TryAgain,
     NoInput,
+    RegistrationClosed,
 }
 
 impl Prompt {
@@ -36,6 +37,7 @@ impl Prompt {
             Prompt::Goodbye => "goodbye",
             Prompt::TryAgain => "try-again",
             Prompt::NoInput => "no-input",
+            Prompt::RegistrationClosed => "registration-closed",
         }
     }
 }
@@ -379,6 +381,10 @@ impl RegistrationFlow {
                 Media::Prompt(Prompt::Goodbye),
             ]),
             BindOutcome::LockedOut => self.finish_with(vec![Media::Prompt(Prompt::LockedOut)]),
+            BindOutcome::Closed => self.finish_with(vec![
+                Media::Prompt(Prompt::RegistrationClosed),
+                Media::Prompt(Prompt::Goodbye),
+            ]),
         }
     }
 }
@@ -604,6 +610,12 @@ mod tests {
         assert_eq!(
             f.handle(Input::Bound(Some(BindOutcome::NotTemporary)))[1],
             play(&[Prompt::NotTemporary, Prompt::Goodbye])
+        );
+        let mut f = flow();
+        started(&mut f, Some("1234567890"));
+        assert_eq!(
+            f.handle(Input::Bound(Some(BindOutcome::Closed)))[1],
+            play(&[Prompt::RegistrationClosed, Prompt::Goodbye])
         );
         let mut f = flow();
         started(&mut f, None);

@@ -7,7 +7,7 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::db::signups::{self, Limited};
-use crate::domain::accounts::{Role, MIN_PASSWORD};
+use crate::domain::accounts::MIN_PASSWORD;
 use crate::service::users::{self, AddUserError};
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::client::ClientAddr;
@@ -130,12 +130,11 @@ pub async fn submit(
                 .into_response());
         }
     };
-    let added = users::add_user(
+    let added = users::sign_up(
         &state.db,
         &form.username,
         &form.display_name,
         &form.password,
-        Role::Attendee,
     )
     .await;
     let user = match added {

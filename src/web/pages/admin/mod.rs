@@ -7,6 +7,7 @@
 //! answers with its own section only, so it neither re-reads nor re-renders the others.
 
 mod desks;
+mod event;
 mod extensions;
 mod groups;
 mod handsets;
@@ -41,6 +42,7 @@ const PER_PAGE: u32 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(show))
+        .merge(event::routes())
         .merge(users::routes())
         .merge(extensions::routes())
         .merge(groups::routes())
@@ -121,10 +123,11 @@ pub async fn show(
     let view = View::new(&state, &admin, &query);
     let v = view.clone();
     // One read, so the sections agree with each other.
-    let (desks, users, extensions, groups, numbering, handsets, phonebook, keys) = state
+    let (event, desks, users, extensions, groups, numbering, handsets, phonebook, keys) = state
         .db
         .read(move |c| {
             Ok((
+                event::EventSection::load(c, &v)?,
                 desks::DesksSection::load(c, &v)?,
                 users::UsersSection::load(c, &v)?,
                 extensions::ExtensionsSection::load(c, &v)?,
@@ -139,10 +142,11 @@ pub async fn show(
     let body = html! {
         (desks.render(&view))
         nav.toc aria-label="Sections" {
-            a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#groups" { "Groups" } a href="#numbering" { "Numbering" }
+            a href="#event" { "Event" } a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#groups" { "Groups" } a href="#numbering" { "Numbering" }
             a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
             a href="#keys" { "API keys" }
         }
+        (event.render(&view))
         (users.render(&view))
         (extensions.render(&view))
         (groups.render(&view))

@@ -1,0 +1,137 @@
+//! The event section: its name, dates and registration window (sign-up, claiming and binding
+//! are closed outside it). No event set: registration is open at all times.
+
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::post;
+use axum::Router;
+use maud::{html, Markup};
+use rusqlite::Connection;
+use serde::Deserialize;
+
+use super::{Section, View};
+use crate::db::DbError;
+use crate::domain::event::{self, Event, EventError};
+use crate::web::auth::{Admin, CsrfForm, LoggedIn};
+use crate::web::components::CsrfField;
+use crate::web::error::PageError;
+use crate::web::pages::{see_other, Empty};
+use crate::web::state::AppState;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/event", post(set_event))
+        .route("/admin/event/clear", post(clear_event))
+}
+
+/// The event as set, if any.
+pub(super) struct EventSection {
+    event: Option<Event>,
+}
+
+impl Section for EventSection {
+    fn load(c: &Connection, _view: &View) -> Result<Self, DbError> {
+        Ok(EventSection {
+            event: crate::db::events::get(c)?,
+        })
+    }
+
+    fn render(&self, view: &View) -> Markup {
+        let csrf = view.csrf();
+        let e = self.event.as_ref();
+        let date = |d: Option<time::Date>| d.map(event::format_date).unwrap_or_default();
+        let minute = |t: Option<i64>| t.map(event::format_minute).unwrap_or_default();
+        html! {
+            section #event {
+                h2 { "Event" }
+                @match e {
+                    None => p { "No event is set: sign-up, claiming and binding are open at all times." },
+                    Some(e) => p {
+                        strong { (e.name) } ", " (event::format_date(e.starts_on)) " to " (event::format_date(e.ends_on))
+                        ". Registration (sign-up, claiming, binding handsets) is open from "
+                        (event::format_minute(e.registration_opens_at)) " to "
+                        (event::format_minute(e.registration_closes_at)) " (UTC); staff may add numbers at any time."
+                    },
+                }
+                form method="post" action="/admin/event" {
+                    (CsrfField(csrf))
+                    label for="ename" { "Name" }
+                    input id="ename" name="name" required maxlength=(event::NAME_MAX) value=(e.map(|e| e.name.as_str()).unwrap_or(""));
+                    label for="estarts" { "First day" }
+                    input id="estarts" name="starts_on" type="date" required value=(date(e.map(|e| e.starts_on)));
+                    label for="eends" { "Last day" }
+                    input id="eends" name="ends_on" type="date" required value=(date(e.map(|e| e.ends_on)));
+                    label for="eopens" { "Registration opens (UTC)" }
+                    input id="eopens" name="registration_opens" type="datetime-local" required value=(minute(e.map(|e| e.registration_opens_at)));
+                    label for="ecloses" { "Registration closes (UTC)" }
+                    input id="ecloses" name="registration_closes" type="datetime-local" required value=(minute(e.map(|e| e.registration_closes_at)));
+                    button type="submit" { "Set the event" }
+                }
+                @if e.is_some() {
+                    form.inline method="post" action="/admin/event/clear" {
+                        (CsrfField(csrf))
+                        button.secondary type="submit" { "Clear the event (registration always open)" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+async fn refuse(state: &AppState, admin: &LoggedIn, text: String) -> Result<Response, PageError> {
+    super::refuse::<EventSection>(state, admin, text).await
+}
+
+/// The event form.
+#[derive(Debug, Deserialize)]
+pub struct EventInput {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    registration_opens: String,
+    #[serde(default)]
+    registration_closes: String,
+}
+
+impl TryFrom<&EventInput> for Event {
+    type Error = EventError;
+
+    fn try_from(f: &EventInput) -> Result<Event, EventError> {
+        Event::new(
+            &f.name,
+            event::parse_date("starts_on", &f.starts_on)?,
+            event::parse_date("ends_on", &f.ends_on)?,
+            event::parse_minute("registration_opens", &f.registration_opens)?,
+            event::parse_minute("registration_closes", &f.registration_closes)?,
+        )
+    }
+}
+
+/// POST /admin/event: sets (or replaces) the event.
+pub async fn set_event(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    CsrfForm(form): CsrfForm<EventInput>,
+) -> Result<Response, PageError> {
+    match Event::try_from(&form) {
+        Ok(e) => {
+            crate::service::events::set(&state.db, e).await?;
+            Ok(see_other("/admin#event"))
+        }
+        Err(e) => refuse(&state, &admin, e.to_string()).await,
+    }
+}
+
+/// POST /admin/event/clear.
+pub async fn clear_event(
+    State(state): State<AppState>,
+    Admin(_): Admin,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    crate::service::events::clear(&state.db).await?;
+    Ok(see_other("/admin#event"))
+}
