@@ -287,9 +287,10 @@ impl Directory {
             };
             return Err(SearchError::NoSuchObject { matched });
         };
+        let filter = Compiled::new(filter);
         Ok(candidates
             .into_iter()
-            .filter(|e| evaluate(filter, e) == Truth::True)
+            .filter(|e| filter.evaluate(e) == Truth::True)
             .collect())
     }
 
@@ -312,74 +313,124 @@ fn check_filter(filter: &LdapFilter) -> Result<(), SearchError> {
     }
 }
 
-/// The filter's value for one entry.
-fn evaluate(filter: &LdapFilter, entry: &DirEntry) -> Truth {
-    match filter {
-        LdapFilter::And(parts) => {
-            let mut result = Truth::True;
-            for part in parts {
-                match evaluate(part, entry) {
-                    Truth::False => return Truth::False,
-                    Truth::Undefined => result = Truth::Undefined,
-                    Truth::True => {}
-                }
-            }
-            result
-        }
-        LdapFilter::Or(parts) => {
-            let mut result = Truth::False;
-            for part in parts {
-                match evaluate(part, entry) {
-                    Truth::True => return Truth::True,
-                    Truth::Undefined => result = Truth::Undefined,
-                    Truth::False => {}
-                }
-            }
-            result
-        }
-        LdapFilter::Not(inner) => match evaluate(inner, entry) {
-            Truth::True => Truth::False,
-            Truth::False => Truth::True,
-            Truth::Undefined => Truth::Undefined,
-        },
-        LdapFilter::Present(name) => match attribute(name) {
-            Some((name, _)) => Truth::from_bool(entry.attribute(name).is_some()),
-            None => Truth::False,
-        },
-        LdapFilter::Equality(name, value) | LdapFilter::Approx(name, value) => {
-            compare(entry, name, value, |have, want| have == want)
-        }
-        LdapFilter::GreaterOrEqual(name, value) => {
-            compare(entry, name, value, |have, want| have >= want)
-        }
-        LdapFilter::LessOrEqual(name, value) => {
-            compare(entry, name, value, |have, want| have <= want)
-        }
-        LdapFilter::Substring(name, parts) => {
-            let Some((name, matching)) = attribute(name) else {
-                return Truth::Undefined;
-            };
-            let Some(attr) = entry.attribute(name) else {
-                return Truth::False;
-            };
-            let parts = FoldedSubstrings::new(parts, matching);
-            Truth::from_bool(attr.folded.iter().any(|v| parts.matches(v)))
-        }
-        // Refused by check_filter before evaluation.
-        LdapFilter::Extensible(_) => Truth::Undefined,
-    }
+/// How an ordering or equality assertion compares.
+#[derive(Debug, Clone, Copy)]
+enum Order {
+    Equal,
+    AtLeast,
+    AtMost,
 }
 
-/// An equality or ordering assertion against one attribute.
-fn compare(entry: &DirEntry, name: &str, value: &str, test: impl Fn(&str, &str) -> bool) -> Truth {
-    let Some((name, matching)) = attribute(name) else {
-        return Truth::Undefined;
-    };
-    let Some(attr) = entry.attribute(name) else {
-        return Truth::False;
-    };
-    let want = matching.fold(value);
-    Truth::from_bool(attr.folded.iter().any(|have| test(have, &want)))
+/// A filter with its attribute types looked up and its values folded, once per search
+/// rather than once per entry. `None` as the attribute: one the directory does not have.
+enum Compiled {
+    And(Vec<Compiled>),
+    Or(Vec<Compiled>),
+    Not(Box<Compiled>),
+    Present(Option<&'static str>),
+    Compare {
+        attr: Option<&'static str>,
+        want: String,
+        order: Order,
+    },
+    Substring {
+        attr: Option<&'static str>,
+        parts: FoldedSubstrings,
+    },
+}
+
+impl Compiled {
+    fn new(filter: &LdapFilter) -> Compiled {
+        let compare = |name: &str, value: &str, order| {
+            let found = attribute(name);
+            Compiled::Compare {
+                attr: found.map(|(n, _)| n),
+                want: found.map_or_else(String::new, |(_, m)| m.fold(value)),
+                order,
+            }
+        };
+        match filter {
+            LdapFilter::And(parts) => Compiled::And(parts.iter().map(Compiled::new).collect()),
+            LdapFilter::Or(parts) => Compiled::Or(parts.iter().map(Compiled::new).collect()),
+            LdapFilter::Not(inner) => Compiled::Not(Box::new(Compiled::new(inner))),
+            LdapFilter::Present(name) => Compiled::Present(attribute(name).map(|(n, _)| n)),
+            LdapFilter::Equality(name, value) | LdapFilter::Approx(name, value) => {
+                compare(name, value, Order::Equal)
+            }
+            LdapFilter::GreaterOrEqual(name, value) => compare(name, value, Order::AtLeast),
+            LdapFilter::LessOrEqual(name, value) => compare(name, value, Order::AtMost),
+            LdapFilter::Substring(name, parts) => {
+                let found = attribute(name);
+                Compiled::Substring {
+                    attr: found.map(|(n, _)| n),
+                    parts: FoldedSubstrings::new(
+                        parts,
+                        found.map_or(Matching::CaseIgnore, |(_, m)| m),
+                    ),
+                }
+            }
+            // Refused by check_filter before a search compiles it.
+            LdapFilter::Extensible(_) => Compiled::Or(Vec::new()),
+        }
+    }
+
+    /// The filter's value for one entry.
+    fn evaluate(&self, entry: &DirEntry) -> Truth {
+        match self {
+            Compiled::And(parts) => {
+                let mut result = Truth::True;
+                for part in parts {
+                    match part.evaluate(entry) {
+                        Truth::False => return Truth::False,
+                        Truth::Undefined => result = Truth::Undefined,
+                        Truth::True => {}
+                    }
+                }
+                result
+            }
+            Compiled::Or(parts) => {
+                let mut result = Truth::False;
+                for part in parts {
+                    match part.evaluate(entry) {
+                        Truth::True => return Truth::True,
+                        Truth::Undefined => result = Truth::Undefined,
+                        Truth::False => {}
+                    }
+                }
+                result
+            }
+            Compiled::Not(inner) => match inner.evaluate(entry) {
+                Truth::True => Truth::False,
+                Truth::False => Truth::True,
+                Truth::Undefined => Truth::Undefined,
+            },
+            Compiled::Present(attr) => {
+                Truth::from_bool(attr.is_some_and(|a| entry.attribute(a).is_some()))
+            }
+            Compiled::Compare { attr, want, order } => {
+                let Some(attr) = attr else {
+                    return Truth::Undefined;
+                };
+                let Some(values) = entry.attribute(attr) else {
+                    return Truth::False;
+                };
+                Truth::from_bool(values.folded.iter().any(|have| match order {
+                    Order::Equal => have == want,
+                    Order::AtLeast => have >= want,
+                    Order::AtMost => have <= want,
+                }))
+            }
+            Compiled::Substring { attr, parts } => {
+                let Some(attr) = attr else {
+                    return Truth::Undefined;
+                };
+                let Some(values) = entry.attribute(attr) else {
+                    return Truth::False;
+                };
+                Truth::from_bool(values.folded.iter().any(|v| parts.matches(v)))
+            }
+        }
+    }
 }
 
 /// A substring assertion with its pieces folded like the attribute's values.
