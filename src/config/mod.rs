@@ -44,6 +44,7 @@ pub struct Settings {
     pub prompts: PromptSettings,
     pub asterisk: AsteriskSettings,
     pub calls: CallSettings,
+    pub omm: OmmSettings,
 }
 
 impl Settings {
@@ -120,6 +121,20 @@ impl Settings {
             return Err(ConfigError::Rule {
                 key: "numbering.token_length",
                 problem: format!("{} is outside 8..=20", self.numbering.token_length),
+            });
+        }
+        if self.omm.enabled {
+            if let Err(problem) = self.omm.address() {
+                return Err(ConfigError::Rule {
+                    key: "omm.url",
+                    problem,
+                });
+            }
+        }
+        if !(1..=60).contains(&self.omm.wildcard_minutes) {
+            return Err(ConfigError::Rule {
+                key: "omm.wildcard_minutes",
+                problem: format!("{} is outside 1..=60", self.omm.wildcard_minutes),
             });
         }
         for (key, secs) in [
@@ -294,6 +309,14 @@ impl Settings {
         } else {
             self.data.dir.join(&self.ari.password_file)
         };
+        let text = std::fs::read_to_string(&path)
+            .map_err(|source| ConfigError::Secret { path, source })?;
+        Ok(text.trim().to_string())
+    }
+
+    /// The OMM password: the secret file's first line.
+    pub fn omm_password(&self) -> Result<String, ConfigError> {
+        let path = self.data.dir.join(&self.omm.password_file);
         let text = std::fs::read_to_string(&path)
             .map_err(|source| ConfigError::Secret { path, source })?;
         Ok(text.trim().to_string())

@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod attempts;
+pub mod dect;
 pub mod devices;
 pub mod endpoints_view;
 pub mod extensions;
@@ -71,6 +72,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "011_routing",
         include_str!("../../migrations/011_routing.sql"),
     ),
+    ("013_omm", include_str!("../../migrations/013_omm.sql")),
 ];
 
 /// The migration that made the compiled routing tables: the routes of the extensions that

@@ -137,7 +137,12 @@ impl OmmSession {
         let pending: Pending = Arc::default();
         let closed = CancellationToken::new();
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
-        tokio::spawn(read_loop(reader, pending.clone(), events_tx, closed.clone()));
+        tokio::spawn(read_loop(
+            reader,
+            pending.clone(),
+            events_tx,
+            closed.clone(),
+        ));
         let session = OmmSession {
             inner: Arc::new(Inner {
                 writer: tokio::sync::Mutex::new(writer),
@@ -263,7 +268,11 @@ impl OmmSession {
             .request(Element::new("GetPPUserByNumber").with("num", num))
             .await
         {
-            Ok(r) => r.child("user").map(PpUser::from_element).transpose().map_err(Into::into),
+            Ok(r) => r
+                .child("user")
+                .map(PpUser::from_element)
+                .transpose()
+                .map_err(Into::into),
             Err(e) if e.is_no_entry() => Ok(None),
             Err(e) => Err(e),
         }
@@ -348,7 +357,9 @@ impl OmmSession {
 
     /// The current subscription mode.
     pub async fn subscription_mode(&self) -> Result<SubscriptionMode, OmmError> {
-        let r = self.request(Element::new("GetDECTSubscriptionMode")).await?;
+        let r = self
+            .request(Element::new("GetDECTSubscriptionMode"))
+            .await?;
         let mode = r.get("mode").and_then(SubscriptionMode::parse);
         Ok(mode.ok_or(RecordError::Invalid {
             element: r.name.clone(),

@@ -35,7 +35,8 @@ impl OmmPublicKey {
     pub fn from_hex(modulus: &str, exponent: &str) -> Result<OmmPublicKey, KeyError> {
         let hex = |text: &str| {
             let text = text.trim();
-            if text.is_empty() || text.len() > 2048 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            if text.is_empty() || text.len() > 2048 || !text.bytes().all(|b| b.is_ascii_hexdigit())
+            {
                 return Err(KeyError::Invalid("not hex".into()));
             }
             BigUint::parse_bytes(text.as_bytes(), 16)
@@ -45,7 +46,8 @@ impl OmmPublicKey {
         if n.bits() < MIN_MODULUS_BITS {
             return Err(KeyError::Invalid(format!("modulus of {} bits", n.bits())));
         }
-        let key = RsaPublicKey::new(n, hex(exponent)?).map_err(|e| KeyError::Invalid(e.to_string()))?;
+        let key =
+            RsaPublicKey::new(n, hex(exponent)?).map_err(|e| KeyError::Invalid(e.to_string()))?;
         Ok(OmmPublicKey(key))
     }
 

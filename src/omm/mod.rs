@@ -40,7 +40,9 @@ impl Backoff {
     /// The delay before the next attempt; the one after is longer.
     pub fn next_delay(&mut self) -> Duration {
         use rand::Rng;
-        let delay = self.current.mul_f64(rand::thread_rng().gen_range(0.8..=1.2));
+        let delay = self
+            .current
+            .mul_f64(rand::thread_rng().gen_range(0.8..=1.2));
         self.current = (self.current * 2).min(Backoff::CAP);
         delay
     }
@@ -70,7 +72,10 @@ mod tests {
         for _ in 0..10 {
             last = b.next_delay();
         }
-        assert!(last >= Duration::from_secs(48) && last <= Duration::from_secs(72), "{last:?}");
+        assert!(
+            last >= Duration::from_secs(48) && last <= Duration::from_secs(72),
+            "{last:?}"
+        );
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(1200));
     }
