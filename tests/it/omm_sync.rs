@@ -140,7 +140,11 @@ async fn restarts_of_either_side_create_nothing_twice() {
     let second = omm.subscribe_handset("2222222222222");
     logged_in_user(&omm, second).await;
     assert_eq!(omm.users().len(), 2, "{:?}", omm.users());
-    assert!(omm.devices().iter().all(|d| d.rel_type == "Dynamic"), "{:?}", omm.devices());
+    assert!(
+        omm.devices().iter().all(|d| d.rel_type == "Dynamic"),
+        "{:?}",
+        omm.devices()
+    );
     assert_eq!(
         omm.user_of_device(first).unwrap(),
         user,
@@ -273,4 +277,48 @@ async fn a_wrong_password_shows_as_down_with_the_reason() {
     assert!(db.read(dect::list).await.unwrap().is_empty());
     stop.cancel();
     task.await.unwrap();
+}
+
+#[tokio::test]
+async fn healthz_reports_the_omm_link_only_when_the_sync_is_enabled() {
+    let omm = FakeOmm::start().await;
+    let secret = tempfile::tempdir().unwrap();
+    let password_file = secret.path().join("omm.secret");
+    std::fs::write(&password_file, format!("{}\n", fake_omm::PASSWORD)).unwrap();
+    let url = format!("tcp://127.0.0.1:{}", omm.addr.port());
+    let app = crate::web_support::spawn_with(|s| {
+        s.omm.enabled = true;
+        s.omm.user = fake_omm::USER.into();
+        s.omm.url = url;
+        s.omm.password_file = password_file;
+    })
+    .await;
+    let body = eventually_async_health(&app.base, "connected").await;
+    assert_eq!(body["omm"]["subscription"], "Configured");
+    assert_eq!(body["omm"]["error"], serde_json::Value::Null);
+    let off = crate::web_support::spawn_with(|_| {}).await;
+    let r: serde_json::Value = reqwest::get(format!("{}/healthz", off.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r["omm"], serde_json::Value::Null, "{r}");
+}
+
+async fn eventually_async_health(base: &str, link: &str) -> serde_json::Value {
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let body: serde_json::Value = reqwest::get(format!("{base}/healthz"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if body["omm"]["link"] == link {
+            return body;
+        }
+        assert!(Instant::now() < until, "omm never {link}: {body}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
