@@ -273,10 +273,52 @@ async fn sync_unqualified(
     }
 }
 
+/// Starts the DECT sync when `[omm] enabled`; its handles go to the web layer. Without the
+/// OMM password it logs why and stays off (the rest of eventpbx does not need it).
+fn start_dect(
+    state: &AppState,
+    tracker: &TaskTracker,
+    shutdown: &CancellationToken,
+) -> Option<crate::service::dect::DectControl> {
+    use crate::service::dect::{self, DectControl, OmmStatus};
+    let settings = &state.settings;
+    if !settings.omm.enabled {
+        return None;
+    }
+    let password = match settings.omm_password() {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "no OMM password: the DECT sync stays off");
+            return None;
+        }
+    };
+    // `Settings::validate` checked the URL when the sync is enabled.
+    let (host, port) = match settings.omm.address() {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "omm.url: the DECT sync stays off");
+            return None;
+        }
+    };
+    let config = crate::omm::OmmConfig::new(&host, port, &settings.omm.user, &password);
+    let (status_tx, status) = tokio::sync::watch::channel(OmmStatus::default());
+    // Admin clicks: a couple may wait while the sync is busy; more are refused at once.
+    let (commands, commands_rx) = tokio::sync::mpsc::channel(4);
+    tracker.spawn(dect::run(
+        state.db.clone(),
+        (**settings).clone(),
+        config,
+        status_tx,
+        commands_rx,
+        shutdown.clone(),
+    ));
+    Some(DectControl { status, commands })
+}
+
 /// Runs the daemon on an already bound listener until `shutdown` is cancelled.
 /// Tests bind port 0 and pass the listener in.
 pub async fn run(
-    state: AppState,
+    mut state: AppState,
     listener: TcpListener,
     shutdown: CancellationToken,
 ) -> Result<(), DaemonError> {
@@ -290,6 +332,7 @@ pub async fn run(
         tracing::info!(%addr, base = %state.settings.ldap.base_dn, "LDAP directory listening");
         tracker.spawn(server.serve(listener, shutdown.clone()));
     }
+    state.dect = start_dect(&state, &tracker, &shutdown);
     let live: Arc<dyn crate::web::live_view::LiveSource> =
         match start_engine(&state, &tracker, &shutdown).await {
             Some(engine) => {

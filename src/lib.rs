@@ -13,6 +13,7 @@
 //! - [`db`]: the SQLite store Asterisk reads as PJSIP realtime; all SQL lives there.
 //! - [`asterisk_conf`]: renders Asterisk's configuration and the dialplan from the settings.
 //! - [`ari`]: our ARI client: REST calls, typed events, the reconnecting events websocket.
+//! - [`omm`]: our client of the Mitel OMM's AXI (DECT), beside the ARI client.
 //! - [`calls`]: the call engine (one task per call), the live registry and the flows.
 //! - [`service`]: the use cases the CLI, the pages and the API share (claim, mint, unbind, users).
 //! - [`phonebook`]: the vendor-neutral phonebook and its renderers (JSON, CSV, vCard, phone XML).
@@ -28,6 +29,7 @@ pub mod config;
 pub mod db;
 pub mod domain;
 pub mod ldap;
+pub mod omm;
 pub mod phonebook;
 pub mod service;
 pub mod web;

@@ -13,7 +13,7 @@ const TIERS: &[&[&str]] = &[
     &["domain"],
     &["phonebook", "config"],
     &["db"],
-    &["ari"],
+    &["ari", "omm"],
     &["calls"],
     &["service", "asterisk_conf"],
     &["web"],

@@ -51,6 +51,7 @@ pub struct Settings {
     pub metrics: MetricsSettings,
     pub log: LogSettings,
     pub backup: BackupSettings,
+    pub omm: OmmSettings,
 }
 
 impl Settings {
@@ -127,6 +128,20 @@ impl Settings {
             return Err(ConfigError::Rule {
                 key: "numbering.token_length",
                 problem: format!("{} is outside 8..=20", self.numbering.token_length),
+            });
+        }
+        if self.omm.enabled {
+            if let Err(problem) = self.omm.address() {
+                return Err(ConfigError::Rule {
+                    key: "omm.url",
+                    problem,
+                });
+            }
+        }
+        if !(1..=60).contains(&self.omm.wildcard_minutes) {
+            return Err(ConfigError::Rule {
+                key: "omm.wildcard_minutes",
+                problem: format!("{} is outside 1..=60", self.omm.wildcard_minutes),
             });
         }
         for (key, secs) in [
@@ -394,6 +409,15 @@ impl Settings {
             hint,
         })?;
         Ok(text.lines().next().unwrap_or_default().trim().to_string())
+    }
+
+    /// The OMM password: the first line of `omm.password_file`.
+    pub fn omm_password(&self) -> Result<String, ConfigError> {
+        self.read_secret(
+            &self.omm.password_file,
+            "the OMM password",
+            " (omm.enabled is set; write the OMM account's password into it)",
+        )
     }
 
     /// The fixed numbers and temporary range of the settings file; the caller adds the rest.

@@ -416,3 +416,66 @@ impl Default for LogSettings {
         }
     }
 }
+
+/// The Mitel SIP-DECT OMM the DECT sync logs in to (`service::dect`).
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct OmmSettings {
+    /// Run the sync. Off by default: most events have no OMM.
+    pub enabled: bool,
+    /// `tcp://host:port` of the OMM's plain AXI port (12621). TLS (12622) is not built yet.
+    pub url: String,
+    /// The OMM account (it needs the rights of a user/device sync client).
+    pub user: String,
+    /// File holding that account's password. Relative paths are under data.dir.
+    pub password_file: PathBuf,
+    /// How long the admin page's "open subscription" lets any handset subscribe (1–60).
+    pub wildcard_minutes: u8,
+}
+
+impl fmt::Debug for OmmSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OmmSettings")
+            .field("enabled", &self.enabled)
+            .field("url", &self.url)
+            .field("user", &self.user)
+            .field("password_file", &self.password_file)
+            .field("wildcard_minutes", &self.wildcard_minutes)
+            .finish()
+    }
+}
+
+impl Default for OmmSettings {
+    fn default() -> Self {
+        OmmSettings {
+            enabled: false,
+            url: "tcp://127.0.0.1:12621".into(),
+            user: "omm".into(),
+            password_file: PathBuf::from("omm.secret"),
+            wildcard_minutes: 10,
+        }
+    }
+}
+
+impl OmmSettings {
+    /// Host and port of `url`, or why it is not one.
+    pub fn address(&self) -> Result<(String, u16), String> {
+        let rest = self.url.strip_prefix("tcp://").ok_or_else(|| {
+            format!(
+                "{:?} must start with tcp:// (TLS is not built yet)",
+                self.url
+            )
+        })?;
+        let (host, port) = rest
+            .rsplit_once(':')
+            .ok_or_else(|| format!("{:?} must name a port", self.url))?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let port: u16 = port
+            .parse()
+            .map_err(|_| format!("{:?} has no valid port", self.url))?;
+        if host.is_empty() || port == 0 {
+            return Err(format!("{:?} must name a host and a port", self.url));
+        }
+        Ok((host.to_string(), port))
+    }
+}

@@ -8,6 +8,7 @@
 pub mod api_keys;
 pub mod attempts;
 pub mod backup;
+pub mod dect;
 pub mod devices;
 pub mod endpoints_view;
 pub mod events;
@@ -78,6 +79,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "012_events",
         include_str!("../../migrations/012_events.sql"),
     ),
+    ("013_omm", include_str!("../../migrations/013_omm.sql")),
 ];
 
 /// The migration that made the compiled routing tables: the routes of the extensions that

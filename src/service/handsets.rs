@@ -78,17 +78,25 @@ pub async fn mint(
 ) -> Result<Vec<TemporaryHandset>, MintError> {
     let count = check_count(count)?;
     let plan = TemporaryPlan::from_settings(settings);
-    db.write_as(move |tx| {
-        if let Some(free) = free_numbers(tx, &plan)? {
-            if free < u64::from(count) {
-                return Err(MintError::RangeFull { free });
-            }
+    db.write_as(move |tx| mint_in(tx, &plan, count)).await
+}
+
+/// [`mint`] inside the caller's transaction, for use cases that mint as one step of more (the
+/// DECT sync remembers the handset in the same transaction): the same limits.
+pub fn mint_in(
+    tx: &rusqlite::Transaction<'_>,
+    plan: &TemporaryPlan,
+    count: u32,
+) -> Result<Vec<TemporaryHandset>, MintError> {
+    let count = check_count(count)?;
+    if let Some(free) = free_numbers(tx, plan)? {
+        if free < u64::from(count) {
+            return Err(MintError::RangeFull { free });
         }
-        (0..count)
-            .map(|_| handsets::create_temporary(tx, &plan).map_err(MintError::from))
-            .collect()
-    })
-    .await
+    }
+    (0..count)
+        .map(|_| handsets::create_temporary(tx, plan).map_err(MintError::from))
+        .collect()
 }
 
 /// Deletes a handset with its registrations; a bound extension gets a fresh token.

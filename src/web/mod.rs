@@ -140,6 +140,20 @@ async fn script() -> impl IntoResponse {
     )
 }
 
+fn omm_health(status: &crate::service::dect::OmmStatus) -> serde_json::Value {
+    use crate::service::dect::OmmLink;
+    let (link, error) = match &status.link {
+        OmmLink::Connecting => ("connecting", None),
+        OmmLink::Connected => ("connected", None),
+        OmmLink::Down(why) => ("down", Some(why.as_str())),
+    };
+    json!({
+        "link": link,
+        "error": error,
+        "subscription": status.subscription.map(|m| m.as_str()),
+    })
+}
+
 /// Health for monitors and load balancers: 200 when the database can be written and ARI is
 /// connected, else 503, with the same JSON body either way (so a monitor sees why). The
 /// `warnings` list the emergency and help-desk numbers that reach no desk; they do not make
@@ -176,6 +190,9 @@ async fn health(
         "channels": snapshot.channels_followed.then_some(snapshot.channels.len()),
         "registered_devices": snapshot.registered_devices,
         "warnings": warnings,
+        // Only when the DECT sync runs. A lost OMM stops new handsets, not calls, so it is
+        // reported without making the answer 503.
+        "omm": state.dect.as_ref().map(|d| omm_health(&d.status.borrow())),
     }));
     (status, body).into_response()
 }

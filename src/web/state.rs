@@ -26,6 +26,8 @@ pub struct AppState {
     /// stream, the live views) end on it, so graceful shutdown does not wait for their
     /// clients.
     pub stopping: CancellationToken,
+    /// The DECT sync's status and commands, when `[omm] enabled` (set by `app::run`).
+    pub dect: Option<crate::service::dect::DectControl>,
 }
 
 impl AppState {
@@ -37,6 +39,7 @@ impl AppState {
             phonebook: Arc::default(),
             api_keys: Arc::default(),
             stopping: CancellationToken::new(),
+            dect: None,
         }
     }
 }

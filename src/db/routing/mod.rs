@@ -645,6 +645,7 @@ mod tests {
         let events_before: i64 = conn
             .query_row("SELECT count(*) FROM outbox", [], |r| r.get(0))
             .unwrap();
+        // 011 and every migration after it.
         assert_eq!(
             crate::db::migrate(&mut conn).unwrap(),
             crate::db::MIGRATIONS.len() - 10

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod dect;
 pub mod errors;
 pub mod home;
 pub mod login;

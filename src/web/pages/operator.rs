@@ -255,6 +255,7 @@ pub fn view(
     snapshot: &LiveSnapshot,
     standing: Standing,
     notice: Option<Notice>,
+    dect: Option<Markup>,
 ) -> Markup {
     let now = db::now();
     layout(
@@ -266,6 +267,7 @@ pub fn view(
             div #live data-stream="/operator/stream" {
                 (live_fragment(snapshot, &standing, &visitor.csrf, now))
             }
+            @if let Some(d) = dect { (d) }
         },
     )
 }
@@ -282,7 +284,8 @@ pub async fn show(
         user: Some(user),
     };
     let _channels = live.watch_channels().await;
-    Ok(view(&visitor, &live.snapshot(), standing, None))
+    let dect = super::dect::operator_panel(&state).await?;
+    Ok(view(&visitor, &live.snapshot(), standing, None, dect))
 }
 
 /// POST /operator/channels/{id}/hangup.
@@ -303,7 +306,8 @@ pub async fn hangup(
             };
             let notice = Notice::error(format!("The call was not hung up: {problem}"));
             let _channels = live.watch_channels().await;
-            let page = view(&visitor, &live.snapshot(), standing, Some(notice));
+            let dect = super::dect::operator_panel(&state).await?;
+            let page = view(&visitor, &live.snapshot(), standing, Some(notice), dect);
             Ok((StatusCode::BAD_GATEWAY, page).into_response())
         }
     }

@@ -6,6 +6,7 @@
 //! them all; a form post that needs more than a redirect (a refusal, credentials shown once)
 //! answers with its own section only, so it neither re-reads nor re-renders the others.
 
+mod dect;
 mod desks;
 mod event;
 mod extensions;
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .merge(handsets::routes())
         .merge(phonebook::routes())
         .merge(keys::routes())
+        .merge(dect::routes())
 }
 
 /// `?uq=&upage=&q=&page=`: user search and extension search.
@@ -79,6 +81,8 @@ struct View {
     /// Extension search, at most 60 characters, and its 1-based page.
     q: String,
     page: u32,
+    /// The DECT sync's status when the page was asked for; `None` when it is off.
+    dect: Option<crate::service::dect::OmmStatus>,
 }
 
 impl View {
@@ -92,6 +96,7 @@ impl View {
             upage: query.upage.unwrap_or(1).max(1),
             q: query.q.chars().take(60).collect(),
             page: query.page.unwrap_or(1).max(1),
+            dect: state.dect.as_ref().map(|d| d.status.borrow().clone()),
         }
     }
 
@@ -123,6 +128,7 @@ pub async fn show(
     let view = View::new(&state, &admin, &query);
     let v = view.clone();
     // One read, so the sections agree with each other.
+    let dect = dect::DectSection::load_without_db(&view);
     let (event, desks, users, extensions, groups, numbering, handsets, phonebook, keys) = state
         .db
         .read(move |c| {
@@ -154,6 +160,7 @@ pub async fn show(
         (handsets.render(&view))
         (phonebook.render(&view))
         (keys.render(&view))
+        (dect.render(&view))
     };
     Ok(page(&admin, body, StatusCode::OK))
 }
