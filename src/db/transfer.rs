@@ -82,14 +82,18 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
         .collect::<Result<Vec<_>, _>>()?;
     let devices = conn
         .prepare(
-            "SELECT d.id, d.kind, a.password FROM devices d JOIN ps_auths a ON a.id = d.id
+            "SELECT d.id, d.kind, a.password, h.ipei, h.uak FROM devices d
+             JOIN ps_auths a ON a.id = d.id
+             LEFT JOIN dect_handsets h ON h.device_id = d.id
              ORDER BY d.id",
         )?
         .query_map([], |r| {
+            let (ipei, uak): (Option<String>, Option<String>) = (r.get(3)?, r.get(4)?);
             Ok(export::Device {
                 sip_username: r.get(0)?,
                 kind: r.get(1)?,
                 password: r.get(2)?,
+                dect: ipei.map(|ipei| export::Dect { ipei, uak }),
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -333,6 +337,13 @@ fn remember(
         "INSERT INTO devices (id, kind, created_at) VALUES (?1, ?2, ?3)",
         params![d.sip_username, d.kind, super::now()],
     )?;
+    // The OMM's ids are last event's; the sync finds the handset again by its IPEI.
+    if let Some(dect) = &d.dect {
+        tx.execute(
+            "INSERT INTO dect_handsets (device_id, ipei, uak, created_at) VALUES (?1, ?2, ?3, ?4)",
+            params![d.sip_username, dect.ipei, dect.uak, super::now()],
+        )?;
+    }
     pjsip::create(
         tx,
         &pjsip::EndpointSpec {

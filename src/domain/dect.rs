@@ -14,6 +14,20 @@ fn shows_on_handsets(c: char) -> bool {
     printable_latin1 && !matches!(c, '"' | '\\' | '<' | '>')
 }
 
+/// An IPEI as the OMM writes it: digits, maybe grouped by spaces; at most 20 characters
+/// (13 digits with the customary spaces, with room to spare).
+pub fn ipei_ok(v: &str) -> bool {
+    v.len() <= 20
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && v.bytes().all(|b| b.is_ascii_digit() || b == b' ')
+}
+
+/// A DECT authentication key: hex, at most 64 characters (128 bits in the OMM's form, with
+/// room to spare).
+pub fn uak_ok(v: &str) -> bool {
+    !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The name cleaned for a handset: unsafe characters dropped, runs of spaces (and the
 /// no-break space) made one space, trimmed, at most `max` characters.
 pub fn clean_name(name: &str, max: usize) -> String {

@@ -125,6 +125,20 @@ pub struct Device {
     pub kind: String,
     /// The digest password, in the clear (Asterisk needs it so).
     pub password: String,
+    /// The DECT handset the OMM reported for it: remembered, so it gets this device back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dect: Option<Dect>,
+}
+
+/// What identifies a DECT handset to the OMM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dect {
+    /// The handset's IPEI.
+    pub ipei: String,
+    /// Its DECT authentication key, a secret like the SIP password, when the OMM gave it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uak: Option<String>,
 }
 
 /// Why a file was refused: where, and what. Nothing was written.
@@ -268,6 +282,7 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
         Role::parse(&u.role).map_err(|x| bad(at("role"), x.to_string()))?;
     }
     let mut devices = BTreeMap::new();
+    let mut ipeis = std::collections::BTreeSet::new();
     for (i, d) in e.devices.iter().enumerate() {
         let at = |f: &str| format!("devices[{i}].{f}");
         if !sip_username_ok(&d.sip_username) {
@@ -284,6 +299,23 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
         }
         if !sip_password_ok(&d.password) {
             return Err(bad(at("password"), "16 to 64 letters or digits"));
+        }
+        if let Some(dect) = &d.dect {
+            if d.kind != "handset" {
+                return Err(bad(at("dect"), "only a handset has a DECT identity"));
+            }
+            if !super::dect::ipei_ok(&dect.ipei) {
+                return Err(bad(at("dect.ipei"), "digits and spaces, at most 20"));
+            }
+            if dect.uak.as_deref().is_some_and(|u| !super::dect::uak_ok(u)) {
+                return Err(bad(at("dect.uak"), "hex, at most 64 characters"));
+            }
+            if !ipeis.insert(dect.ipei.as_str()) {
+                return Err(bad(
+                    at("dect.ipei"),
+                    format!("{:?} appears twice", dect.ipei),
+                ));
+            }
         }
         if devices
             .insert(d.sip_username.as_str(), (d.kind.as_str(), false))

@@ -93,11 +93,6 @@ impl RelType {
     }
 }
 
-/// The longest IPEI text accepted: 13 digits with the customary spaces, with room to spare.
-const MAX_IPEI: usize = 20;
-/// The longest UAK accepted: 128 bits as hex (the OMM's form), with room to spare.
-const MAX_UAK: usize = 64;
-
 /// A DECT handset (AXI `pp` of `PPDevType`), only the attributes the sync reads.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PpDev {
@@ -126,10 +121,7 @@ impl PpDev {
         let ipei = match e.get("ipei") {
             None | Some("") => None,
             Some(v) => {
-                let ok = v.len() <= MAX_IPEI
-                    && v.bytes().any(|b| b.is_ascii_digit())
-                    && v.bytes().all(|b| b.is_ascii_digit() || b == b' ');
-                if !ok {
+                if !crate::domain::dect::ipei_ok(v) {
                     return Err(invalid(e, "ipei"));
                 }
                 Some(v.to_string())
@@ -137,9 +129,7 @@ impl PpDev {
         };
         let uak = match e.get("uak") {
             None | Some("") => None,
-            Some(v) if v.len() <= MAX_UAK && v.bytes().all(|b| b.is_ascii_hexdigit()) => {
-                Some(v.to_string())
-            }
+            Some(v) if crate::domain::dect::uak_ok(v) => Some(v.to_string()),
             Some(_) => return Err(invalid(e, "uak")),
         };
         Ok(PpDev {

@@ -497,3 +497,81 @@ async fn bad_files_are_refused_whole_naming_the_first_problem() {
     let message = refusal(&looped.to_string(), "loop").await;
     assert!(message.contains("groups[0]"), "{message}");
 }
+
+#[tokio::test]
+async fn dect_handsets_carry_over_by_ipei_and_bad_ones_are_refused() {
+    let settings = Arc::new(Settings::default());
+    let (dir, old) = test_db();
+    previous_event(&old, settings.clone()).await;
+    // The OMM reported one of the handsets.
+    old.write(|tx| {
+        tx.execute(
+            "INSERT INTO dect_handsets (device_id, ipei, uak, created_at)
+             SELECT id, '03103 0024641 3', '00112233445566778899AABBCCDDEEFF', 0
+             FROM devices WHERE kind = 'handset' ORDER BY id LIMIT 1",
+            [],
+        )?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    let file = dir.path().join("camp.json");
+    export_to(&old, &file).await.unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let devices = v["devices"].as_array().unwrap();
+    let at = devices
+        .iter()
+        .position(|d| d.get("dect").is_some())
+        .expect("the DECT handset is exported with its IPEI");
+    assert_eq!(devices[at]["dect"]["ipei"], "03103 0024641 3");
+
+    let (_dir2, next) = test_db();
+    import_next_event(&next, settings.clone(), &file, crate::db::now() + 3600)
+        .await
+        .unwrap();
+    let (device, uak): (String, String) = next
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT device_id, uak FROM dect_handsets WHERE ipei = '03103 0024641 3'",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(device, devices[at]["sip_username"].as_str().unwrap());
+    assert_eq!(uak, "00112233445566778899AABBCCDDEEFF");
+
+    let sip = devices.iter().position(|d| d["kind"] == "sip").unwrap();
+    let other = devices
+        .iter()
+        .position(|d| d["kind"] == "handset" && d.get("dect").is_none())
+        .unwrap();
+    let spoil = |f: &dyn Fn(&mut serde_json::Value)| {
+        let mut v = v.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    for (bad, expected) in [
+        (
+            spoil(&|v| v["devices"][at]["dect"]["ipei"] = "0310<script>".into()),
+            format!("devices[{at}].dect.ipei:"),
+        ),
+        (
+            spoil(&|v| v["devices"][at]["dect"]["uak"] = "not hex".into()),
+            format!("devices[{at}].dect.uak:"),
+        ),
+        (
+            spoil(&|v| v["devices"][sip]["dect"] = serde_json::json!({"ipei": "123"})),
+            format!("devices[{sip}].dect:"),
+        ),
+        (
+            spoil(&|v| v["devices"][other]["dect"] = v["devices"][at]["dect"].clone()),
+            "appears twice".to_string(),
+        ),
+    ] {
+        let got = refusal(&bad, &expected).await;
+        assert!(got.contains(&expected), "{expected}: {got}");
+    }
+}
