@@ -16,6 +16,7 @@
 
 use ldap3_proto::proto::{LdapFilter, LdapSearchScope, LdapSubstringFilter};
 
+use super::trigrams::{intersection, union, TrigramIndex};
 use super::{EntryKind, Phonebook};
 use crate::domain::dn::{first_value, fold as fold_dn};
 
@@ -154,6 +155,18 @@ pub struct Directory {
     base: DirEntry,
     root_dse: DirEntry,
     people: Vec<DirEntry>,
+    /// The people's folded names (`cn`, `sn` and `displayName` hold the same one).
+    names: TrigramIndex,
+    /// The people's folded numbers.
+    numbers: TrigramIndex,
+}
+
+/// Which entries a scope reaches before the filter looks at them.
+enum Reach<'d> {
+    /// These entries.
+    Entries(Vec<&'d DirEntry>),
+    /// Every person, after the base entry if `with_base`.
+    People { with_base: bool },
 }
 
 impl Directory {
@@ -182,7 +195,7 @@ impl Directory {
             ],
         );
         let mut uids: Vec<String> = Vec::with_capacity(book.len());
-        let people = book
+        let people: Vec<DirEntry> = book
             .entries()
             .iter()
             .map(|e| {
@@ -217,10 +230,62 @@ impl Directory {
                 )
             })
             .collect();
+        let folded = |attr: &'static str| {
+            people
+                .iter()
+                .map(|p: &DirEntry| {
+                    p.attribute(attr)
+                        .and_then(|a| a.folded.first())
+                        .map_or("", String::as_str)
+                })
+                .collect::<Vec<&str>>()
+        };
+        let names = TrigramIndex::new(folded("cn").into_iter());
+        let numbers = TrigramIndex::new(folded("telephoneNumber").into_iter());
         Directory {
             base,
             root_dse,
             people,
+            names,
+            numbers,
+        }
+    }
+
+    /// The people a filter can be true for, as positions, when the indexes can tell (see
+    /// [`TrigramIndex`]): a superset, never missing one. Nothing below a NOT is used, since
+    /// the index says where a piece may be, not where it is not.
+    fn candidates(&self, filter: &Compiled) -> Option<Vec<u32>> {
+        let index = |attr: &str| match attr {
+            "cn" | "sn" | "displayName" => Some(&self.names),
+            "telephoneNumber" => Some(&self.numbers),
+            _ => None,
+        };
+        match filter {
+            // Undefined or false for everyone: no candidate.
+            Compiled::Present(None)
+            | Compiled::Compare { attr: None, .. }
+            | Compiled::Substring { attr: None, .. } => Some(Vec::new()),
+            Compiled::Compare {
+                attr: Some(attr),
+                want,
+                order: Order::Equal,
+            } => index(attr)?.candidates(want),
+            Compiled::Substring {
+                attr: Some(attr),
+                parts,
+            } => index(attr)?.candidates(parts.longest()?),
+            Compiled::Or(parts) => {
+                let mut all = Vec::new();
+                for part in parts {
+                    all = union(&all, &self.candidates(part)?);
+                }
+                Some(all)
+            }
+            Compiled::And(parts) => parts
+                .iter()
+                .filter_map(|p| self.candidates(p))
+                .reduce(|a, b| intersection(&a, &b)),
+            _ => None,
         }
     }
 
@@ -243,26 +308,26 @@ impl Directory {
     ) -> Result<Vec<&DirEntry>, SearchError> {
         check_filter(filter)?;
         let wanted = fold_dn(base).ok_or_else(|| SearchError::InvalidDn(base.to_string()))?;
-        let candidates: Vec<&DirEntry> = if wanted.is_empty() {
+        let reach = if wanted.is_empty() {
             // The root DSE answers only base searches (RFC 4512 §5.1); one-level and subtree
             // searches from the root reach the tree, as a client without a base expects.
             match scope {
-                LdapSearchScope::Base => vec![&self.root_dse],
-                LdapSearchScope::OneLevel => vec![&self.base],
-                _ => self.whole_tree(),
+                LdapSearchScope::Base => Reach::Entries(vec![&self.root_dse]),
+                LdapSearchScope::OneLevel => Reach::Entries(vec![&self.base]),
+                _ => Reach::People { with_base: true },
             }
         } else if wanted == self.base.dn_folded {
             match scope {
-                LdapSearchScope::Base => vec![&self.base],
+                LdapSearchScope::Base => Reach::Entries(vec![&self.base]),
                 LdapSearchScope::OneLevel | LdapSearchScope::Children => {
-                    self.people.iter().collect()
+                    Reach::People { with_base: false }
                 }
-                LdapSearchScope::Subtree => self.whole_tree(),
+                LdapSearchScope::Subtree => Reach::People { with_base: true },
             }
         } else if let Some(person) = self.people.iter().find(|p| p.dn_folded == wanted) {
             match scope {
-                LdapSearchScope::Base | LdapSearchScope::Subtree => vec![person],
-                _ => Vec::new(),
+                LdapSearchScope::Base | LdapSearchScope::Subtree => Reach::Entries(vec![person]),
+                _ => Reach::Entries(Vec::new()),
             }
         } else if self.base.dn_folded.ends_with(&format!(",{wanted}")) {
             // A superior of the base (`dc=eventpbx`): phones set to the domain still find
@@ -275,9 +340,9 @@ impl Directory {
                         matched: String::new(),
                     })
                 }
-                LdapSearchScope::OneLevel if immediate => vec![&self.base],
-                LdapSearchScope::OneLevel => Vec::new(),
-                _ => self.whole_tree(),
+                LdapSearchScope::OneLevel if immediate => Reach::Entries(vec![&self.base]),
+                LdapSearchScope::OneLevel => Reach::Entries(Vec::new()),
+                _ => Reach::People { with_base: true },
             }
         } else {
             let matched = if wanted.ends_with(&format!(",{}", self.base.dn_folded)) {
@@ -288,16 +353,20 @@ impl Directory {
             return Err(SearchError::NoSuchObject { matched });
         };
         let filter = Compiled::new(filter);
-        Ok(candidates
-            .into_iter()
-            .filter(|e| filter.evaluate(e) == Truth::True)
-            .collect())
-    }
-
-    fn whole_tree(&self) -> Vec<&DirEntry> {
-        std::iter::once(&self.base)
-            .chain(self.people.iter())
-            .collect()
+        let holds = |e: &&DirEntry| filter.evaluate(e) == Truth::True;
+        Ok(match reach {
+            Reach::Entries(entries) => entries.into_iter().filter(holds).collect(),
+            Reach::People { with_base } => {
+                let base = with_base.then_some(&self.base).into_iter();
+                match self.candidates(&filter) {
+                    Some(ids) => base
+                        .chain(ids.iter().filter_map(|&i| self.people.get(i as usize)))
+                        .filter(holds)
+                        .collect(),
+                    None => base.chain(self.people.iter()).filter(holds).collect(),
+                }
+            }
+        })
     }
 }
 
@@ -456,6 +525,16 @@ impl FoldedSubstrings {
             any: parts.any.iter().map(fold).collect(),
             last: parts.final_.as_ref().map(fold),
         }
+    }
+
+    /// The longest piece, for the index (the most selective); `None` for `(cn=*)`.
+    fn longest(&self) -> Option<&str> {
+        self.initial
+            .iter()
+            .chain(self.any.iter())
+            .chain(self.last.iter())
+            .max_by_key(|p| p.len())
+            .map(String::as_str)
     }
 
     /// True when the pieces occur in `value` in order, without overlapping.
@@ -717,5 +796,68 @@ mod tests {
             names(&["TELEPHONENUMBER", "commonName", "mobile"]),
             ["cn", "telephoneNumber"]
         );
+    }
+
+    #[test]
+    fn the_index_never_changes_an_answer() {
+        let names = [
+            "Person 123",
+            "Person 1234",
+            "Alice Müller",
+            "alfred",
+            "Bob (*) \\ x",
+            "Info-Desk",
+            "ÄÖÜ äöü",
+            "Person 23",
+            "x",
+            "",
+        ];
+        let dir = Directory::new(
+            &Phonebook::new(
+                names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| Entry::extension(*n, format!("47{i:02}"))),
+            ),
+            BASE,
+        );
+        let filters = [
+            "(cn=*123*)",
+            "(cn=*23*)",
+            "(cn=person*)",
+            "(sn=*müll*)",
+            "(cn=*desk)",
+            "(|(cn=*rson*)(sn=*ice*))",
+            "(&(cn=*son*)(telephoneNumber=*470*))",
+            "(&(cn=*son*)(!(cn=*1234*)))",
+            "(|(cn=*xyz*)(mobile=*123*))",
+            "(cn=alfred)",
+            "(telephoneNumber=*4703*)",
+            "(|(cn=*abc*)(objectClass=*))",
+            "(&(mobile=*1*)(cn=*son*))",
+            "(cn=*)",
+            "(displayName=*äöü*)",
+        ];
+        for text in filters {
+            let filter = parse_ldap_filter_str(text).unwrap();
+            let compiled = Compiled::new(&filter);
+            let brute: Vec<&str> = std::iter::once(&dir.base)
+                .chain(dir.people.iter())
+                .filter(|e| compiled.evaluate(e) == Truth::True)
+                .map(|e| e.dn.as_str())
+                .collect();
+            let indexed: Vec<&str> = dir
+                .search(BASE, &LdapSearchScope::Subtree, &filter)
+                .unwrap()
+                .into_iter()
+                .map(|e| e.dn.as_str())
+                .collect();
+            assert_eq!(indexed, brute, "{text}");
+        }
+        // And it does narrow: a three-character piece reaches only its holders.
+        let narrow = dir.candidates(&Compiled::new(
+            &parse_ldap_filter_str("(cn=*123*)").unwrap(),
+        ));
+        assert_eq!(narrow.map(|c| c.len()), Some(2));
     }
 }

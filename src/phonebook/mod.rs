@@ -22,6 +22,7 @@ pub mod json;
 pub mod ldap;
 pub mod mitel;
 pub mod snom;
+pub mod trigrams;
 pub mod vcard;
 pub mod yealink;
 
