@@ -50,29 +50,13 @@ fn quick() -> Limits {
     }
 }
 
-async fn add_extension(app: &TestApp, number: &str, name: &str, public: bool) {
-    let (number, name) = (number.to_string(), name.to_string());
-    app.state
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "INSERT INTO extensions (number, name, kind, public, created_at, updated_at)
-                 VALUES (?1, ?2, 'sip', ?3, 0, 0)",
-                rusqlite::params![number, name, public],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-}
-
 /// The book every search test uses: names that break naive servers among them.
 async fn fill(app: &TestApp) {
-    add_extension(app, "4711", "Alice Müller", true).await;
-    add_extension(app, "4712", "Alfred", true).await;
-    add_extension(app, "4713", "Alina Private", false).await;
-    add_extension(app, "4800", "Bob (*) \\ x", true).await;
-    add_extension(app, "4900", "Nul\0Name", true).await;
+    app.add_extension("4711", "Alice Müller", true).await;
+    app.add_extension("4712", "Alfred", true).await;
+    app.add_extension("4713", "Alina Private", false).await;
+    app.add_extension("4800", "Bob (*) \\ x", true).await;
+    app.add_extension("4900", "Nul\0Name", true).await;
     app.state
         .db
         .write(|tx| {
@@ -455,7 +439,7 @@ async fn hostile_bytes_close_the_connection_promptly() {
         );
     }
     // The server is still there for the next client.
-    add_extension(&app, "4711", "Alice", true).await;
+    app.add_extension("4711", "Alice", true).await;
     assert_eq!(numbers(dir.port, "(cn=alice)").await, ["4711"]);
 }
 
@@ -483,7 +467,7 @@ async fn slow_and_idle_clients_are_let_go() {
 #[tokio::test]
 async fn connections_beyond_the_limit_are_closed() {
     let app = spawn_with(|s| s.ldap.max_connections = 2).await;
-    add_extension(&app, "4711", "Alice", true).await;
+    app.add_extension("4711", "Alice", true).await;
     let dir = directory(&app, Limits::default()).await;
     let _a = TcpStream::connect(("127.0.0.1", dir.port)).await.unwrap();
     let _b = TcpStream::connect(("127.0.0.1", dir.port)).await.unwrap();
@@ -535,7 +519,7 @@ async fn the_daemon_serves_the_directory_when_enabled() {
         s.ldap.listen = ([127, 0, 0, 1], port).into();
     })
     .await;
-    add_extension(&app, "4711", "Alice", true).await;
+    app.add_extension("4711", "Alice", true).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         let (code, out) = ldapsearch(port, &["-b", BASE, "(cn=alice)", "telephoneNumber"]).await;

@@ -8,23 +8,6 @@ use reqwest::StatusCode;
 
 use crate::web_support::{browser, spawn, TestApp};
 
-/// Inserts an extension the way the claim and the CLI end up storing it.
-async fn add_extension(app: &TestApp, number: &str, name: &str, public: bool) {
-    let (number, name) = (number.to_string(), name.to_string());
-    app.state
-        .db
-        .write(move |tx| {
-            tx.execute(
-                "INSERT INTO extensions (number, name, kind, public, created_at, updated_at)
-                 VALUES (?1, ?2, 'sip', ?3, 0, 0)",
-                rusqlite::params![number, name, public],
-            )?;
-            Ok(())
-        })
-        .await
-        .unwrap();
-}
-
 async fn fetch(app: &TestApp, path: &str, etag: Option<&str>) -> reqwest::Response {
     let mut request = browser().get(app.url(path));
     if let Some(etag) = etag {
@@ -46,8 +29,8 @@ fn etag(response: &reqwest::Response) -> String {
 #[tokio::test]
 async fn json_book_lists_published_extensions_and_admin_entries_with_an_etag() {
     let app = spawn().await;
-    add_extension(&app, "2001", "Müller & <Söhne>", true).await;
-    add_extension(&app, "2002", "Private", false).await;
+    app.add_extension("2001", "Müller & <Söhne>", true).await;
+    app.add_extension("2002", "Private", false).await;
     let admin = app.user_with_role("root", Role::Admin).await;
     let r = app
         .submit(
@@ -89,10 +72,10 @@ async fn json_book_lists_published_extensions_and_admin_entries_with_an_etag() {
 #[tokio::test]
 async fn a_change_through_the_app_shows_at_once() {
     let app = spawn().await;
-    add_extension(&app, "2001", "Alice", true).await;
+    app.add_extension("2001", "Alice", true).await;
     let first = fetch(&app, "/phonebook/yealink.xml", None).await;
     let tag = etag(&first);
-    add_extension(&app, "2002", "Bob", true).await;
+    app.add_extension("2002", "Bob", true).await;
     let r = fetch(&app, "/phonebook/yealink.xml", Some(&tag)).await;
     assert_eq!(r.status(), StatusCode::OK, "the old tag no longer matches");
     assert_ne!(etag(&r), tag);
@@ -102,7 +85,7 @@ async fn a_change_through_the_app_shows_at_once() {
 #[tokio::test]
 async fn a_change_by_another_process_shows_within_seconds() {
     let app = spawn().await;
-    add_extension(&app, "2001", "Alice", true).await;
+    app.add_extension("2001", "Alice", true).await;
     let tag = etag(&fetch(&app, "/phonebook.csv", None).await);
     // The CLI writes through its own connection, which the app's write counter never sees.
     let path = app.state.db.path().to_path_buf();
@@ -135,7 +118,8 @@ async fn a_change_by_another_process_shows_within_seconds() {
 #[tokio::test]
 async fn every_format_is_served_and_parses() {
     let app = spawn().await;
-    add_extension(&app, "2001", "Zoë \"Z\" O'Neil & Co <x>", true).await;
+    app.add_extension("2001", "Zoë \"Z\" O'Neil & Co <x>", true)
+        .await;
     for (path, root) in [
         ("/phonebook/yealink.xml", "YealinkIPPhoneDirectory"),
         ("/phonebook/snom.xml", "SnomIPPhoneDirectory"),
@@ -186,13 +170,8 @@ async fn every_format_is_served_and_parses() {
 async fn cisco_pages_and_mitel_search() {
     let app = spawn().await;
     for i in 0..40 {
-        add_extension(
-            &app,
-            &format!("{}", 2000 + i),
-            &format!("Person {i:02}"),
-            true,
-        )
-        .await;
+        app.add_extension(&format!("{}", 2000 + i), &format!("Person {i:02}"), true)
+            .await;
     }
     let page2 = fetch(&app, "/phonebook/cisco.xml?page=2", None).await;
     assert_eq!(page2.status(), StatusCode::OK);

@@ -84,6 +84,24 @@ pub fn location(response: &Response) -> String {
 }
 
 impl TestApp {
+    /// Inserts a SIP extension the way the claim and the CLI end up storing it (phonebook
+    /// tests: only its name, number and whether it is published matter).
+    pub async fn add_extension(&self, number: &str, name: &str, public: bool) {
+        let (number, name) = (number.to_string(), name.to_string());
+        self.state
+            .db
+            .write(move |tx| {
+                tx.execute(
+                    "INSERT INTO extensions (number, name, kind, public, created_at, updated_at)
+                     VALUES (?1, ?2, 'sip', ?3, 0, 0)",
+                    rusqlite::params![number, name, public],
+                )?;
+                Ok(())
+            })
+            .await
+            .unwrap();
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
