@@ -126,8 +126,19 @@ pub fn credentials(conn: &Connection, device_id: &str) -> Result<Option<Credenti
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::handsets::{self, tests::plan};
-    use crate::db::{test_conn, write_in};
+    use crate::db::handsets::{self, TemporaryPlan};
+    use crate::db::{pjsip, test_conn, write_in};
+
+    fn plan() -> TemporaryPlan {
+        TemporaryPlan {
+            first: "99560000".into(),
+            last: "99569999".into(),
+            defaults: pjsip::EndpointDefaults {
+                language: "en".into(),
+                qualify_frequency: 60,
+            },
+        }
+    }
 
     #[test]
     fn remembers_a_handset_by_ipei_with_its_number() {

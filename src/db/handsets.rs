@@ -474,14 +474,13 @@ pub fn unbind(
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
     use crate::db::attempts::*;
     use crate::db::{test_conn, write_in};
     use crate::domain::lockout::LOCKOUT_WINDOW_SECS;
 
-    /// The default temporary range, for the tests of this module and its neighbours.
-    pub(crate) fn plan() -> TemporaryPlan {
+    fn plan() -> TemporaryPlan {
         TemporaryPlan {
             first: "99560000".into(),
             last: "99569999".into(),
