@@ -639,4 +639,62 @@ async fn web_admin_staffs_a_desk_group_and_edits_any_group() {
         .await;
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert_eq!(app.count("SELECT count(*) FROM group_members").await, 0);
+
+    // Admins set any group's ring timeout and fallback; bad input is named, changes nothing.
+    let settings = "/admin/groups/112/settings";
+    for (fields, message) in [
+        (
+            [("ring_timeout", "2"), ("fallback", "")],
+            "ring timeout 2 out of range",
+        ),
+        (
+            [("ring_timeout", "${SHELL(id)}"), ("fallback", "")],
+            "Ring timeout: \u{201c}${SHELL(id)}\u{201d} is not a number of seconds",
+        ),
+        (
+            [("ring_timeout", "45"), ("fallback", "20;1")],
+            "Fallback: \u{201c}20;1\u{201d} is not a number",
+        ),
+        (
+            [("ring_timeout", "45"), ("fallback", "2999")],
+            "to 2999: not a number you may forward to",
+        ),
+    ] {
+        let before = routing_state(&app).await;
+        let r = app.submit(&admin, "/admin", settings, &fields).await;
+        assert!(r.status().is_client_error(), "{fields:?}: {}", r.status());
+        let html = r.text().await.unwrap();
+        assert!(html.contains(message), "{message}: {html}");
+        assert_eq!(routing_state(&app).await, before, "{fields:?}");
+    }
+    let fields = [("ring_timeout", "45"), ("fallback", "2001")];
+    let r = app.submit(&admin, "/admin", settings, &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/admin#group-112");
+    assert_eq!(
+        app.count("SELECT ring_timeout FROM routing WHERE number = '112' AND fallback = '2001'")
+            .await,
+        45
+    );
+    let (_, html) = app.get(&admin, "/admin").await;
+    assert!(html.contains("id=\"admin-fallback-112\""), "{html}");
+    // The compiled plan follows: after 45 s of ringing, the call goes to 2001.
+    assert_eq!(
+        app.count("SELECT timeout FROM routes WHERE number = '112' AND on_noanswer = '2001'")
+            .await,
+        45
+    );
+    // Attendees cannot post it, and nor can a form without its CSRF token.
+    let before = routing_state(&app).await;
+    let fields = [("ring_timeout", "60"), ("fallback", "")];
+    let r = app.submit(&ann, "/account", settings, &fields).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = admin
+        .post(app.url(settings))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert_eq!(routing_state(&app).await, before);
 }

@@ -4,6 +4,7 @@ pub mod account;
 pub mod admin;
 pub mod dect;
 pub mod errors;
+pub mod fields;
 pub mod home;
 pub mod login;
 pub mod operator;

@@ -12,7 +12,7 @@ use rusqlite::Connection;
 use serde::Deserialize;
 
 use super::memberships::ActiveToggle;
-use super::routing::{number_field, seconds_field, state_badge};
+use super::routing::state_badge;
 use super::{own, refused, LiveHandle};
 use crate::db::extensions::{self, Extension, ExtensionKind};
 use crate::db::routing::{self as routing_store, Invitation};
@@ -21,13 +21,14 @@ use crate::domain::accounts;
 use crate::domain::numbering::Authority;
 use crate::domain::routing::{Member, Preferences};
 use crate::service::extensions::Owner;
-use crate::service::routing::{self as routing_service, MemberEdit, NewGroup, RoutingChange};
+use crate::service::routing::{self as routing_service, MemberEdit, NewGroup};
 use crate::web::api::{live_of, Status};
 use crate::web::auth::{CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
 use crate::web::extract::{number_pair, NumberPath};
 use crate::web::live_view::EndpointsLive;
+use crate::web::pages::fields::{number_field, seconds_field, GroupSettingsInput};
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
@@ -368,15 +369,6 @@ pub async fn invite(
     }
 }
 
-/// The ring timeout and fallback form.
-#[derive(Debug, Deserialize)]
-pub struct GroupSettingsInput {
-    #[serde(default)]
-    ring_timeout: String,
-    #[serde(default)]
-    fallback: String,
-}
-
 /// POST /account/ext/{number}/group.
 pub async fn group_settings(
     State(state): State<AppState>,
@@ -385,14 +377,7 @@ pub async fn group_settings(
     NumberPath(group, _): NumberPath,
     CsrfForm(form): CsrfForm<GroupSettingsInput>,
 ) -> Result<Response, PageError> {
-    let parsed = seconds_field("Ring timeout", &form.ring_timeout).and_then(|timeout| {
-        Ok(RoutingChange {
-            ring_timeout: timeout,
-            fallback: Some(number_field("Fallback", &form.fallback)?),
-            ..RoutingChange::default()
-        })
-    });
-    let change = match parsed {
+    let change = match form.change() {
         Ok(c) => c,
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };

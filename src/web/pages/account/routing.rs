@@ -18,6 +18,7 @@ use crate::web::components::CsrfField;
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
 use crate::web::live_view::EndpointsLive;
+use crate::web::pages::fields::{number_field, seconds_field};
 use crate::web::pages::see_other;
 use crate::web::state::AppState;
 
@@ -215,36 +216,6 @@ pub struct ForwardingInput {
     unavailable: String,
 }
 
-/// What a person typed, cut short for an error message (it is escaped when shown).
-fn shown(text: &str) -> String {
-    text.chars().take(20).collect()
-}
-
-/// A typed number, or `None` for an empty field; the error names the field.
-pub(super) fn number_field(label: &str, text: &str) -> Result<Option<String>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    Number::parse(text)
-        .map(|n| Some(n.to_string()))
-        .map_err(|_| format!("{label}: \u{201c}{}\u{201d} is not a number.", shown(text)))
-}
-
-/// Typed seconds, or `None` for an empty field; the ranges are the service's to check.
-pub(super) fn seconds_field(label: &str, text: &str) -> Result<Option<u32>, String> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    text.parse().map(Some).map_err(|_| {
-        format!(
-            "{label}: \u{201c}{}\u{201d} is not a number of seconds.",
-            shown(text)
-        )
-    })
-}
-
 impl ForwardingInput {
     fn change(&self) -> Result<ForwardingChange, String> {
         Ok(ForwardingChange {
@@ -339,11 +310,12 @@ mod tests {
         assert_eq!(change.always, Some(Some("2001".into())));
         assert_eq!(change.busy, Some(None), "an empty field clears");
         assert_eq!(change.no_answer_after, Some(Some(15)));
-        let bad = number_field("When busy to", "20x1").unwrap_err();
-        assert!(
-            bad.contains("When busy to") && bad.contains("20x1"),
-            "{bad}"
-        );
-        assert!(seconds_field("After", "-3").is_err());
+        assert!(ForwardingInput {
+            busy: "20x1".into(),
+            ..form
+        }
+        .change()
+        .unwrap_err()
+        .contains("When busy to"));
     }
 }

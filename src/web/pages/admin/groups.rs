@@ -1,6 +1,7 @@
 //! The groups section: every group with its members and pending invitations; an admin adds
 //! any extension directly, changes delays, pauses, resumes and removes members of any group
-//! (as staff: the same `service::routing` calls the account page makes for owners).
+//! and sets any group's ring timeout and fallback (as staff: the same `service::routing` calls
+//! the account page makes for owners).
 
 use axum::extract::{Path, State};
 use axum::response::Response;
@@ -14,7 +15,7 @@ use super::{Section, View, PER_PAGE};
 use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::routing::{self as routing_store, Invitation};
 use crate::db::DbError;
-use crate::domain::routing::Member;
+use crate::domain::routing::{Member, Preferences};
 use crate::domain::Number;
 use crate::service::extensions::Actor;
 use crate::service::routing::{self as routing_service, MemberEdit};
@@ -22,12 +23,14 @@ use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::{number_pair, NumberPath};
+use crate::web::pages::fields::{seconds_field, GroupSettingsInput};
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/groups/{number}/members/add", post(add_member))
+        .route("/admin/groups/{number}/settings", post(group_settings))
         .route("/admin/groups/{group}/members/{member}/delay", post(delay))
         .route(
             "/admin/groups/{group}/members/{member}/remove",
@@ -44,6 +47,7 @@ struct GroupRow {
     group: Extension,
     members: Vec<(Member, String)>,
     invitations: Vec<Invitation>,
+    preferences: Preferences,
 }
 
 /// The first page of groups (an event has tens of them, not thousands).
@@ -68,10 +72,12 @@ impl Section for GroupsSection {
                 members.push((m, name));
             }
             let invitations = routing_store::invitations_of(c, &group.number)?;
+            let preferences = routing_store::preferences(c, &group.number)?;
             groups.push(GroupRow {
                 group,
                 members,
                 invitations,
+                preferences,
             });
         }
         Ok(GroupsSection { groups, total })
@@ -141,6 +147,14 @@ impl Section for GroupsSection {
                             input id={ "admin-add-delay-" (g) } name="delay" inputmode="numeric" size="3" value="0";
                             button type="submit" { "Add" }
                         }
+                        form.inline method="post" action={ "/admin/groups/" (g) "/settings" } {
+                            (CsrfField(csrf))
+                            label for={ "admin-timeout-" (g) } { "Members ring for (s, 5 to 300)" }
+                            input id={ "admin-timeout-" (g) } name="ring_timeout" inputmode="numeric" size="3" value=(row.preferences.ring_timeout);
+                            label for={ "admin-fallback-" (g) } { "then to (empty: busy)" }
+                            input id={ "admin-fallback-" (g) } name="fallback" inputmode="numeric" size="6" value=(row.preferences.fallback.clone().unwrap_or_default());
+                            button.secondary type="submit" { "Save" }
+                        }
                     }
                 }
             }
@@ -155,18 +169,11 @@ async fn refuse(state: &AppState, admin: &LoggedIn, why: PageError) -> Result<Re
         .await
 }
 
-/// Seconds typed into a form (empty: 0); the range is the service's to check.
+/// A delay typed into a form (empty: 0); the range is the service's to check.
 fn delay_of(text: &str) -> Result<u32, PageError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(0);
-    }
-    text.parse().map_err(|_| {
-        let shown: String = text.chars().take(20).collect();
-        PageError::BadRequest(format!(
-            "Delay: \u{201c}{shown}\u{201d} is not a number of seconds."
-        ))
-    })
+    Ok(seconds_field("Delay", text)
+        .map_err(PageError::BadRequest)?
+        .unwrap_or(0))
 }
 
 async fn edit(
@@ -284,6 +291,26 @@ pub async fn active(
     .await;
     match result {
         Ok(()) => Ok(see_other(&format!("/admin#group-{group}"))),
+        Err(e) => refuse(&state, &admin, e.into()).await,
+    }
+}
+
+/// POST /admin/groups/{number}/settings: any group's ring timeout and fallback.
+pub async fn group_settings(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    NumberPath(group, _): NumberPath,
+    CsrfForm(form): CsrfForm<GroupSettingsInput>,
+) -> Result<Response, PageError> {
+    let change = match form.change() {
+        Ok(c) => c,
+        Err(problem) => return refuse(&state, &admin, PageError::BadRequest(problem)).await,
+    };
+    match routing_service::change_routing(&state.db, group.as_str(), change, Actor::Staff).await {
+        Ok(_) => {
+            tracing::info!(admin = %admin.user.username, %group, "group ring timeout and fallback changed");
+            Ok(see_other(&format!("/admin#group-{group}")))
+        }
         Err(e) => refuse(&state, &admin, e.into()).await,
     }
 }
