@@ -147,6 +147,76 @@ async fn prune_outbox(db: Db, shutdown: CancellationToken) {
     }
 }
 
+/// How often the call history takes in the CDR rows Asterisk wrote: batched, off the event
+/// path; a call shows up within this plus [`HISTORY_SETTLE_SECS`] of its end.
+const HISTORY_EVERY: Duration = Duration::from_secs(5);
+
+/// Seconds after a call's last CDR row before it is ingested (its Local legs' rows are
+/// written a moment after the caller's).
+const HISTORY_SETTLE_SECS: i64 = 2;
+
+/// Ingests finished calls every [`HISTORY_EVERY`] and prunes the history older than the
+/// retention every [`PRUNE_EVERY`], until `shutdown`.
+async fn record_history(db: Db, settings: Arc<Settings>, shutdown: CancellationToken) {
+    use crate::db::history;
+    let retention = i64::from(settings.history.retention_days) * 86_400;
+    let mut last_prune: Option<tokio::time::Instant> = None;
+    loop {
+        let now = crate::db::now();
+        match db
+            .write(move |tx| history::ingest(tx, now, HISTORY_SETTLE_SECS))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(calls = n, "call history ingested"),
+            Err(e) => tracing::warn!(error = %e, "ingesting the call history failed"),
+        }
+        if last_prune.is_none_or(|t| t.elapsed() >= PRUNE_EVERY) {
+            last_prune = Some(tokio::time::Instant::now());
+            match db
+                .write(move |tx| history::prune(tx, now - retention))
+                .await
+            {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(calls = n, "call history pruned"),
+                Err(e) => tracing::warn!(error = %e, "pruning the call history failed"),
+            }
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(HISTORY_EVERY) => {}
+        }
+    }
+}
+
+/// Keeps `stats_minutes` (the operator page's charts): every minute, counts the last hour
+/// again and samples the registrations, and drops what is older than two days.
+async fn record_stats(db: Db, shutdown: CancellationToken) {
+    use crate::db::stats;
+    use crate::domain::stats::minute_of;
+    loop {
+        let now = crate::db::now();
+        let minute = minute_of(now);
+        let result = db
+            .write(move |tx| {
+                stats::count_minutes(tx, minute - stats::RECOUNT_SECS, minute + 60)?;
+                let registered = stats::registered_now(tx)?;
+                stats::record_registered(tx, minute, &registered)?;
+                stats::prune(tx, minute - stats::KEEP_SECS)
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "recording the per-minute statistics failed");
+        }
+        // Shortly after the next minute starts, so each minute's sample is from its start.
+        let wait = u64::try_from(minute + 61 - now).unwrap_or(60);
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(wait)) => {}
+        }
+    }
+}
+
 /// Releases the extensions held from the previous event whose owners did not take them back
 /// in time, at start and then every [`PRUNE_EVERY`] until `shutdown`.
 async fn release_holds(db: Db, settings: Arc<Settings>, shutdown: CancellationToken) {
@@ -293,14 +363,20 @@ fn start_dect(
         }
     };
     // `Settings::validate` checked the URL when the sync is enabled.
-    let (host, port) = match settings.omm.address() {
+    let address = match settings.omm.address() {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = %e, "omm.url: the DECT sync stays off");
             return None;
         }
     };
-    let config = crate::omm::OmmConfig::new(&host, port, &settings.omm.user, &password);
+    let mut config =
+        crate::omm::OmmConfig::new(&address.host, address.port, &settings.omm.user, &password);
+    if address.tls {
+        config.transport = crate::omm::Transport::Tls {
+            accept_self_signed: settings.omm.tls_accept_self_signed,
+        };
+    }
     let (status_tx, status) = tokio::sync::watch::channel(OmmStatus::default());
     // Admin clicks: a couple may wait while the sync is busy; more are refused at once.
     let (commands, commands_rx) = tokio::sync::mpsc::channel(4);
@@ -347,7 +423,13 @@ pub async fn run(
         };
     tracker.spawn(crate::web::metrics::keep_recorder(shutdown.clone()));
     tracker.spawn(prune_outbox(state.db.clone(), shutdown.clone()));
+    tracker.spawn(record_history(
+        state.db.clone(),
+        state.settings.clone(),
+        shutdown.clone(),
+    ));
     tracker.spawn(checkpoint_wal(state.db.clone(), shutdown.clone()));
+    tracker.spawn(record_stats(state.db.clone(), shutdown.clone()));
     tracker.spawn(release_holds(
         state.db.clone(),
         state.settings.clone(),

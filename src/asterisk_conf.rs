@@ -35,6 +35,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("rtp.conf", include_str!("../asterisk-conf/rtp.conf")),
     ("cdr.conf", include_str!("../asterisk-conf/cdr.conf")),
+    (
+        "cdr_sqlite3_custom.conf",
+        include_str!("../asterisk-conf/cdr_sqlite3_custom.conf"),
+    ),
     ("cel.conf", include_str!("../asterisk-conf/cel.conf")),
     (
         "manager.conf",
@@ -202,6 +206,7 @@ pub fn render(settings: &Settings, layout: &Layout) -> Result<Vec<(String, Strin
     values.insert("CODE_REGISTER", settings.codes.register.clone());
     values.insert("CODE_DND", settings.codes.dnd.clone());
     values.insert("CODE_FORWARD", settings.codes.forward.clone());
+    values.insert("CODE_GROUP_TOGGLE", settings.codes.group_toggle.clone());
     values.insert("PROMPTS", prompts.display().to_string());
     values.insert("REGISTER_PATTERNS", dialplan.register);
     values.insert("FEATURE_PATTERNS", dialplan.features);
@@ -272,7 +277,7 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
     let register = (1..=Token::MAX_DIGITS)
         .map(|len| {
             format!(
-                "exten => {},1,Stasis({app},register,${{CHANNEL(endpoint)}},${{EXTEN:{skip}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                "exten => {},1,Set(GROUP(eventpbx-out)=${{CHANNEL(endpoint)}})\n same => n,Stasis({app},register,${{CHANNEL(endpoint)}},${{EXTEN:{skip}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
                 exact_pattern(code, len)
             )
         })
@@ -287,7 +292,7 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
     .flat_map(|(code, flow)| {
         (1..=Number::MAX_DIGITS).map(move |len| {
             format!(
-                "exten => {},1,Stasis({app},{flow},${{CHANNEL(endpoint)}},${{EXTEN:{}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                "exten => {},1,Set(GROUP(eventpbx-out)=${{CHANNEL(endpoint)}})\n same => n,Stasis({app},{flow},${{CHANNEL(endpoint)}},${{EXTEN:{}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
                 exact_pattern(code, len),
                 code.len()
             )
@@ -535,9 +540,9 @@ mod tests {
         assert!(get("ari.conf").contains("password = abcdefghijklmnop0123"));
         assert!(get("res_config_sqlite3.conf").contains("batch = 0"));
         let dialplan = get("extensions.conf");
-        assert!(dialplan.contains("exten => 9955,1,Stasis(eventpbx,register,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9955,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)})"));
         assert!(dialplan.contains(
-            "exten => _9955XXXXXXXXXX,1,Stasis(eventpbx,register,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _9955XXXXXXXXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         assert!(dialplan.contains("exten => 112,1,Set(EVENTPBX_NUMBER=112)"));
         assert!(dialplan.contains("exten => 1000,1,Set(EVENTPBX_NUMBER=1000)"));
@@ -675,15 +680,36 @@ mod tests {
     }
 
     #[test]
+    fn every_call_into_stasis_first_marks_the_phone_in_a_call() {
+        let dialplan = &rendered_dialplan();
+        let lines: Vec<&str> = dialplan.lines().collect();
+        let mut seen = 0;
+        for (i, line) in lines.iter().enumerate() {
+            if line.contains("Stasis(") && !line.trim_start().starts_with(';') {
+                seen += 1;
+                assert!(
+                    lines[i - 1].ends_with(",1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})"),
+                    "{} then {line}",
+                    lines[i - 1]
+                );
+            }
+        }
+        assert!(seen > 30, "{seen} Stasis lines");
+    }
+
+    #[test]
     fn feature_codes_reach_their_flows_with_digits_only() {
         let dialplan = &rendered_dialplan();
-        assert!(dialplan.contains("exten => 9954,1,Stasis(eventpbx,dnd,${CHANNEL(endpoint)})"));
-        assert!(dialplan.contains("exten => 9953,1,Stasis(eventpbx,forward,${CHANNEL(endpoint)})"));
         assert!(dialplan.contains(
-            "exten => _9953XXXX,1,Stasis(eventpbx,forward,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => 9952,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)})\n"
+        ));
+        assert!(dialplan.contains("exten => 9954,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,dnd,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9953,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains(
+            "exten => _9953XXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         assert!(dialplan.contains(
-            "exten => _9952XXXXXXXXXXXXXXX,1,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _9952XXXXXXXXXXXXXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         // Both phone contexts reach them (a temporary handset hears that it has no number).
         for context in ["eventpbx-extensions", "eventpbx-temporary"] {
@@ -704,6 +730,7 @@ mod tests {
                 ("99532", "_9953X"),
                 ("9953123456789012345", "_9953XXXXXXXXXXXXXXX"),
                 ("99522100", "_9952XXXX"),
+                ("9952", "9952"),
             ] {
                 assert_eq!(
                     first(dialled).as_deref(),
@@ -735,9 +762,9 @@ mod tests {
             .find(|(f, _)| f == "extensions.conf")
             .unwrap()
             .1;
-        assert!(text.contains("exten => 8888,1,Stasis(eventpbx,dnd,"));
+        assert!(text.contains("exten => 8888,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,dnd,"));
         assert!(text.contains(
-            "exten => _8887XX,1,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _8887XX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
     }
 

@@ -168,12 +168,21 @@ enum UserAction {
     Add {
         /// Login name (3 to 32 letters, digits, '.', '-', '_').
         name: String,
-        /// attendee, operator or admin.
+        /// attendee, helpdesk, operator or admin.
         #[arg(long, value_enum, default_value_t = Role::Attendee)]
         role: Role,
         /// Display name; defaults to the login name.
         #[arg(long)]
         display_name: Option<String>,
+    },
+    /// Give an account another role (attendee, helpdesk, operator or admin); it applies from
+    /// the user's next request.
+    Role {
+        /// Login name.
+        name: String,
+        /// The new role.
+        #[arg(value_enum)]
+        role: Role,
     },
     /// Set a new password, read from standard input (one line). Ends the user's sessions and
     /// clears the account's login throttling: an admin's way in that no limit can block.
@@ -428,6 +437,23 @@ fn user(settings: Settings, action: UserAction) -> anyhow::Result<()> {
                 Ok(())
             })
         }
+        UserAction::Role { name, role } => runtime.block_on(async move {
+            let db = open_service_db(&settings)?;
+            let user = eventpbx::service::users::set_role(
+                &db,
+                eventpbx::service::users::UserRef::Name(name.clone()),
+                role,
+            )
+            .await
+            .map_err(|e| match e {
+                eventpbx::service::users::DisableError::NotFound => {
+                    anyhow::anyhow!("no user is called {name:?}")
+                }
+                other => other.into(),
+            })?;
+            println!("user {:?} is now {}", user.username, role.as_str());
+            Ok(())
+        }),
         UserAction::Password { name } => {
             let password = password_from_stdin()?;
             runtime.block_on(async move {

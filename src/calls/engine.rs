@@ -26,6 +26,7 @@ use super::call::{self, Call, CallEnv, TaskEnd};
 pub use super::flows::{standard_flows, Flow, Flows};
 use super::live::LiveRegistry;
 use super::resync::{self, Resync};
+use super::ring_test::RingTests;
 use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
 use crate::ari::{AriClient, AriEvent, Channel};
 use crate::config::Settings;
@@ -51,6 +52,8 @@ pub struct Engine {
     pub connection: watch::Receiver<ConnectionState>,
     /// REST client (for operator actions such as hang-up).
     pub client: AriClient,
+    /// The "ring me" test calls and their outcomes.
+    pub ring_tests: RingTests,
 }
 
 /// Tunables, so tests can shorten timeouts.
@@ -111,7 +114,9 @@ pub fn start_with_flows(
     tracker.spawn(ws::run(url, config.ws, tx, state_tx, cancel.clone()));
     let env = CallEnv::new(client.clone(), db, settings.clone());
     let (resync_tx, resync_rx) = mpsc::unbounded_channel();
+    let ring_tests = RingTests::new(&settings.ari.app);
     let dispatcher = Dispatcher {
+        ring_tests: ring_tests.clone(),
         env,
         app: settings.ari.app.clone(),
         live: live.clone(),
@@ -135,6 +140,7 @@ pub fn start_with_flows(
         live,
         connection: state_rx,
         client,
+        ring_tests,
     }
 }
 
@@ -147,6 +153,7 @@ struct CallHandle {
 
 struct Dispatcher {
     env: CallEnv,
+    ring_tests: RingTests,
     app: String,
     live: LiveRegistry,
     flows: Flows,
@@ -439,6 +446,7 @@ impl Dispatcher {
     }
 
     fn on_event(&mut self, event: AriEvent) {
+        self.ring_tests.observe(&event);
         if let AriEvent::ContactStatusChange {
             contact_info,
             timestamp,

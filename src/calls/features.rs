@@ -32,6 +32,10 @@ enum Say {
 enum Outcome {
     GroupActive(String),
     GroupPaused(String),
+    /// How things are in one group, without a change (after a restart of eventpbx).
+    MemberState(String, bool),
+    /// The code alone: the caller's groups and whether active in each (empty: none).
+    Memberships(Vec<(String, bool)>),
     NotAMember,
     ForwardingTo(String),
     ForwardingOff,
@@ -47,6 +51,13 @@ impl Outcome {
         match self {
             Outcome::GroupActive(n) => vec![Prompt("group-active"), Digits(n.clone())],
             Outcome::GroupPaused(n) => vec![Prompt("group-paused"), Digits(n.clone())],
+            Outcome::MemberState(n, active) => vec![member_prompt(*active), Digits(n.clone())],
+            Outcome::Memberships(groups) if groups.is_empty() => vec![Prompt("no-groups")],
+            Outcome::Memberships(groups) => groups
+                .iter()
+                .flat_map(|(n, active)| [member_prompt(*active), Digits(n.clone())])
+                .chain([Prompt("group-code-how")])
+                .collect(),
             Outcome::NotAMember => vec![Prompt("not-a-member")],
             Outcome::ForwardingTo(n) => {
                 vec![Prompt("forwarding-to"), Digits(n.clone()), Prompt("is-on")]
@@ -58,6 +69,15 @@ impl Outcome {
             Outcome::NoExtension => vec![Prompt("no-number")],
         }
     }
+}
+
+/// "You are active in group" or "You are paused in group": a state, not a change.
+fn member_prompt(active: bool) -> Say {
+    Say::Prompt(if active {
+        "member-active"
+    } else {
+        "member-paused"
+    })
 }
 
 /// Does what `feature` asks for the extension whose device is `endpoint`, in one
@@ -83,7 +103,8 @@ fn apply(
         Some(Err(_)) => return Ok(Outcome::ForwardingRefused),
     };
     Ok(match (feature, number) {
-        (Feature::GroupToggle, None) => Outcome::NotAMember,
+        // The code alone changes nothing: it tells the caller where they stand.
+        (Feature::GroupToggle, None) => Outcome::Memberships(store::groups_of_member(tx, &mine)?),
         (Feature::GroupToggle, Some(group)) => match store::toggle_membership(tx, &group, &mine)? {
             Some(true) => Outcome::GroupActive(group),
             Some(false) => Outcome::GroupPaused(group),
@@ -112,8 +133,37 @@ fn apply(
     })
 }
 
+/// How things stand for what `feature` is about, changing nothing: for a call found after a
+/// restart of eventpbx, whose change may or may not have been made before it.
+fn state_now(
+    conn: &rusqlite::Connection,
+    endpoint: &str,
+    feature: Feature,
+    digits: Option<&str>,
+) -> Result<Outcome, DbError> {
+    let Some((mine, _name)) = store::extension_of_device(conn, endpoint)? else {
+        return Ok(Outcome::NoExtension);
+    };
+    let prefs = store::preferences(conn, &mine)?;
+    Ok(match feature {
+        Feature::Dnd => Outcome::Dnd(prefs.dnd),
+        Feature::Forward => match prefs.forward.always {
+            Some(t) => Outcome::ForwardingTo(t),
+            None => Outcome::ForwardingOff,
+        },
+        Feature::GroupToggle => match digits.map(Number::parse) {
+            None => Outcome::Memberships(store::groups_of_member(conn, &mine)?),
+            Some(Ok(group)) => match store::membership(conn, group.as_str(), &mine)? {
+                Some(active) => Outcome::MemberState(group.as_str().to_string(), active),
+                None => Outcome::NotAMember,
+            },
+            Some(Err(_)) => Outcome::NotAMember,
+        },
+    })
+}
+
 /// Runs one feature call to its end.
-pub async fn run(mut call: Call, feature: Feature, digits: Option<String>) {
+pub async fn run(call: Call, feature: Feature, digits: Option<String>) {
     if call.env.client.answer(&call.channel_id).await.is_err() {
         return;
     }
@@ -123,6 +173,22 @@ pub async fn run(mut call: Call, feature: Feature, digits: Option<String>) {
         .db
         .write_as(move |tx| apply(tx, &endpoint, feature, digits.as_deref()))
         .await;
+    announce(call, feature, done).await;
+}
+
+/// Carries on a feature call found after a restart: the caller hears how things stand now.
+pub async fn resume(call: Call, feature: Feature, digits: Option<String>) {
+    let endpoint = call.endpoint.clone();
+    let now = call
+        .env
+        .db
+        .read(move |c| state_now(c, &endpoint, feature, digits.as_deref()))
+        .await;
+    announce(call, feature, now).await;
+}
+
+/// Says `done` to the caller and hangs up.
+async fn announce(mut call: Call, feature: Feature, done: Result<Outcome, DbError>) {
     let media = match done {
         Ok(outcome) => {
             tracing::info!(?feature, ?outcome, "feature code");
@@ -247,6 +313,57 @@ mod tests {
             Outcome::Dnd(false)
         );
         assert!(!dial(&db, "2001").await.2);
+
+        // The group code alone changes nothing and lists where the caller stands.
+        let before = dial(&db, "2100").await;
+        let listed = feature(&db, &me, Feature::GroupToggle, None).await;
+        assert_eq!(listed, Outcome::Memberships(vec![("2100".into(), true)]));
+        assert_eq!(dial(&db, "2100").await, before);
+
+        // After a restart the caller hears the state now, and nothing changes.
+        let now = |f: Feature, d: Option<&'static str>| {
+            let (db, me) = (db.clone(), me.clone());
+            async move { db.read(move |c| state_now(c, &me, f, d)).await.unwrap() }
+        };
+        assert_eq!(now(Feature::Dnd, None).await, Outcome::Dnd(false));
+        assert_eq!(now(Feature::Forward, None).await, Outcome::ForwardingOff);
+        assert_eq!(
+            now(Feature::GroupToggle, Some("2100")).await,
+            Outcome::MemberState("2100".into(), true)
+        );
+        assert_eq!(
+            now(Feature::GroupToggle, Some("2002")).await,
+            Outcome::NotAMember
+        );
+        assert_eq!(
+            now(Feature::GroupToggle, Some("21x")).await,
+            Outcome::NotAMember
+        );
+        assert_eq!(
+            now(Feature::GroupToggle, None).await,
+            Outcome::Memberships(vec![("2100".into(), true)])
+        );
+        assert_eq!(dial(&db, "2100").await, before);
+        feature(&db, &me, Feature::Forward, Some("2002")).await;
+        assert_eq!(
+            now(Feature::Forward, Some("4711")).await,
+            Outcome::ForwardingTo("2002".into()),
+            "the digits of the code do not matter: the state is read"
+        );
+        assert_eq!(
+            Outcome::Memberships(vec![("21".into(), true), ("3".into(), false)]).say(),
+            [
+                Say::Prompt("member-active"),
+                Say::Digits("21".into()),
+                Say::Prompt("member-paused"),
+                Say::Digits("3".into()),
+                Say::Prompt("group-code-how")
+            ]
+        );
+        assert_eq!(
+            Outcome::Memberships(vec![]).say(),
+            [Say::Prompt("no-groups")]
+        );
 
         // A phone with no extension (a temporary handset) changes nothing.
         let stranger = feature(&db, "no-such-endpoint", Feature::Dnd, None).await;

@@ -69,8 +69,8 @@ impl Flow for Register {
 }
 
 /// A feature code (`group-toggle`, `forward`, `dnd`): a change and its spoken confirmation,
-/// as short as an info call. Declines adoption: whether the change was made before the
-/// restart is unknown, and dialling again says how things are.
+/// as short as an info call. Adopted after a restart without changing anything: whether the
+/// change was made before it is unknown, so the caller hears how things stand now.
 struct Features(Feature);
 impl Flow for Features {
     fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()> {
@@ -79,9 +79,20 @@ impl Flow for Features {
     fn max_len(&self, settings: &Settings) -> Duration {
         Duration::from_secs(u64::from(settings.calls.max_info_secs))
     }
+    fn adopt(&self, call: Call, channel: &Channel) -> Option<BoxFuture<'static, ()>> {
+        // app_data is `<app>,<flow>,<endpoint>[,<digits>]`, written by the dialplan; the
+        // digits are checked again before use.
+        let digits = channel
+            .dialplan
+            .app_data
+            .splitn(4, ',')
+            .nth(3)
+            .map(str::to_string);
+        Some(Box::pin(features::resume(call, self.0, digits)))
+    }
 }
 
-/// eventpbx's own flows: `echo`, `info`, `register` and the feature codes.
+/// eventpbx's own flows: `echo`, `info`, `register`, the feature codes and the ring test.
 pub fn standard_flows(timing: Timing) -> Flows {
     let mut flows: Flows = HashMap::new();
     flows.insert(
@@ -93,5 +104,9 @@ pub fn standard_flows(timing: Timing) -> Flows {
     flows.insert("echo".into(), Arc::new(Echo));
     flows.insert("info".into(), Arc::new(Info));
     flows.insert("register".into(), Arc::new(Register(timing)));
+    flows.insert(
+        super::ring_test::FLOW.into(),
+        Arc::new(super::ring_test::RingTestFlow),
+    );
     flows
 }

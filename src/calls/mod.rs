@@ -13,3 +13,4 @@ pub mod info;
 pub mod live;
 pub mod presence;
 mod resync;
+pub mod ring_test;

@@ -52,6 +52,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub backup: BackupSettings,
     pub omm: OmmSettings,
+    pub history: HistorySettings,
 }
 
 impl Settings {
@@ -155,6 +156,12 @@ impl Settings {
                     problem: format!("{secs} is outside 1..=86400 seconds"),
                 });
             }
+        }
+        if !(1..=3650).contains(&self.history.retention_days) {
+            return Err(ConfigError::Rule {
+                key: "history.retention_days",
+                problem: "must be 1 to 3650 days".into(),
+            });
         }
         if self.backup.keep == 0 {
             return Err(ConfigError::Rule {
@@ -583,6 +590,15 @@ mod tests {
             Settings::default().web.trusted_proxies.is_empty(),
             "trust nobody by default"
         );
+    }
+
+    #[test]
+    fn history_is_kept_thirty_days_unless_told_and_never_zero() {
+        assert_eq!(Settings::default().history.retention_days, 30);
+        let s = Settings::from_toml("[history]\nretention_days = 7\n").unwrap();
+        assert_eq!(s.history.retention_days, 7);
+        let err = Settings::from_toml("[history]\nretention_days = 0\n").unwrap_err();
+        assert!(err.to_string().contains("history.retention_days"), "{err}");
     }
 
     #[test]

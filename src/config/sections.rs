@@ -225,6 +225,20 @@ impl Default for CallSettings {
     }
 }
 
+/// The call history Asterisk records (CDR, migration 014) and eventpbx ingests.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HistorySettings {
+    /// Days a call stays in the history before it is pruned (1 to 3650).
+    pub retention_days: u32,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        HistorySettings { retention_days: 30 }
+    }
+}
+
 /// Automatic backups of the database into `<data.dir>/backups/`.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
@@ -423,7 +437,8 @@ impl Default for LogSettings {
 pub struct OmmSettings {
     /// Run the sync. Off by default: most events have no OMM.
     pub enabled: bool,
-    /// `tcp://host:port` of the OMM's plain AXI port (12621). TLS (12622) is not built yet.
+    /// Where the OMM's AXI listens: `tcp://host:12621` (plain) or `tls://host:12622` (TLS).
+    /// The scheme decides, not the port.
     pub url: String,
     /// The OMM account (it needs the rights of a user/device sync client).
     pub user: String,
@@ -431,6 +446,14 @@ pub struct OmmSettings {
     pub password_file: PathBuf,
     /// How long the admin page's "open subscription" lets any handset subscribe (1–60).
     pub wildcard_minutes: u8,
+    /// When a DECT handset's device is deleted (a loaner handed back), also unsubscribe the
+    /// handset in the OMM, so it must subscribe again. Its OMM user is deleted either way;
+    /// with this off the handset stays subscribed and comes back as a new temporary handset.
+    pub unsubscribe_on_release: bool,
+    /// With a `tls://` url: accept whatever certificate the OMM presents (an OMM ships with a
+    /// self-signed one). The connection is then encrypted but the OMM is not authenticated.
+    /// Off: the certificate must chain to the system's CA store and name the url's host.
+    pub tls_accept_self_signed: bool,
 }
 
 impl fmt::Debug for OmmSettings {
@@ -441,6 +464,8 @@ impl fmt::Debug for OmmSettings {
             .field("user", &self.user)
             .field("password_file", &self.password_file)
             .field("wildcard_minutes", &self.wildcard_minutes)
+            .field("unsubscribe_on_release", &self.unsubscribe_on_release)
+            .field("tls_accept_self_signed", &self.tls_accept_self_signed)
             .finish()
     }
 }
@@ -453,19 +478,36 @@ impl Default for OmmSettings {
             user: "omm".into(),
             password_file: PathBuf::from("omm.secret"),
             wildcard_minutes: 10,
+            unsubscribe_on_release: true,
+            tls_accept_self_signed: false,
         }
     }
 }
 
+/// Where the OMM is, from `omm.url`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OmmAddress {
+    /// Host name or address.
+    pub host: String,
+    /// AXI port.
+    pub port: u16,
+    /// `tls://`: TLS; `tcp://`: plain.
+    pub tls: bool,
+}
+
 impl OmmSettings {
-    /// Host and port of `url`, or why it is not one.
-    pub fn address(&self) -> Result<(String, u16), String> {
-        let rest = self.url.strip_prefix("tcp://").ok_or_else(|| {
-            format!(
-                "{:?} must start with tcp:// (TLS is not built yet)",
+    /// Host, port and transport of `url`, or why it is not one.
+    pub fn address(&self) -> Result<OmmAddress, String> {
+        let (tls, rest) = if let Some(rest) = self.url.strip_prefix("tls://") {
+            (true, rest)
+        } else if let Some(rest) = self.url.strip_prefix("tcp://") {
+            (false, rest)
+        } else {
+            return Err(format!(
+                "{:?} must start with tcp:// (plain, port 12621) or tls:// (TLS, port 12622)",
                 self.url
-            )
-        })?;
+            ));
+        };
         let (host, port) = rest
             .rsplit_once(':')
             .ok_or_else(|| format!("{:?} must name a port", self.url))?;
@@ -476,6 +518,63 @@ impl OmmSettings {
         if host.is_empty() || port == 0 {
             return Err(format!("{:?} must name a host and a port", self.url));
         }
-        Ok((host.to_string(), port))
+        if self.tls_accept_self_signed && !tls {
+            // Someone who set this believes the link is encrypted: say that it is not.
+            return Err(format!(
+                "{:?} is plain TCP but omm.tls_accept_self_signed is set: use tls://host:12622 \
+                 for TLS, or drop the setting",
+                self.url
+            ));
+        }
+        Ok(OmmAddress {
+            host: host.to_string(),
+            port,
+            tls,
+        })
+    }
+}
+
+#[cfg(test)]
+mod omm_url_tests {
+    use super::*;
+
+    fn with_url(url: &str, accept: bool) -> Result<OmmAddress, String> {
+        OmmSettings {
+            url: url.into(),
+            tls_accept_self_signed: accept,
+            ..OmmSettings::default()
+        }
+        .address()
+    }
+
+    #[test]
+    fn the_scheme_chooses_plain_or_tls() {
+        let plain = with_url("tcp://omm.example:12621", false).unwrap();
+        assert_eq!(
+            (plain.host.as_str(), plain.port, plain.tls),
+            ("omm.example", 12621, false)
+        );
+        let tls = with_url("tls://[2001:db8::1]:12622", true).unwrap();
+        assert_eq!(
+            (tls.host.as_str(), tls.port, tls.tls),
+            ("2001:db8::1", 12622, true)
+        );
+        // The port alone does not switch to TLS.
+        assert!(!with_url("tcp://omm:12622", false).unwrap().tls);
+    }
+
+    #[test]
+    fn bad_urls_say_why() {
+        let e = with_url("https://omm:12622", false).unwrap_err();
+        assert!(e.contains("tcp://") && e.contains("tls://"), "{e}");
+        assert!(with_url("tls://omm", false).unwrap_err().contains("port"));
+        assert!(with_url("tls://:12622", false)
+            .unwrap_err()
+            .contains("host"));
+        let e = with_url("tcp://omm:12621", true).unwrap_err();
+        assert!(
+            e.contains("plain") && e.contains("tls_accept_self_signed"),
+            "{e}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! DECT handsets the OMM reported (`dect_handsets`, migration 013): each remembered with its
-//! device by IPEI, with the OMM's ids and the label last sent to the OMM.
+//! device by IPEI, with the OMM's ids and the label last sent to the OMM; and the released
+//! ones whose OMM records are still to be removed (`dect_releases`, migration 015).
 
 use rusqlite::{params, Connection, OptionalExtension, Transaction};
 
@@ -123,6 +124,41 @@ pub fn credentials(conn: &Connection, device_id: &str) -> Result<Option<Credenti
         .optional()?)
 }
 
+/// A released handset whose OMM user (and subscription) the sync still has to remove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    /// The queue entry.
+    pub id: i64,
+    /// The deleted device: the OMM user's number.
+    pub device_id: String,
+    /// The handset's IPEI, to check the OMM record before deleting it.
+    pub ipei: String,
+    /// The OMM's device id as last seen.
+    pub omm_ppn: Option<u32>,
+}
+
+/// The releases still to do, oldest first. Filled by the trigger of migration 015 whenever a
+/// remembered handset's device is deleted.
+pub fn pending_releases(conn: &Connection) -> Result<Vec<Release>, DbError> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id, device_id, ipei, omm_ppn FROM dect_releases ORDER BY id")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Release {
+            id: r.get(0)?,
+            device_id: r.get(1)?,
+            ipei: r.get(2)?,
+            omm_ppn: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// The OMM confirmed the release (or had nothing left to remove).
+pub fn release_done(tx: &Transaction<'_>, id: i64) -> Result<(), DbError> {
+    tx.execute("DELETE FROM dect_releases WHERE id = ?1", params![id])?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,11 +210,19 @@ mod tests {
         assert_eq!(all.len(), 1);
         assert_eq!((all[0].omm_ppn, all[0].omm_uid), (Some(9), Some(3)));
         assert_eq!(all[0].shown_label.as_deref(), Some("New 9956"));
-        // Deleting the device forgets the handset.
+        assert!(pending_releases(&conn).unwrap().is_empty());
+        // Deleting the device forgets the handset and queues its release in the OMM.
         write_in(&mut conn, |tx| {
             handsets::delete(tx, &h.credentials.username, 6).map(drop)
         })
         .unwrap();
         assert!(list(&conn).unwrap().is_empty());
+        let queued = pending_releases(&conn).unwrap();
+        assert_eq!(queued.len(), 1);
+        assert_eq!(queued[0].device_id, h.credentials.username);
+        assert_eq!(queued[0].ipei, "03103 0024641 3");
+        assert_eq!(queued[0].omm_ppn, Some(9));
+        write_in(&mut conn, |tx| release_done(tx, queued[0].id)).unwrap();
+        assert!(pending_releases(&conn).unwrap().is_empty());
     }
 }

@@ -35,6 +35,9 @@ pub struct Extension {
     pub bound_at: Option<i64>,
     /// Unix seconds.
     pub created_at: i64,
+    /// Carried over from the last event and held for its owner until then (unix seconds):
+    /// claiming it takes it back, else it is released at that time.
+    pub held_until: Option<i64>,
 }
 
 /// What a freshly made extension hands its owner.
@@ -88,7 +91,7 @@ pub struct Filter {
 }
 
 const COLUMNS: &str = "e.number, e.name, e.kind, e.owner_id, u.username, e.public, e.device_id,
-                       e.token, e.bound_at, e.created_at";
+                       e.token, e.bound_at, e.created_at, e.held_until";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Extension> {
     let kind: String = r.get(2)?;
@@ -103,6 +106,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Extension> {
         token: r.get(7)?,
         bound_at: r.get(8)?,
         created_at: r.get(9)?,
+        held_until: r.get(10)?,
     })
 }
 

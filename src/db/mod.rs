@@ -7,6 +7,7 @@
 
 pub mod api_keys;
 pub mod attempts;
+pub mod audit;
 pub mod backup;
 pub mod dect;
 pub mod devices;
@@ -14,6 +15,7 @@ pub mod endpoints_view;
 pub mod events;
 pub mod extensions;
 pub mod handsets;
+pub mod history;
 pub mod numbering;
 pub mod numbers;
 pub mod outbox;
@@ -22,65 +24,18 @@ pub mod pjsip;
 pub mod routing;
 pub mod sessions;
 pub mod signups;
+pub mod stats;
 pub mod transfer;
 pub mod users;
+
+mod migration_list;
+pub(crate) use migration_list::{migrations, MIGRATIONS};
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
-use rusqlite_migration::{Migrations, M};
-
-/// Migrations in order, embedded in the binary. File names are `NNN_name.sql`.
-const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "001_initial",
-        include_str!("../../migrations/001_initial.sql"),
-    ),
-    (
-        "002_handsets",
-        include_str!("../../migrations/002_handsets.sql"),
-    ),
-    ("003_web", include_str!("../../migrations/003_web.sql")),
-    (
-        "004_phonebook",
-        include_str!("../../migrations/004_phonebook.sql"),
-    ),
-    (
-        "005_outbox",
-        include_str!("../../migrations/005_outbox.sql"),
-    ),
-    (
-        "006_key_scopes",
-        include_str!("../../migrations/006_key_scopes.sql"),
-    ),
-    (
-        "007_web_limits",
-        include_str!("../../migrations/007_web_limits.sql"),
-    ),
-    (
-        "008_transfers",
-        include_str!("../../migrations/008_transfers.sql"),
-    ),
-    (
-        "009_contact_removal",
-        include_str!("../../migrations/009_contact_removal.sql"),
-    ),
-    (
-        "010_contact_writes",
-        include_str!("../../migrations/010_contact_writes.sql"),
-    ),
-    (
-        "011_routing",
-        include_str!("../../migrations/011_routing.sql"),
-    ),
-    (
-        "012_events",
-        include_str!("../../migrations/012_events.sql"),
-    ),
-    ("013_omm", include_str!("../../migrations/013_omm.sql")),
-];
 
 /// The migration that made the compiled routing tables: the routes of the extensions that
 /// existed before it are compiled right after it (the compiler is Rust, not SQL).
@@ -162,10 +117,6 @@ pub fn configure(conn: &Connection, busy_timeout: Duration) -> Result<(), DbErro
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
-}
-
-pub(crate) fn migrations() -> Migrations<'static> {
-    Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())
 }
 
 /// Applies every pending migration; refuses a database newer than this binary.
@@ -643,6 +594,35 @@ mod tests {
         files.sort();
         let embedded: Vec<String> = MIGRATIONS.iter().map(|(n, _)| format!("{n}.sql")).collect();
         assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn the_helpdesk_role_is_stored_and_other_names_are_still_refused() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        migrate(&mut conn).unwrap();
+        let insert = |conn: &Connection, name: &str, role: &str| {
+            conn.execute(
+                "INSERT INTO users (username, display_name, password_hash, role, created_at)
+                 VALUES (?1, 'x', 'h', ?2, 0)",
+                rusqlite::params![name, role],
+            )
+        };
+        insert(&conn, "helen", "helpdesk").unwrap();
+        assert!(insert(&conn, "mallory", "root").is_err(), "the CHECK stays");
+        let ok: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(ok, "ok");
+        // Another connection to the same file sees the new definition too.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("e.db");
+        let mut first = Connection::open(&path).unwrap();
+        let second = Connection::open(&path).unwrap();
+        let _: i64 = second
+            .query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))
+            .unwrap();
+        migrate(&mut first).unwrap();
+        insert(&second, "helen", "helpdesk").unwrap();
     }
 
     #[test]

@@ -127,22 +127,43 @@ pub fn since(conn: &Connection, after: Option<i64>, limit: u32) -> Result<Since,
     let mut stmt = tx.prepare_cached(
         "SELECT id, at, type, subject, data FROM outbox WHERE id > ?1 ORDER BY id LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![after, limit], |r| {
-        let data: String = r.get(4)?;
-        Ok(OutboxEvent {
-            id: r.get(0)?,
-            at: r.get(1)?,
-            kind: r.get(2)?,
-            subject: r.get(3)?,
-            // The column is CHECKed to be JSON; a row that is not would be a bug, shown as
-            // null rather than breaking every client's stream.
-            data: serde_json::from_str(&data).unwrap_or(Value::Null),
-        })
-    })?;
+    let rows = stmt.query_map(params![after, limit], event_row)?;
     let events = rows.collect::<Result<Vec<_>, _>>()?;
     drop(stmt);
     tx.finish()?;
     Ok(Since::Events(events))
+}
+
+fn event_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxEvent> {
+    let data: String = r.get(4)?;
+    Ok(OutboxEvent {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        kind: r.get(2)?,
+        subject: r.get(3)?,
+        // The column is CHECKed to be JSON; a row that is not would be a bug, shown as
+        // null rather than breaking every client's stream.
+        data: serde_json::from_str(&data).unwrap_or(Value::Null),
+    })
+}
+
+/// The newest `limit` registration changes of these endpoints, newest first: a device's
+/// recent offline/online timeline (the outbox keeps a day of it).
+pub fn registration_timeline(
+    conn: &Connection,
+    endpoints: &[String],
+    limit: u32,
+) -> Result<Vec<OutboxEvent>, DbError> {
+    // The endpoints go in as one JSON array parameter: no SQL is built from values. A list
+    // of strings always serializes; the fallback (nothing matches) is never taken.
+    let list = serde_json::to_string(endpoints).unwrap_or_else(|_| "[]".into());
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, at, type, subject, data FROM outbox
+         WHERE type = 'registration' AND subject IN (SELECT value FROM json_each(?1))
+         ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![list, limit], event_row)?;
+    Ok(rows.collect::<Result<Vec<_>, _>>()?)
 }
 
 /// Deletes the events recorded before `older_than` (Unix seconds) and everything older by

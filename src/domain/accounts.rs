@@ -21,7 +21,7 @@ pub enum AccountError {
     #[error("That password is too easy to guess. Pick another one.")]
     PasswordGuessable,
     /// Unknown role name.
-    #[error("{0:?} is not a role: use attendee, operator or admin.")]
+    #[error("{0:?} is not a role: use attendee, helpdesk, operator or admin.")]
     BadRole(String),
 }
 
@@ -110,6 +110,10 @@ pub fn check_password(password: &str, username: &str) -> Result<(), AccountError
 pub enum Role {
     /// Own extensions only.
     Attendee,
+    /// Plus helping anyone with theirs: search every user and extension (unlisted ones too),
+    /// see and renew tokens and SIP passwords, unbind and release handsets, hand out loaners,
+    /// each written to the audit log (`/helpdesk`).
+    Helpdesk,
     /// Plus the live view.
     Operator,
     /// Plus users, all extensions and numbering.
@@ -121,6 +125,7 @@ impl Role {
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Attendee => "attendee",
+            Role::Helpdesk => "helpdesk",
             Role::Operator => "operator",
             Role::Admin => "admin",
         }
@@ -130,6 +135,7 @@ impl Role {
     pub fn parse(text: &str) -> Result<Role, AccountError> {
         match text.trim().to_ascii_lowercase().as_str() {
             "attendee" => Ok(Role::Attendee),
+            "helpdesk" => Ok(Role::Helpdesk),
             "operator" => Ok(Role::Operator),
             "admin" => Ok(Role::Admin),
             _ => Err(AccountError::BadRole(text.to_string())),
@@ -137,7 +143,15 @@ impl Role {
     }
 
     /// All roles, least powerful first.
-    pub const ALL: [Role; 3] = [Role::Attendee, Role::Operator, Role::Admin];
+    pub const ALL: [Role; 4] = [Role::Attendee, Role::Helpdesk, Role::Operator, Role::Admin];
+
+    /// Whether this role may look at and fix other people's extensions: the help desk's
+    /// pages (`/helpdesk`) and every page that serves the help desk (the "why didn't it
+    /// ring" page of any extension) ask this one question. Operators and admins include
+    /// the help desk.
+    pub fn can_help_others(self) -> bool {
+        self >= Role::Helpdesk
+    }
 }
 
 impl fmt::Display for Role {
@@ -178,10 +192,21 @@ mod tests {
     #[test]
     fn roles_order_and_names() {
         assert!(Role::Admin > Role::Operator && Role::Operator > Role::Attendee);
+        assert!(Role::Operator > Role::Helpdesk && Role::Helpdesk > Role::Attendee);
+        assert_eq!(Role::parse("helpdesk").unwrap(), Role::Helpdesk);
         assert_eq!(Role::parse("Admin").unwrap(), Role::Admin);
         assert!(Role::parse("root").is_err());
         assert!(display_name("<script>alert(1)</script>").is_ok());
         assert!(display_name("a\nb").is_err());
+    }
+
+    #[test]
+    fn helping_others_starts_at_the_help_desk() {
+        let helpers: Vec<Role> = Role::ALL
+            .into_iter()
+            .filter(|r| r.can_help_others())
+            .collect();
+        assert_eq!(helpers, [Role::Helpdesk, Role::Operator, Role::Admin]);
     }
 
     #[test]

@@ -75,6 +75,39 @@ pub fn parse_minute(field: &'static str, value: &str) -> Result<i64, EventError>
         })
 }
 
+/// Parses YYYY-MM-DDTHH:MM as a time in the event's zone (`offset` from UTC) into unix
+/// seconds: what an admin types into the page's `datetime-local` fields.
+pub fn parse_minute_at(
+    field: &'static str,
+    value: &str,
+    offset: time::UtcOffset,
+) -> Result<i64, EventError> {
+    time::PrimitiveDateTime::parse(value.trim(), MINUTE)
+        .map(|t| t.assume_offset(offset).unix_timestamp())
+        .map_err(|_| EventError::Time {
+            field,
+            value: value.to_string(),
+        })
+}
+
+/// Formats unix seconds as YYYY-MM-DDTHH:MM in the event's zone (`offset` from UTC).
+pub fn format_minute_at(unix: i64, offset: time::UtcOffset) -> String {
+    OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.to_offset(offset).format(MINUTE).ok())
+        .unwrap_or_else(|| unix.to_string())
+}
+
+/// The zone's name for people: `UTC`, or `UTC+02:00`.
+pub fn zone_name(offset: time::UtcOffset) -> String {
+    if offset.is_utc() {
+        return "UTC".into();
+    }
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!("UTC{sign}{:02}:{:02}", h.unsigned_abs(), m.unsigned_abs())
+}
+
 /// Formats a date as YYYY-MM-DD.
 pub fn format_date(date: Date) -> String {
     date.format(DATE).unwrap_or_default()
@@ -194,6 +227,15 @@ mod tests {
         );
         let e = parse_date("ends_on", "2027-13-01").unwrap_err().to_string();
         assert!(e.starts_with("ends_on:"), "{e}");
+        let cest = time::UtcOffset::from_hms(2, 0, 0).unwrap();
+        let t = parse_minute_at("x", "2027-08-01T12:00", cest).unwrap();
+        assert_eq!(t, parse_minute("x", "2027-08-01T10:00").unwrap());
+        assert_eq!(format_minute_at(t, cest), "2027-08-01T12:00");
+        assert_eq!(zone_name(cest), "UTC+02:00");
+        assert_eq!(zone_name(time::UtcOffset::UTC), "UTC");
+        let west = time::UtcOffset::from_hms(-3, -30, 0).unwrap();
+        assert_eq!(zone_name(west), "UTC-03:30");
+        assert!(parse_minute_at("x", "2027-08-01T12:00'", cest).is_err());
         assert!(parse_minute("registration_opens", "2027-01-01 10:00").is_err());
         assert!(parse_minute("registration_opens", "tomorrow").is_err());
         assert_eq!(

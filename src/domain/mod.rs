@@ -6,12 +6,15 @@ pub mod dn;
 pub mod event;
 pub mod export;
 pub mod extension;
+pub mod history;
 pub mod lockout;
 pub mod metrics;
 pub mod numbering;
 pub mod presence;
+pub mod ring_test;
 pub mod routing;
 pub mod secrets;
+pub mod stats;
 pub mod throttle;
 
 use std::fmt;

@@ -1,20 +1,20 @@
-//! One AXI session: a plain TCP connection to the OMM (port 12621), logged in as a user/device
-//! sync client, with requests matched to their responses by `seq`, the events the OMM pushes
-//! handed on in order, and a ping every minute as both independent clients send. When the
-//! connection ends every waiting request fails and the event stream closes; reconnecting is the
-//! owner's loop ([`super::Backoff`]).
+//! One AXI session: a TCP connection to the OMM, plain (port 12621) or TLS (port 12622), logged
+//! in as a user/device sync client, with requests matched to their responses by `seq`, the
+//! events the OMM pushes handed on in order, and a ping every minute as both independent
+//! clients send. When the connection ends every waiting request fails and the event stream
+//! closes; reconnecting is the owner's loop ([`super::Backoff`]).
 //!
-//! TLS (port 12622) is not built: the OMM speaks TLS ≤ 1.2 only, which wants an OpenSSL path
-//! (`tokio-native-tls`) and a setting for its self-signed certificate; run the sync on a
-//! network the OMM and eventpbx share until then.
+//! TLS goes through the system's OpenSSL (native-tls): the OMM is said to speak TLS ≤ 1.2 only,
+//! with suites rustls does not offer. TLS 1.2 is allowed (native-tls's floor is lower still; the
+//! system's OpenSSL configuration may raise it). An OMM ships with a self-signed certificate,
+//! which verification refuses unless [`Transport::Tls`] says to accept it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadHalf, WriteHalf};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
@@ -23,13 +23,29 @@ use super::crypto::{KeyError, OmmPublicKey};
 use super::message::{self, Element, Framer, MessageError};
 use super::records::{id_value, OmmEvent, PpDev, PpUser, RecordError, RelType, SubscriptionMode};
 
+/// How the bytes travel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Plain TCP (the OMM's port 12621).
+    Tcp,
+    /// TLS (port 12622).
+    Tls {
+        /// Accept any certificate, for an OMM with its self-signed one: encrypted, but the OMM
+        /// is not authenticated. Otherwise it must chain to the system's CA store and name
+        /// the host.
+        accept_self_signed: bool,
+    },
+}
+
 /// Where and as whom to log in.
 #[derive(Debug, Clone)]
 pub struct OmmConfig {
     /// Host name or address of the OMM.
     pub host: String,
-    /// Its plain AXI port (12621).
+    /// Its AXI port (12621 plain, 12622 TLS).
     pub port: u16,
+    /// Plain or TLS.
+    pub transport: Transport,
     /// The OMM account.
     pub username: String,
     /// Its password.
@@ -43,11 +59,12 @@ pub struct OmmConfig {
 }
 
 impl OmmConfig {
-    /// The defaults for everything but where and who.
+    /// The defaults for everything but where and who (plain TCP; set `transport` for TLS).
     pub fn new(host: &str, port: u16, username: &str, password: &str) -> OmmConfig {
         OmmConfig {
             host: host.to_string(),
             port,
+            transport: Transport::Tcp,
             username: username.to_string(),
             password: password.to_string(),
             request_timeout: Duration::from_secs(10),
@@ -63,6 +80,9 @@ pub enum OmmError {
     /// The connection could not be made or broke.
     #[error("OMM connection: {0}")]
     Io(String),
+    /// The TLS handshake failed (with why, and what to do about a self-signed certificate).
+    #[error("OMM TLS: {0}")]
+    Tls(String),
     /// The session is closed.
     #[error("OMM session closed")]
     Closed,
@@ -105,8 +125,13 @@ pub struct OmmSession {
     inner: Arc<Inner>,
 }
 
+/// A plain or TLS connection.
+trait Stream: AsyncRead + AsyncWrite + Send + Unpin {}
+impl<T: AsyncRead + AsyncWrite + Send + Unpin> Stream for T {}
+type BoxedStream = Box<dyn Stream>;
+
 struct Inner {
-    writer: tokio::sync::Mutex<OwnedWriteHalf>,
+    writer: tokio::sync::Mutex<WriteHalf<BoxedStream>>,
     pending: Pending,
     next_seq: AtomicU32,
     closed: CancellationToken,
@@ -124,16 +149,10 @@ impl OmmSession {
     pub async fn connect(
         config: &OmmConfig,
     ) -> Result<(OmmSession, mpsc::Receiver<OmmEvent>), OmmError> {
-        let stream = tokio::time::timeout(
-            config.connect_timeout,
-            TcpStream::connect((config.host.as_str(), config.port)),
-        )
-        .await
-        .map_err(|_| OmmError::Io("connect timed out".into()))?
-        .map_err(|e| OmmError::Io(e.to_string()))?;
-        // Requests are small and the OMM answers each; do not wait to fill segments.
-        let _ = stream.set_nodelay(true);
-        let (reader, writer) = stream.into_split();
+        let stream = tokio::time::timeout(config.connect_timeout, open_stream(config))
+            .await
+            .map_err(|_| OmmError::Io("connect timed out".into()))??;
+        let (reader, writer) = tokio::io::split(stream);
         let pending: Pending = Arc::default();
         let closed = CancellationToken::new();
         let (events_tx, events) = mpsc::channel(EVENT_QUEUE);
@@ -342,6 +361,21 @@ impl OmmSession {
         self.set_relation(uid, ppn, RelType::Unbound).await
     }
 
+    /// Deletes a user (`DeletePPUser`); its handset, if any, is left unbound.
+    pub async fn delete_user(&self, uid: u32) -> Result<(), OmmError> {
+        self.request(Element::new("DeletePPUser").with("uid", uid.to_string()))
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a device record (`DeletePPDev`): the handset is unsubscribed and must
+    /// subscribe again to be used.
+    pub async fn delete_device(&self, ppn: u32) -> Result<(), OmmError> {
+        self.request(Element::new("DeletePPDev").with("ppn", ppn.to_string()))
+            .await
+            .map(drop)
+    }
+
     /// Sets the subscription mode; `minutes` bounds a wildcard window (1–60).
     pub async fn set_subscription_mode(
         &self,
@@ -383,6 +417,41 @@ impl OmmSession {
     }
 }
 
+/// The TCP connection, with TLS on top if configured.
+async fn open_stream(config: &OmmConfig) -> Result<BoxedStream, OmmError> {
+    let tcp = TcpStream::connect((config.host.as_str(), config.port))
+        .await
+        .map_err(|e| OmmError::Io(e.to_string()))?;
+    // Requests are small and the OMM answers each; do not wait to fill segments.
+    let _ = tcp.set_nodelay(true);
+    let Transport::Tls { accept_self_signed } = config.transport else {
+        return Ok(Box::new(tcp));
+    };
+    let connector = tokio_native_tls::native_tls::TlsConnector::builder()
+        // Whatever the OMM presents: the setting's name says what it is for.
+        .danger_accept_invalid_certs(accept_self_signed)
+        .danger_accept_invalid_hostnames(accept_self_signed)
+        .build()
+        .map_err(|e| OmmError::Tls(e.to_string()))?;
+    let tls = tokio_native_tls::TlsConnector::from(connector)
+        .connect(&config.host, tcp)
+        .await
+        .map_err(|e| OmmError::Tls(tls_failure(&e.to_string(), accept_self_signed)))?;
+    Ok(Box::new(tls))
+}
+
+/// The handshake's error, and for a refused certificate what the operator can do.
+fn tls_failure(error: &str, accept_self_signed: bool) -> String {
+    if !accept_self_signed && error.contains("certificate verify failed") {
+        format!(
+            "the OMM's certificate was refused ({error}); an OMM with its self-signed \
+             certificate needs omm.tls_accept_self_signed = true"
+        )
+    } else {
+        format!("handshake failed: {error}")
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // A panic while holding the map leaves it consistent (inserts and removes are single
     // calls), so a poisoned lock is still usable.
@@ -390,7 +459,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 async fn read_loop(
-    mut reader: tokio::net::tcp::OwnedReadHalf,
+    mut reader: ReadHalf<BoxedStream>,
     pending: Pending,
     events: mpsc::Sender<OmmEvent>,
     closed: CancellationToken,

@@ -7,7 +7,7 @@
 //! The formats follow Mitel's "OM Application XML Interface" as the independent clients
 //! implement it: the Python `mitel-ommclient2` 0.0.1 (login, paging, records, encryption) and
 //! Eventphone's .NET `mitel-api` (subscriptions, events, public key in `OpenResp`). None of it
-//! has been tried against a real OMM.
+//! has been tried against a real OMM, TLS included.
 
 pub mod client;
 pub mod crypto;
@@ -16,7 +16,7 @@ pub mod records;
 
 use std::time::Duration;
 
-pub use client::{OmmConfig, OmmError, OmmSession};
+pub use client::{OmmConfig, OmmError, OmmSession, Transport};
 pub use records::{OmmEvent, PpDev, PpUser, RelType, SubscriptionMode};
 
 /// Reconnect delays: doubled per failure from one second up to a minute, with ±20 % jitter

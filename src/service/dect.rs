@@ -9,6 +9,10 @@
 //! events and from a periodic walk over all devices (`relType=Unbound`), since events are lost
 //! while disconnected.
 //!
+//! Releasing a handset (deleting its device: a loaner handed back) deletes its OMM user and,
+//! by default, unsubscribes it ([`release_pending`], from a queue the deleting transaction
+//! fills, so it happens whichever front end deleted it and also after the OMM was away).
+//!
 //! The OMM user registers with SIP user = `num` and authenticates with `sipAuthId`: both are
 //! the device's fixed SIP username, so binding stays the one database transaction it always
 //! was and only the shown `name` changes in the OMM.
@@ -215,6 +219,65 @@ pub async fn push_labels(db: &Db, session: &OmmSession) -> Result<usize, DectErr
     Ok(sent)
 }
 
+/// Removes from the OMM what released handsets left there (queued by migration 015's trigger
+/// when a remembered handset's device is deleted): its OMM user, found by number (the deleted
+/// device's SIP username), and with `omm.unsubscribe_on_release` its device record, if the
+/// record at that ppn still carries the handset's IPEI. What the OMM no longer has counts as
+/// done, so a release repeated after a crash or a reconnect changes nothing more. Returns how
+/// many releases were completed.
+pub async fn release_pending(
+    db: &Db,
+    settings: &Settings,
+    session: &OmmSession,
+) -> Result<usize, DectError> {
+    let pending = db.read(dect::pending_releases).await?;
+    let mut done = 0;
+    for release in pending {
+        // The record at that ppn, if it is still this handset (after an OMM reset the ppn
+        // may name another one, which stays untouched).
+        let still_there = match release.omm_ppn {
+            Some(ppn) => session
+                .devices_from(ppn)
+                .await?
+                .into_iter()
+                .find(|d| d.ppn == ppn && d.ipei.as_deref() == Some(release.ipei.as_str())),
+            None => None,
+        };
+        let unsubscribe = settings.omm.unsubscribe_on_release;
+        if let (true, Some(pp)) = (unsubscribe, &still_there) {
+            gone_is_done(session.delete_device(pp.ppn).await)?;
+        }
+        if let Some(user) = session.user_by_number(&release.device_id).await? {
+            gone_is_done(session.delete_user(user.uid).await)?;
+        }
+        let id = release.id;
+        db.write(move |tx| dect::release_done(tx, id)).await?;
+        if let (false, Some(pp)) = (unsubscribe, still_there) {
+            // Still subscribed and now without a user: a fresh temporary handset at once
+            // rather than at the next walk.
+            let fresh = session
+                .devices_from(pp.ppn)
+                .await?
+                .into_iter()
+                .find(|d| d.ppn == pp.ppn);
+            if let Some(fresh) = fresh {
+                adopt(db, settings, session, &fresh).await?;
+            }
+        }
+        tracing::info!(device = %release.device_id, "released DECT handset removed from the OMM");
+        done += 1;
+    }
+    Ok(done)
+}
+
+/// A delete the OMM answers with "no such record" has nothing left to do.
+fn gone_is_done(r: Result<(), OmmError>) -> Result<(), OmmError> {
+    match r {
+        Err(e) if e.is_no_entry() => Ok(()),
+        r => r,
+    }
+}
+
 /// Walks all the OMM's devices and adopts every unbound one; returns how many were adopted.
 pub async fn reconcile(
     db: &Db,
@@ -281,6 +344,7 @@ async fn serve_session(
 ) -> Result<(), DectError> {
     session.subscribe_sync_events().await?;
     let mode = session.subscription_mode().await.ok();
+    release_pending(db, settings, session).await?;
     status.send_replace(OmmStatus {
         link: OmmLink::Connected,
         subscription: mode,
@@ -297,12 +361,14 @@ async fn serve_session(
                 None => return Err(OmmError::Closed.into()),
             },
             _ = reconcile_timer.tick() => {
+                release_pending(db, settings, session).await?;
                 reconcile(db, settings, session).await?;
                 push_labels(db, session).await?;
             }
             // Any committed write (a binding, an unbind, a rename) may change a label.
             changed = writes.changed() => {
                 if changed.is_ok() {
+                    release_pending(db, settings, session).await?;
                     push_labels(db, session).await?;
                 }
             }

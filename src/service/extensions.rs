@@ -143,6 +143,22 @@ pub async fn claim(db: &Db, settings: Arc<Settings>, claim: Claim) -> Result<Cre
     .await
 }
 
+/// Takes back a number held for `owner` from the last event (the account page's button; a
+/// claim of the number does the same). Not held for them, or the hold has ended: NotFound,
+/// and nothing changes. Unlike a new claim it needs no open registration window: the number
+/// is already theirs until the hold ends.
+pub async fn take_back(db: &Db, number: &str, owner: i64) -> Result<(), ExtensionError> {
+    let number = number.to_string();
+    db.write_as(move |tx| {
+        if crate::db::transfer::take_back(tx, &number, owner, crate::db::now())? {
+            Ok(())
+        } else {
+            Err(ExtensionError::NotFound)
+        }
+    })
+    .await
+}
+
 /// What a taken-back extension hands its owner: the remembered SIP phone's credentials, or
 /// the handset extension's token.
 fn held_credentials(tx: &Transaction<'_>, number: &str) -> Result<Created, DbError> {
@@ -223,10 +239,22 @@ pub async fn unbind(
 ) -> Result<String, ExtensionError> {
     let plan = TemporaryPlan::from_settings(settings);
     let length = settings.numbering.token_length;
-    change(db, number, by, move |tx, ext| {
-        Ok(handsets::unbind(tx, &ext.number, &plan, length)?)
-    })
-    .await
+    let number = number.to_string();
+    db.write_as(move |tx| unbind_in(tx, &plan, length, &number, by))
+        .await
+}
+
+/// [`unbind`] inside the caller's transaction (the help desk writes its audit line in the
+/// same one): the same rules.
+pub fn unbind_in(
+    tx: &Transaction<'_>,
+    plan: &TemporaryPlan,
+    token_length: usize,
+    number: &str,
+    by: Actor,
+) -> Result<String, ExtensionError> {
+    let ext = extension_for(tx, number, by)?;
+    Ok(handsets::unbind(tx, &ext.number, plan, token_length)?)
 }
 
 /// Gives an unbound handset extension a fresh registration token; returns it.
@@ -237,10 +265,20 @@ pub async fn regenerate_token(
     by: Actor,
 ) -> Result<String, ExtensionError> {
     let length = settings.numbering.token_length;
-    change(db, number, by, move |tx, ext| {
-        Ok(handsets::regenerate_token(tx, &ext.number, length)?)
-    })
-    .await
+    let number = number.to_string();
+    db.write_as(move |tx| regenerate_token_in(tx, length, &number, by))
+        .await
+}
+
+/// [`regenerate_token`] inside the caller's transaction: the same rules.
+pub fn regenerate_token_in(
+    tx: &Transaction<'_>,
+    token_length: usize,
+    number: &str,
+    by: Actor,
+) -> Result<String, ExtensionError> {
+    let ext = extension_for(tx, number, by)?;
+    Ok(handsets::regenerate_token(tx, &ext.number, token_length)?)
 }
 
 /// New SIP credentials of a SIP extension.
@@ -259,17 +297,26 @@ pub async fn regenerate_sip_password(
     number: &str,
     by: Actor,
 ) -> Result<SipCredentials, ExtensionError> {
-    change(db, number, by, |tx, ext| {
-        let (ExtensionKind::Sip, Some(device)) = (ext.kind, ext.device_id) else {
-            return Err(ExtensionError::NoSipPassword(ext.number));
-        };
-        let password = extensions::new_sip_password(tx, &ext.number)?;
-        Ok(SipCredentials {
-            username: device,
-            password,
-        })
+    let number = number.to_string();
+    db.write_as(move |tx| regenerate_sip_password_in(tx, &number, by))
+        .await
+}
+
+/// [`regenerate_sip_password`] inside the caller's transaction: the same rules.
+pub fn regenerate_sip_password_in(
+    tx: &Transaction<'_>,
+    number: &str,
+    by: Actor,
+) -> Result<SipCredentials, ExtensionError> {
+    let ext = extension_for(tx, number, by)?;
+    let (ExtensionKind::Sip, Some(device)) = (ext.kind, ext.device_id) else {
+        return Err(ExtensionError::NoSipPassword(ext.number));
+    };
+    let password = extensions::new_sip_password(tx, &ext.number)?;
+    Ok(SipCredentials {
+        username: device,
+        password,
     })
-    .await
 }
 
 #[cfg(test)]

@@ -107,9 +107,17 @@ pub async fn delete(
 ) -> Result<(), DeleteHandsetError> {
     let length = settings.numbering.token_length;
     let id = sip_username.to_string();
-    Ok(db
-        .write(move |tx| handsets::delete(tx, &id, length))
-        .await?)
+    db.write_as(move |tx| delete_in(tx, &id, length)).await
+}
+
+/// [`delete`] inside the caller's transaction (the help desk writes its audit line in the
+/// same one).
+pub fn delete_in(
+    tx: &rusqlite::Transaction<'_>,
+    sip_username: &str,
+    token_length: usize,
+) -> Result<(), DeleteHandsetError> {
+    Ok(handsets::delete(tx, sip_username, token_length)?)
 }
 
 #[cfg(test)]

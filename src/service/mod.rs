@@ -12,6 +12,7 @@ pub mod dect;
 pub mod events;
 pub mod extensions;
 pub mod handsets;
+pub mod helpdesk;
 pub mod routing;
 pub mod transfer;
 pub mod users;

@@ -234,6 +234,18 @@ pub async fn set_disabled(
     .await
 }
 
+/// Gives a user (by row id from the admin page, by name from the CLI) another role; the new
+/// role applies from their next request, since every request reads it fresh. Returns the
+/// changed user; an unknown one is `DisableError::NotFound`, like enabling one.
+pub async fn set_role(db: &Db, user: UserRef, role: Role) -> Result<User, DisableError> {
+    db.write_as(move |tx| {
+        let id = resolve(tx, &user)?;
+        users::set_role(tx, id, role)?;
+        Ok(users::get(tx, id)?)
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -174,6 +174,24 @@ impl FromRequestParts<AppState> for LoggedIn {
     }
 }
 
+/// A logged-in user who may help others: the help desk, operators and admins
+/// ([`Role::can_help_others`]). Everyone else gets 403 (and a visitor who is not logged in
+/// the login page), as for [`Operator`] and [`Admin`].
+#[derive(Debug, Clone)]
+pub struct Helpdesk(pub LoggedIn);
+
+impl FromRequestParts<AppState> for Helpdesk {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let user = LoggedIn::from_request_parts(parts, state).await?;
+        if !user.user.role.can_help_others() {
+            return Err(PageError::Forbidden);
+        }
+        Ok(Helpdesk(user))
+    }
+}
+
 /// A logged-in operator or admin.
 #[derive(Debug, Clone)]
 pub struct Operator(pub LoggedIn);

@@ -28,6 +28,7 @@ pub fn layout(title: &str, visitor: &Visitor, content: Markup) -> Markup {
                         a href="/phonebook" { "Phonebook" }
                         @if let Some(user) = &visitor.user {
                             a href="/account" { "My extensions" }
+                            @if role.is_some_and(Role::can_help_others) { a href="/helpdesk" { "Help desk" } }
                             @if role >= Some(Role::Operator) { a href="/operator" { "Operator" } }
                             @if role >= Some(Role::Admin) { a href="/admin" { "Admin" } }
                             form.inline method="post" action="/logout" {
@@ -74,6 +75,11 @@ impl Notice {
             ok: false,
             text: text.into(),
         }
+    }
+
+    /// Whether it says something went wrong.
+    pub fn is_error(&self) -> bool {
+        !self.ok
     }
 
     /// Something worked.
@@ -146,6 +152,17 @@ impl Render for TimeTag {
             t.minute()
         );
         html! { time datetime=(machine) { (human) } }
+    }
+}
+
+/// "HH:MM" of a moment in the event's time zone (chart labels).
+pub fn clock(unix: i64, offset: UtcOffset) -> String {
+    match OffsetDateTime::from_unix_timestamp(unix) {
+        Ok(t) => {
+            let t = t.to_offset(offset);
+            format!("{:02}:{:02}", t.hour(), t.minute())
+        }
+        Err(_) => "?".to_string(),
     }
 }
 

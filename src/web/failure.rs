@@ -12,6 +12,7 @@ use crate::domain::numbering::ClaimError as ClaimRule;
 use crate::domain::routing::RoutingError;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError};
+use crate::service::helpdesk::HandOutError;
 use crate::service::routing::RouteChangeError;
 use crate::service::users::{AddUserError, DisableError, SetPasswordError};
 
@@ -241,6 +242,22 @@ impl Describe for DeleteHandsetError {
     }
 }
 
+impl Describe for HandOutError {
+    fn failure(&self) -> Failure {
+        match self {
+            HandOutError::NoExtension => Failure::not_found(self.to_string()),
+            HandOutError::NotWaiting(_) | HandOutError::LockedOut => {
+                Failure::refused(StatusCode::CONFLICT, self.to_string())
+            }
+            HandOutError::NoLoaner(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            HandOutError::Closed => Failure::refused(StatusCode::FORBIDDEN, self.to_string()),
+            HandOutError::Db(e) => e.failure(),
+        }
+    }
+}
+
 impl Describe for AddUserError {
     fn failure(&self) -> Failure {
         match self {
@@ -288,6 +305,7 @@ macro_rules! answer_from_table {
             $crate::service::extensions::ExtensionError,
             $crate::service::handsets::MintError,
             $crate::service::handsets::DeleteHandsetError,
+            $crate::service::helpdesk::HandOutError,
             $crate::service::users::AddUserError,
             $crate::service::users::SetPasswordError,
             $crate::service::users::DisableError,

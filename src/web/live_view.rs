@@ -12,6 +12,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 pub use crate::calls::live::{ChannelWatch, LiveContact};
+pub use crate::calls::ring_test::RingTest;
+use crate::calls::ring_test::RingTestError;
+use crate::domain::ring_test::RingTarget;
 
 /// One channel on the Asterisk, as the operator sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +136,9 @@ pub enum LiveError {
     /// Asterisk refused or failed; the text says why.
     #[error("Asterisk refused: {0}")]
     Asterisk(String),
+    /// Not now (a limit of eventpbx's own); the text says why and is shown as it is.
+    #[error("{0}")]
+    NotNow(String),
 }
 
 /// The result of an API action on the live registry.
@@ -186,6 +192,14 @@ pub trait LiveSource: Send + Sync + 'static {
     /// `None` when Asterisk cannot be asked.
     fn channel_count(&self) -> Pin<Box<dyn Future<Output = Option<usize>> + Send + '_>> {
         Box::pin(async { None })
+    }
+    /// Starts a "ring me" test call for user `requested_by`; answers the test's id.
+    fn ring_test(&self, _target: RingTarget, _requested_by: i64) -> LiveFuture<String> {
+        Box::pin(async { Err(LiveError::NotConnected) })
+    }
+    /// A ring test and its state, for a few minutes after it started.
+    fn ring_test_state(&self, _id: &str) -> Option<RingTest> {
+        None
     }
 }
 
@@ -417,6 +431,27 @@ impl LiveSource for EngineLive {
             client.originate_to_dialplan(&o).await.map_err(ari_error)?;
             Ok(channel_id)
         })
+    }
+
+    fn ring_test(&self, target: RingTarget, requested_by: i64) -> LiveFuture<String> {
+        let connected = self.connected();
+        let (client, tests) = (self.0.client.clone(), self.0.ring_tests.clone());
+        Box::pin(async move {
+            if !connected {
+                return Err(LiveError::NotConnected);
+            }
+            tests
+                .start(&client, target, requested_by)
+                .await
+                .map_err(|e| match e {
+                    RingTestError::Asterisk(e) => ari_error(e),
+                    other => LiveError::NotNow(other.to_string()),
+                })
+        })
+    }
+
+    fn ring_test_state(&self, id: &str) -> Option<RingTest> {
+        self.0.ring_tests.get(id)
     }
 
     fn hangup_channel(&self, channel_id: String) -> LiveFuture<()> {

@@ -16,14 +16,17 @@
 //! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
 //! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{file}` (`yealink`, `snom`, `grandstream`, `cisco`, `mitel` `.xml`) | anyone | the book for phones and services, with ETag |
+//! | `GET /helpdesk?q=&page=`, `GET /helpdesk/ext/{n}`, `POST /helpdesk/ext/{n}/{token,password,unbind}`, `POST /helpdesk/handsets/{sip_username}/release`, `GET, POST /helpdesk/loaners`, `GET /helpdesk/loaners/sheet` | help desk, operator, admin | anyone's extensions, loaners (audited) |
 //! | `GET /operator`, `GET /operator/stream` (SSE), `POST /operator/channels/{id}/hangup` | operator, admin | live view |
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
+//! | `GET /admin/audit?page=` | admin | the help desk's audit log, newest first |
 //! | `/api/v1/...` | API keys | the JSON API (`api/`) |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 //! | `GET /metrics` | a scraper with `metrics.token_file`'s token | Prometheus text format (off unless `metrics.enabled`) |
 
 pub mod api;
 pub mod auth;
+pub mod charts;
 pub mod client;
 pub mod components;
 pub mod error;
@@ -76,6 +79,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/metrics", get(metrics::serve))
         .route("/logout", post(pages::login::logout))
         .merge(pages::account::routes())
+        .merge(pages::why::routes())
         .route(
             "/account/password",
             get(pages::password::show).post(pages::password::submit),
@@ -83,6 +87,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/phonebook", get(pages::phonebook::show))
         .merge(phonebook_exports::routes())
         .nest("/api/v1", api::router())
+        .merge(pages::helpdesk::routes())
         .merge(pages::operator::routes())
         .merge(pages::admin::routes())
         .route("/static/app.css", get(stylesheet))

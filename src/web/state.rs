@@ -28,6 +28,8 @@ pub struct AppState {
     pub stopping: CancellationToken,
     /// The DECT sync's status and commands, when `[omm] enabled` (set by `app::run`).
     pub dect: Option<crate::service::dect::DectControl>,
+    /// The operator page's charts, rendered once a minute.
+    pub charts: Arc<crate::web::charts::ChartsCache>,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
             api_keys: Arc::default(),
             stopping: CancellationToken::new(),
             dect: None,
+            charts: Arc::default(),
         }
     }
 }

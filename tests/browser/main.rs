@@ -4,6 +4,7 @@
 //! (scripts/setup --test installs it). Screenshots of the main pages go to
 //! `<target>/tmp/screenshots/`.
 
+mod helpdesk;
 mod routing;
 #[allow(dead_code)]
 #[path = "../it/web_support.rs"]
@@ -135,10 +136,40 @@ async fn browser_signup_claim_handset_and_read_the_token() {
     s.wait_url("/account").await;
     s.goto(&app.url("/operator")).await;
     assert!(s.source().await.contains("Asterisk is not connected"));
+    // The charts: eight inline SVGs the browser lays out with a width.
+    assert_eq!(
+        s.execute(
+            "return String([...document.querySelectorAll('#charts svg')]\
+             .filter(e => e.getBoundingClientRect().width > 100).length)"
+        )
+        .await,
+        "8"
+    );
     s.screenshot(&shots.join("operator.png")).await;
+    // "Why didn't it ring?" for the attendee's handset number, as the help desk sees it.
+    s.goto(&app.url(&format!("/ext/{number}/why"))).await;
+    assert!(s.source().await.contains("Ring me"));
+    s.screenshot(&shots.join("why-didnt-it-ring.png")).await;
     s.goto(&app.url("/admin")).await;
     s.screenshot(&shots.join("admin.png")).await;
     s.goto(&app.url("/nothing-here")).await;
     s.screenshot(&shots.join("not-found.png")).await;
+
+    // The operator's live view says when its stream is lost instead of going stale quietly.
+    s.goto(&app.url("/operator")).await;
+    assert_eq!(
+        s.execute("return document.querySelector('.stream-state').hidden")
+            .await,
+        "true",
+        "no notice while the stream is up"
+    );
+    app.stop();
+    let text = s.wait_source("Live updates").await;
+    assert!(
+        text.contains("Live updates interrupted, reconnecting")
+            || text.contains("Live updates stopped"),
+        "{text}"
+    );
+    s.screenshot(&shots.join("operator-stream-lost.png")).await;
     s.close().await;
 }

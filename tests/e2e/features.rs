@@ -98,6 +98,13 @@ async fn each_feature_code_changes_routing_as_announced() {
         "paused, 2801 must not ring:\n{}",
         r.messages
     );
+    // The code alone changes nothing: it says where I stand and how to use it.
+    assert_eq!(
+        dial_code(&sb, &me, &code.group_toggle).await,
+        heard(&["member-active", "#2810", "group-code-how"])
+    );
+    let route = api(&sb, &app, "/numbers/2810/route").await;
+    assert_eq!(route["members"][0]["active"], true, "{route}");
 
     // 9953 + N: forwarding always to N; a call to me rings N, not me.
     let forward = format!("{}2802", code.forward);
@@ -215,6 +222,11 @@ async fn refused_feature_codes_say_why_and_change_nothing() {
             "{group}"
         );
     }
+    // The group code alone, for someone in no group.
+    assert_eq!(
+        dial_code(&sb, &me, &code.group_toggle).await,
+        heard(&["no-groups"])
+    );
     // A temporary handset reaches the codes but has no extension to change.
     for dialled in [code.dnd.clone(), format!("{}2821", code.forward)] {
         assert_eq!(
@@ -224,5 +236,57 @@ async fn refused_feature_codes_say_why_and_change_nothing() {
         );
     }
     assert_eq!(sb.routing_state().await, before, "refused: nothing written");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_call_into_eventpbx_counts_as_in_a_call_for_call_waiting() {
+    let sb = Sandbox::new().await;
+    let caller = sb.device("2840", "Caller").await;
+    let me = sb.extension("2841", "Echo Tester").await;
+    sb.route_change(
+        "2841",
+        eventpbx::service::routing::RoutingChange {
+            call_waiting: Some(false),
+            ..Default::default()
+        },
+    )
+    .await;
+    let app = sb.start_eventpbx().await;
+    // I am in the echo test (a Stasis flow) for a few seconds: a call to me is busy.
+    let log = AsteriskLog::mark();
+    let echo = call(
+        &sb.settings,
+        &me,
+        &sb.settings.codes.echo,
+        &[Step::Pause(6000)],
+        End::CallerHangsUp,
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !log.since().contains("Stasis(") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the echo call never reached Stasis"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    call_refused(&sb.settings, &caller, "2841", 486)
+        .finish()
+        .await
+        .assert_ok();
+    echo.finish().await.assert_ok();
+    // Out of the echo test: the call rings again.
+    let pm = registered(&sb, &me, Phone::AnswerAfter(300)).await;
+    call(
+        &sb.settings,
+        &caller,
+        "2841",
+        &[Step::Pause(300)],
+        End::CallerHangsUp,
+    )
+    .finish()
+    .await
+    .assert_ok();
+    pm.finish().await.assert_ok();
     app.stop().await;
 }

@@ -7,11 +7,17 @@ mod api_live;
 mod backup;
 mod baresip;
 mod check;
+mod dect;
 mod dialplan_fuzz;
 mod dtmf;
 mod echo;
+// The fake OMM the integration tests use; not every helper is needed here.
+#[allow(dead_code)]
+#[path = "../omm/fake_omm.rs"]
+mod fake_omm;
 mod features;
 mod foundation;
+mod history;
 mod live_view;
 mod phones;
 mod plan;
@@ -25,3 +31,4 @@ mod support;
 mod unavailable;
 #[path = "../browser/webdriver.rs"]
 mod webdriver;
+mod why;

@@ -98,6 +98,9 @@ impl Sandbox {
                 "ps_auths",
                 "ps_aors",
                 "ps_contacts",
+                // DECT handsets go with their devices; their release queue after them.
+                "dect_handsets",
+                "dect_releases",
             ] {
                 tx.execute(&format!("DELETE FROM {table}"), [])?;
             }

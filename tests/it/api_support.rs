@@ -52,6 +52,7 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
     ("GET", "/channels", "/channels"),
     ("DELETE", "/channels/{id}", "/channels/1764500000.1"),
     ("POST", "/calls/originate", "/calls/originate"),
+    ("GET", "/calls/history", "/calls/history"),
     (
         "PUT",
         "/extensions/{number}/members",

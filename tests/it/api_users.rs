@@ -66,6 +66,21 @@ async fn api_users_create_get_list() {
     // The user really can log in with the password given.
     let r = api.app.login(&browser(), "alice", PASSWORD).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    // The help desk is a role like the others.
+    let (s, u) = api
+        .admin(
+            Method::POST,
+            "/users",
+            Some(json!({"username": "helen", "display_name": "Helen", "password": PASSWORD, "role": "helpdesk"})),
+        )
+        .await;
+    assert_eq!(
+        (s, u["role"].as_str()),
+        (StatusCode::CREATED, Some("helpdesk"))
+    );
+    let (_, got) = api.ro(Method::GET, "/users/helen", None).await;
+    assert_eq!(got["role"], "helpdesk");
 }
 
 #[tokio::test]

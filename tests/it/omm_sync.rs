@@ -17,21 +17,25 @@ use tokio_util::sync::CancellationToken;
 
 use crate::fake_omm::{self, FakeOmm, User};
 
-struct Sync {
+pub(crate) struct Sync {
     stop: CancellationToken,
-    status: watch::Receiver<OmmStatus>,
+    pub(crate) status: watch::Receiver<OmmStatus>,
     commands: mpsc::Sender<WindowCommand>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Sync {
-    async fn stop(self) {
+    pub(crate) async fn stop(self) {
         self.stop.cancel();
         self.task.await.unwrap();
     }
 }
 
-fn start_sync(db: &Db, omm: &FakeOmm) -> Sync {
+pub(crate) fn start_sync(db: &Db, omm: &FakeOmm) -> Sync {
+    start_sync_with(db, omm, Settings::default())
+}
+
+pub(crate) fn start_sync_with(db: &Db, omm: &FakeOmm, settings: Settings) -> Sync {
     let config = OmmConfig::new(
         "127.0.0.1",
         omm.addr.port(),
@@ -43,7 +47,7 @@ fn start_sync(db: &Db, omm: &FakeOmm) -> Sync {
     let stop = CancellationToken::new();
     let task = tokio::spawn(run(
         db.clone(),
-        Settings::default(),
+        settings,
         config,
         status_tx,
         commands_rx,
@@ -57,14 +61,14 @@ fn start_sync(db: &Db, omm: &FakeOmm) -> Sync {
     }
 }
 
-fn test_db() -> (tempfile::TempDir, Db) {
+pub(crate) fn test_db() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::open(&dir.path().join("eventpbx.db"), Duration::from_millis(500)).unwrap();
     (dir, db)
 }
 
 /// Waits up to 10 s for `check` to hold.
-async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+pub(crate) async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     let until = Instant::now() + Duration::from_secs(10);
     loop {
         if let Some(v) = check() {
@@ -75,7 +79,7 @@ async fn eventually<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
     }
 }
 
-async fn logged_in_user(omm: &FakeOmm, ppn: u32) -> User {
+pub(crate) async fn logged_in_user(omm: &FakeOmm, ppn: u32) -> User {
     eventually("the OMM user", || {
         omm.user_of_device(ppn).filter(|u| u.rel_type == "Dynamic")
     })

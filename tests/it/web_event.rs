@@ -95,3 +95,31 @@ async fn web_admin_sets_the_event_and_its_window_closes_registration() {
     assert!(r.status().is_redirection() || r.status().is_success());
     assert_eq!(app.count("SELECT count(*) FROM extensions").await, 1);
 }
+
+#[tokio::test]
+async fn web_admin_event_times_are_in_the_events_zone_and_say_which() {
+    let app = crate::web_support::spawn_with(|s| s.web.utc_offset = "+02:00".into()).await;
+    let admin = app.user_with_role("root", Role::Admin).await;
+    let (_, page) = app.get(&admin, "/admin").await;
+    assert!(page.contains("Registration opens (UTC+02:00)"), "{page}");
+    let fields = [
+        ("name", "Camp"),
+        ("starts_on", "2030-08-10"),
+        ("ends_on", "2030-08-14"),
+        ("registration_opens", "2030-08-01T12:00"),
+        ("registration_closes", "2030-08-14T18:30"),
+    ];
+    let r = app.submit(&admin, "/admin", "/admin/event", &fields).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // Typed as local times: stored as the instants they name (12:00 at +02:00 is 10:00 UTC).
+    let stored = app.count("SELECT registration_opens_at FROM event").await;
+    let utc = eventpbx::domain::event::parse_minute("x", "2030-08-01T10:00").unwrap();
+    assert_eq!(stored, utc);
+    // Shown back the way they were typed, with the zone named.
+    let (_, page) = app.get(&admin, "/admin").await;
+    assert!(
+        page.contains("open from 2030-08-01T12:00 to 2030-08-14T18:30 (UTC+02:00)"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"2030-08-01T12:00\""), "{page}");
+}

@@ -25,6 +25,14 @@ impl Drop for TestApp {
     }
 }
 
+impl TestApp {
+    /// Stops the daemon as a shutdown would: its streams end and it stops listening.
+    #[allow(dead_code)] // the browser tests use it; this file is shared with them
+    pub fn stop(&self) {
+        self.token.cancel();
+    }
+}
+
 pub async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }

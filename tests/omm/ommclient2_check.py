@@ -1,4 +1,4 @@
-"""Drives eventpbx's fake OMM (tests/it/fake_omm.rs) with an independent AXI client,
+"""Drives eventpbx's fake OMM (tests/omm/fake_omm.rs) with an independent AXI client,
 mitel-ommclient2 0.0.1, so the fake speaks the protocol as someone else understood it.
 
 Run by tests/it/omm_python.rs: python3 ommclient2_check.py PORT USER PASSWORD IPEI

@@ -467,6 +467,16 @@ pub fn membership(conn: &Connection, group: &str, member: &str) -> Result<Option
         .optional()?)
 }
 
+/// The groups `member` belongs to, by group number, each with whether it is active there.
+pub fn groups_of_member(conn: &Connection, member: &str) -> Result<Vec<(String, bool)>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_number, active FROM group_members WHERE member_number = ?1
+         ORDER BY group_number",
+    )?;
+    let rows = stmt.query_map([member], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
 /// The extension (number, name) whose device is `endpoint`, if any.
 pub fn extension_of_device(
     conn: &Connection,

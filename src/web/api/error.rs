@@ -99,6 +99,7 @@ impl From<crate::web::live_view::LiveError> for ApiError {
                 tracing::warn!(error = %e, "ARI request for an API client failed");
                 ApiError::Upstream(e.to_string())
             }
+            LiveError::NotNow(_) => ApiError::Unavailable(e.to_string()),
         }
     }
 }

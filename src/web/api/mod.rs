@@ -20,6 +20,7 @@ mod events;
 mod extensions;
 mod extract;
 mod handsets;
+mod history;
 pub mod key_cache;
 mod routing;
 mod users;
@@ -113,6 +114,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(endpoints::routes())
         .merge(channels::routes())
         .merge(calls::routes())
+        .merge(history::routes())
         .merge(routing::routes())
 }
 

@@ -31,6 +31,8 @@ pub(super) fn routes() -> OpenApiRouter<AppState> {
 pub enum RoleOut {
     /// Own extensions only.
     Attendee,
+    /// Plus helping others with theirs (the help desk pages).
+    Helpdesk,
     /// Plus the live view.
     Operator,
     /// Plus users, all extensions and numbering.
@@ -41,6 +43,7 @@ impl From<Role> for RoleOut {
     fn from(r: Role) -> Self {
         match r {
             Role::Attendee => RoleOut::Attendee,
+            Role::Helpdesk => RoleOut::Helpdesk,
             Role::Operator => RoleOut::Operator,
             Role::Admin => RoleOut::Admin,
         }
@@ -51,6 +54,7 @@ impl From<RoleOut> for Role {
     fn from(r: RoleOut) -> Self {
         match r {
             RoleOut::Attendee => Role::Attendee,
+            RoleOut::Helpdesk => Role::Helpdesk,
             RoleOut::Operator => Role::Operator,
             RoleOut::Admin => Role::Admin,
         }

@@ -5,12 +5,14 @@ pub mod admin;
 pub mod dect;
 pub mod errors;
 pub mod fields;
+pub mod helpdesk;
 pub mod home;
 pub mod login;
 pub mod operator;
 pub mod password;
 pub mod phonebook;
 pub mod signup;
+pub mod why;
 
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/operator", get(show))
         .route("/operator/stream", get(stream))
+        .route("/operator/charts", get(charts))
         .route("/operator/channels/{id}/hangup", post(hangup))
 }
 
@@ -256,6 +257,7 @@ pub fn view(
     standing: Standing,
     notice: Option<Notice>,
     dect: Option<Markup>,
+    charts: Option<Markup>,
 ) -> Markup {
     let now = db::now();
     layout(
@@ -268,6 +270,7 @@ pub fn view(
                 (live_fragment(snapshot, &standing, &visitor.csrf, now))
             }
             @if let Some(d) = dect { (d) }
+            @if let Some(c) = charts { (c) }
         },
     )
 }
@@ -285,7 +288,29 @@ pub async fn show(
     };
     let _channels = live.watch_channels().await;
     let dect = super::dect::operator_panel(&state).await?;
-    Ok(view(&visitor, &live.snapshot(), standing, None, dect))
+    let charts = charts_panel(&state).await?;
+    Ok(view(
+        &visitor,
+        &live.snapshot(),
+        standing,
+        None,
+        dect,
+        Some(charts),
+    ))
+}
+
+/// The charts (rendered once a minute, see `web::charts`).
+async fn charts_panel(state: &AppState) -> Result<Markup, PageError> {
+    let offset = state.settings.utc_offset();
+    Ok(state.charts.get(&state.db, db::now(), offset).await?)
+}
+
+/// GET /operator/charts: the charts alone, which the page's script fetches every minute.
+pub async fn charts(
+    State(state): State<AppState>,
+    Operator(_): Operator,
+) -> Result<Markup, PageError> {
+    charts_panel(&state).await
 }
 
 /// POST /operator/channels/{id}/hangup.
@@ -307,7 +332,15 @@ pub async fn hangup(
             let notice = Notice::error(format!("The call was not hung up: {problem}"));
             let _channels = live.watch_channels().await;
             let dect = super::dect::operator_panel(&state).await?;
-            let page = view(&visitor, &live.snapshot(), standing, Some(notice), dect);
+            let charts = charts_panel(&state).await?;
+            let page = view(
+                &visitor,
+                &live.snapshot(),
+                standing,
+                Some(notice),
+                dect,
+                Some(charts),
+            );
             Ok((StatusCode::BAD_GATEWAY, page).into_response())
         }
     }

@@ -28,6 +28,28 @@ document.addEventListener("DOMContentLoaded", () => {
     }
   };
   if (document.querySelector("[data-since], [data-stream]")) setInterval(tick, 1000);
+  // A live stream that is lost says so above what it feeds, with the time the shown state
+  // is from, instead of letting the page go silently stale; EventSource reconnects by itself.
+  const loaded = Date.now();
+  const watchStream = (el, source) => {
+    const note = document.createElement("p");
+    note.className = "stream-state";
+    note.setAttribute("role", "status");
+    note.hidden = true;
+    el.before(note);
+    source.addEventListener("open", () => {
+      note.hidden = true;
+      delete el.dataset.streamError;
+    });
+    source.addEventListener("error", () => {
+      el.dataset.streamError = "1";
+      const at = new Date(Number(el.dataset.updated || loaded)).toLocaleTimeString();
+      note.textContent = source.readyState === EventSource.CLOSED
+        ? `Live updates stopped. What you see is from ${at}: reload the page.`
+        : `Live updates interrupted, reconnecting. What you see is from ${at}.`;
+      note.hidden = false;
+    });
+  };
   // The live view: the server re-renders the live part on every change (SSE).
   const live = document.querySelector("[data-stream]");
   if (live && window.EventSource) {
@@ -37,12 +59,13 @@ document.addEventListener("DOMContentLoaded", () => {
       live.dataset.updated = String(Date.now());
       tick();
     });
-    source.onerror = () => { live.dataset.streamError = "1"; };
+    watchStream(live, source);
   }
   // My extensions: registration status blocks replaced when a phone registers or drops.
   const mine = document.querySelector("[data-status-stream]");
   if (mine && window.EventSource && mine.querySelector(".status")) {
     const source = new EventSource(mine.dataset.statusStream);
+    watchStream(mine, source);
     source.addEventListener("status", (e) => {
       const blocks = JSON.parse(e.data);
       for (const [number, html] of Object.entries(blocks)) {
@@ -51,5 +74,48 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       mine.dataset.updated = String(Date.now());
     });
+    // Route tables: the state of each phone a number rings.
+    source.addEventListener("route", (e) => {
+      const tables = JSON.parse(e.data);
+      for (const [number, html] of Object.entries(tables)) {
+        const el = document.getElementById("route-" + number);
+        if (el) el.innerHTML = html;
+      }
+      mine.dataset.routesUpdated = String(Date.now());
+    });
+  }
+  // "Ring me": the test call's outcome, asked for every second until it is known.
+  const followRingTest = (el) => {
+    const url = el && el.dataset.ringTest;
+    if (!url) return;
+    setTimeout(async () => {
+      try {
+        const r = await fetch(url, { headers: { Accept: "text/html" } });
+        if (!r.ok) return;
+        const box = document.createElement("div");
+        box.innerHTML = await r.text();
+        const next = box.firstElementChild;
+        if (!next) return;
+        el.replaceWith(next);
+        followRingTest(next);
+      } catch (_) {
+        followRingTest(el);
+      }
+    }, 1000);
+  };
+  followRingTest(document.querySelector("[data-ring-test]"));
+  // The operator page's charts: the server renders them once a minute; fetch them as often.
+  const charts = document.querySelector("[data-charts]");
+  if (charts) {
+    setInterval(async () => {
+      try {
+        const r = await fetch(charts.dataset.charts, { headers: { Accept: "text/html" } });
+        if (!r.ok) return;
+        const box = document.createElement("div");
+        box.innerHTML = await r.text();
+        const next = box.querySelector("[data-charts]");
+        if (next) charts.innerHTML = next.innerHTML;
+      } catch (_) { /* the next minute tries again */ }
+    }, 60000);
   }
 });

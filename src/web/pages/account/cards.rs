@@ -162,6 +162,16 @@ impl Render for ExtensionCard<'_> {
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
                 }
+                @if let Some(until) = ext.held_until.filter(|t| *t > now) {
+                    div.notice.held {
+                        p { "Held for you from the last event until " (TimeTag { unix: until, offset }) ". "
+                            "Take it back to keep it; otherwise it is released then." }
+                        form.inline method="post" action={ "/account/ext/" (n) "/take-back" } {
+                            (CsrfField(self.csrf))
+                            button type="submit" { "Take " (n) " back" }
+                        }
+                    }
+                }
                 // Replaced in place by /account/stream when the registration changes; a group
                 // has no phone of its own to be online (its members' state is in its table).
                 @if ext.kind != ExtensionKind::Group {
@@ -222,6 +232,7 @@ impl Render for ExtensionCard<'_> {
                     (RoutingForms { view: route, csrf: self.csrf })
                     (RouteTable(route))
                 }
+                p.small { a href={ "/ext/" (n) "/why" } { "Why didn't it ring? Check and test " (n) } }
                 details {
                     summary { "Name and phonebook…" }
                     form.stack method="post" action={ "/account/ext/" (n) "/edit" } {

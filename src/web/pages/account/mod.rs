@@ -3,10 +3,11 @@
 //! call waiting and the route table (`routing.rs`); groups, invitations and memberships
 //! (`groups.rs`).
 
+pub(super) mod calls;
 mod cards;
 mod groups;
 mod memberships;
-mod routing;
+pub(super) mod routing;
 mod status_stream;
 
 use std::sync::Arc;
@@ -39,7 +40,7 @@ use memberships::MyGroups;
 use routing::RouteView;
 
 /// The live registry, for the phones' registration state in the route tables.
-pub(super) type LiveHandle = axum::Extension<Arc<dyn LiveSource>>;
+pub(in crate::web::pages) type LiveHandle = axum::Extension<Arc<dyn LiveSource>>;
 
 /// The routes of `/account` (the password page has its own, `pages::password`).
 pub fn routes() -> Router<AppState> {
@@ -51,6 +52,7 @@ pub fn routes() -> Router<AppState> {
         .route("/account/ext/{number}/password", post(new_password))
         .route("/account/ext/{number}/token", post(new_token))
         .route("/account/ext/{number}/release", post(release))
+        .route("/account/ext/{number}/take-back", post(take_back))
         .route("/account/ext/{number}/delete", post(delete))
         .merge(routing::routes())
         .merge(groups::routes())
@@ -64,6 +66,7 @@ struct AccountData {
     suggestions: Vec<String>,
     max: u32,
     ranges: String,
+    calls: Vec<crate::db::history::HistoryEntry>,
 }
 
 /// `?done=...&n=...` after a successful post: which confirmation to show.
@@ -80,6 +83,7 @@ impl Done {
         let n = n.as_ref().map_or("", Number::as_str);
         let text = match self.done.as_deref()? {
             "claimed" => format!("{n} is yours. The details are below."),
+            "taken-back" => format!("{n} is yours again for this event."),
             "saved" => format!("Saved the changes to {n}."),
             "password" => format!(
                 "{n} has a new SIP password. Enter it in your phone: the old one no longer works."
@@ -123,6 +127,8 @@ async fn load(
         .db
         .read(move |c| {
             let list = owned_extensions(c, user_id)?;
+            let numbers = list.iter().map(|e| e.number.clone()).collect();
+            let recent_calls = calls::recent(c, numbers)?;
             let mut views = Vec::with_capacity(list.len());
             for ext in list {
                 let (password, contacts) = match &ext.device_id {
@@ -166,6 +172,7 @@ async fn load(
                 suggestions: plan.suggest_free(6),
                 max: plan.max_per_user,
                 ranges: plan.describe_ranges(),
+                calls: recent_calls,
             })
         })
         .await?;
@@ -237,6 +244,7 @@ async fn render_with(
                     (ExtensionCard { view, settings: s, csrf: &user.csrf, own: &own })
                 }
             }
+            (calls::RecentCalls { calls: &data.calls, offset: s.utc_offset() })
             (MyGroups { invitations: &data.invitations, memberships: &data.memberships, csrf: &user.csrf })
             @if u32::try_from(data.extensions.len()).unwrap_or(u32::MAX) < data.max {
                 (ClaimForm {
@@ -424,6 +432,33 @@ pub async fn release(
 ) -> Result<Response, PageError> {
     extension_service::unbind(&state.db, &state.settings, number.as_str(), own(&user)).await?;
     Ok(see_other(&format!("/account#ext-{number}")))
+}
+
+/// POST /account/ext/{number}/take-back: keeps a number held from the last event.
+pub async fn take_back(
+    State(state): State<AppState>,
+    user: LoggedIn,
+    live: LiveHandle,
+    NumberPath(number, _): NumberPath,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, PageError> {
+    match extension_service::take_back(&state.db, number.as_str(), user.user.id).await {
+        Ok(()) => Ok(see_other(&format!(
+            "/account?done=taken-back&n={number}#ext-{number}"
+        ))),
+        Err(extension_service::ExtensionError::NotFound) => {
+            let text = format!("{number} is not held for you, or its hold has ended.");
+            render(
+                &state,
+                &user,
+                &live,
+                Some(Notice::error(text)),
+                StatusCode::NOT_FOUND,
+            )
+            .await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The delete form: a ticked "yes" is the confirmation that works without JavaScript.

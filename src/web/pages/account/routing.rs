@@ -58,7 +58,7 @@ impl RouteView {
 }
 
 /// A registration state as a badge.
-pub(super) fn state_badge(status: Status) -> Markup {
+pub(in crate::web::pages) fn state_badge(status: Status) -> Markup {
     html! {
         @match status {
             Status::Online => span.badge.online { "online" },
@@ -79,7 +79,7 @@ fn target_or(target: Option<&String>, otherwise: &str) -> Markup {
 }
 
 /// The route table of one number.
-pub(super) struct RouteTable<'a>(pub(super) &'a RouteView);
+pub(in crate::web::pages) struct RouteTable<'a>(pub(in crate::web::pages) &'a RouteView);
 
 impl Render for RouteTable<'_> {
     fn render(&self) -> Markup {
@@ -89,7 +89,28 @@ impl Render for RouteTable<'_> {
         html! {
             details.route open[!p.rings.is_empty() && is_group] {
                 summary { "Why does it ring there?" }
-                div.scroll { table.list.route-table id={ "route-" (p.number) } {
+                // The account stream replaces this block when a phone's state changes.
+                div.scroll id={ "route-" (p.number) } { (RouteRows(view)) }
+                ul.small.outcomes {
+                    li { "Busy" @if p.busy_now { " (and do-not-disturb)" } ": " (target_or(p.on_busy.as_ref(), "the caller hears busy")) }
+                    li { "No answer after " (p.timeout) " s: "
+                        (target_or(p.on_noanswer.as_ref(), if is_group { "the caller hears busy" } else { "the call ends" })) }
+                    li { "Nobody reachable: " (target_or(p.on_unavailable.as_ref(), "the caller hears \u{201c}not reachable\u{201d}")) }
+                }
+            }
+        }
+    }
+}
+
+/// The table of one number's route: who rings when, with each phone's state now.
+pub(super) struct RouteRows<'a>(pub(super) &'a RouteView);
+
+impl Render for RouteRows<'_> {
+    fn render(&self) -> Markup {
+        let view = self.0;
+        let p = &view.plan;
+        html! {
+            table.list.route-table {
                     caption { "Who rings when a call to " (p.number) " comes in" }
                     thead { tr { th { "Rings" } th { "When" } th { "Phone now" } } }
                     tbody {
@@ -112,16 +133,9 @@ impl Render for RouteTable<'_> {
                             }
                         }
                     }
-                } }
-                ul.small.outcomes {
-                    li { "Busy" @if p.busy_now { " (and do-not-disturb)" } ": " (target_or(p.on_busy.as_ref(), "the caller hears busy")) }
-                    li { "No answer after " (p.timeout) " s: "
-                        (target_or(p.on_noanswer.as_ref(), if is_group { "the caller hears busy" } else { "the call ends" })) }
-                    li { "Nobody reachable: " (target_or(p.on_unavailable.as_ref(), "the caller hears \u{201c}not reachable\u{201d}")) }
-                }
-                @if !view.ari_connected {
-                    p.small { "Asterisk is not connected, so the phones' state is unknown." }
-                }
+            }
+            @if !view.ari_connected {
+                p.small { "Asterisk is not connected, so the phones' state is unknown." }
             }
         }
     }

@@ -1,4 +1,5 @@
-//! `/account/stream`: the registration status of the visitor's extensions, live.
+//! `/account/stream`: the registration status of the visitor's extensions, and the phone
+//! states in their route tables, live.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -10,9 +11,11 @@ use maud::Render;
 
 use super::cards::RegistrationStatus;
 use super::owned_extensions;
+use super::routing::{RouteRows, RouteView};
 use crate::db::pjsip;
 use crate::db::{self, DbError};
 use crate::domain::accounts;
+use crate::service::routing::{self as routing_service, RouteChangeError, RoutePlan};
 use crate::web::auth::LoggedIn;
 use crate::web::error::PageError;
 use crate::web::live_view::{DeviceStatus, LiveSource};
@@ -22,7 +25,9 @@ use crate::web::state::AppState;
 
 /// GET /account/stream: Server-Sent Events with the registration status of the visitor's
 /// extensions, sent when the live registry reports a change of one of their devices. Each
-/// `status` event is a JSON object from extension number to the HTML of its status block.
+/// `status` event is a JSON object from extension number to the HTML of its status block;
+/// each `route` event the same for the route tables, sent when a phone one of them rings
+/// changes state. The plans are those of page load (a change through the page reloads it).
 pub async fn stream(
     State(state): State<AppState>,
     user: LoggedIn,
@@ -40,6 +45,24 @@ pub async fn stream(
         })
         .await?;
     let ids: Vec<String> = devices.iter().map(|(_, d)| d.clone()).collect();
+    let numbers: Vec<String> = state
+        .db
+        .read(move |c| {
+            Ok(owned_extensions(c, user_id)?
+                .into_iter()
+                .map(|e| e.number)
+                .collect())
+        })
+        .await?;
+    let mut plans = Vec::with_capacity(numbers.len());
+    for number in numbers {
+        match routing_service::route(&state.db, &number).await {
+            Ok(plan) => plans.push(plan),
+            // No plan yet (before its first recompile): no route table to update.
+            Err(RouteChangeError::NotFound(_)) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     let offset = state.settings.utc_offset();
     let wakes = sse::Wakes {
         on: vec![live.subscribe()],
@@ -54,6 +77,12 @@ pub async fn stream(
         ids,
         offset,
         last: None,
+        ring_ids: plans
+            .iter()
+            .flat_map(|p| p.rings.iter().map(|r| r.endpoint.clone()))
+            .collect(),
+        plans,
+        last_routes: None,
     };
     // Ends with the daemon, so an open account page does not hold up a graceful shutdown, and
     // within seconds of a logout or the user being disabled.
@@ -81,14 +110,59 @@ struct StatusStream {
     offset: time::UtcOffset,
     /// The live state last sent; None before the first event.
     last: Option<HashMap<String, DeviceStatus>>,
+    /// The compiled plans of the visitor's numbers, as the page showed them.
+    plans: Vec<RoutePlan>,
+    /// The endpoints the route tables ring.
+    ring_ids: Vec<String>,
+    /// Their live state when the tables were last sent; None before the first event.
+    last_routes: Option<HashMap<String, bool>>,
+}
+
+impl StatusStream {
+    /// A `route` event if a phone in one of the route tables changed state since the last.
+    fn route_event(&mut self) -> Option<Event> {
+        // The cheap question first (a few endpoints, on every live change of the Asterisk);
+        // the whole endpoint list only when the answer changed.
+        // Online or not is all a table shows (a qualify's new round trip is no change).
+        let key: HashMap<String, bool> = self
+            .live
+            .device_status(&self.ring_ids)
+            .into_iter()
+            .map(|(id, d)| (id, d.online))
+            .collect();
+        if self.last_routes.as_ref() == Some(&key) {
+            return None;
+        }
+        let endpoints = self.live.endpoints();
+        let views: Vec<RouteView> = self
+            .plans
+            .iter()
+            .map(|plan| RouteView::new(plan.clone(), &endpoints))
+            .collect();
+        let tables: serde_json::Map<String, serde_json::Value> = views
+            .iter()
+            .map(|v| {
+                let html = RouteRows(v).render().into_string();
+                (v.plan.number.clone(), serde_json::Value::String(html))
+            })
+            .collect();
+        self.last_routes = Some(key);
+        Some(
+            Event::default()
+                .event("route")
+                .data(serde_json::Value::Object(tables).to_string()),
+        )
+    }
 }
 
 impl sse::Feed for StatusStream {
     async fn turn(&mut self) -> Turn {
+        // The first turn sends the state at once; the tables match the page only by then.
+        let mut events: Vec<Event> = self.route_event().into_iter().collect();
         let now_live = self.live.device_status(&self.ids);
         if self.last.as_ref() == Some(&now_live) {
-            // A change elsewhere on the Asterisk: nothing to tell this page.
-            return Turn::Wait(Vec::new());
+            // No change of the visitor's own phones.
+            return Turn::Wait(events);
         }
         // The stored contacts (user agent, expiry) are read only when a device changed.
         let ids = self.ids.clone();
@@ -118,9 +192,11 @@ impl sse::Feed for StatusStream {
             })
             .collect();
         self.last = Some(now_live);
-        let event = Event::default()
-            .event("status")
-            .data(serde_json::Value::Object(blocks).to_string());
-        Turn::Wait(vec![event])
+        events.push(
+            Event::default()
+                .event("status")
+                .data(serde_json::Value::Object(blocks).to_string()),
+        );
+        Turn::Wait(events)
     }
 }

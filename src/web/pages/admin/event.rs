@@ -40,7 +40,11 @@ impl Section for EventSection {
         let csrf = view.csrf();
         let e = self.event.as_ref();
         let date = |d: Option<time::Date>| d.map(event::format_date).unwrap_or_default();
-        let minute = |t: Option<i64>| t.map(event::format_minute).unwrap_or_default();
+        // The event's times in its own zone (`web.utc_offset`), named wherever one is shown.
+        let offset = view.offset;
+        let zone = event::zone_name(offset);
+        let at = |t: i64| event::format_minute_at(t, offset);
+        let minute = |t: Option<i64>| t.map(at).unwrap_or_default();
         html! {
             section #event {
                 h2 { "Event" }
@@ -49,8 +53,8 @@ impl Section for EventSection {
                     Some(e) => p {
                         strong { (e.name) } ", " (event::format_date(e.starts_on)) " to " (event::format_date(e.ends_on))
                         ". Registration (sign-up, claiming, binding handsets) is open from "
-                        (event::format_minute(e.registration_opens_at)) " to "
-                        (event::format_minute(e.registration_closes_at)) " (UTC); staff may add numbers at any time."
+                        (at(e.registration_opens_at)) " to "
+                        (at(e.registration_closes_at)) " (" (zone) "); staff may add numbers at any time."
                     },
                 }
                 form method="post" action="/admin/event" {
@@ -61,9 +65,9 @@ impl Section for EventSection {
                     input id="estarts" name="starts_on" type="date" required value=(date(e.map(|e| e.starts_on)));
                     label for="eends" { "Last day" }
                     input id="eends" name="ends_on" type="date" required value=(date(e.map(|e| e.ends_on)));
-                    label for="eopens" { "Registration opens (UTC)" }
+                    label for="eopens" { "Registration opens (" (zone) ")" }
                     input id="eopens" name="registration_opens" type="datetime-local" required value=(minute(e.map(|e| e.registration_opens_at)));
-                    label for="ecloses" { "Registration closes (UTC)" }
+                    label for="ecloses" { "Registration closes (" (zone) ")" }
                     input id="ecloses" name="registration_closes" type="datetime-local" required value=(minute(e.map(|e| e.registration_closes_at)));
                     button type="submit" { "Set the event" }
                 }
@@ -97,16 +101,15 @@ pub struct EventInput {
     registration_closes: String,
 }
 
-impl TryFrom<&EventInput> for Event {
-    type Error = EventError;
-
-    fn try_from(f: &EventInput) -> Result<Event, EventError> {
+impl EventInput {
+    /// The event the form describes, its times read in the event's zone (`offset`).
+    fn event(&self, offset: time::UtcOffset) -> Result<Event, EventError> {
         Event::new(
-            &f.name,
-            event::parse_date("starts_on", &f.starts_on)?,
-            event::parse_date("ends_on", &f.ends_on)?,
-            event::parse_minute("registration_opens", &f.registration_opens)?,
-            event::parse_minute("registration_closes", &f.registration_closes)?,
+            &self.name,
+            event::parse_date("starts_on", &self.starts_on)?,
+            event::parse_date("ends_on", &self.ends_on)?,
+            event::parse_minute_at("registration_opens", &self.registration_opens, offset)?,
+            event::parse_minute_at("registration_closes", &self.registration_closes, offset)?,
         )
     }
 }
@@ -117,7 +120,7 @@ pub async fn set_event(
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<EventInput>,
 ) -> Result<Response, PageError> {
-    match Event::try_from(&form) {
+    match form.event(state.settings.utc_offset()) {
         Ok(e) => {
             crate::service::events::set(&state.db, e).await?;
             Ok(see_other("/admin#event"))

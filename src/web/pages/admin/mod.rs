@@ -6,6 +6,7 @@
 //! them all; a form post that needs more than a redirect (a refusal, credentials shown once)
 //! answers with its own section only, so it neither re-reads nor re-renders the others.
 
+mod audit;
 mod dect;
 mod desks;
 mod event;
@@ -43,6 +44,7 @@ const PER_PAGE: u32 = 50;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(show))
+        .merge(audit::routes())
         .merge(event::routes())
         .merge(users::routes())
         .merge(extensions::routes())
@@ -150,7 +152,7 @@ pub async fn show(
         nav.toc aria-label="Sections" {
             a href="#event" { "Event" } a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#groups" { "Groups" } a href="#numbering" { "Numbering" }
             a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
-            a href="#keys" { "API keys" }
+            a href="#keys" { "API keys" } a href="/admin/audit" { "Audit log of the help desk" }
         }
         (event.render(&view))
         (users.render(&view))

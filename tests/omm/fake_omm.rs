@@ -6,17 +6,23 @@
 //! (mitel-ommclient2), events after `Subscribe`. It parses with roxmltree and writes by hand,
 //! so it shares no code with eventpbx's client; `sipPw` is decrypted with the fake's private
 //! key, so a wrongly encrypted password shows as `EInval`.
+//!
+//! It serves plain TCP ([`FakeOmm::start`]) or TLS capped at 1.2 with a self-signed certificate
+//! made at start ([`FakeOmm::start_tls`]), as a real OMM is said to. Shared by the integration
+//! tests, the e2e tests and the benchmark's load program (`examples/omm_load.rs`).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use base64::Engine as _;
 use rsa::traits::PublicKeyParts;
 use rsa::{Pkcs1v15Encrypt, RsaPrivateKey};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
+use tokio_native_tls::native_tls;
 
 pub const USER: &str = "omm-sync";
 pub const PASSWORD: &str = "fake-omm-password";
@@ -27,6 +33,11 @@ pub struct Device {
     pub ipei: String,
     pub rel_type: String,
     pub uid: u32,
+    /// When the handset subscribed (its event went out).
+    pub subscribed_at: Instant,
+    /// When it was first tied to a user that has a SIP password: from then on the handset
+    /// is logged in at the SIP server.
+    pub logged_in_at: Option<Instant>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -61,9 +72,21 @@ pub struct FakeOmm {
 }
 
 impl FakeOmm {
+    /// Plain TCP on a free loopback port.
     pub async fn start() -> FakeOmm {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        FakeOmm::start_on("127.0.0.1:0", false).await
+    }
+
+    /// TLS (at most 1.2, self-signed certificate for `localhost`) on a free loopback port.
+    pub async fn start_tls() -> FakeOmm {
+        FakeOmm::start_on("127.0.0.1:0", true).await
+    }
+
+    /// On that address, plain or TLS.
+    pub async fn start_on(addr: &str, tls: bool) -> FakeOmm {
+        let listener = TcpListener::bind(addr).await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let acceptor = tls.then(|| Arc::new(tls_acceptor()));
         let key = Arc::new(RsaPrivateKey::new(&mut rand::thread_rng(), 1024).unwrap());
         let state = Arc::new(Mutex::new(State {
             next_ppn: 1,
@@ -75,7 +98,16 @@ impl FakeOmm {
         let server = fake.clone();
         tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                tokio::spawn(server.clone().serve(stream));
+                let server = server.clone();
+                match acceptor.clone() {
+                    None => drop(tokio::spawn(server.serve(stream))),
+                    Some(acceptor) => drop(tokio::spawn(async move {
+                        // A client that refuses the certificate ends the handshake.
+                        if let Ok(stream) = acceptor.accept(stream).await {
+                            server.serve(stream).await;
+                        }
+                    })),
+                }
             }
         });
         fake
@@ -94,6 +126,8 @@ impl FakeOmm {
                 ipei: ipei.to_string(),
                 rel_type: "Unbound".into(),
                 uid: 0,
+                subscribed_at: Instant::now(),
+                logged_in_at: None,
             },
         );
         let event = format!(
@@ -143,6 +177,24 @@ impl FakeOmm {
         self.state.lock().unwrap().requests.clone()
     }
 
+    /// Deletes a user behind eventpbx's back (as an OMM administrator might).
+    pub fn forget_user(&self, uid: u32) {
+        let mut s = self.state.lock().unwrap();
+        if let Some(u) = s.users.remove(&uid) {
+            if let Some(d) = s.devices.get_mut(&u.ppn) {
+                d.rel_type = "Unbound".into();
+                d.uid = 0;
+            }
+        }
+    }
+
+    /// Puts another handset's IPEI on a device record (an OMM reset that reused the ppn).
+    pub fn set_device_ipei(&self, ppn: u32, ipei: &str) {
+        if let Some(d) = self.state.lock().unwrap().devices.get_mut(&ppn) {
+            d.ipei = ipei.to_string();
+        }
+    }
+
     /// Forgets everything, as an OMM whose database was reset (connections stay).
     pub fn reset_database(&self) {
         let mut s = self.state.lock().unwrap();
@@ -150,8 +202,8 @@ impl FakeOmm {
         s.users.clear();
     }
 
-    async fn serve(self, stream: tokio::net::TcpStream) {
-        let (mut reader, mut writer) = stream.into_split();
+    async fn serve<S: AsyncRead + AsyncWrite + Send + 'static>(self, stream: S) {
+        let (mut reader, mut writer) = tokio::io::split(stream);
         let (tx, mut rx) = mpsc::unbounded_channel::<String>();
         tokio::spawn(async move {
             while let Some(message) = rx.recv().await {
@@ -381,9 +433,13 @@ impl FakeOmm {
                     return fail("ENoEnt");
                 }
                 let bound = rel != "Unbound";
+                let with_password = s.users[&uid].sip_password.is_some();
                 if let Some(d) = s.devices.get_mut(&ppn) {
                     d.rel_type = rel.clone();
                     d.uid = if bound { uid } else { 0 };
+                    if bound && with_password && d.logged_in_at.is_none() {
+                        d.logged_in_at = Some(Instant::now());
+                    }
                 }
                 if let Some(x) = s.users.get_mut(&uid) {
                     x.rel_type = rel;
@@ -392,6 +448,35 @@ impl FakeOmm {
                 let d = device_xml(&s.devices[&ppn]);
                 let x = user_xml(&s.users[&uid]);
                 format!(r#"<SetPPResp seq="{seq}">{d}{x}</SetPPResp>"#)
+            }
+            // As mitel-api's DeletePPUserAsync/DeletePPDevAsync and mitel-ommclient2's later
+            // releases send them (read, not run: 0.0.1 has neither). Deleting one side leaves
+            // the other unbound, as the OMM does.
+            "DeletePPUser" => {
+                let Some(uid) = root.attribute("uid").and_then(|v| v.parse::<u32>().ok()) else {
+                    return fail("EMissing");
+                };
+                let Some(user) = s.users.remove(&uid) else {
+                    return fail("ENoEnt");
+                };
+                if let Some(d) = s.devices.get_mut(&user.ppn) {
+                    d.rel_type = "Unbound".into();
+                    d.uid = 0;
+                }
+                format!(r#"<DeletePPUserResp seq="{seq}"/>"#)
+            }
+            "DeletePPDev" => {
+                let Some(ppn) = root.attribute("ppn").and_then(|v| v.parse::<u32>().ok()) else {
+                    return fail("EMissing");
+                };
+                let Some(device) = s.devices.remove(&ppn) else {
+                    return fail("ENoEnt");
+                };
+                if let Some(u) = s.users.get_mut(&device.uid) {
+                    u.rel_type = "Unbound".into();
+                    u.ppn = 0;
+                }
+                format!(r#"<DeletePPDevResp seq="{seq}"/>"#)
             }
             _ => fail("EInval"),
         }
@@ -409,6 +494,44 @@ impl FakeOmm {
         let clear = self.key.decrypt(Pkcs1v15Encrypt, &bytes).ok()?;
         String::from_utf8(clear).ok()
     }
+}
+
+/// A TLS acceptor as an OMM is said to be: its own self-signed certificate, TLS 1.2 at most.
+fn tls_acceptor() -> tokio_native_tls::TlsAcceptor {
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, pkey::PKey, x509};
+    let key = PKey::from_rsa(openssl::rsa::Rsa::generate(2048).unwrap()).unwrap();
+    let mut name = x509::X509NameBuilder::new().unwrap();
+    name.append_entry_by_text("CN", "localhost").unwrap();
+    let name = name.build();
+    let mut cert = x509::X509Builder::new().unwrap();
+    cert.set_version(2).unwrap();
+    cert.set_subject_name(&name).unwrap();
+    cert.set_issuer_name(&name).unwrap();
+    cert.set_pubkey(&key).unwrap();
+    cert.set_not_before(&Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    cert.set_not_after(&Asn1Time::days_from_now(1).unwrap())
+        .unwrap();
+    let serial = openssl::bn::BigNum::from_u32(1).unwrap().to_asn1_integer();
+    cert.set_serial_number(&serial.unwrap()).unwrap();
+    let san = x509::extension::SubjectAlternativeName::new()
+        .dns("localhost")
+        .ip("127.0.0.1")
+        .build(&cert.x509v3_context(None, None))
+        .unwrap();
+    cert.append_extension(san).unwrap();
+    cert.sign(&key, MessageDigest::sha256()).unwrap();
+    let cert = cert.build();
+    let identity = native_tls::Identity::from_pkcs8(
+        &cert.to_pem().unwrap(),
+        &key.private_key_to_pem_pkcs8().unwrap(),
+    )
+    .unwrap();
+    let acceptor = native_tls::TlsAcceptor::builder(identity)
+        .max_protocol_version(Some(native_tls::Protocol::Tlsv12))
+        .build()
+        .unwrap();
+    tokio_native_tls::TlsAcceptor::from(acceptor)
 }
 
 fn esc(v: &str) -> String {

@@ -1,0 +1,276 @@
+//! `/helpdesk/loaners`: the box of loaner handsets. Mint a box (the answer is its printable
+//! sheet, shown once and never cached), reprint the sheet of every waiting loaner, release
+//! one that came back.
+//!
+//! The sheet has one card per handset: temporary number, registrar, SIP username and
+//! password in print, and a QR code of the same. The QR carries the handset's SIP
+//! credentials as plain text, not a URL: a loaner is bound the other way round (the
+//! attendee dials the registration code and their token *from* the handset), so there is no
+//! web page a scan could claim it on, and what a person at the desk has to get into a
+//! handset or softphone is exactly these credentials, whose long random password is where
+//! typing goes wrong. Any phone camera shows the text to copy. The QR holds nothing the
+//! printed card does not show beside it, so it adds no exposure: the sheet is as secret as
+//! the credentials on it either way. It is rendered as inline SVG by the `qrcode` crate, so
+//! the page needs no image route and the CSP stays `'self'`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use maud::{html, Markup, PreEscaped};
+use qrcode::render::svg;
+use qrcode::QrCode;
+use serde::Deserialize;
+
+use super::{helper, page};
+use crate::config::Settings;
+use crate::db::handsets::{self, TemporaryHandset};
+use crate::service::handsets::{MintError, MINT_MAX};
+use crate::service::helpdesk as helpdesk_service;
+use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn};
+use crate::web::components::{CsrfField, Notice, TimeTag};
+use crate::web::error::PageError;
+use crate::web::pages::no_store;
+use crate::web::state::AppState;
+
+/// Waiting loaners listed on the page (the sheet holds up to a mint's worth).
+const LISTED: u32 = 200;
+
+pub(super) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/helpdesk/loaners", get(show).post(mint))
+        .route("/helpdesk/loaners/sheet", get(sheet))
+}
+
+/// GET /helpdesk/loaners.
+pub async fn show(
+    State(state): State<AppState>,
+    Helpdesk(user): Helpdesk,
+) -> Result<Response, PageError> {
+    list_page(&state, &user, None).await
+}
+
+/// The loaners page: the mint form and the waiting loaners (no passwords: those are on the
+/// sheet, whose opening is logged).
+pub(super) async fn list_page(
+    state: &AppState,
+    user: &LoggedIn,
+    notice: Option<Notice>,
+) -> Result<Response, PageError> {
+    let (waiting, total) = state
+        .db
+        .read(|c| {
+            Ok((
+                handsets::list_temporary(c, LISTED, 0)?,
+                handsets::count_temporary(c)?,
+            ))
+        })
+        .await?;
+    let status = match &notice {
+        Some(n) if n.is_error() => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    let offset = state.settings.utc_offset();
+    let csrf = &user.csrf;
+    let body = html! {
+        @if let Some(n) = notice { (n) }
+        p { a href="/helpdesk" { "← Back to the search" } }
+        section.card #mint {
+            h2 { "Mint loaners" }
+            p { "Each loaner gets a temporary number and SIP credentials. The answer is the printable sheet for the box." }
+            form.inline method="post" action="/helpdesk/loaners" {
+                (CsrfField(csrf))
+                label for="count" { "How many" }
+                input id="count" name="count" type="number" min="1" max=(MINT_MAX) value="10" required;
+                button type="submit" { "Mint and show the sheet" }
+            }
+        }
+        section #waiting {
+            h2 { "Waiting loaners (" (total) ")" }
+            p { a href="/helpdesk/loaners/sheet" { "Print the sheet of waiting loaners again" } }
+            table.list {
+                thead { tr { th scope="col" { "Temporary number" } th scope="col" { "SIP username" } th scope="col" { "Minted" } th scope="col" { "Released when handed back" } } }
+                tbody {
+                    @for h in &waiting {
+                        tr {
+                            td { (h.temporary_number.as_deref().unwrap_or("")) }
+                            td { code { (h.sip_username) } }
+                            td { (TimeTag { unix: h.created_at, offset }) }
+                            td {
+                                form.inline method="post" action={ "/helpdesk/handsets/" (h.sip_username) "/release" } {
+                                    (CsrfField(csrf))
+                                    label.choice { input type="checkbox" name="confirm" value="yes" required; " sure" }
+                                    button.secondary type="submit" { "Release" }
+                                }
+                            }
+                        }
+                    }
+                    @if waiting.is_empty() { tr { td colspan="4" { "No loaner is waiting." } } }
+                }
+            }
+        }
+    };
+    Ok(page(user, "Loaner handsets", body, status))
+}
+
+/// The mint form.
+#[derive(Debug, Deserialize)]
+pub struct MintInput {
+    #[serde(default)]
+    count: String,
+}
+
+/// POST /helpdesk/loaners: mints a box and answers with its sheet.
+pub async fn mint(
+    State(state): State<AppState>,
+    Helpdesk(user): Helpdesk,
+    CsrfForm(form): CsrfForm<MintInput>,
+) -> Result<Response, PageError> {
+    // Text that is no count at all is refused like a count out of range.
+    let count = form.count.trim().parse().unwrap_or(0);
+    match helpdesk_service::mint(&state.db, &state.settings, helper(&user), count).await {
+        Ok(minted) => Ok(sheet_page(&state.settings, &user, &minted, "New loaners")),
+        Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
+            list_page(&state, &user, Some(Notice::error(e.to_string()))).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// GET /helpdesk/loaners/sheet: the sheet of every waiting loaner (the first 200).
+pub async fn sheet(
+    State(state): State<AppState>,
+    Helpdesk(user): Helpdesk,
+) -> Result<Response, PageError> {
+    let loaners = helpdesk_service::loaner_sheet(&state.db, helper(&user)).await?;
+    Ok(sheet_page(
+        &state.settings,
+        &user,
+        &loaners,
+        "Waiting loaners",
+    ))
+}
+
+/// What the QR code of a loaner says: the same lines its card prints.
+fn qr_text(registrar: &str, h: &TemporaryHandset) -> String {
+    format!(
+        "eventpbx loaner {}\nregistrar: {registrar}\nusername: {}\npassword: {}\n",
+        h.number, h.credentials.username, h.credentials.password
+    )
+}
+
+/// The QR code as inline SVG markup, without the XML declaration (it is part of an HTML
+/// page, not a file). The markup is the crate's own rectangles: none of the text it encodes
+/// appears in it, so there is nothing to escape.
+fn qr_svg(text: &str) -> Option<PreEscaped<String>> {
+    let code = QrCode::new(text.as_bytes()).ok()?;
+    let image = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(144, 144)
+        .quiet_zone(true)
+        .build();
+    let start = image.find("<svg")?;
+    Some(PreEscaped(image[start..].to_string()))
+}
+
+fn sheet_page(
+    settings: &Settings,
+    user: &LoggedIn,
+    loaners: &[TemporaryHandset],
+    title: &str,
+) -> Response {
+    let registrar = format!("{}:{}", settings.sip.public_address, settings.sip.port);
+    let body = html! {
+        div.no-print {
+            p { a href="/helpdesk/loaners" { "← Back to the loaners" } }
+            p { "Print this page (Ctrl+P) and stick each card on its handset. It shows passwords: keep the sheet at the desk." }
+        }
+        @if loaners.is_empty() { p { "No loaner is waiting: mint some first." } }
+        div.loaners {
+            @for h in loaners {
+                (card(&registrar, &settings.codes.register, h))
+            }
+        }
+    };
+    no_store(page(user, title, body, StatusCode::OK))
+}
+
+fn card(registrar: &str, register_code: &str, h: &TemporaryHandset) -> Markup {
+    html! {
+        article.loaner {
+            h2 { "Loaner " (h.number) }
+            dl {
+                dt { "Registrar" } dd { code { (registrar) } }
+                dt { "Username" } dd { code { (h.credentials.username) } }
+                dt { "Password" } dd { code { (h.credentials.password) } }
+            }
+            @match qr_svg(&qr_text(registrar, h)) {
+                Some(svg) => { figure.qr role="img" aria-label={ "QR code of the credentials of loaner " (h.number) } { (svg) } }
+                None => { p.small { "(no QR code: the credentials are too long for one)" } }
+            }
+            p.small { "To make it your number: dial " strong { (register_code) } " and your token from this handset." }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::devices::Credentials;
+
+    #[test]
+    fn the_qr_code_is_inline_svg_of_the_printed_credentials() {
+        let h = TemporaryHandset {
+            number: "99560001".into(),
+            credentials: Credentials {
+                username: "tmp-abc".into(),
+                password: "s3cret<&>".into(),
+            },
+        };
+        let text = qr_text("10.0.0.5:5060", &h);
+        assert!(text.contains("username: tmp-abc\n") && text.contains("password: s3cret<&>\n"));
+        let svg = qr_svg(&text).unwrap().0;
+        assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"), "{svg}");
+        assert!(
+            !svg.contains("s3cret"),
+            "the SVG draws the code, it does not quote it"
+        );
+        let html = card("10.0.0.5:5060", "9955", &h).into_string();
+        assert!(
+            html.contains("s3cret&lt;&amp;&gt;"),
+            "the printed text is escaped"
+        );
+    }
+
+    #[test]
+    fn a_scanner_reads_back_exactly_the_printed_credentials() {
+        let h = TemporaryHandset {
+            number: "99560001".into(),
+            credentials: Credentials {
+                username: "h2rrs3uzvkb".into(),
+                password: "eU3pBCO2Oo21x4B8dGU9".into(),
+            },
+        };
+        let text = qr_text("pbx.example.org:5060", &h);
+        // The same modules the SVG draws, with a quiet zone, read by an independent decoder.
+        let code = QrCode::new(text.as_bytes()).unwrap();
+        let (width, colors) = (code.width(), code.to_colors());
+        let (scale, quiet) = (4, 4);
+        let side = (width + 2 * quiet) * scale;
+        let mut image = rqrr::PreparedImage::prepare_from_bitmap(side, side, |x, y| {
+            let (mx, my) = (
+                (x / scale).wrapping_sub(quiet),
+                (y / scale).wrapping_sub(quiet),
+            );
+            mx < width && my < width && colors[my * width + mx] == qrcode::Color::Dark
+        });
+        let grids = image.detect_grids();
+        assert_eq!(grids.len(), 1);
+        let (_, content) = grids[0].decode().unwrap();
+        assert_eq!(content, text);
+        assert!(content.contains("password: eU3pBCO2Oo21x4B8dGU9\n"));
+        let html = card("pbx.example.org:5060", "9955", &h).into_string();
+        assert!(html.contains("dial <strong>9955</strong>"), "{html}");
+    }
+}
