@@ -65,6 +65,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../migrations/016_helpdesk.sql"),
     ),
     ("017_stats", include_str!("../../migrations/017_stats.sql")),
+    (
+        "018_user_language",
+        include_str!("../../migrations/018_user_language.sql"),
+    ),
 ];
 
 /// The migration that edits `users`' stored definition (the help-desk role): its hook makes

@@ -5,6 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Transaction};
 
 use super::{now, DbError};
 use crate::domain::accounts::{Role, Username};
+use crate::domain::lang::Lang;
 
 /// A user as the pages see it (never the hash).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,9 +22,11 @@ pub struct User {
     pub disabled: bool,
     /// Unix seconds.
     pub created_at: i64,
+    /// The web pages' language the user chose; None: the browser's wish decides.
+    pub language: Option<Lang>,
 }
 
-const COLUMNS: &str = "id, username, display_name, role, disabled, created_at";
+const COLUMNS: &str = "id, username, display_name, role, disabled, created_at, language";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     let role: String = r.get(3)?;
@@ -35,6 +38,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         role: Role::parse(&role).unwrap_or(Role::Attendee),
         disabled: r.get::<_, i64>(4)? != 0,
         created_at: r.get(5)?,
+        // The CHECK constraint allows only codes Lang knows; anything else means "not chosen".
+        language: r
+            .get::<_, Option<String>>(6)?
+            .as_deref()
+            .and_then(Lang::parse),
     })
 }
 
@@ -114,7 +122,7 @@ pub fn get_for_login(conn: &Connection, username: &str) -> Result<Option<(User, 
         .query_row(
             &format!("SELECT {COLUMNS}, password_hash FROM users WHERE username = ?1"),
             params![username],
-            |r| Ok((from_row(r)?, r.get(6)?)),
+            |r| Ok((from_row(r)?, r.get(7)?)),
         )
         .optional()?)
 }
@@ -159,6 +167,18 @@ pub fn set_disabled(tx: &Transaction<'_>, id: i64, disabled: bool) -> Result<(),
     let n = tx.execute(
         "UPDATE users SET disabled = ?2 WHERE id = ?1",
         params![id, i64::from(disabled)],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
+/// Sets (or with None clears) the language a user chose for the web pages.
+pub fn set_language(tx: &Transaction<'_>, id: i64, language: Option<Lang>) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE users SET language = ?2 WHERE id = ?1",
+        params![id, language.map(Lang::code)],
     )?;
     if n == 0 {
         return Err(DbError::NotFound);

@@ -7,6 +7,7 @@ pub mod event;
 pub mod export;
 pub mod extension;
 pub mod history;
+pub mod lang;
 pub mod lockout;
 pub mod metrics;
 pub mod numbering;

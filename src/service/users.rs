@@ -4,6 +4,7 @@
 
 use crate::db::{sessions, users, Db, DbError};
 use crate::domain::accounts::{self, AccountError, Role, Username};
+use crate::domain::lang::Lang;
 use crate::domain::secrets;
 
 pub use crate::db::users::User;
@@ -210,6 +211,12 @@ pub async fn set_password(
         Err(DbError::NotFound) => Err(SetPasswordError::NoSuchUser(username.to_string())),
         Err(e) => Err(e.into()),
     }
+}
+
+/// Remembers the web pages' language a user chose (None: follow the browser again).
+pub async fn set_language(db: &Db, user_id: i64, language: Option<Lang>) -> Result<(), DbError> {
+    db.write(move |tx| users::set_language(tx, user_id, language))
+        .await
 }
 
 /// Disables (ending the user's sessions now) or re-enables a user; `by` is the user who asks,

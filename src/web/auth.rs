@@ -21,8 +21,10 @@ use crate::config::Settings;
 use crate::db::sessions;
 use crate::db::users::User;
 use crate::domain::accounts::Role;
+use crate::domain::lang::Lang;
 use crate::domain::secrets;
 use crate::web::error::PageError;
+use crate::web::i18n::{self, RequestLang, Tr};
 use crate::web::state::AppState;
 
 /// The session cookie's name.
@@ -102,22 +104,44 @@ pub struct LoggedIn {
     pub csrf: String,
 }
 
-/// Whoever is asking: maybe a user, and the CSRF token their forms must carry.
+/// Whoever is asking: maybe a user, the CSRF token their forms must carry, and the language
+/// pages are rendered in.
 #[derive(Debug, Clone)]
 pub struct Visitor {
     /// The logged-in user, if any.
     pub user: Option<LoggedIn>,
     /// The CSRF token forms on this page must carry (empty if no form may be posted).
     pub csrf: String,
+    /// The user's chosen language, else the request's ([`i18n::negotiate`]).
+    pub lang: Lang,
+    /// Path and query of the page asked for (where the language switch comes back to).
+    pub path: String,
 }
 
 impl Visitor {
-    /// Nobody, with no token (error pages).
+    /// Nobody, with no token (error pages), in the request's language.
     pub fn anonymous() -> Visitor {
         Visitor {
             user: None,
             csrf: String::new(),
+            lang: i18n::current().lang(),
+            path: i18n::current_path(),
         }
+    }
+
+    /// A logged-in user, in their language (else the request's), on the request's page.
+    pub fn of(user: &LoggedIn) -> Visitor {
+        Visitor {
+            csrf: user.csrf.clone(),
+            lang: user.user.language.unwrap_or(i18n::current().lang()),
+            path: i18n::current_path(),
+            user: Some(user.clone()),
+        }
+    }
+
+    /// The translator for this visitor's pages.
+    pub fn tr(&self) -> Tr {
+        Tr::new(self.lang)
     }
 
     /// The user's role, if logged in.
@@ -140,9 +164,19 @@ impl FromRequestParts<AppState> for Visitor {
             }
             _ => None,
         };
+        let request_lang = parts
+            .extensions
+            .get::<RequestLang>()
+            .map_or_else(|| i18n::default_lang(state), |l| l.0);
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
         let visitor = match session {
             Some(s) => Visitor {
                 csrf: s.csrf.clone(),
+                lang: s.user.language.unwrap_or(request_lang),
+                path,
                 user: Some(LoggedIn {
                     user: s.user,
                     id_hash: s.id_hash,
@@ -151,6 +185,8 @@ impl FromRequestParts<AppState> for Visitor {
             },
             None => Visitor {
                 user: None,
+                lang: request_lang,
+                path,
                 csrf: parts
                     .extensions
                     .get::<PreToken>()
@@ -243,7 +279,9 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
         let visitor = Visitor::from_request_parts(&mut parts, state).await?;
         let bytes = axum::body::to_bytes(body, MAX_FORM_BYTES)
             .await
-            .map_err(|_| PageError::BadRequest("The form was too large.".into()))?;
+            .map_err(|_| {
+                PageError::BadRequest(crate::tr!(i18n::current(), "error-form-too-large"))
+            })?;
         let field: PostedToken =
             serde_urlencoded::from_bytes(&bytes).map_err(|_| PageError::Csrf)?;
         let matches: bool = field.csrf.as_bytes().ct_eq(visitor.csrf.as_bytes()).into();
@@ -251,7 +289,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             return Err(PageError::Csrf);
         }
         let form = serde_urlencoded::from_bytes(&bytes).map_err(|_| {
-            PageError::BadRequest("The form was incomplete. Go back and fill it in again.".into())
+            PageError::BadRequest(crate::tr!(visitor.tr(), "error-form-incomplete"))
         })?;
         Ok(CsrfForm(form))
     }

@@ -6,40 +6,44 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use crate::domain::accounts::Role;
+use crate::domain::lang::Lang;
+use crate::tr;
 use crate::web::auth::Visitor;
 
-/// The page frame: head, navigation (by role), main content and footer.
+/// The page frame: head, navigation (by role), main content and footer with the language
+/// switch, in the visitor's language.
 pub fn layout(title: &str, visitor: &Visitor, content: Markup) -> Markup {
     let role = visitor.role();
+    let t = visitor.tr();
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(visitor.lang.code()) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
-                title { (title) " · eventpbx" }
+                title { (tr!(t, "page-title", title = title)) }
                 link rel="stylesheet" href="/static/app.css";
                 script src="/static/app.js" defer {}
             }
             body {
                 header.top {
-                    nav aria-label="Main" {
-                        a.brand href="/" { "eventpbx" }
-                        a href="/phonebook" { "Phonebook" }
+                    nav aria-label=(tr!(t, "nav-main")) {
+                        a.brand href="/" { (tr!(t, "site-name")) }
+                        a href="/phonebook" { (tr!(t, "nav-phonebook")) }
                         @if let Some(user) = &visitor.user {
-                            a href="/account" { "My extensions" }
-                            @if role.is_some_and(Role::can_help_others) { a href="/helpdesk" { "Help desk" } }
-                            @if role >= Some(Role::Operator) { a href="/operator" { "Operator" } }
-                            @if role >= Some(Role::Admin) { a href="/admin" { "Admin" } }
+                            a href="/account" { (tr!(t, "nav-account")) }
+                            @if role.is_some_and(Role::can_help_others) { a href="/helpdesk" { (tr!(t, "nav-helpdesk")) } }
+                            @if role >= Some(Role::Operator) { a href="/operator" { (tr!(t, "nav-operator")) } }
+                            @if role >= Some(Role::Admin) { a href="/admin" { (tr!(t, "nav-admin")) } }
                             form.inline method="post" action="/logout" {
                                 (CsrfField(&visitor.csrf))
                                 button.link type="submit" {
-                                    "Log out " span.who { (user.user.username) }
+                                    (tr!(t, "nav-logout")) " " span.who { (user.user.username) }
                                 }
                             }
                         } @else {
-                            a href="/login" { "Log in" }
-                            a href="/signup" { "Sign up" }
+                            a href="/login" { (tr!(t, "nav-login")) }
+                            a href="/signup" { (tr!(t, "nav-signup")) }
                         }
                     }
                 }
@@ -47,7 +51,51 @@ pub fn layout(title: &str, visitor: &Visitor, content: Markup) -> Markup {
                     h1 { (title) }
                     (content)
                 }
-                footer { p { "eventpbx · self-service telephony for this event" } }
+                footer {
+                    p { (tr!(t, "footer-tagline")) }
+                    (LanguageSwitch(visitor))
+                }
+            }
+        }
+    }
+}
+
+/// The footer's language switch. A logged-in user posts a form (the choice is stored with
+/// the account, so CSRF-protected like every form); anyone else follows a link that only sets
+/// a cookie in their own browser, as anonymous pages carry no form token.
+struct LanguageSwitch<'a>(&'a Visitor);
+
+impl Render for LanguageSwitch<'_> {
+    fn render(&self) -> Markup {
+        let v = self.0;
+        let t = v.tr();
+        html! {
+            @if v.user.is_some() {
+                form.inline.lang-switch method="post" action="/language" {
+                    (CsrfField(&v.csrf))
+                    input type="hidden" name="back" value=(v.path);
+                    span { (tr!(t, "footer-language")) ": " }
+                    @for lang in Lang::ALL {
+                        @if lang == v.lang {
+                            strong lang=(lang.code()) { (lang.endonym()) }
+                        } @else {
+                            button.link type="submit" name="lang" value=(lang.code()) lang=(lang.code()) { (lang.endonym()) }
+                        }
+                        " "
+                    }
+                }
+            } @else {
+                p.lang-switch {
+                    span { (tr!(t, "footer-language")) ": " }
+                    @for lang in Lang::ALL {
+                        @if lang == v.lang {
+                            strong lang=(lang.code()) { (lang.endonym()) }
+                        } @else {
+                            a href={ "/language/" (lang.code()) "?back=" (query_escape(&v.path)) } lang=(lang.code()) hreflang=(lang.code()) { (lang.endonym()) }
+                        }
+                        " "
+                    }
+                }
             }
         }
     }
@@ -121,7 +169,7 @@ impl Render for CopyField<'_> {
                 label for=(self.id) { (self.label) }
                 span.copyrow {
                     input id=(self.id) type="text" readonly value=(self.value) spellcheck="false";
-                    button.copybtn type="button" data-copy=(self.id) hidden { "Copy" }
+                    button.copybtn type="button" data-copy=(self.id) hidden { (tr!(crate::web::i18n::current(), "copy-button")) }
                 }
             }
         }
@@ -181,16 +229,17 @@ pub struct Pager<'a> {
 impl Render for Pager<'_> {
     fn render(&self) -> Markup {
         let pages = self.total.div_ceil(self.per_page.max(1)).max(1);
+        let t = crate::web::i18n::current();
         let sep = if self.base.contains('?') { '&' } else { '?' };
         html! {
             @if pages > 1 {
-                nav.pager aria-label="Pages" {
+                nav.pager aria-label=(tr!(t, "pager-label")) {
                     @if self.page > 1 {
-                        a rel="prev" href={ (self.base) (sep) "page=" (self.page - 1) } { "← Previous" }
+                        a rel="prev" href={ (self.base) (sep) "page=" (self.page - 1) } { (tr!(t, "pager-previous")) }
                     }
-                    span { "Page " (self.page) " of " (pages) }
+                    span { (tr!(t, "pager-page", page = self.page, pages = pages)) }
                     @if self.page < pages {
-                        a rel="next" href={ (self.base) (sep) "page=" (self.page + 1) } { "Next →" }
+                        a rel="next" href={ (self.base) (sep) "page=" (self.page + 1) } { (tr!(t, "pager-next")) }
                     }
                 }
             }

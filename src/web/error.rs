@@ -5,7 +5,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 
 use crate::db::DbError;
+use crate::tr;
 use crate::web::failure::{Describe, Failure};
+use crate::web::i18n;
 use crate::web::pages::errors;
 
 /// Why a page request failed (the JSON API has its own `api::ApiError`).
@@ -57,38 +59,34 @@ impl PageError {
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
+        let t = i18n::current();
         let failure = match self {
             PageError::LoginRequired => return Redirect::to("/login").into_response(),
-            PageError::NotFound => Failure {
-                status: StatusCode::NOT_FOUND,
-                title: "Not found",
-                message: "There is nothing here. The link may be old, or the thing was deleted."
-                    .into(),
-            },
-            PageError::Forbidden => Failure {
-                status: StatusCode::FORBIDDEN,
-                title: "Not allowed",
-                message: "Your account may not open this page. Ask an operator if you think it \
-                          should."
-                    .into(),
-            },
-            PageError::Csrf => Failure {
-                status: StatusCode::FORBIDDEN,
-                title: "Form expired",
-                message: "This form was too old or did not come from this site, so nothing was \
-                          changed. Go back, reload the page and try again."
-                    .into(),
-            },
-            PageError::BadRequest(m) => Failure {
-                status: StatusCode::UNPROCESSABLE_ENTITY,
-                title: "That did not work",
-                message: m.into(),
-            },
-            PageError::NotAvailable(what) => Failure {
-                status: StatusCode::SERVICE_UNAVAILABLE,
-                title: "Not available yet",
-                message: format!("{what} is not available yet. Please ask the help desk.").into(),
-            },
+            PageError::NotFound => Failure::shown(
+                StatusCode::NOT_FOUND,
+                tr!(t, "error-not-found-title"),
+                tr!(t, "error-not-found"),
+            ),
+            PageError::Forbidden => Failure::shown(
+                StatusCode::FORBIDDEN,
+                tr!(t, "error-forbidden-title"),
+                tr!(t, "error-forbidden"),
+            ),
+            PageError::Csrf => Failure::shown(
+                StatusCode::FORBIDDEN,
+                tr!(t, "error-csrf-title"),
+                tr!(t, "error-csrf"),
+            ),
+            PageError::BadRequest(m) => Failure::shown(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr!(t, "error-refused-title"),
+                m,
+            ),
+            PageError::NotAvailable(what) => Failure::shown(
+                StatusCode::SERVICE_UNAVAILABLE,
+                tr!(t, "error-unavailable-title"),
+                tr!(t, "error-unavailable", what = what),
+            ),
             PageError::Db(e) => e.failure(),
             PageError::Failed(f) => f,
         };
@@ -99,7 +97,7 @@ impl IntoResponse for PageError {
         let status = failure.status;
         let mut response = (
             status,
-            errors::page(status, failure.title, &failure.message),
+            errors::page(status, &failure.title, &failure.message),
         )
             .into_response();
         if status == StatusCode::SERVICE_UNAVAILABLE {

@@ -22,7 +22,7 @@ pub struct Failure {
     /// The status code.
     pub status: StatusCode,
     /// A heading for the error page.
-    pub title: &'static str,
+    pub title: Cow<'static, str>,
     /// What went wrong, written for people; never a storage internal.
     pub message: Cow<'static, str>,
 }
@@ -36,7 +36,20 @@ impl Failure {
     fn new(status: StatusCode, title: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
         Failure {
             status,
-            title,
+            title: title.into(),
+            message: message.into(),
+        }
+    }
+
+    /// A failure with words already in the reader's language.
+    pub fn shown(
+        status: StatusCode,
+        title: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Failure {
+            status,
+            title: title.into(),
             message: message.into(),
         }
     }

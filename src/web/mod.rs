@@ -32,6 +32,7 @@ pub mod components;
 pub mod error;
 pub mod extract;
 pub mod failure;
+pub mod i18n;
 pub mod live_view;
 pub mod metrics;
 pub mod pages;
@@ -78,6 +79,8 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/healthz", get(health))
         .route("/metrics", get(metrics::serve))
         .route("/logout", post(pages::login::logout))
+        .route("/language", post(pages::language::submit))
+        .route("/language/{code}", get(pages::language::link))
         .merge(pages::account::routes())
         .merge(pages::why::routes())
         .route(
@@ -96,6 +99,11 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .fallback(pages::errors::not_found)
         .method_not_allowed_fallback(pages::errors::wrong_method)
         .layer(Extension(live))
+        // Outside every route, so extractors, handlers and error pages all see the language.
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            i18n::per_request,
+        ))
         // Inside in_span, which puts the client address where the access log reads it.
         .layer(middleware::from_fn_with_state(
             state.clone(),

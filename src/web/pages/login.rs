@@ -8,6 +8,7 @@ use serde::Deserialize;
 
 use crate::db::{self, sessions};
 use crate::service;
+use crate::service::users::User;
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
@@ -84,14 +85,7 @@ pub async fn submit(
     let ok = user.is_some();
     match user {
         Some(user) if ok && !user.disabled => {
-            start_session(
-                &state,
-                visitor.user.as_ref(),
-                &user.username,
-                user.id,
-                Some(attempt),
-            )
-            .await
+            start_session(&state, visitor.user.as_ref(), &user, Some(attempt)).await
         }
         Some(user) if ok => Ok((
             StatusCode::FORBIDDEN,
@@ -126,12 +120,12 @@ pub async fn submit(
 pub async fn start_session(
     state: &AppState,
     old: Option<&LoggedIn>,
-    username: &str,
-    user_id: i64,
+    user: &User,
     attempt: Option<sessions::Attempt>,
 ) -> Result<Response, PageError> {
     let old = old.map(|o| o.id_hash.clone());
-    let account = username.to_string();
+    let account = user.username.clone();
+    let user_id = user.id;
     let session = state
         .db
         .write(move |tx| {
@@ -156,6 +150,13 @@ pub async fn start_session(
             sessions::SESSION_SECONDS,
         ),
     );
+    // A language chosen on another browser follows the user here.
+    if let Some(lang) = user.language {
+        headers.append(
+            header::SET_COOKIE,
+            super::language::login_cookie(state, lang),
+        );
+    }
     // The pre-login token has done its job; the session has its own.
     headers.append(
         header::SET_COOKIE,

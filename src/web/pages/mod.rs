@@ -7,6 +7,7 @@ pub mod errors;
 pub mod fields;
 pub mod helpdesk;
 pub mod home;
+pub mod language;
 pub mod login;
 pub mod operator;
 pub mod password;

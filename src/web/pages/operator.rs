@@ -282,10 +282,7 @@ pub async fn show(
     Extension(live): Extension<Arc<dyn LiveSource>>,
 ) -> Result<Markup, PageError> {
     let standing = standing(&state).await?;
-    let visitor = Visitor {
-        csrf: user.csrf.clone(),
-        user: Some(user),
-    };
+    let visitor = Visitor::of(&user);
     let _channels = live.watch_channels().await;
     let dect = super::dect::operator_panel(&state).await?;
     let charts = charts_panel(&state).await?;
@@ -325,10 +322,7 @@ pub async fn hangup(
         Ok(()) => Ok(see_other("/operator")),
         Err(problem) => {
             let standing = standing(&state).await?;
-            let visitor = Visitor {
-                csrf: user.csrf.clone(),
-                user: Some(user),
-            };
+            let visitor = Visitor::of(&user);
             let notice = Notice::error(format!("The call was not hung up: {problem}"));
             let _channels = live.watch_channels().await;
             let dect = super::dect::operator_panel(&state).await?;

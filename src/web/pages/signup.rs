@@ -149,5 +149,5 @@ pub async fn submit(
         }
     };
     tracing::info!(client = %client, user = ?user.username, "account created");
-    login::start_session(&state, visitor.user.as_ref(), &user.username, user.id, None).await
+    login::start_session(&state, visitor.user.as_ref(), &user, None).await
 }

@@ -48,10 +48,7 @@ fn helper(user: &LoggedIn) -> Helper {
 
 /// A help desk page in the site's frame.
 fn page(user: &LoggedIn, title: &str, body: Markup, status: StatusCode) -> Response {
-    let visitor = Visitor {
-        user: Some(user.clone()),
-        csrf: user.csrf.clone(),
-    };
+    let visitor = Visitor::of(&user);
     (status, layout(title, &visitor, body)).into_response()
 }
 
