@@ -4,6 +4,7 @@
 //! (scripts/setup --test installs it). Screenshots of the main pages go to
 //! `<target>/tmp/screenshots/`.
 
+mod german;
 mod helpdesk;
 mod routing;
 #[allow(dead_code)]

@@ -1,0 +1,122 @@
+//! The web pages in German in a real Chromium: the footer's switch turns the site German for
+//! a visitor, the choice carries through sign-up into the account, every main page reads in
+//! German (screenshots `*-de.png`), and a logged-in user switches back to English.
+
+use eventpbx::domain::accounts::Role;
+
+use crate::webdriver::{self, Session};
+use crate::{screenshots, web_support};
+
+/// The page's `<html lang>` and whether any message is missing from its catalogue.
+async fn lang_and_missing(s: &Session) -> (String, bool) {
+    let lang = s.execute("return document.documentElement.lang").await;
+    let missing = s.source().await.contains('⟦');
+    (lang, missing)
+}
+
+async fn shot_in_german(s: &Session, url: &str, name: &str) {
+    s.goto(url).await;
+    let (lang, missing) = lang_and_missing(s).await;
+    assert_eq!(lang, "de", "{url}");
+    assert!(
+        !missing,
+        "{url}: a message is missing:\n{}",
+        s.source().await
+    );
+    s.screenshot(&screenshots().join(format!("{name}-de.png")))
+        .await;
+}
+
+#[tokio::test]
+async fn browser_pages_in_german() {
+    let (driver_bin, browser_bin) = webdriver::binaries()
+        .expect("chromedriver and chromium are needed: scripts/setup --test installs them");
+    let app = web_support::spawn().await;
+    eventpbx::service::users::add_user(
+        &app.state.db,
+        "admina",
+        "Admina",
+        web_support::PASSWORD,
+        Role::Admin,
+    )
+    .await
+    .unwrap();
+    let driver = webdriver::Driver::start(&driver_bin).await;
+    let s = driver.session(&browser_bin, 1024, 1200).await;
+
+    // A visitor picks German in the footer.
+    s.goto(&app.url("/phonebook")).await;
+    assert_eq!(lang_and_missing(&s).await.0, "en");
+    s.find("footer a[hreflang=de]").await.click().await;
+    s.wait_url("/phonebook").await;
+    assert_eq!(lang_and_missing(&s).await.0, "de");
+    shot_in_german(&s, &app.url("/"), "home").await;
+    shot_in_german(&s, &app.url("/signup"), "signup").await;
+
+    // Sign up in German, claim a handset number.
+    s.find("#username").await.type_text("greta").await;
+    s.find("#display_name").await.type_text("Greta").await;
+    s.find("#password")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+    s.find("#password2")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+    s.find("form.stack button[type=submit]").await.click().await;
+    s.wait_url("/account").await;
+    s.find("input[name=kind][value=handset]")
+        .await
+        .click()
+        .await;
+    s.find("button[name=pick]").await.click().await;
+    let url = s.wait_url("done=claimed").await;
+    let number = url
+        .split("n=")
+        .nth(1)
+        .unwrap()
+        .split('#')
+        .next()
+        .unwrap()
+        .to_string();
+    shot_in_german(&s, &app.url("/account"), "account").await;
+    shot_in_german(&s, &app.url(&format!("/ext/{number}/why")), "why").await;
+    shot_in_german(&s, &app.url("/account/password"), "password").await;
+
+    // The logged-in user's switch is a form: back to English, stored with the account.
+    s.find("footer button[name=lang][value=en]")
+        .await
+        .click()
+        .await;
+    s.wait_url("/account/password").await;
+    assert_eq!(lang_and_missing(&s).await.0, "en");
+    let stored = app
+        .count("SELECT count(*) FROM users WHERE username = 'greta' AND language = 'en'")
+        .await;
+    assert_eq!(stored, 1);
+    s.find("footer button[name=lang][value=de]")
+        .await
+        .click()
+        .await;
+    s.wait_url("/account/password").await;
+    assert_eq!(lang_and_missing(&s).await.0, "de");
+
+    // The staff pages, as an admin whose browser asked for German before logging in.
+    s.find("header form button").await.click().await;
+    s.find("header a[href='/login']").await;
+    s.goto(&app.url("/login")).await;
+    s.find("#username").await.type_text("admina").await;
+    s.find("#password")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+    s.find("form.stack button[type=submit]").await.click().await;
+    s.wait_url("/account").await;
+    shot_in_german(&s, &app.url("/operator"), "operator").await;
+    shot_in_german(&s, &app.url("/admin"), "admin").await;
+    shot_in_german(&s, &app.url("/helpdesk"), "helpdesk").await;
+    shot_in_german(&s, &app.url("/helpdesk/loaners"), "helpdesk-loaners").await;
+    shot_in_german(&s, &app.url("/nothing-here"), "not-found").await;
+    s.close().await;
+}
