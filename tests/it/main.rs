@@ -41,6 +41,7 @@ mod web_dect;
 mod web_event;
 mod web_held_numbers;
 mod web_helpdesk;
+mod web_helpdesk_window;
 mod web_i18n;
 mod web_limits;
 mod web_operator;
