@@ -11,6 +11,7 @@ use super::{events, numbering, pjsip, routing, users, DbError};
 use crate::config::Settings;
 use crate::domain::accounts::{Role, Username};
 use crate::domain::export::{self, Export, Invalid};
+use crate::domain::lang::Lang;
 use crate::domain::numbering::Authority;
 use crate::domain::routing::Member;
 use crate::domain::{ExtensionKind, CONTEXT_EXTENSIONS, CONTEXT_TEMPORARY};
@@ -19,7 +20,8 @@ use crate::domain::{ExtensionKind, CONTEXT_EXTENSIONS, CONTEXT_TEMPORARY};
 pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
     let users = conn
         .prepare(
-            "SELECT username, display_name, password_hash, role, disabled FROM users ORDER BY id",
+            "SELECT username, display_name, password_hash, role, disabled, language
+             FROM users ORDER BY id",
         )?
         .query_map([], |r| {
             Ok(export::User {
@@ -28,6 +30,7 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
                 password_hash: r.get(2)?,
                 role: r.get(3)?,
                 disabled: r.get::<_, i64>(4)? != 0,
+                language: r.get(5)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -195,6 +198,13 @@ pub fn import_next_event(
             .map_err(at(format!("users[{i}].username")))?;
         if u.disabled {
             users::set_disabled(tx, user.id, true)?;
+        }
+        if let Some(code) = &u.language {
+            let lang = Lang::ALL
+                .into_iter()
+                .find(|l| l.code() == code)
+                .ok_or_else(|| bad("language", format!("{code:?} is not one of \"en\", \"de\"")))?;
+            users::set_language(tx, user.id, Some(lang))?;
         }
         ids.insert(u.username.to_lowercase(), user.id);
         done.users += 1;

@@ -55,6 +55,10 @@ pub struct User {
     pub password_hash: String,
     pub role: String,
     pub disabled: bool,
+    /// The web pages' language the user chose (`en`, `de`); absent when not chosen, and in
+    /// files from before the choice existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub language: Option<String>,
 }
 
 /// An extension.

@@ -39,6 +39,9 @@ async fn previous_event(db: &Db, settings: Arc<Settings>) -> (String, String) {
     let bob = add_user(db, "bob", "Bob", PW, Role::Operator)
         .await
         .unwrap();
+    crate::service::users::set_language(db, bob.id, Some(crate::domain::lang::Lang::De))
+        .await
+        .unwrap();
     let Created::Sip(sip) = claim(
         db,
         settings.clone(),
@@ -173,6 +176,15 @@ async fn an_export_comes_back_as_the_next_event() {
             r.get(0)
         })?;
         assert_eq!(h, old_hashes, "passwords carry over");
+        let languages: String = c.query_row(
+            "SELECT group_concat(username || '=' || coalesce(language, '-')) FROM users",
+            [],
+            |r| r.get(0),
+        )?;
+        assert_eq!(
+            languages, "ann=-,bob=de",
+            "the chosen language carries over"
+        );
         assert_eq!(
             count(
                 c,

@@ -168,10 +168,7 @@ impl FromRequestParts<AppState> for Visitor {
             .extensions
             .get::<RequestLang>()
             .map_or_else(|| i18n::default_lang(state), |l| l.0);
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        let path = i18n::back_path(&parts.uri);
         let visitor = match session {
             Some(s) => Visitor {
                 csrf: s.csrf.clone(),

@@ -70,10 +70,7 @@ pub async fn per_request(
 ) -> Response {
     let lang = negotiate(request.headers(), default_lang(&state));
     request.extensions_mut().insert(RequestLang(lang));
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+    let path = back_path(request.uri());
     CURRENT
         .scope(Current { lang, path }, next.run(request))
         .await
@@ -82,6 +79,22 @@ pub async fn per_request(
 /// The translator of the request being answered (English outside a request).
 pub fn current() -> Tr {
     Tr(CURRENT.try_with(|c| c.lang).unwrap_or_default())
+}
+
+/// Longest path (with query) the language switch brings a visitor back to; a longer one is
+/// cut to its path, or to the start page, so a huge query is not echoed into every page.
+const BACK_MAX: usize = 256;
+
+/// Where the language switch of this page comes back to.
+pub fn back_path(uri: &axum::http::Uri) -> String {
+    let full = uri.path_and_query().map_or("/", |p| p.as_str());
+    if full.len() <= BACK_MAX {
+        full.to_string()
+    } else if uri.path().len() <= BACK_MAX {
+        uri.path().to_string()
+    } else {
+        "/".to_string()
+    }
 }
 
 /// Path and query of the request being answered ("/" outside a request).
@@ -358,6 +371,16 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn the_way_back_is_never_huge() {
+        let uri = |s: &str| s.parse::<axum::http::Uri>().unwrap();
+        assert_eq!(back_path(&uri("/account?x=1")), "/account?x=1");
+        let long_query = format!("/helpdesk?q={}", "4".repeat(10_000));
+        assert_eq!(back_path(&uri(&long_query)), "/helpdesk");
+        let long_path = format!("/{}", "a".repeat(10_000));
+        assert_eq!(back_path(&uri(&long_path)), "/");
     }
 
     #[test]
