@@ -13,8 +13,8 @@ use maud::{html, Markup, PreEscaped, Render};
 use time::UtcOffset;
 
 use crate::db::{stats, Db, DbError};
-use crate::domain::stats::{minute_of, series, DeviceKind, Measure, MinuteStats, Point, Range};
 use crate::domain::lang::Lang;
+use crate::domain::stats::{minute_of, series, DeviceKind, Measure, MinuteStats, Point, Range};
 use crate::tr;
 use crate::web::components::clock;
 use crate::web::i18n::Tr;

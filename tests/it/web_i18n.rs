@@ -339,6 +339,9 @@ async fn post_in(
     (status, r.text().await.unwrap())
 }
 
+/// A form of a staff page: the page it is on, where it posts, its fields, the status wanted.
+type StaffForm<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+
 /// The staff pages (admin, help desk, operator) in the states the page list does not reach:
 /// search results, refused forms, what is shown only once, the loaner sheet, the charts.
 #[tokio::test]
@@ -370,19 +373,54 @@ async fn staff_pages_in_every_state_speak_the_language() {
             assert!(left.is_empty(), "de charts: {left:?}");
             assert!(charts.contains("Anrufe pro Minute"), "{charts}");
         }
-        let forms: &[(&str, &str, &[(&str, &str)], u16)] = &[
+        let forms: &[StaffForm] = &[
             ("/admin", "/admin/max", &[("max", "x")], 422),
-            ("/admin", "/admin/keys", &[("name", "k"), ("scope", "x")], 422),
-            ("/admin", "/admin/keys", &[("name", "key-{lang}"), ("scope", "read")], 200),
+            (
+                "/admin",
+                "/admin/keys",
+                &[("name", "k"), ("scope", "x")],
+                422,
+            ),
+            (
+                "/admin",
+                "/admin/keys",
+                &[("name", "key-{lang}"), ("scope", "read")],
+                200,
+            ),
             ("/admin", "/admin/handsets", &[("count", "1")], 200),
-            ("/admin", "/admin/desks", &[("number", "112"), ("kind", "x")], 422),
-            ("/admin", "/admin/desks", &[("number", "{desk}"), ("kind", "group"), ("name", "Hilfe")], 200),
+            (
+                "/admin",
+                "/admin/desks",
+                &[("number", "112"), ("kind", "x")],
+                422,
+            ),
+            (
+                "/admin",
+                "/admin/desks",
+                &[("number", "{desk}"), ("kind", "group"), ("name", "Hilfe")],
+                200,
+            ),
             ("/admin", "/admin/ext/2042/delete", &[], 422),
-            ("/admin", "/admin/groups/1000/members/add", &[("member", "x")], 422),
-            ("/helpdesk/loaners", "/helpdesk/loaners", &[("count", "1")], 200),
+            (
+                "/admin",
+                "/admin/groups/1000/members/add",
+                &[("member", "x")],
+                422,
+            ),
+            (
+                "/helpdesk/loaners",
+                "/helpdesk/loaners",
+                &[("count", "1")],
+                200,
+            ),
             ("/helpdesk/ext/{n}", "/helpdesk/ext/{n}/password", &[], 200),
             ("/helpdesk/ext/{h}", "/helpdesk/ext/{h}/token", &[], 200),
-            ("/helpdesk/loaners", "/helpdesk/handsets/nobody/release", &[], 422),
+            (
+                "/helpdesk/loaners",
+                "/helpdesk/handsets/nobody/release",
+                &[],
+                422,
+            ),
         ];
         for (page, action, fields, want) in forms {
             let page = page.replace("{n}", &n).replace("{h}", &h);

@@ -5,10 +5,10 @@ use maud::{html, Markup};
 
 use crate::db::dect;
 use crate::omm::SubscriptionMode;
-use crate::tr;
-use crate::web::i18n::Tr;
 use crate::service::dect::{OmmLink, OmmStatus};
+use crate::tr;
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::state::AppState;
 
 /// The words for the connection state (why it is down is the OMM's or the network's own).

@@ -14,13 +14,13 @@ use crate::db::extensions::{self, ExtensionKind};
 use crate::db::{numbering, DbError};
 use crate::domain::accounts;
 use crate::domain::numbering::{Authority, DeskState, DeskWarning, FixedKind};
-use crate::web::i18n::Tr;
 use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
 use crate::service::routing::{self as routing_service, NewGroup, RouteChangeError};
 use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -87,8 +87,12 @@ pub(crate) fn desk_warning(t: Tr, w: &DeskWarning) -> String {
     let (number, kind) = (w.number.as_str(), fixed_kind(t, w.kind));
     match w.state {
         DeskState::NoDesk => tr!(t, "admin-desk-warn-none", number = number, kind = kind),
-        DeskState::HandsetNotBound => tr!(t, "admin-desk-warn-unbound", number = number, kind = kind),
-        DeskState::GroupUnstaffed => tr!(t, "admin-desk-warn-unstaffed", number = number, kind = kind),
+        DeskState::HandsetNotBound => {
+            tr!(t, "admin-desk-warn-unbound", number = number, kind = kind)
+        }
+        DeskState::GroupUnstaffed => {
+            tr!(t, "admin-desk-warn-unstaffed", number = number, kind = kind)
+        }
     }
 }
 

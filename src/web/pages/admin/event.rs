@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use super::{Section, View};
 use crate::db::DbError;
-use crate::tr;
 use crate::domain::event::{self, Event, EventError};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;

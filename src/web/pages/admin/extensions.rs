@@ -19,8 +19,8 @@ use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{query_escape, CsrfField, Pager};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
-use crate::web::pages::{see_other, Empty};
 use crate::web::pages::helpdesk::kind_name;
+use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {

@@ -33,12 +33,12 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::db::DbError;
+use crate::tr;
 use crate::web::auth::{Admin, LoggedIn, Visitor};
 use crate::web::components::{layout, Notice};
 use crate::web::error::PageError;
 use crate::web::i18n::Tr;
 use crate::web::pages::no_store;
-use crate::tr;
 use crate::web::state::AppState;
 
 /// Rows per list on this page.

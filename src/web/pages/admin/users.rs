@@ -11,13 +11,13 @@ use serde::Deserialize;
 use super::{Section, View, PER_PAGE};
 use crate::db::users::{self, User};
 use crate::db::DbError;
-use crate::tr;
-use crate::web::pages::helpdesk::role_name;
 use crate::domain::accounts::Role;
 use crate::service::users::{self as user_service, DisableError, UserRef};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{query_escape, CsrfField, Pager, TimeTag};
 use crate::web::error::PageError;
+use crate::web::pages::helpdesk::role_name;
 use crate::web::pages::see_other;
 use crate::web::state::AppState;
 

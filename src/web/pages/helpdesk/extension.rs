@@ -16,11 +16,11 @@ use crate::service::extensions::ExtensionError;
 use crate::service::helpdesk::{self as helpdesk_service, ExtensionDetail};
 use crate::tr;
 use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn, Visitor};
-use crate::web::i18n::Tr;
 use crate::web::components::{CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
 use crate::web::failure::Failure;
+use crate::web::i18n::Tr;
 use crate::web::pages::{no_store, Empty};
 use crate::web::state::AppState;
 
@@ -119,7 +119,12 @@ pub async fn unbind(
             .await
             .map(|temporary| {
                 let temporary = temporary.to_string();
-                tr!(t, "helpdesk-done-unbind", number = number.as_str(), temporary = temporary)
+                tr!(
+                    t,
+                    "helpdesk-done-unbind",
+                    number = number.as_str(),
+                    temporary = temporary
+                )
             })
             .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await
@@ -145,7 +150,12 @@ pub async fn hand_out(
             .await
             .map(|handset| {
                 let handset = handset.to_string();
-                tr!(t, "helpdesk-done-hand-out", number = number.as_str(), loaner = handset)
+                tr!(
+                    t,
+                    "helpdesk-done-hand-out",
+                    number = number.as_str(),
+                    loaner = handset
+                )
             })
             .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await

@@ -30,9 +30,9 @@ use crate::service::handsets::{MintError, MINT_MAX};
 use crate::service::helpdesk as helpdesk_service;
 use crate::tr;
 use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn, Visitor};
-use crate::web::i18n::Tr;
 use crate::web::components::{CsrfField, Notice, TimeTag};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::pages::no_store;
 use crate::web::state::AppState;
 

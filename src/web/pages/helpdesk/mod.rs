@@ -22,12 +22,12 @@ use serde::Deserialize;
 
 use crate::db::extensions::{Extension, ExtensionKind};
 use crate::domain::accounts::Role;
-use crate::tr;
-use crate::web::i18n::Tr;
 use crate::service::helpdesk::{self as helpdesk_service, Found, Helper, SEARCH_MAX, SEARCH_PAGE};
+use crate::tr;
 use crate::web::auth::{Helpdesk, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, Notice, Pager};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::state::AppState;
 
 /// The most pages a search pages through: far more than any event has people.
