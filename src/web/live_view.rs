@@ -41,13 +41,31 @@ pub struct LiveSnapshot {
     /// Every channel now on the Asterisk.
     pub channels: Vec<OperatorChannel>,
     /// What the connection state says, for people ("connected", "replaced by another
-    /// eventpbx", `reconnecting: <last error>`).
+    /// eventpbx", `reconnecting: <last error>`), in English (the JSON API's words).
     pub ari_status: String,
+    /// The same state as a value, so each page words it in its own language.
+    pub ari_link: AriLink,
     /// Devices Asterisk reports online.
     pub registered_devices: usize,
     /// Whether `channels` is every channel: only while someone holds a [`ChannelWatch`]
     /// (from [`LiveSource::watch_channels`]) does the engine follow them all.
     pub channels_followed: bool,
+}
+
+/// The ARI connection's state, for pages to put in words.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum AriLink {
+    /// Eventpbx has no ARI connection configured.
+    #[default]
+    NotConfigured,
+    /// Connected.
+    Connected,
+    /// Trying to connect, with the last error if one happened.
+    Connecting(Option<String>),
+    /// Another eventpbx took over the ARI application.
+    Replaced,
+    /// Stopped (the daemon is shutting down).
+    Stopped,
 }
 
 /// One device's registration as Asterisk reports it right now.
@@ -274,11 +292,12 @@ impl LiveSource for EngineLive {
                 started_at: c.started_at,
             })
             .collect();
-        let (ari_connected, ari_status) = match &state.connection.status {
-            Status::Connected { .. } => (true, "connected".to_string()),
+        let (ari_connected, ari_status, ari_link) = match &state.connection.status {
+            Status::Connected { .. } => (true, "connected".to_string(), AriLink::Connected),
             Status::Replaced => (
                 false,
                 "another eventpbx took over the ARI application; restart this one".to_string(),
+                AriLink::Replaced,
             ),
             Status::Connecting => (
                 false,
@@ -286,12 +305,14 @@ impl LiveSource for EngineLive {
                     Some(e) => format!("reconnecting: {e}"),
                     None => "connecting".to_string(),
                 },
+                AriLink::Connecting(state.connection.last_error.clone()),
             ),
-            Status::Stopped => (false, "stopped".to_string()),
+            Status::Stopped => (false, "stopped".to_string(), AriLink::Stopped),
         };
         LiveSnapshot {
             ari_connected,
             ari_status,
+            ari_link,
             registered_devices: state.online_count(),
             channels,
             channels_followed: state.channels_followed,

@@ -314,3 +314,141 @@ async fn the_switch_refuses_bad_input_and_changes_nothing() {
         .unwrap();
     assert_eq!(location(&r), "/");
 }
+
+/// A form posted in `lang`, its token taken from `form_page` first.
+async fn post_in(
+    app: &TestApp,
+    client: &Client,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+    lang: &str,
+) -> (StatusCode, String) {
+    let (_, page) = get_in(app, client, form_page, lang).await;
+    let csrf = csrf_in(&page);
+    let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+    all.extend_from_slice(fields);
+    let r = client
+        .post(app.url(action))
+        .header(ACCEPT_LANGUAGE, lang)
+        .form(&all)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    (status, r.text().await.unwrap())
+}
+
+/// A form of a staff page: the page it is on, where it posts, its fields, the status wanted.
+type StaffForm<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], u16);
+
+/// The staff pages (admin, help desk, operator) in the states the page list does not reach:
+/// search results, refused forms, what is shown only once, the loaner sheet, the charts.
+#[tokio::test]
+async fn staff_pages_in_every_state_speak_the_language() {
+    let (app, admin, n, h) = populated().await;
+    let pages: &[(&str, u16)] = &[
+        ("/helpdesk?q=Ada", 200),
+        ("/helpdesk?q=i18nadmin", 200),
+        ("/helpdesk?page=0", 422),
+        ("/helpdesk/ext/{n}", 200),
+        ("/helpdesk/ext/{h}", 200),
+        ("/helpdesk/loaners", 200),
+        ("/helpdesk/loaners/sheet", 200),
+        ("/operator", 200),
+        ("/admin", 200),
+        ("/admin?q=20&uq=i18n", 200),
+        ("/admin/audit", 200),
+    ];
+    for lang in ["en", "de"] {
+        for (path, want) in pages {
+            let path = path.replace("{n}", &n).replace("{h}", &h);
+            let (status, html) = get_in(&app, &admin, &path, lang).await;
+            check_page(&path, lang, status, *want, &html);
+        }
+        let (_, charts) = get_in(&app, &admin, "/operator/charts", lang).await;
+        assert!(!charts.contains('⟦'), "{lang} charts: {charts}");
+        if lang == "de" {
+            let left = english_left(&visible_text(&charts));
+            assert!(left.is_empty(), "de charts: {left:?}");
+            assert!(charts.contains("Anrufe pro Minute"), "{charts}");
+        }
+        let forms: &[StaffForm] = &[
+            ("/admin", "/admin/max", &[("max", "x")], 422),
+            (
+                "/admin",
+                "/admin/keys",
+                &[("name", "k"), ("scope", "x")],
+                422,
+            ),
+            (
+                "/admin",
+                "/admin/keys",
+                &[("name", "key-{lang}"), ("scope", "read")],
+                200,
+            ),
+            ("/admin", "/admin/handsets", &[("count", "1")], 200),
+            (
+                "/admin",
+                "/admin/desks",
+                &[("number", "112"), ("kind", "x")],
+                422,
+            ),
+            (
+                "/admin",
+                "/admin/desks",
+                &[("number", "{desk}"), ("kind", "group"), ("name", "Hilfe")],
+                200,
+            ),
+            ("/admin", "/admin/ext/2042/delete", &[], 422),
+            (
+                "/admin",
+                "/admin/groups/1000/members/add",
+                &[("member", "x")],
+                422,
+            ),
+            (
+                "/helpdesk/loaners",
+                "/helpdesk/loaners",
+                &[("count", "1")],
+                200,
+            ),
+            ("/helpdesk/ext/{n}", "/helpdesk/ext/{n}/password", &[], 200),
+            ("/helpdesk/ext/{h}", "/helpdesk/ext/{h}/token", &[], 200),
+            (
+                "/helpdesk/loaners",
+                "/helpdesk/handsets/nobody/release",
+                &[],
+                422,
+            ),
+        ];
+        for (page, action, fields, want) in forms {
+            let page = page.replace("{n}", &n).replace("{h}", &h);
+            let action = action.replace("{n}", &n).replace("{h}", &h);
+            // Each language makes its own key and sets up its own desk.
+            let key = format!("key-{lang}");
+            let desk = if lang == "en" { "1000" } else { "112" };
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|&(k, v)| match v {
+                    "key-{lang}" => (k, key.as_str()),
+                    "{desk}" => (k, desk),
+                    _ => (k, v),
+                })
+                .collect();
+            let (status, html) = post_in(&app, &admin, &page, &action, &fields, lang).await;
+            check_page(&action, lang, status, *want, &html);
+        }
+    }
+    // The German sheet and search say it in German.
+    let (_, sheet) = get_in(&app, &admin, "/helpdesk/loaners/sheet", "de").await;
+    assert!(sheet.contains("Leihgerät"), "{sheet}");
+    let (_, admin_page) = get_in(&app, &admin, "/admin", "de").await;
+    assert!(admin_page.contains("Nummernplan"), "{admin_page}");
+    // The operator page carries the stream's lost-connection words for its script.
+    let (_, operator) = get_in(&app, &admin, "/operator", "de").await;
+    assert!(
+        operator.contains("data-stream-interrupted=\"Live-Aktualisierung unterbrochen"),
+        "{operator}"
+    );
+}

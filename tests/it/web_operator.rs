@@ -27,6 +27,7 @@ impl LiveSource for FakeLive {
         LiveSnapshot {
             ari_connected: true,
             ari_status: "connected".into(),
+            ari_link: eventpbx::web::live_view::AriLink::Connected,
             registered_devices: 3,
             channels: vec![OperatorChannel {
                 id: "1700000000.42".into(),

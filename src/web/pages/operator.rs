@@ -17,10 +17,13 @@ use maud::{html, Markup, Render};
 use crate::db::{self, extensions, numbering};
 use crate::domain::accounts::Role;
 use crate::domain::numbering::DeskWarning;
+use crate::tr;
 use crate::web::auth::{CsrfForm, Operator, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
-use crate::web::live_view::{ChannelWatch, LiveSnapshot, LiveSource, OperatorChannel};
+use crate::web::i18n::Tr;
+use crate::web::live_view::{AriLink, ChannelWatch, LiveSnapshot, LiveSource, OperatorChannel};
+use crate::web::pages::admin::desk_warning;
 use crate::web::pages::{see_other, Empty};
 use crate::web::sse::{self, Turn};
 use crate::web::sse_access::Holder;
@@ -49,11 +52,12 @@ struct ChannelRow<'a> {
     channel: &'a OperatorChannel,
     now: i64,
     csrf: &'a str,
+    t: Tr,
 }
 
 impl Render for ChannelRow<'_> {
     fn render(&self) -> Markup {
-        let c = self.channel;
+        let (c, t) = (self.channel, self.t);
         html! {
             tr data-channel=(c.id) {
                 td { (c.caller) }
@@ -63,10 +67,10 @@ impl Render for ChannelRow<'_> {
                 td { (c.bridged_with.as_deref().unwrap_or("—")) }
                 td {
                     details {
-                        summary { "Hang up…" }
+                        summary { (tr!(t, "operator-hang-up")) }
                         form method="post" action={ "/operator/channels/" (c.id) "/hangup" } {
                             (CsrfField(self.csrf))
-                            button.danger type="submit" { "Really hang up" }
+                            button.danger type="submit" { (tr!(t, "operator-really-hang-up")) }
                         }
                     }
                 }
@@ -75,49 +79,67 @@ impl Render for ChannelRow<'_> {
     }
 }
 
-fn counter(label: &str, value: impl Render) -> Markup {
+fn counter(label: String, value: impl Render) -> Markup {
     html! { div.counter { span.value { (value) } span.label { (label) } } }
 }
 
 /// The part of the live view that the stream keeps current: the alarms and warnings, the
 /// counters, the connection state and the channel table. The page renders it once; the
 /// stream re-renders it whenever the live registry or the database changes.
-pub fn live_fragment(snapshot: &LiveSnapshot, standing: &Standing, csrf: &str, now: i64) -> Markup {
+pub fn live_fragment(
+    t: Tr,
+    snapshot: &LiveSnapshot,
+    standing: &Standing,
+    csrf: &str,
+    now: i64,
+) -> Markup {
     html! {
-        (alerts(&standing.guard, &standing.desks))
+        (alerts(t, &standing.guard, &standing.desks))
         div.counters {
-            (counter("temporary handsets waiting", standing.counts.temporary_waiting))
-            (counter("failed token attempts (10 min)", standing.counts.failed_token_attempts))
+            (counter(tr!(t, "operator-temporary-waiting"), standing.counts.temporary_waiting))
+            (counter(tr!(t, "operator-failed-tokens"), standing.counts.failed_token_attempts))
         }
         @if !snapshot.ari_connected {
             p.notice.error role="alert" {
-                "Asterisk is not connected (" (snapshot.ari_status) "). Calls between "
-                "extensions keep working, but the codes and this view do not until it is back."
+                (tr!(t, "operator-ari-down", status = ari_words(t, &snapshot.ari_link)))
             }
         }
         div.counters {
-            (counter("active calls", active_calls(snapshot)))
-            (counter("registered devices", snapshot.registered_devices))
-            (counter("ARI", if snapshot.ari_connected { "connected" } else { "down" }))
+            (counter(tr!(t, "operator-active-calls"), active_calls(snapshot)))
+            (counter(tr!(t, "operator-registered-devices"), snapshot.registered_devices))
+            (counter("ARI".to_string(), if snapshot.ari_connected { tr!(t, "operator-ari-connected") } else { tr!(t, "operator-ari-is-down") }))
         }
         table.list #channels {
-            caption { "Channels now on the Asterisk" }
+            caption { (tr!(t, "operator-channels")) }
             thead {
                 tr {
-                    th scope="col" { "Caller" } th scope="col" { "Callee" }
-                    th scope="col" { "State" } th scope="col" { "Duration" }
-                    th scope="col" { "Bridged with" } th scope="col" { span.sr { "Actions" } }
+                    th scope="col" { (tr!(t, "operator-caller")) } th scope="col" { (tr!(t, "operator-callee")) }
+                    th scope="col" { (tr!(t, "operator-state")) } th scope="col" { (tr!(t, "operator-duration")) }
+                    th scope="col" { (tr!(t, "operator-bridged-with")) } th scope="col" { span.sr { (tr!(t, "operator-actions")) } }
                 }
             }
             tbody {
                 @for c in &snapshot.channels {
-                    (ChannelRow { channel: c, now, csrf })
+                    (ChannelRow { channel: c, now, csrf, t })
                 }
                 @if snapshot.channels.is_empty() {
-                    tr { td colspan="6" { "No calls right now." } }
+                    tr { td colspan="6" { (tr!(t, "operator-no-calls")) } }
                 }
             }
         }
+    }
+}
+
+/// The ARI connection's state in words (an error Asterisk or the network gave stays as it
+/// came).
+fn ari_words(t: Tr, link: &AriLink) -> String {
+    match link {
+        AriLink::NotConfigured => tr!(t, "operator-ari-not-configured"),
+        AriLink::Connected => tr!(t, "operator-ari-connected"),
+        AriLink::Connecting(None) => tr!(t, "operator-ari-connecting"),
+        AriLink::Connecting(Some(e)) => tr!(t, "operator-ari-reconnecting", error = e),
+        AriLink::Replaced => tr!(t, "operator-ari-replaced"),
+        AriLink::Stopped => tr!(t, "operator-ari-stopped"),
     }
 }
 
@@ -157,11 +179,14 @@ pub async fn stream(
         },
         stopping: state.stopping.clone(),
     };
+    // The stream's task does not see the request's language: the operator's, taken now.
+    let t = Visitor::of(&user).tr();
     let feed = LiveFeed {
         state,
         live,
         _channels: channels,
         csrf: user.csrf.clone(),
+        t,
         standing: None,
     };
     sse::respond(feed, wakes, lifetime)
@@ -176,6 +201,8 @@ struct LiveFeed {
     live: Arc<dyn LiveSource>,
     _channels: ChannelWatch,
     csrf: String,
+    /// The operator's language.
+    t: Tr,
     /// What was last read from the database, with the write count it was read at: most turns
     /// are channel events that changed nothing there, and need no read.
     standing: Option<(u64, Standing)>,
@@ -201,8 +228,8 @@ impl sse::Feed for LiveFeed {
         let Some((_, standing)) = &self.standing else {
             return Turn::Wait(Vec::new());
         };
-        let html =
-            live_fragment(&self.live.snapshot(), standing, &self.csrf, db::now()).into_string();
+        let snapshot = self.live.snapshot();
+        let html = live_fragment(self.t, &snapshot, standing, &self.csrf, db::now()).into_string();
         Turn::Wait(vec![Event::default().event("live").data(html)])
     }
 }
@@ -234,18 +261,18 @@ pub async fn standing(state: &AppState) -> Result<Standing, PageError> {
 }
 
 /// The alarms and warnings an operator must see first.
-pub fn alerts(guard: &crate::db::attempts::GuardStatus, desks: &[DeskWarning]) -> Markup {
+pub fn alerts(t: Tr, guard: &crate::db::attempts::GuardStatus, desks: &[DeskWarning]) -> Markup {
     html! {
         @if guard.alarm {
             p.notice.error role="alert" #token-alarm {
-                "Alarm: " (guard.failures) " failed registration tokens in the last "
-                (guard.guard.window_secs / 60) " minutes (more than "
-                (guard.guard.failures) "). Someone may be guessing tokens; check the "
-                "temporary handsets."
+                (tr!(t, "operator-token-alarm",
+                    failures = guard.failures,
+                    minutes = guard.guard.window_secs / 60,
+                    limit = guard.guard.failures))
             }
         }
         @for w in desks {
-            p.notice.error role="alert" .desk-warning { (w.to_string()) }
+            p.notice.error role="alert" .desk-warning { (desk_warning(t, w)) }
         }
     }
 }
@@ -260,14 +287,18 @@ pub fn view(
     charts: Option<Markup>,
 ) -> Markup {
     let now = db::now();
+    let t = visitor.tr();
     layout(
-        "Live view",
+        &tr!(t, "operator-title"),
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
-            // Replaced in place by the SSE stream (/operator/stream); without JS, reload.
-            div #live data-stream="/operator/stream" {
-                (live_fragment(snapshot, &standing, &visitor.csrf, now))
+            // Replaced in place by the SSE stream (/operator/stream); without JS, reload. The
+            // script's words for a lost stream come with it ({ $at } is the time shown).
+            div #live data-stream="/operator/stream"
+                data-stream-stopped=(tr!(t, "operator-stream-stopped", at = "{at}"))
+                data-stream-interrupted=(tr!(t, "operator-stream-interrupted", at = "{at}")) {
+                (live_fragment(t, snapshot, &standing, &visitor.csrf, now))
             }
             @if let Some(d) = dect { (d) }
             @if let Some(c) = charts { (c) }
@@ -284,8 +315,8 @@ pub async fn show(
     let standing = standing(&state).await?;
     let visitor = Visitor::of(&user);
     let _channels = live.watch_channels().await;
-    let dect = super::dect::operator_panel(&state).await?;
-    let charts = charts_panel(&state).await?;
+    let dect = super::dect::operator_panel(&state, visitor.tr()).await?;
+    let charts = charts_panel(&state, visitor.tr()).await?;
     Ok(view(
         &visitor,
         &live.snapshot(),
@@ -297,17 +328,17 @@ pub async fn show(
 }
 
 /// The charts (rendered once a minute, see `web::charts`).
-async fn charts_panel(state: &AppState) -> Result<Markup, PageError> {
+async fn charts_panel(state: &AppState, t: Tr) -> Result<Markup, PageError> {
     let offset = state.settings.utc_offset();
-    Ok(state.charts.get(&state.db, db::now(), offset).await?)
+    Ok(state.charts.get(&state.db, db::now(), offset, t).await?)
 }
 
 /// GET /operator/charts: the charts alone, which the page's script fetches every minute.
 pub async fn charts(
     State(state): State<AppState>,
-    Operator(_): Operator,
+    Operator(user): Operator,
 ) -> Result<Markup, PageError> {
-    charts_panel(&state).await
+    charts_panel(&state, Visitor::of(&user).tr()).await
 }
 
 /// POST /operator/channels/{id}/hangup.
@@ -323,10 +354,11 @@ pub async fn hangup(
         Err(problem) => {
             let standing = standing(&state).await?;
             let visitor = Visitor::of(&user);
-            let notice = Notice::error(format!("The call was not hung up: {problem}"));
+            let t = visitor.tr();
+            let notice = Notice::error(tr!(t, "operator-not-hung-up", problem = problem));
             let _channels = live.watch_channels().await;
-            let dect = super::dect::operator_panel(&state).await?;
-            let charts = charts_panel(&state).await?;
+            let dect = super::dect::operator_panel(&state, t).await?;
+            let charts = charts_panel(&state, t).await?;
             let page = view(
                 &visitor,
                 &live.snapshot(),

@@ -30,6 +30,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.querySelector("[data-since], [data-stream]")) setInterval(tick, 1000);
   // A live stream that is lost says so above what it feeds, with the time the shown state
   // is from, instead of letting the page go silently stale; EventSource reconnects by itself.
+  // The words are the page's (data-stream-stopped, data-stream-interrupted, in the reader's
+  // language, "{at}" standing for the time); an element without them gets no notice.
   const loaded = Date.now();
   const watchStream = (el, source) => {
     const note = document.createElement("p");
@@ -43,10 +45,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     source.addEventListener("error", () => {
       el.dataset.streamError = "1";
-      const at = new Date(Number(el.dataset.updated || loaded)).toLocaleTimeString();
-      note.textContent = source.readyState === EventSource.CLOSED
-        ? `Live updates stopped. What you see is from ${at}: reload the page.`
-        : `Live updates interrupted, reconnecting. What you see is from ${at}.`;
+      const at = new Date(Number(el.dataset.updated || loaded))
+        .toLocaleTimeString(document.documentElement.lang || undefined);
+      const words = source.readyState === EventSource.CLOSED
+        ? el.dataset.streamStopped
+        : el.dataset.streamInterrupted;
+      if (!words) return;
+      note.textContent = words.split("{at}").join(at);
       note.hidden = false;
     });
   };

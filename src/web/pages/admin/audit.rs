@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{page, PER_PAGE};
 use crate::db::audit;
 use crate::service::helpdesk::Action;
+use crate::tr;
 use crate::web::auth::Admin;
 use crate::web::components::{Pager, TimeTag};
 use crate::web::error::PageError;
@@ -20,6 +21,22 @@ use crate::web::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new().route("/admin/audit", get(show))
+}
+
+/// What a line says was done, in words; a stored name this binary does not know is shown as
+/// stored.
+fn action_words(t: crate::web::i18n::Tr, stored: &str) -> String {
+    match Action::ALL.into_iter().find(|a| a.as_str() == stored) {
+        Some(Action::Viewed) => tr!(t, "admin-audit-viewed"),
+        Some(Action::NewToken) => tr!(t, "admin-audit-new-token"),
+        Some(Action::NewSipPassword) => tr!(t, "admin-audit-new-sip-password"),
+        Some(Action::Unbound) => tr!(t, "admin-audit-unbound"),
+        Some(Action::Released) => tr!(t, "admin-audit-released"),
+        Some(Action::Minted) => tr!(t, "admin-audit-minted"),
+        Some(Action::PrintedSheet) => tr!(t, "admin-audit-printed-sheet"),
+        Some(Action::HandedOut) => tr!(t, "admin-audit-handed-out"),
+        None => stored.to_string(),
+    }
 }
 
 /// `?page=`, 1-based.
@@ -34,10 +51,9 @@ pub async fn show(
     Admin(admin): Admin,
     query: Result<Query<AuditQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let t = super::tr_of(&admin);
     let Ok(Query(query)) = query else {
-        return Err(PageError::BadRequest(
-            "The page of the audit log is a number from 1 on.".into(),
-        ));
+        return Err(PageError::BadRequest(tr!(t, "admin-audit-bad-page")));
     };
     let page_number = query.page.unwrap_or(1).max(1);
     let offset = page_number.saturating_sub(1).saturating_mul(PER_PAGE);
@@ -47,24 +63,24 @@ pub async fn show(
         .await?;
     let tz = state.settings.utc_offset();
     let body = html! {
-        p { a href="/admin" { "← Back to the admin page" } }
-        p { "What the help desk (and operators and admins on the help desk pages) opened and changed, newest first. No secret is ever written here." }
-        h2 { "Audit log (" (total) ")" }
+        p { a href="/admin" { (tr!(t, "admin-audit-back")) } }
+        p { (tr!(t, "admin-audit-intro")) }
+        h2 { (tr!(t, "admin-audit-count", count = total)) }
         div.scroll { table.list #audit {
-            thead { tr { th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "User" } th scope="col" { "Extension" } th scope="col" { "Handset" } th scope="col" { "Details" } } }
+            thead { tr { th scope="col" { (tr!(t, "admin-audit-when")) } th scope="col" { (tr!(t, "admin-audit-who")) } th scope="col" { (tr!(t, "admin-audit-what")) } th scope="col" { (tr!(t, "admin-audit-user")) } th scope="col" { (tr!(t, "admin-audit-extension")) } th scope="col" { (tr!(t, "admin-audit-handset")) } th scope="col" { (tr!(t, "admin-audit-details")) } } }
             tbody {
                 @for l in &lines {
                     tr {
                         td { (TimeTag { unix: l.at, offset: tz }) }
                         td { (l.actor) }
-                        td { (Action::words(&l.action)) }
+                        td { (action_words(t, &l.action)) }
                         td { (l.target_user.as_deref().unwrap_or("")) }
                         td { (l.number.as_deref().unwrap_or("")) }
                         td { @if let Some(h) = &l.handset { code { (h) } } }
                         td { (l.detail) }
                     }
                 }
-                @if lines.is_empty() { tr { td colspan="7" { "Nothing yet." } } }
+                @if lines.is_empty() { tr { td colspan="7" { (tr!(t, "admin-audit-none")) } } }
             }
         } }
         (Pager { base: "/admin/audit", page: page_number, per_page: PER_PAGE, total })

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::{Section, View};
 use crate::db::DbError;
 use crate::service::dect::{OmmStatus, WindowCommand};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
@@ -48,17 +49,18 @@ impl Section for DectSection {
             return html! {};
         };
         let minutes = view.settings.omm.wildcard_minutes;
+        let t = view.t;
         html! {
             section #dect {
-                h2 { "DECT subscription window" }
+                h2 { (tr!(t, "admin-dect")) }
                 p {
-                    "OMM: " strong { (link_text(status)) }
-                    " · subscription mode: " strong.omm-mode { (mode_text(status)) }
+                    "OMM: " strong { (link_text(t, status)) }
+                    " · " (tr!(t, "operator-dect-mode")) " " strong.omm-mode { (mode_text(t, status)) }
                 }
                 form.inline method="post" action="/admin/dect/window" {
                     (CsrfField(view.csrf()))
-                    button type="submit" name="action" value="open" { "Open for any handset (" (minutes) " min)" }
-                    button.secondary type="submit" name="action" value="close" { "Close" }
+                    button type="submit" name="action" value="open" { (tr!(t, "admin-dect-open", minutes = minutes)) }
+                    button.secondary type="submit" name="action" value="close" { (tr!(t, "admin-dect-close")) }
                 }
             }
         }
@@ -78,17 +80,18 @@ pub async fn window(
     Admin(admin): Admin,
     CsrfForm(form): CsrfForm<WindowInput>,
 ) -> Result<Response, PageError> {
-    let refuse = |text: &str| super::refuse::<DectSection>(&state, &admin, text.to_string());
+    let t = super::tr_of(&admin);
+    let refuse = |text: String| super::refuse::<DectSection>(&state, &admin, text);
     let Some(control) = &state.dect else {
-        return refuse("The DECT sync is off ([omm] enabled = false).").await;
+        return refuse(tr!(t, "admin-dect-off")).await;
     };
     let command = match form.action.as_str() {
         "open" => WindowCommand::Open(state.settings.omm.wildcard_minutes),
         "close" => WindowCommand::Close,
-        _ => return refuse("Choose open or close.").await,
+        _ => return refuse(tr!(t, "admin-dect-choose")).await,
     };
     if control.commands.try_send(command).is_err() {
-        return refuse("The DECT sync is busy or stopped; try again in a moment.").await;
+        return refuse(tr!(t, "admin-dect-busy")).await;
     }
     Ok(see_other("/admin#dect"))
 }

@@ -13,12 +13,14 @@ use super::{Section, View};
 use crate::db::extensions::{self, ExtensionKind};
 use crate::db::{numbering, DbError};
 use crate::domain::accounts;
-use crate::domain::numbering::{Authority, DeskWarning};
+use crate::domain::numbering::{Authority, DeskState, DeskWarning, FixedKind};
 use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
 use crate::service::routing::{self as routing_service, NewGroup, RouteChangeError};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::state::AppState;
 
 pub(super) fn routes() -> Router<AppState> {
@@ -38,36 +40,58 @@ impl Section for DesksSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let csrf = view.csrf();
+        let (csrf, t) = (view.csrf(), view.t);
         html! {
             @for w in &self.desks {
-                p.notice.error role="alert" .desk-warning { (w.to_string()) }
+                p.notice.error role="alert" .desk-warning { (desk_warning(t, w)) }
             }
             @if !self.desks.is_empty() {
                 section #desks {
-                    h2 { "Set up a desk" }
-                    p { "Emergency and help-desk numbers are answered by an extension only admins can claim. "
-                        "It is yours (see your account page), and rings like any other extension." }
+                    h2 { (tr!(t, "admin-desks")) }
+                    p { (tr!(t, "admin-desks-intro")) }
                     form method="post" action="/admin/desks" {
                         (CsrfField(csrf))
-                        label for="desk-number" { "Number" }
+                        label for="desk-number" { (tr!(t, "admin-number")) }
                         select #desk-number name="number" {
                             @for w in &self.desks {
-                                option value=(w.number) { (w.number) " (" (w.kind.label()) ")" }
+                                option value=(w.number) { (tr!(t, "admin-desks-option", number = w.number.as_str(), kind = fixed_kind(t, w.kind))) }
                             }
                         }
-                        label for="desk-name" { "Name in the phonebook" }
-                        input #desk-name name="name" required maxlength="60" value="Help desk";
+                        label for="desk-name" { (tr!(t, "admin-desks-name")) }
+                        input #desk-name name="name" required maxlength="60" value=(tr!(t, "admin-desks-name-default"));
                         fieldset {
-                            legend { "Phone" }
-                            label.choice { input type="radio" name="kind" value="sip" checked; " SIP phone" }
-                            label.choice { input type="radio" name="kind" value="handset"; " handset (binds with a token)" }
-                            label.choice { input type="radio" name="kind" value="group"; " group (staffed by the members you add below)" }
+                            legend { (tr!(t, "admin-desks-phone")) }
+                            label.choice { input type="radio" name="kind" value="sip" checked; " " (tr!(t, "admin-desks-kind-sip")) }
+                            label.choice { input type="radio" name="kind" value="handset"; " " (tr!(t, "admin-desks-kind-handset")) }
+                            label.choice { input type="radio" name="kind" value="group"; " " (tr!(t, "admin-desks-kind-group")) }
                         }
-                        button type="submit" { "Claim for the desk" }
+                        button type="submit" { (tr!(t, "admin-desks-claim")) }
                     }
                 }
             }
+        }
+    }
+}
+
+/// What a fixed number is for, in words.
+pub(crate) fn fixed_kind(t: Tr, kind: FixedKind) -> String {
+    match kind {
+        FixedKind::Code => tr!(t, "admin-fixed-code"),
+        FixedKind::Emergency => tr!(t, "admin-fixed-emergency"),
+        FixedKind::Helpdesk => tr!(t, "admin-fixed-helpdesk"),
+    }
+}
+
+/// An emergency or help-desk number that reaches nobody, and why (admin and operator pages).
+pub(crate) fn desk_warning(t: Tr, w: &DeskWarning) -> String {
+    let (number, kind) = (w.number.as_str(), fixed_kind(t, w.kind));
+    match w.state {
+        DeskState::NoDesk => tr!(t, "admin-desk-warn-none", number = number, kind = kind),
+        DeskState::HandsetNotBound => {
+            tr!(t, "admin-desk-warn-unbound", number = number, kind = kind)
+        }
+        DeskState::GroupUnstaffed => {
+            tr!(t, "admin-desk-warn-unstaffed", number = number, kind = kind)
         }
     }
 }
@@ -95,7 +119,8 @@ pub async fn claim_desk(
     CsrfForm(form): CsrfForm<DeskInput>,
 ) -> Result<Response, PageError> {
     let Some(kind) = ExtensionKind::parse(form.kind.trim()) else {
-        return refuse(&state, &admin, "Choose a SIP phone or a handset.".into()).await;
+        let why = tr!(super::tr_of(&admin), "admin-desks-kind-refused");
+        return refuse(&state, &admin, why).await;
     };
     let name = match accounts::display_name(form.name.trim()) {
         Ok(n) => n,
@@ -120,18 +145,20 @@ pub async fn claim_desk(
         Err(e) => return Err(e.into()),
     };
     tracing::info!(admin = %admin.user.username, %number, "desk set up");
+    let t = super::tr_of(&admin);
     let once = html! {
         section.notice.ok role="status" {
-            h2 { "Desk " (number) " set up (shown only now)" }
+            h2 { (tr!(t, "admin-desks-set-up", number = number.as_str())) }
             @match &created {
-                extensions::Created::Sip(c) => p {
-                    "SIP username " code { (c.username) } ", password " code { (c.password) } "."
+                extensions::Created::Sip(c) => dl {
+                    dt { (tr!(t, "admin-sip-username")) } dd { code { (c.username) } }
+                    dt { (tr!(t, "admin-password")) } dd { code { (c.password) } }
                 },
                 extensions::Created::Handset { token } => p {
-                    "Dial " code { (state.settings.codes.register) (token) } " from the desk's handset to bind it."
+                    (tr!(t, "admin-desks-dial")) " " code { (state.settings.codes.register) (token) }
                 },
                 // Groups are made by `desk_group`; this arm only keeps the match whole.
-                extensions::Created::Group => p { "The desk is a group: add its members in the groups section." },
+                extensions::Created::Group => p { (tr!(t, "admin-desks-is-group")) },
             }
         }
     };
@@ -164,10 +191,11 @@ async fn desk_group(
         Err(e) => return Err(e.into()),
     }
     tracing::info!(admin = %admin.user.username, %number, "desk set up as a group");
+    let t = super::tr_of(admin);
     let once = html! {
         section.notice.ok role="status" {
-            h2 { "Desk " (number) " set up as a group" }
-            p { "Add its members in " a href={ "/admin#group-" (number) } { "the groups section" } ", or invite people's extensions from your account page." }
+            h2 { (tr!(t, "admin-desks-set-up-group", number = number.as_str())) }
+            p { (tr!(t, "admin-desks-group-members")) " " a href={ "/admin#group-" (number) } { (tr!(t, "admin-desks-group-link")) } }
         }
     };
     super::shown_once::<DesksSection>(state, admin, once).await

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{Section, View};
 use crate::db::DbError;
 use crate::domain::event::{self, Event, EventError};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
@@ -37,7 +38,7 @@ impl Section for EventSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let csrf = view.csrf();
+        let (csrf, t) = (view.csrf(), view.t);
         let e = self.event.as_ref();
         let date = |d: Option<time::Date>| d.map(event::format_date).unwrap_or_default();
         // The event's times in its own zone (`web.utc_offset`), named wherever one is shown.
@@ -47,34 +48,37 @@ impl Section for EventSection {
         let minute = |t: Option<i64>| t.map(at).unwrap_or_default();
         html! {
             section #event {
-                h2 { "Event" }
+                h2 { (tr!(t, "admin-event")) }
                 @match e {
-                    None => p { "No event is set: sign-up, claiming and binding are open at all times." },
+                    None => p { (tr!(t, "admin-event-none")) },
                     Some(e) => p {
-                        strong { (e.name) } ", " (event::format_date(e.starts_on)) " to " (event::format_date(e.ends_on))
-                        ". Registration (sign-up, claiming, binding handsets) is open from "
-                        (at(e.registration_opens_at)) " to "
-                        (at(e.registration_closes_at)) " (" (zone) "); staff may add numbers at any time."
+                        strong { (e.name) } ": "
+                        (tr!(t, "admin-event-summary",
+                            starts = event::format_date(e.starts_on),
+                            ends = event::format_date(e.ends_on),
+                            opens = at(e.registration_opens_at),
+                            closes = at(e.registration_closes_at),
+                            zone = &zone))
                     },
                 }
                 form method="post" action="/admin/event" {
                     (CsrfField(csrf))
-                    label for="ename" { "Name" }
+                    label for="ename" { (tr!(t, "admin-event-name")) }
                     input id="ename" name="name" required maxlength=(event::NAME_MAX) value=(e.map(|e| e.name.as_str()).unwrap_or(""));
-                    label for="estarts" { "First day" }
+                    label for="estarts" { (tr!(t, "admin-event-first-day")) }
                     input id="estarts" name="starts_on" type="date" required value=(date(e.map(|e| e.starts_on)));
-                    label for="eends" { "Last day" }
+                    label for="eends" { (tr!(t, "admin-event-last-day")) }
                     input id="eends" name="ends_on" type="date" required value=(date(e.map(|e| e.ends_on)));
-                    label for="eopens" { "Registration opens (" (zone) ")" }
+                    label for="eopens" { (tr!(t, "admin-event-opens", zone = &zone)) }
                     input id="eopens" name="registration_opens" type="datetime-local" required value=(minute(e.map(|e| e.registration_opens_at)));
-                    label for="ecloses" { "Registration closes (" (zone) ")" }
+                    label for="ecloses" { (tr!(t, "admin-event-closes", zone = &zone)) }
                     input id="ecloses" name="registration_closes" type="datetime-local" required value=(minute(e.map(|e| e.registration_closes_at)));
-                    button type="submit" { "Set the event" }
+                    button type="submit" { (tr!(t, "admin-event-set")) }
                 }
                 @if e.is_some() {
                     form.inline method="post" action="/admin/event/clear" {
                         (CsrfField(csrf))
-                        button.secondary type="submit" { "Clear the event (registration always open)" }
+                        button.secondary type="submit" { (tr!(t, "admin-event-clear")) }
                     }
                 }
             }

@@ -14,10 +14,12 @@ use crate::db::extensions::{self, Extension, ExtensionKind, Filter};
 use crate::db::DbError;
 use crate::domain::accounts;
 use crate::service::extensions::{self as extension_service, Actor};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{query_escape, CsrfField, Pager};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::pages::helpdesk::kind_name;
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
@@ -46,19 +48,19 @@ impl Section for ExtensionsSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let (csrf, uq, q) = (view.csrf(), &view.uq, &view.q);
+        let (csrf, uq, q, t) = (view.csrf(), &view.uq, &view.q, view.t);
         let ext_base = format!("/admin?q={}&uq={}", query_escape(q), query_escape(uq));
         html! {
             section #extensions {
-                h2 { "Extensions (" (self.total) ")" }
+                h2 { (tr!(t, "admin-extensions", count = self.total)) }
                 form.search role="search" method="get" action="/admin" {
                     input type="hidden" name="uq" value=(uq);
-                    label for="q" { "Search number or name" }
+                    label for="q" { (tr!(t, "admin-extensions-search")) }
                     input id="q" name="q" type="search" value=(q);
-                    button type="submit" { "Search" }
+                    button type="submit" { (tr!(t, "admin-search")) }
                 }
                 div.scroll { table.list {
-                    thead { tr { th { "Number" } th { "Name and listing" } th { "Kind" } th { "Owner" } th { "Actions" } } }
+                    thead { tr { th { (tr!(t, "admin-number")) } th { (tr!(t, "admin-extensions-name-listing")) } th { (tr!(t, "admin-kind")) } th { (tr!(t, "admin-owner")) } th { (tr!(t, "admin-actions")) } } }
                     tbody {
                         @for e in &self.extensions {
                             tr {
@@ -66,32 +68,26 @@ impl Section for ExtensionsSection {
                                 td {
                                     form.inline method="post" action={ "/admin/ext/" (e.number) "/edit" } {
                                         (CsrfField(csrf))
-                                        input name="name" required maxlength="60" value=(e.name) aria-label={ "Name of " (e.number) };
-                                        label.choice { input type="checkbox" name="public" value="on" checked[e.public]; " public" }
-                                        button.secondary type="submit" { "Save" }
+                                        input name="name" required maxlength="60" value=(e.name) aria-label=(tr!(t, "admin-extensions-name-of", number = e.number.as_str()));
+                                        label.choice { input type="checkbox" name="public" value="on" checked[e.public]; " " (tr!(t, "admin-extensions-public")) }
+                                        button.secondary type="submit" { (tr!(t, "admin-save")) }
                                     }
                                 }
-                                td {
-                                    @match e.kind {
-                                        ExtensionKind::Sip => "SIP",
-                                        ExtensionKind::Handset => @if e.device_id.is_some() { "handset (bound)" } @else { "handset (waiting)" },
-                                        ExtensionKind::Group => "group",
-                                    }
-                                }
+                                td { (kind_name(t, e)) }
                                 td { (e.owner_username.as_deref().unwrap_or("—")) }
                                 td {
                                     @if e.kind == ExtensionKind::Handset && e.device_id.is_some() {
                                         form.inline method="post" action={ "/admin/ext/" (e.number) "/release" } {
                                             (CsrfField(csrf))
-                                            button.secondary type="submit" { "Release handset" }
+                                            button.secondary type="submit" { (tr!(t, "admin-extensions-release")) }
                                         }
                                     }
                                     details {
-                                        summary { "Delete…" }
+                                        summary { (tr!(t, "admin-delete-more")) }
                                         form method="post" action={ "/admin/ext/" (e.number) "/delete" } {
                                             (CsrfField(csrf))
-                                            label.choice { input type="checkbox" name="confirm" value="yes" required; " Yes, delete " (e.number) }
-                                            button.danger type="submit" { "Delete" }
+                                            label.choice { input type="checkbox" name="confirm" value="yes" required; " " (tr!(t, "admin-extensions-confirm-delete", number = e.number.as_str())) }
+                                            button.danger type="submit" { (tr!(t, "admin-delete")) }
                                         }
                                     }
                                 }
@@ -162,12 +158,8 @@ pub async fn delete_extension(
     CsrfForm(form): CsrfForm<DeleteInput>,
 ) -> Result<Response, PageError> {
     if form.confirm != "yes" {
-        return refuse(
-            &state,
-            &admin,
-            "Nothing was deleted: tick the box to confirm first.".into(),
-        )
-        .await;
+        let why = tr!(super::tr_of(&admin), "admin-extensions-not-confirmed");
+        return refuse(&state, &admin, why).await;
     }
     let settings = state.settings.clone();
     state

@@ -19,6 +19,7 @@ use crate::domain::routing::{Member, Preferences};
 use crate::domain::Number;
 use crate::service::extensions::Actor;
 use crate::service::routing::{self as routing_service, MemberEdit};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{CsrfField, Notice};
 use crate::web::error::PageError;
@@ -84,26 +85,26 @@ impl Section for GroupsSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let csrf = view.csrf();
+        let (csrf, t) = (view.csrf(), view.t);
         html! {
             section #groups {
-                h2 { "Groups (" (self.total) ")" }
+                h2 { (tr!(t, "admin-groups", count = self.total)) }
                 @if self.groups.is_empty() {
-                    p { "No groups yet. Attendees make them on their account page; desks are made above." }
+                    p { (tr!(t, "admin-groups-none")) }
                 }
                 @if self.total > PER_PAGE {
-                    p.small { "The first " (PER_PAGE) " by number; search the extensions above for the others." }
+                    p.small { (tr!(t, "admin-groups-first", count = PER_PAGE)) }
                 }
                 @for row in &self.groups {
                     @let g = &row.group.number;
                     div.group id={ "group-" (g) } {
                         h3 { (g) " " span.name { (row.group.name) } " "
-                            span.small { "owner: " (row.group.owner_username.as_deref().unwrap_or("—")) } }
+                            span.small { (tr!(t, "admin-groups-owner", owner = row.group.owner_username.as_deref().unwrap_or("—"))) } }
                         @if row.members.is_empty() {
-                            p { "No members: calls reach nobody." }
+                            p { (tr!(t, "admin-groups-no-members")) }
                         } @else {
                             div.scroll { table.list {
-                                thead { tr { th { "Member" } th { "Delay (s)" } th { "State" } th { "Remove" } } }
+                                thead { tr { th { (tr!(t, "admin-groups-member")) } th { (tr!(t, "admin-groups-delay")) } th { (tr!(t, "admin-state")) } th { (tr!(t, "admin-remove")) } } }
                                 tbody {
                                     @for (m, name) in &row.members {
                                         @let n = &m.number;
@@ -112,22 +113,22 @@ impl Section for GroupsSection {
                                             td {
                                                 form.inline method="post" action={ "/admin/groups/" (g) "/members/" (n) "/delay" } {
                                                     (CsrfField(csrf))
-                                                    input name="delay" inputmode="numeric" size="3" value=(m.delay) aria-label={ "Delay of " (n) };
-                                                    button.secondary type="submit" { "Set" }
+                                                    input name="delay" inputmode="numeric" size="3" value=(m.delay) aria-label=(tr!(t, "admin-groups-delay-of", number = n.as_str()));
+                                                    button.secondary type="submit" { (tr!(t, "admin-set")) }
                                                 }
                                             }
                                             td {
                                                 form.inline method="post" action={ "/admin/groups/" (g) "/members/" (n) "/active" } {
                                                     (CsrfField(csrf))
                                                     input type="hidden" name="on" value=(if m.active { "0" } else { "1" });
-                                                    @if m.active { span.badge.online { "active" } " " button.secondary type="submit" { "Pause" } }
-                                                    @else { span.badge.offline { "paused" } " " button.secondary type="submit" { "Resume" } }
+                                                    @if m.active { span.badge.online { (tr!(t, "admin-groups-active")) } " " button.secondary type="submit" { (tr!(t, "admin-groups-pause")) } }
+                                                    @else { span.badge.offline { (tr!(t, "admin-groups-paused")) } " " button.secondary type="submit" { (tr!(t, "admin-groups-resume")) } }
                                                 }
                                             }
                                             td {
                                                 form.inline method="post" action={ "/admin/groups/" (g) "/members/" (n) "/remove" } {
                                                     (CsrfField(csrf))
-                                                    button.danger type="submit" { "Remove" }
+                                                    button.danger type="submit" { (tr!(t, "admin-remove")) }
                                                 }
                                             }
                                         }
@@ -136,24 +137,24 @@ impl Section for GroupsSection {
                             } }
                         }
                         @if !row.invitations.is_empty() {
-                            p.small { "Invited: "
+                            p.small { (tr!(t, "admin-groups-invited")) " "
                                 @for (i, inv) in row.invitations.iter().enumerate() { @if i > 0 { ", " } (inv.member) } }
                         }
                         form.inline method="post" action={ "/admin/groups/" (g) "/members/add" } {
                             (CsrfField(csrf))
-                            label for={ "admin-add-" (g) } { "Add number" }
+                            label for={ "admin-add-" (g) } { (tr!(t, "admin-groups-add-number")) }
                             input id={ "admin-add-" (g) } name="member" inputmode="numeric" required size="6";
-                            label for={ "admin-add-delay-" (g) } { "delay (s)" }
+                            label for={ "admin-add-delay-" (g) } { (tr!(t, "admin-groups-add-delay")) }
                             input id={ "admin-add-delay-" (g) } name="delay" inputmode="numeric" size="3" value="0";
-                            button type="submit" { "Add" }
+                            button type="submit" { (tr!(t, "admin-groups-add")) }
                         }
                         form.inline method="post" action={ "/admin/groups/" (g) "/settings" } {
                             (CsrfField(csrf))
-                            label for={ "admin-timeout-" (g) } { "Members ring for (s, 5 to 300)" }
+                            label for={ "admin-timeout-" (g) } { (tr!(t, "admin-groups-ring-for")) }
                             input id={ "admin-timeout-" (g) } name="ring_timeout" inputmode="numeric" size="3" value=(row.preferences.ring_timeout);
-                            label for={ "admin-fallback-" (g) } { "then to (empty: busy)" }
+                            label for={ "admin-fallback-" (g) } { (tr!(t, "admin-groups-then-to")) }
                             input id={ "admin-fallback-" (g) } name="fallback" inputmode="numeric" size="6" value=(row.preferences.fallback.clone().unwrap_or_default());
-                            button.secondary type="submit" { "Save" }
+                            button.secondary type="submit" { (tr!(t, "admin-save")) }
                         }
                     }
                 }
@@ -170,8 +171,9 @@ async fn refuse(state: &AppState, admin: &LoggedIn, why: PageError) -> Result<Re
 }
 
 /// A delay typed into a form (empty: 0); the range is the service's to check.
-fn delay_of(text: &str) -> Result<u32, PageError> {
-    Ok(seconds_field("Delay", text)
+fn delay_of(admin: &LoggedIn, text: &str) -> Result<u32, PageError> {
+    let label = tr!(super::tr_of(admin), "admin-groups-delay-label");
+    Ok(seconds_field(&label, text)
         .map_err(PageError::BadRequest)?
         .unwrap_or(0))
 }
@@ -208,10 +210,11 @@ pub async fn add_member(
     CsrfForm(form): CsrfForm<MemberInput>,
 ) -> Result<Response, PageError> {
     let Ok(member) = Number::parse(form.member.trim()) else {
-        let problem = PageError::BadRequest("Member: type an extension's number.".into());
+        let why = tr!(super::tr_of(&admin), "admin-groups-member-refused");
+        let problem = PageError::BadRequest(why);
         return refuse(&state, &admin, problem).await;
     };
-    let delay = match delay_of(&form.delay) {
+    let delay = match delay_of(&admin, &form.delay) {
         Ok(d) => d,
         Err(problem) => return refuse(&state, &admin, problem).await,
     };
@@ -237,7 +240,7 @@ pub async fn delay(
     CsrfForm(form): CsrfForm<DelayInput>,
 ) -> Result<Response, PageError> {
     let (group, member) = number_pair(path)?;
-    let delay = match delay_of(&form.delay) {
+    let delay = match delay_of(&admin, &form.delay) {
         Ok(d) => d,
         Err(problem) => return refuse(&state, &admin, problem).await,
     };

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::{Section, View, PER_PAGE};
 use crate::db::{handsets, DbError};
 use crate::service::handsets::{self as handset_service, MintError};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{CsrfField, TimeTag};
 use crate::web::error::PageError;
@@ -42,18 +43,18 @@ impl Section for HandsetsSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let (csrf, offset) = (view.csrf(), view.offset);
+        let (csrf, offset, t) = (view.csrf(), view.offset, view.t);
         html! {
             section #handsets {
-                h2 { "Temporary handsets (" (self.total) " waiting)" }
+                h2 { (tr!(t, "admin-handsets", count = self.total)) }
                 form.inline method="post" action="/admin/handsets" {
                     (CsrfField(csrf))
-                    label for="count" { "Mint" }
+                    label for="count" { (tr!(t, "admin-handsets-mint")) }
                     input id="count" name="count" type="number" min="1" max="200" value="10" required;
-                    button type="submit" { "Create handset accounts" }
+                    button type="submit" { (tr!(t, "admin-handsets-create")) }
                 }
                 table.list {
-                    thead { tr { th scope="col" { "Temporary number" } th scope="col" { "SIP username" } th scope="col" { "Created" } th scope="col" { span.sr { "Actions" } } } }
+                    thead { tr { th scope="col" { (tr!(t, "admin-temporary-number")) } th scope="col" { (tr!(t, "admin-sip-username")) } th scope="col" { (tr!(t, "admin-created")) } th scope="col" { span.sr { (tr!(t, "admin-actions")) } } } }
                     tbody {
                         @for h in &self.handsets {
                             tr {
@@ -63,12 +64,12 @@ impl Section for HandsetsSection {
                                 td {
                                     form.inline method="post" action={ "/admin/handsets/" (h.sip_username) "/delete" } {
                                         (CsrfField(csrf))
-                                        button.secondary type="submit" { "Delete" }
+                                        button.secondary type="submit" { (tr!(t, "admin-delete")) }
                                     }
                                 }
                             }
                         }
-                        @if self.handsets.is_empty() { tr { td colspan="4" { "No temporary handsets." } } }
+                        @if self.handsets.is_empty() { tr { td colspan="4" { (tr!(t, "admin-handsets-none")) } } }
                     }
                 }
             }
@@ -106,12 +107,14 @@ pub async fn mint_handsets(
         "{}:{}",
         state.settings.sip.public_address, state.settings.sip.port
     );
+    let t = super::tr_of(&admin);
     let table = html! {
         section.notice.ok role="status" {
-            h2 { "New handset accounts (shown only now)" }
-            p { "Registrar " code { (registrar) } ". Provision each handset with its username and password." }
+            h2 { (tr!(t, "admin-handsets-new")) }
+            p { (tr!(t, "admin-handsets-registrar")) " " code { (registrar) } }
+            p { (tr!(t, "admin-handsets-provision")) }
             table.list {
-                thead { tr { th scope="col" { "Number" } th scope="col" { "Username" } th scope="col" { "Password" } } }
+                thead { tr { th scope="col" { (tr!(t, "admin-number")) } th scope="col" { (tr!(t, "admin-username")) } th scope="col" { (tr!(t, "admin-password")) } } }
                 tbody {
                     @for h in &minted {
                         tr { td { (h.number) } td { code { (h.credentials.username) } } td { code { (h.credentials.password) } } }

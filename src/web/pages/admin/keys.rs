@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::{Section, View};
 use crate::db::{api_keys, DbError};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{CsrfField, TimeTag};
 use crate::web::error::PageError;
@@ -35,35 +36,35 @@ impl Section for KeysSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let (csrf, offset) = (view.csrf(), view.offset);
+        let (csrf, offset, t) = (view.csrf(), view.offset, view.t);
         html! {
             section #keys {
-                h2 { "API keys" }
+                h2 { (tr!(t, "admin-keys")) }
                 form.inline method="post" action="/admin/keys" {
                     (CsrfField(csrf))
-                    label for="kname" { "Name" } input id="kname" name="name" required maxlength="64";
-                    label for="kscope" { "Scope" }
+                    label for="kname" { (tr!(t, "admin-name")) } input id="kname" name="name" required maxlength="64";
+                    label for="kscope" { (tr!(t, "admin-keys-scope")) }
                     select id="kscope" name="scope" {
-                        option value="read" { "read" }
-                        option value="read-write" { "read-write" }
-                        option value="admin" { "admin (users, every SIP password)" }
+                        option value="read" { (tr!(t, "admin-keys-scope-read")) }
+                        option value="read-write" { (tr!(t, "admin-keys-scope-read-write")) }
+                        option value="admin" { (tr!(t, "admin-keys-scope-admin")) }
                     }
-                    button type="submit" { "Create key" }
+                    button type="submit" { (tr!(t, "admin-keys-create")) }
                 }
                 table.list {
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Scope" } th scope="col" { "Created" } th scope="col" { "State" } th scope="col" { span.sr { "Actions" } } } }
+                    thead { tr { th scope="col" { (tr!(t, "admin-name")) } th scope="col" { (tr!(t, "admin-keys-scope")) } th scope="col" { (tr!(t, "admin-created")) } th scope="col" { (tr!(t, "admin-state")) } th scope="col" { span.sr { (tr!(t, "admin-actions")) } } } }
                     tbody {
                         @for k in &self.keys {
                             tr {
-                                td { (k.name) } td { (k.scope.as_str()) }
+                                td { (k.name) } td { (scope_name(t, k.scope)) }
                                 td { (TimeTag { unix: k.created_at, offset }) }
-                                td { @if k.revoked_at.is_some() { "revoked" } @else { "live" } }
+                                td { @if k.revoked_at.is_some() { (tr!(t, "admin-keys-revoked")) } @else { (tr!(t, "admin-keys-live")) } }
                                 td {
                                     @if k.revoked_at.is_none() {
                                         form.inline method="post" action={ "/admin/keys/revoke" } {
                                             (CsrfField(csrf))
                                             input type="hidden" name="name" value=(k.name);
-                                            button.secondary type="submit" { "Revoke" }
+                                            button.secondary type="submit" { (tr!(t, "admin-keys-revoke")) }
                                         }
                                     }
                                 }
@@ -73,6 +74,15 @@ impl Section for KeysSection {
                 }
             }
         }
+    }
+}
+
+/// A scope in words (the stored value stays as it is).
+fn scope_name(t: crate::web::i18n::Tr, scope: api_keys::Scope) -> String {
+    match scope {
+        api_keys::Scope::Read => tr!(t, "admin-keys-scope-read"),
+        api_keys::Scope::ReadWrite => tr!(t, "admin-keys-scope-read-write"),
+        api_keys::Scope::Admin => tr!(t, "admin-keys-scope-admin-short"),
     }
 }
 
@@ -96,12 +106,8 @@ pub async fn create_key(
     CsrfForm(form): CsrfForm<KeyInput>,
 ) -> Result<Response, PageError> {
     let Some(scope) = api_keys::Scope::parse(&form.scope) else {
-        return refuse(
-            &state,
-            &admin,
-            "The scope is read, read-write or admin.".into(),
-        )
-        .await;
+        let why = tr!(super::tr_of(&admin), "admin-keys-scope-refused");
+        return refuse(&state, &admin, why).await;
     };
     let name = form.name.trim().to_string();
     let n = name.clone();
@@ -116,10 +122,11 @@ pub async fn create_key(
         }
         Err(e) => return Err(e.into()),
     };
+    let t = super::tr_of(&admin);
     let shown = html! {
         section.notice.ok role="status" {
-            h2 { "API key " (name) " (shown only now)" }
-            p { "Give it to the service as " code { "Authorization: Bearer <key>" } ". Only a hash is stored." }
+            h2 { (tr!(t, "admin-keys-shown", name = &name)) }
+            p { (tr!(t, "admin-keys-how")) " " code { "Authorization: Bearer <key>" } }
             p { code { (key) } }
         }
     };

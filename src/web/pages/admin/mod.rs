@@ -20,6 +20,8 @@ mod users;
 
 use std::sync::Arc;
 
+pub(crate) use desks::desk_warning;
+
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -31,9 +33,11 @@ use serde::Deserialize;
 
 use crate::config::Settings;
 use crate::db::DbError;
+use crate::tr;
 use crate::web::auth::{Admin, LoggedIn, Visitor};
 use crate::web::components::{layout, Notice};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::pages::no_store;
 use crate::web::state::AppState;
 
@@ -85,6 +89,8 @@ struct View {
     page: u32,
     /// The DECT sync's status when the page was asked for; `None` when it is off.
     dect: Option<crate::service::dect::OmmStatus>,
+    /// The admin's language.
+    t: Tr,
 }
 
 impl View {
@@ -99,6 +105,7 @@ impl View {
             q: query.q.chars().take(60).collect(),
             page: query.page.unwrap_or(1).max(1),
             dect: state.dect.as_ref().map(|d| d.status.borrow().clone()),
+            t: Visitor::of(admin).tr(),
         }
     }
 
@@ -128,6 +135,7 @@ pub async fn show(
     Query(query): Query<AdminQuery>,
 ) -> Result<Response, PageError> {
     let view = View::new(&state, &admin, &query);
+    let t = view.t;
     let v = view.clone();
     // One read, so the sections agree with each other.
     let dect = dect::DectSection::load_without_db(&view);
@@ -149,10 +157,10 @@ pub async fn show(
         .await?;
     let body = html! {
         (desks.render(&view))
-        nav.toc aria-label="Sections" {
-            a href="#event" { "Event" } a href="#users" { "Users" } a href="#extensions" { "Extensions" } a href="#groups" { "Groups" } a href="#numbering" { "Numbering" }
-            a href="#handsets" { "Temporary handsets" } a href="#phonebook" { "Phonebook entries" }
-            a href="#keys" { "API keys" } a href="/admin/audit" { "Audit log of the help desk" }
+        nav.toc aria-label=(tr!(t, "admin-toc")) {
+            a href="#event" { (tr!(t, "admin-toc-event")) } a href="#users" { (tr!(t, "admin-toc-users")) } a href="#extensions" { (tr!(t, "admin-toc-extensions")) } a href="#groups" { (tr!(t, "admin-toc-groups")) } a href="#numbering" { (tr!(t, "admin-toc-numbering")) }
+            a href="#handsets" { (tr!(t, "admin-toc-handsets")) } a href="#phonebook" { (tr!(t, "admin-toc-phonebook")) }
+            a href="#keys" { (tr!(t, "admin-toc-keys")) } a href="/admin/audit" { (tr!(t, "admin-toc-audit")) }
         }
         (event.render(&view))
         (users.render(&view))
@@ -168,8 +176,9 @@ pub async fn show(
 }
 
 fn page(admin: &LoggedIn, body: Markup, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&admin);
-    (status, layout("Admin", &visitor, body)).into_response()
+    let visitor = Visitor::of(admin);
+    let title = tr!(visitor.tr(), "admin-title");
+    (status, layout(&title, &visitor, body)).into_response()
 }
 
 /// The answer to a form post of section `S` that needs more than a redirect: the notice or
@@ -183,13 +192,19 @@ async fn section_page<S: Section>(
 ) -> Result<Response, PageError> {
     let view = View::new(state, admin, &AdminQuery::default());
     let section: S = load(state, &view).await?;
+    let t = view.t;
     let body = html! {
         @if let Some(n) = notice { (n) }
         @if let Some(once) = shown_once { (once) }
         (section.render(&view))
-        p { a href="/admin" { "Back to the whole admin page" } }
+        p { a href="/admin" { (tr!(t, "admin-back-whole")) } }
     };
     Ok(page(admin, body, status))
+}
+
+/// The admin's translator, for what a form handler says before a section renders.
+fn tr_of(admin: &LoggedIn) -> Tr {
+    Visitor::of(admin).tr()
 }
 
 /// A refused form of section `S`: 422 with the reason above the section.

@@ -14,6 +14,7 @@ use crate::db::numbering::{self, StoredRange};
 use crate::db::DbError;
 use crate::domain::numbering::Range;
 use crate::domain::Number;
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
@@ -47,62 +48,62 @@ impl Section for NumberingSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let (csrf, s) = (view.csrf(), &view.settings);
+        let (csrf, s, t) = (view.csrf(), &view.settings, view.t);
         html! {
             section #numbering {
-                h2 { "Numbering" }
-                h3 { "Claimable ranges" }
+                h2 { (tr!(t, "admin-numbering")) }
+                h3 { (tr!(t, "admin-numbering-ranges")) }
                 ul {
                     @for r in &self.ranges {
                         li {
                             (r.range) " "
                             form.inline method="post" action={ "/admin/ranges/" (r.id) "/delete" } {
                                 (CsrfField(csrf))
-                                button.secondary type="submit" { "Remove" }
+                                button.secondary type="submit" { (tr!(t, "admin-remove")) }
                             }
                         }
                     }
                 }
                 form.inline method="post" action="/admin/ranges" {
                     (CsrfField(csrf))
-                    label for="first" { "From" } input id="first" name="first" inputmode="numeric" required size="8";
-                    label for="last" { "to" } input id="last" name="last" inputmode="numeric" required size="8";
-                    button type="submit" { "Add range" }
+                    label for="first" { (tr!(t, "admin-numbering-from")) } input id="first" name="first" inputmode="numeric" required size="8";
+                    label for="last" { (tr!(t, "admin-numbering-to")) } input id="last" name="last" inputmode="numeric" required size="8";
+                    button type="submit" { (tr!(t, "admin-numbering-add-range")) }
                 }
-                h3 { "Reserved numbers" }
+                h3 { (tr!(t, "admin-numbering-reserved")) }
                 ul {
                     @for (n, reason) in &self.reserved {
                         li {
                             (n) @if !reason.is_empty() { " — " (reason) } " "
                             form.inline method="post" action={ "/admin/reserved/" (n) "/delete" } {
                                 (CsrfField(csrf))
-                                button.secondary type="submit" { "Free" }
+                                button.secondary type="submit" { (tr!(t, "admin-numbering-free")) }
                             }
                         }
                     }
                 }
                 form.inline method="post" action="/admin/reserved" {
                     (CsrfField(csrf))
-                    label for="rnumber" { "Number" } input id="rnumber" name="number" inputmode="numeric" required size="8";
-                    label for="reason" { "Reason" } input id="reason" name="reason" maxlength="60";
-                    button type="submit" { "Reserve" }
+                    label for="rnumber" { (tr!(t, "admin-number")) } input id="rnumber" name="number" inputmode="numeric" required size="8";
+                    label for="reason" { (tr!(t, "admin-numbering-reason")) } input id="reason" name="reason" maxlength="60";
+                    button type="submit" { (tr!(t, "admin-numbering-reserve")) }
                 }
-                h3 { "Per person" }
+                h3 { (tr!(t, "admin-numbering-per-person")) }
                 form.inline method="post" action="/admin/max" {
                     (CsrfField(csrf))
-                    label for="max" { "Extensions one person may claim" }
+                    label for="max" { (tr!(t, "admin-numbering-max")) }
                     input id="max" name="max" type="number" min="0" max="100" required value=(self.max);
-                    button type="submit" { "Save" }
+                    button type="submit" { (tr!(t, "admin-save")) }
                 }
-                h3 { "From the settings file (read-only)" }
+                h3 { (tr!(t, "admin-numbering-settings")) }
                 dl.codes {
-                    dt { "Info code" } dd { code { (s.codes.info) } }
-                    dt { "Echo test code" } dd { code { (s.codes.echo) } }
-                    dt { "Registration code" } dd { code { (s.codes.register) } }
-                    dt { "Temporary numbers" } dd { code { (s.numbering.temporary_first) "–" (s.numbering.temporary_last) } }
-                    dt { "Emergency" } dd { (s.numbering.emergency.join(", ")) }
-                    dt { "Help desk" } dd { (s.numbering.helpdesk.join(", ")) }
-                    dt { "Token length" } dd { (s.numbering.token_length) " digits" }
+                    dt { (tr!(t, "admin-numbering-info-code")) } dd { code { (s.codes.info) } }
+                    dt { (tr!(t, "admin-numbering-echo-code")) } dd { code { (s.codes.echo) } }
+                    dt { (tr!(t, "admin-numbering-register-code")) } dd { code { (s.codes.register) } }
+                    dt { (tr!(t, "admin-numbering-temporary")) } dd { code { (s.numbering.temporary_first) "–" (s.numbering.temporary_last) } }
+                    dt { (tr!(t, "admin-numbering-emergency")) } dd { (s.numbering.emergency.join(", ")) }
+                    dt { (tr!(t, "admin-numbering-helpdesk")) } dd { (s.numbering.helpdesk.join(", ")) }
+                    dt { (tr!(t, "admin-numbering-token-length")) } dd { (tr!(t, "admin-numbering-digits", count = s.numbering.token_length)) }
                 }
             }
         }
@@ -216,12 +217,8 @@ pub async fn set_max(
     let max = match form.max.trim().parse::<u32>() {
         Ok(m) if m <= 100 => m,
         _ => {
-            return refuse(
-                &state,
-                &admin,
-                "The maximum is a whole number from 0 to 100.".into(),
-            )
-            .await
+            let why = tr!(super::tr_of(&admin), "admin-numbering-max-refused");
+            return refuse(&state, &admin, why).await;
         }
     };
     state

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use super::{Section, View};
 use crate::db::phonebook::{self as phonebook_store, ServiceEntry};
 use crate::db::DbError;
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
@@ -36,19 +37,20 @@ impl Section for PhonebookSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let csrf = view.csrf();
+        let (csrf, t) = (view.csrf(), view.t);
         html! {
             section #phonebook {
-                h2 { "Phonebook entries" }
-                p {
-                    "Listed in the phonebook beside the extensions people published, for example the help desk "
-                    "or the info line. Phones fetch the book from "
-                    code { "/phonebook/yealink.xml" } ", " code { "snom.xml" } ", " code { "grandstream.xml" } ", "
-                    code { "cisco.xml" } " and " code { "mitel.xml?q=" } "; services from "
-                    code { "/phonebook.json" } ", " code { ".csv" } " and " code { ".vcf" } "."
+                h2 { (tr!(t, "admin-phonebook")) }
+                p { (tr!(t, "admin-phonebook-intro")) }
+                dl.codes {
+                    dt { (tr!(t, "admin-phonebook-phones")) }
+                    dd { code { "/phonebook/yealink.xml" } ", " code { "snom.xml" } ", " code { "grandstream.xml" } ", "
+                        code { "cisco.xml" } ", " code { "mitel.xml?q=" } }
+                    dt { (tr!(t, "admin-phonebook-services")) }
+                    dd { code { "/phonebook.json" } ", " code { ".csv" } ", " code { ".vcf" } }
                 }
                 table.list {
-                    thead { tr { th scope="col" { "Name" } th scope="col" { "Number" } th scope="col" { span.sr { "Actions" } } } }
+                    thead { tr { th scope="col" { (tr!(t, "admin-name")) } th scope="col" { (tr!(t, "admin-number")) } th scope="col" { span.sr { (tr!(t, "admin-actions")) } } } }
                     tbody {
                         @for e in &self.entries {
                             tr {
@@ -56,19 +58,19 @@ impl Section for PhonebookSection {
                                 td {
                                     form.inline method="post" action={ "/admin/phonebook/" (e.id) "/delete" } {
                                         (CsrfField(csrf))
-                                        button.secondary type="submit" { "Remove" }
+                                        button.secondary type="submit" { (tr!(t, "admin-remove")) }
                                     }
                                 }
                             }
                         }
-                        @if self.entries.is_empty() { tr { td colspan="3" { "No entries of your own yet." } } }
+                        @if self.entries.is_empty() { tr { td colspan="3" { (tr!(t, "admin-phonebook-none")) } } }
                     }
                 }
                 form.inline method="post" action="/admin/phonebook" {
                     (CsrfField(csrf))
-                    label for="pname" { "Name" } input id="pname" name="name" required maxlength=(phonebook_store::MAX_NAME_CHARS);
-                    label for="pnumber" { "Number" } input id="pnumber" name="number" required maxlength=(phonebook_store::MAX_NUMBER_CHARS) size="12";
-                    button type="submit" { "Add entry" }
+                    label for="pname" { (tr!(t, "admin-name")) } input id="pname" name="name" required maxlength=(phonebook_store::MAX_NAME_CHARS);
+                    label for="pnumber" { (tr!(t, "admin-number")) } input id="pnumber" name="number" required maxlength=(phonebook_store::MAX_NUMBER_CHARS) size="12";
+                    button type="submit" { (tr!(t, "admin-phonebook-add")) }
                 }
             }
         }

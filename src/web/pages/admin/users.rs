@@ -13,9 +13,11 @@ use crate::db::users::{self, User};
 use crate::db::DbError;
 use crate::domain::accounts::Role;
 use crate::service::users::{self as user_service, DisableError, UserRef};
+use crate::tr;
 use crate::web::auth::{Admin, CsrfForm, LoggedIn};
 use crate::web::components::{query_escape, CsrfField, Pager, TimeTag};
 use crate::web::error::PageError;
+use crate::web::pages::helpdesk::role_name;
 use crate::web::pages::see_other;
 use crate::web::state::AppState;
 
@@ -38,19 +40,19 @@ impl Section for UsersSection {
     }
 
     fn render(&self, view: &View) -> Markup {
-        let (csrf, offset, uq, q) = (view.csrf(), view.offset, &view.uq, &view.q);
+        let (csrf, offset, uq, q, t) = (view.csrf(), view.offset, &view.uq, &view.q, view.t);
         let users_base = format!("/admin?uq={}&q={}", query_escape(uq), query_escape(q));
         html! {
             section #users {
-                h2 { "Users (" (self.total) ")" }
+                h2 { (tr!(t, "admin-users", count = self.total)) }
                 form.search role="search" method="get" action="/admin" {
                     input type="hidden" name="q" value=(q);
-                    label for="uq" { "Search users" }
+                    label for="uq" { (tr!(t, "admin-users-search")) }
                     input id="uq" name="uq" type="search" value=(uq);
-                    button type="submit" { "Search" }
+                    button type="submit" { (tr!(t, "admin-search")) }
                 }
                 div.scroll { table.list {
-                    thead { tr { th { "Username" } th { "Name" } th { "Since" } th { "Role" } th { "Status" } } }
+                    thead { tr { th { (tr!(t, "admin-username")) } th { (tr!(t, "admin-name")) } th { (tr!(t, "admin-users-since")) } th { (tr!(t, "admin-role")) } th { (tr!(t, "admin-users-status")) } } }
                     tbody {
                         @for u in &self.users {
                             tr {
@@ -59,26 +61,26 @@ impl Section for UsersSection {
                                 td { (TimeTag { unix: u.created_at, offset }) }
                                 td {
                                     @if u.id == view.me {
-                                        (u.role) " (you)"
+                                        (tr!(t, "admin-users-you", role = role_name(t, u.role)))
                                     } @else {
                                         form.inline method="post" action={ "/admin/users/" (u.id) "/role" } {
                                             (CsrfField(csrf))
-                                            select name="role" aria-label={ "Role of " (u.username) } {
+                                            select name="role" aria-label=(tr!(t, "admin-users-role-of", user = &u.username)) {
                                                 @for r in Role::ALL {
-                                                    option value=(r.as_str()) selected[r == u.role] { (r) }
+                                                    option value=(r.as_str()) selected[r == u.role] { (role_name(t, r)) }
                                                 }
                                             }
-                                            button.secondary type="submit" { "Set" }
+                                            button.secondary type="submit" { (tr!(t, "admin-set")) }
                                         }
                                     }
                                 }
                                 td {
-                                    @if u.disabled { "disabled " } @else { "active " }
+                                    @if u.disabled { (tr!(t, "admin-users-disabled")) " " } @else { (tr!(t, "admin-users-active")) " " }
                                     @if u.id != view.me {
                                         form.inline method="post" action={ "/admin/users/" (u.id) "/disabled" } {
                                             (CsrfField(csrf))
                                             input type="hidden" name="disabled" value=(if u.disabled { "no" } else { "yes" });
-                                            button.secondary type="submit" { @if u.disabled { "Enable" } @else { "Disable" } }
+                                            button.secondary type="submit" { @if u.disabled { (tr!(t, "admin-users-enable")) } @else { (tr!(t, "admin-users-disable")) } }
                                         }
                                     }
                                 }
@@ -112,7 +114,8 @@ pub async fn set_role(
 ) -> Result<Response, PageError> {
     if id == admin.user.id {
         // An admin demoting themselves could leave nobody able to undo it.
-        return refuse(&state, &admin, "You cannot change your own role.".into()).await;
+        let why = tr!(super::tr_of(&admin), "admin-users-own-role");
+        return refuse(&state, &admin, why).await;
     }
     let role = match Role::parse(&form.role) {
         Ok(r) => r,

@@ -10,15 +10,17 @@ use axum::routing::{get, post};
 use axum::Router;
 use maud::{html, Markup};
 
-use super::{helper, page};
+use super::{helper, page, role_name};
 use crate::db::extensions::ExtensionKind;
 use crate::service::extensions::ExtensionError;
 use crate::service::helpdesk::{self as helpdesk_service, ExtensionDetail};
-use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn};
+use crate::tr;
+use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn, Visitor};
 use crate::web::components::{CopyField, CsrfField, Notice, TimeTag};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
 use crate::web::failure::Failure;
+use crate::web::i18n::Tr;
 use crate::web::pages::{no_store, Empty};
 use crate::web::state::AppState;
 
@@ -80,10 +82,11 @@ pub async fn new_token(
     NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let outcome =
         helpdesk_service::new_token(&state.db, &state.settings, helper(&user), number.as_str())
             .await
-            .map(|_| format!("{number} has a new token; the old one no longer binds."))
+            .map(|_| tr!(t, "helpdesk-done-token", number = number.as_str()))
             .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await
 }
@@ -95,9 +98,10 @@ pub async fn new_password(
     NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let outcome = helpdesk_service::new_sip_password(&state.db, helper(&user), number.as_str())
         .await
-        .map(|_| format!("{number} has a new SIP password: enter it in the phone."))
+        .map(|_| tr!(t, "helpdesk-done-password", number = number.as_str()))
         .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await
 }
@@ -109,13 +113,18 @@ pub async fn unbind(
     NumberPath(number, _): NumberPath,
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let outcome =
         helpdesk_service::unbind(&state.db, &state.settings, helper(&user), number.as_str())
             .await
             .map(|temporary| {
-                format!(
-            "The handset of {number} is a loaner again, as {temporary}; {number} has a new token."
-        )
+                let temporary = temporary.to_string();
+                tr!(
+                    t,
+                    "helpdesk-done-unbind",
+                    number = number.as_str(),
+                    temporary = temporary
+                )
             })
             .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await
@@ -135,10 +144,19 @@ pub async fn hand_out(
     NumberPath(number, _): NumberPath,
     CsrfForm(form): CsrfForm<HandOutInput>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let outcome =
         helpdesk_service::hand_out(&state.db, helper(&user), number.as_str(), &form.loaner)
             .await
-            .map(|handset| format!("Loaner {handset} is {number} now: hand it over."))
+            .map(|handset| {
+                let handset = handset.to_string();
+                tr!(
+                    t,
+                    "helpdesk-done-hand-out",
+                    number = number.as_str(),
+                    loaner = handset
+                )
+            })
             .map_err(PageError::from);
     after(&state, &user, number.as_str(), outcome).await
 }
@@ -158,13 +176,14 @@ pub async fn release(
     Path(sip_username): Path<String>,
     CsrfForm(form): CsrfForm<ReleaseInput>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     if form.confirm != "yes" {
-        let why = "Nothing was released: tick the box to confirm first.";
+        let why = tr!(t, "helpdesk-release-not-confirmed");
         return super::loaners::list_page(&state, &user, Some(Notice::error(why))).await;
     }
     helpdesk_service::release_handset(&state.db, &state.settings, helper(&user), &sip_username)
         .await?;
-    let done = Notice::ok("The handset is released: its credentials no longer work.");
+    let done = Notice::ok(tr!(t, "helpdesk-done-release"));
     super::loaners::list_page(&state, &user, Some(done)).await
 }
 
@@ -175,13 +194,20 @@ fn render(
     notice: Option<Notice>,
     status: StatusCode,
 ) -> Response {
-    let body = card(state, &user.csrf, detail, notice);
-    let title = format!("Extension {}", detail.ext.number);
+    let t = Visitor::of(user).tr();
+    let body = card(state, t, &user.csrf, detail, notice);
+    let title = tr!(t, "helpdesk-ext-title", number = detail.ext.number.as_str());
     // The page shows a token or SIP password.
     no_store(page(user, &title, body, status))
 }
 
-fn card(state: &AppState, csrf: &str, d: &ExtensionDetail, notice: Option<Notice>) -> Markup {
+fn card(
+    state: &AppState,
+    t: Tr,
+    csrf: &str,
+    d: &ExtensionDetail,
+    notice: Option<Notice>,
+) -> Markup {
     let s = &state.settings;
     let offset = s.utc_offset();
     let now = crate::db::now();
@@ -189,76 +215,86 @@ fn card(state: &AppState, csrf: &str, d: &ExtensionDetail, notice: Option<Notice
     let n = &ext.number;
     html! {
         @if let Some(notice) = notice { (notice) }
-        p { a href="/helpdesk" { "← Back to the search" } }
+        p { a href="/helpdesk" { (tr!(t, "helpdesk-back")) } }
         section.card id={ "ext-" (n) } {
             h2 { (n) " " span.name { (ext.name) } }
             p.meta {
-                span.badge { @match ext.kind { ExtensionKind::Sip => "SIP phone", ExtensionKind::Handset => "Handset", ExtensionKind::Group => "Group" } }
-                " " span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
+                span.badge { @match ext.kind { ExtensionKind::Sip => (tr!(t, "helpdesk-badge-sip")), ExtensionKind::Handset => (tr!(t, "helpdesk-badge-handset")), ExtensionKind::Group => (tr!(t, "helpdesk-badge-group")) } }
+                " " span.badge { @if ext.public { (tr!(t, "helpdesk-badge-listed")) } @else { (tr!(t, "helpdesk-unlisted")) } }
             }
             p {
-                "Owner: "
+                (tr!(t, "helpdesk-owner-label")) " "
                 @match &d.owner {
-                    Some(o) => { strong { (o.username) } " (" (o.display_name) ", " (o.role) @if o.disabled { ", disabled" } ")" }
-                    None => "nobody",
+                    Some(o) => {
+                        strong { (o.username) } " "
+                        @if o.disabled {
+                            (tr!(t, "helpdesk-owner-disabled", name = &o.display_name, role = role_name(t, o.role)))
+                        } @else {
+                            (tr!(t, "helpdesk-owner-details", name = &o.display_name, role = role_name(t, o.role)))
+                        }
+                    }
+                    None => (tr!(t, "helpdesk-owner-nobody")),
                 }
             }
             @if ext.kind != ExtensionKind::Group {
                 @let current: Vec<_> = d.contacts.iter().filter(|c| c.expiration_time > now).collect();
                 @if current.is_empty() {
-                    p.meta { span.badge.offline { "not registered" } }
+                    p.meta { span.badge.offline { (tr!(t, "helpdesk-not-registered")) } }
                 } @else {
-                    p.meta { span.badge.online { "registered" } }
+                    p.meta { span.badge.online { (tr!(t, "helpdesk-registered")) } }
                     @for c in current {
-                        p.small { @if !c.user_agent.is_empty() { (c.user_agent) " " } "until " (TimeTag { unix: c.expiration_time, offset }) }
+                        p.small { @if !c.user_agent.is_empty() { (c.user_agent) " " } (tr!(t, "helpdesk-until")) " " (TimeTag { unix: c.expiration_time, offset }) }
                     }
                 }
             }
             @match ext.kind {
                 ExtensionKind::Sip => {
                     div.creds {
-                        (CopyField { label: "Registrar (server)", value: &format!("{}:{}", s.sip.public_address, s.sip.port), id: format!("reg-{n}") })
-                        (CopyField { label: "Username", value: ext.device_id.as_deref().unwrap_or(""), id: format!("user-{n}") })
-                        (CopyField { label: "Password", value: d.sip_password.as_deref().unwrap_or(""), id: format!("pw-{n}") })
+                        (CopyField { label: &tr!(t, "helpdesk-registrar"), value: &format!("{}:{}", s.sip.public_address, s.sip.port), id: format!("reg-{n}") })
+                        (CopyField { label: &tr!(t, "helpdesk-username"), value: ext.device_id.as_deref().unwrap_or(""), id: format!("user-{n}") })
+                        (CopyField { label: &tr!(t, "helpdesk-password"), value: d.sip_password.as_deref().unwrap_or(""), id: format!("pw-{n}") })
                     }
                     form method="post" action={ "/helpdesk/ext/" (n) "/password" } {
                         (CsrfField(csrf))
-                        p.small { "The phone stops working until the new password is entered." }
-                        button type="submit" { "Make a new SIP password" }
+                        p.small { (tr!(t, "helpdesk-password-warning")) }
+                        button type="submit" { (tr!(t, "helpdesk-new-password")) }
                     }
                 }
                 ExtensionKind::Handset => {
                     @if let (Some(device), Some(bound)) = (&ext.device_id, ext.bound_at) {
-                        p { "Handset " code { (device) } " is bound since " (TimeTag { unix: bound, offset }) "." }
+                        dl {
+                            dt { (tr!(t, "helpdesk-bound-handset")) } dd { code { (device) } }
+                            dt { (tr!(t, "helpdesk-bound-since")) } dd { (TimeTag { unix: bound, offset }) }
+                        }
                         form.inline method="post" action={ "/helpdesk/ext/" (n) "/unbind" } {
                             (CsrfField(csrf))
-                            button type="submit" { "Unbind: the handset becomes a loaner again" }
+                            button type="submit" { (tr!(t, "helpdesk-unbind")) }
                         }
                         details {
-                            summary { "Release the handset for good…" }
+                            summary { (tr!(t, "helpdesk-release-for-good")) }
                             form method="post" action={ "/helpdesk/handsets/" (device) "/release" } {
                                 (CsrfField(csrf))
-                                label.choice { input type="checkbox" name="confirm" value="yes" required; " Yes, delete handset " (device) }
-                                button.danger type="submit" { "Release" }
+                                label.choice { input type="checkbox" name="confirm" value="yes" required; " " (tr!(t, "helpdesk-release-confirm", handset = device.as_str())) }
+                                button.danger type="submit" { (tr!(t, "helpdesk-release")) }
                             }
                         }
                     } @else if let Some(token) = &ext.token {
-                        p { "No handset yet. On the handset, dial:" }
-                        (CopyField { label: "Digits to dial", value: &format!("{}{}", s.codes.register, token), id: format!("dial-{n}") })
-                        (CopyField { label: "Token", value: token, id: format!("token-{n}") })
+                        p { (tr!(t, "helpdesk-no-handset")) }
+                        (CopyField { label: &tr!(t, "helpdesk-digits"), value: &format!("{}{}", s.codes.register, token), id: format!("dial-{n}") })
+                        (CopyField { label: &tr!(t, "helpdesk-token"), value: token, id: format!("token-{n}") })
                         form method="post" action={ "/helpdesk/ext/" (n) "/token" } {
                             (CsrfField(csrf))
-                            button.secondary type="submit" { "New token" }
+                            button.secondary type="submit" { (tr!(t, "helpdesk-new-token")) }
                         }
                         form.inline method="post" action={ "/helpdesk/ext/" (n) "/hand-out" } {
                             (CsrfField(csrf))
-                            label for={ "loaner-" (n) } { "Or hand out a loaner: its temporary number" }
+                            label for={ "loaner-" (n) } { (tr!(t, "helpdesk-hand-out-label")) }
                             input id={ "loaner-" (n) } name="loaner" inputmode="numeric" pattern="[0-9]{1,15}" required autocomplete="off";
-                            button type="submit" { "Hand out" }
+                            button type="submit" { (tr!(t, "helpdesk-hand-out")) }
                         }
                     }
                 }
-                ExtensionKind::Group => { p { "A group: calls to it ring its members. It has no phone of its own." } }
+                ExtensionKind::Group => { p { (tr!(t, "helpdesk-group")) } }
             }
         }
     }

@@ -28,9 +28,11 @@ use crate::config::Settings;
 use crate::db::handsets::{self, TemporaryHandset};
 use crate::service::handsets::{MintError, MINT_MAX};
 use crate::service::helpdesk as helpdesk_service;
-use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn};
+use crate::tr;
+use crate::web::auth::{CsrfForm, Helpdesk, LoggedIn, Visitor};
 use crate::web::components::{CsrfField, Notice, TimeTag};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::pages::no_store;
 use crate::web::state::AppState;
 
@@ -73,24 +75,25 @@ pub(super) async fn list_page(
     };
     let offset = state.settings.utc_offset();
     let csrf = &user.csrf;
+    let t = Visitor::of(user).tr();
     let body = html! {
         @if let Some(n) = notice { (n) }
-        p { a href="/helpdesk" { "← Back to the search" } }
+        p { a href="/helpdesk" { (tr!(t, "helpdesk-back")) } }
         section.card #mint {
-            h2 { "Mint loaners" }
-            p { "Each loaner gets a temporary number and SIP credentials. The answer is the printable sheet for the box." }
+            h2 { (tr!(t, "helpdesk-mint")) }
+            p { (tr!(t, "helpdesk-mint-intro")) }
             form.inline method="post" action="/helpdesk/loaners" {
                 (CsrfField(csrf))
-                label for="count" { "How many" }
+                label for="count" { (tr!(t, "helpdesk-mint-count")) }
                 input id="count" name="count" type="number" min="1" max=(MINT_MAX) value="10" required;
-                button type="submit" { "Mint and show the sheet" }
+                button type="submit" { (tr!(t, "helpdesk-mint-submit")) }
             }
         }
         section #waiting {
-            h2 { "Waiting loaners (" (total) ")" }
-            p { a href="/helpdesk/loaners/sheet" { "Print the sheet of waiting loaners again" } }
+            h2 { (tr!(t, "helpdesk-waiting", count = total)) }
+            p { a href="/helpdesk/loaners/sheet" { (tr!(t, "helpdesk-reprint")) } }
             table.list {
-                thead { tr { th scope="col" { "Temporary number" } th scope="col" { "SIP username" } th scope="col" { "Minted" } th scope="col" { "Released when handed back" } } }
+                thead { tr { th scope="col" { (tr!(t, "helpdesk-temporary-number")) } th scope="col" { (tr!(t, "helpdesk-sip-username")) } th scope="col" { (tr!(t, "helpdesk-minted")) } th scope="col" { (tr!(t, "helpdesk-released-when")) } } }
                 tbody {
                     @for h in &waiting {
                         tr {
@@ -100,18 +103,18 @@ pub(super) async fn list_page(
                             td {
                                 form.inline method="post" action={ "/helpdesk/handsets/" (h.sip_username) "/release" } {
                                     (CsrfField(csrf))
-                                    label.choice { input type="checkbox" name="confirm" value="yes" required; " sure" }
-                                    button.secondary type="submit" { "Release" }
+                                    label.choice { input type="checkbox" name="confirm" value="yes" required; " " (tr!(t, "helpdesk-sure")) }
+                                    button.secondary type="submit" { (tr!(t, "helpdesk-release")) }
                                 }
                             }
                         }
                     }
-                    @if waiting.is_empty() { tr { td colspan="4" { "No loaner is waiting." } } }
+                    @if waiting.is_empty() { tr { td colspan="4" { (tr!(t, "helpdesk-none-waiting")) } } }
                 }
             }
         }
     };
-    Ok(page(user, "Loaner handsets", body, status))
+    Ok(page(user, &tr!(t, "helpdesk-loaners-title"), body, status))
 }
 
 /// The mint form.
@@ -130,7 +133,10 @@ pub async fn mint(
     // Text that is no count at all is refused like a count out of range.
     let count = form.count.trim().parse().unwrap_or(0);
     match helpdesk_service::mint(&state.db, &state.settings, helper(&user), count).await {
-        Ok(minted) => Ok(sheet_page(&state.settings, &user, &minted, "New loaners")),
+        Ok(minted) => {
+            let title = tr!(Visitor::of(&user).tr(), "helpdesk-sheet-new");
+            Ok(sheet_page(&state.settings, &user, &minted, &title))
+        }
         Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
             list_page(&state, &user, Some(Notice::error(e.to_string()))).await
         }
@@ -144,12 +150,8 @@ pub async fn sheet(
     Helpdesk(user): Helpdesk,
 ) -> Result<Response, PageError> {
     let loaners = helpdesk_service::loaner_sheet(&state.db, helper(&user)).await?;
-    Ok(sheet_page(
-        &state.settings,
-        &user,
-        &loaners,
-        "Waiting loaners",
-    ))
+    let title = tr!(Visitor::of(&user).tr(), "helpdesk-sheet-waiting");
+    Ok(sheet_page(&state.settings, &user, &loaners, &title))
 }
 
 /// What the QR code of a loaner says: the same lines its card prints.
@@ -181,35 +183,37 @@ fn sheet_page(
     title: &str,
 ) -> Response {
     let registrar = format!("{}:{}", settings.sip.public_address, settings.sip.port);
+    let t = Visitor::of(user).tr();
     let body = html! {
         div.no-print {
-            p { a href="/helpdesk/loaners" { "← Back to the loaners" } }
-            p { "Print this page (Ctrl+P) and stick each card on its handset. It shows passwords: keep the sheet at the desk." }
+            p { a href="/helpdesk/loaners" { (tr!(t, "helpdesk-sheet-back")) } }
+            p { (tr!(t, "helpdesk-sheet-print")) }
         }
-        @if loaners.is_empty() { p { "No loaner is waiting: mint some first." } }
+        @if loaners.is_empty() { p { (tr!(t, "helpdesk-sheet-empty")) } }
         div.loaners {
             @for h in loaners {
-                (card(&registrar, &settings.codes.register, h))
+                (card(t, &registrar, &settings.codes.register, h))
             }
         }
     };
     no_store(page(user, title, body, StatusCode::OK))
 }
 
-fn card(registrar: &str, register_code: &str, h: &TemporaryHandset) -> Markup {
+fn card(t: Tr, registrar: &str, register_code: &str, h: &TemporaryHandset) -> Markup {
+    let number = h.number.as_str();
     html! {
         article.loaner {
-            h2 { "Loaner " (h.number) }
+            h2 { (tr!(t, "helpdesk-card-title", number = number)) }
             dl {
-                dt { "Registrar" } dd { code { (registrar) } }
-                dt { "Username" } dd { code { (h.credentials.username) } }
-                dt { "Password" } dd { code { (h.credentials.password) } }
+                dt { (tr!(t, "helpdesk-card-registrar")) } dd { code { (registrar) } }
+                dt { (tr!(t, "helpdesk-username")) } dd { code { (h.credentials.username) } }
+                dt { (tr!(t, "helpdesk-password")) } dd { code { (h.credentials.password) } }
             }
             @match qr_svg(&qr_text(registrar, h)) {
-                Some(svg) => { figure.qr role="img" aria-label={ "QR code of the credentials of loaner " (h.number) } { (svg) } }
-                None => { p.small { "(no QR code: the credentials are too long for one)" } }
+                Some(svg) => { figure.qr role="img" aria-label=(tr!(t, "helpdesk-card-qr", number = number)) { (svg) } }
+                None => { p.small { (tr!(t, "helpdesk-card-no-qr")) } }
             }
-            p.small { "To make it your number: dial " strong { (register_code) } " and your token from this handset." }
+            p.small { (tr!(t, "helpdesk-card-bind", code = register_code)) }
         }
     }
 }
@@ -236,7 +240,7 @@ mod tests {
             !svg.contains("s3cret"),
             "the SVG draws the code, it does not quote it"
         );
-        let html = card("10.0.0.5:5060", "9955", &h).into_string();
+        let html = card(Tr::default(), "10.0.0.5:5060", "9955", &h).into_string();
         assert!(
             html.contains("s3cret&lt;&amp;&gt;"),
             "the printed text is escaped"
@@ -270,7 +274,7 @@ mod tests {
         let (_, content) = grids[0].decode().unwrap();
         assert_eq!(content, text);
         assert!(content.contains("password: eU3pBCO2Oo21x4B8dGU9\n"));
-        let html = card("pbx.example.org:5060", "9955", &h).into_string();
-        assert!(html.contains("dial <strong>9955</strong>"), "{html}");
+        let html = card(Tr::default(), "pbx.example.org:5060", "9955", &h).into_string();
+        assert!(html.contains("dial 9955 and your token"), "{html}");
     }
 }

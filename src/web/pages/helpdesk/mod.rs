@@ -20,11 +20,14 @@ use axum::Router;
 use maud::{html, Markup};
 use serde::Deserialize;
 
-use crate::db::extensions::ExtensionKind;
+use crate::db::extensions::{Extension, ExtensionKind};
+use crate::domain::accounts::Role;
 use crate::service::helpdesk::{self as helpdesk_service, Found, Helper, SEARCH_MAX, SEARCH_PAGE};
+use crate::tr;
 use crate::web::auth::{Helpdesk, LoggedIn, Visitor};
 use crate::web::components::{layout, query_escape, Notice, Pager};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::state::AppState;
 
 /// The most pages a search pages through: far more than any event has people.
@@ -38,6 +41,26 @@ pub fn routes() -> Router<AppState> {
         .merge(loaners::routes())
 }
 
+/// A role in words (the value stored stays English: `Role::as_str`).
+pub(crate) fn role_name(t: Tr, role: Role) -> String {
+    match role {
+        Role::Attendee => tr!(t, "helpdesk-role-attendee"),
+        Role::Helpdesk => tr!(t, "helpdesk-role-helpdesk"),
+        Role::Operator => tr!(t, "helpdesk-role-operator"),
+        Role::Admin => tr!(t, "helpdesk-role-admin"),
+    }
+}
+
+/// What kind of extension a list row is, in words.
+pub(crate) fn kind_name(t: Tr, e: &Extension) -> String {
+    match e.kind {
+        ExtensionKind::Sip => tr!(t, "helpdesk-kind-sip"),
+        ExtensionKind::Handset if e.device_id.is_some() => tr!(t, "helpdesk-kind-handset-bound"),
+        ExtensionKind::Handset => tr!(t, "helpdesk-kind-handset-waiting"),
+        ExtensionKind::Group => tr!(t, "helpdesk-kind-group"),
+    }
+}
+
 /// The person at the desk, as the audit log names them.
 fn helper(user: &LoggedIn) -> Helper {
     Helper {
@@ -48,7 +71,7 @@ fn helper(user: &LoggedIn) -> Helper {
 
 /// A help desk page in the site's frame.
 fn page(user: &LoggedIn, title: &str, body: Markup, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     (status, layout(title, &visitor, body)).into_response()
 }
 
@@ -63,14 +86,14 @@ pub struct SearchQuery {
 }
 
 /// The page number, or why it is refused.
-fn parse_page(text: &str) -> Result<u32, String> {
-    let t = text.trim();
-    if t.is_empty() {
+fn parse_page(t: Tr, text: &str) -> Result<u32, String> {
+    let typed = text.trim();
+    if typed.is_empty() {
         return Ok(1);
     }
-    match t.parse::<u32>() {
+    match typed.parse::<u32>() {
         Ok(n) if (1..=MAX_PAGE).contains(&n) => Ok(n),
-        _ => Err(format!("The page is a number from 1 to {MAX_PAGE}.")),
+        _ => Err(tr!(t, "helpdesk-bad-page", max = MAX_PAGE)),
     }
 }
 
@@ -80,12 +103,13 @@ pub async fn show(
     Helpdesk(user): Helpdesk,
     query: Result<Query<SearchQuery>, QueryRejection>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let Ok(Query(query)) = query else {
-        let why = "The address of this search is malformed; search again with the form.";
+        let why = tr!(t, "helpdesk-bad-address");
         return Ok(search_page(&user, "", 1, None, Some(Notice::error(why))));
     };
     let checked = helpdesk_service::check_search(&query.q).map_err(|e| e.to_string());
-    let page_number = parse_page(&query.page);
+    let page_number = parse_page(t, &query.page);
     let (text, page_number) = match (checked, page_number) {
         (Ok(t), Ok(p)) => (t, p),
         (Err(why), _) | (_, Err(why)) => {
@@ -116,65 +140,59 @@ fn search_page(
         StatusCode::OK
     };
     let base = format!("/helpdesk?q={}", query_escape(text));
+    let t = Visitor::of(user).tr();
     let body = html! {
         @if let Some(n) = notice { (n) }
-        p { "Find anyone's account or extension, listed in the phonebook or not. "
-            "Everything you open or change here is written to the audit log." }
-        p { a href="/helpdesk/loaners" { "Loaner handsets: mint, print, release" } }
+        p { (tr!(t, "helpdesk-intro")) }
+        p { a href="/helpdesk/loaners" { (tr!(t, "helpdesk-loaners-link")) } }
         form.search role="search" method="get" action="/helpdesk" {
-            label for="q" { "Number, name or username" }
+            label for="q" { (tr!(t, "helpdesk-search-label")) }
             input id="q" name="q" type="search" maxlength=(SEARCH_MAX) value=(text) autofocus;
-            button type="submit" { "Search" }
+            button type="submit" { (tr!(t, "helpdesk-search")) }
         }
         @if let Some(found) = found {
             section #users {
-                h2 { "Users (" (found.users_total) ")" }
+                h2 { (tr!(t, "helpdesk-users", count = found.users_total)) }
                 table.list {
-                    thead { tr { th scope="col" { "Username" } th scope="col" { "Name" } th scope="col" { "Role" } th scope="col" { "Extensions" } } }
+                    thead { tr { th scope="col" { (tr!(t, "helpdesk-username")) } th scope="col" { (tr!(t, "helpdesk-name")) } th scope="col" { (tr!(t, "helpdesk-role")) } th scope="col" { (tr!(t, "helpdesk-extensions-col")) } } }
                     tbody {
                         @for u in &found.users {
                             tr {
-                                td { (u.user.username) @if u.user.disabled { " (disabled)" } }
+                                td { (u.user.username) @if u.user.disabled { " " (tr!(t, "helpdesk-user-disabled")) } }
                                 td { (u.user.display_name) }
-                                td { (u.user.role) }
+                                td { (role_name(t, u.user.role)) }
                                 td {
                                     @for n in &u.numbers { a href={ "/helpdesk/ext/" (n) } { (n) } " " }
                                     @if u.numbers.is_empty() { "—" }
                                 }
                             }
                         }
-                        @if found.users.is_empty() { tr { td colspan="4" { "No user matches." } } }
+                        @if found.users.is_empty() { tr { td colspan="4" { (tr!(t, "helpdesk-no-user")) } } }
                     }
                 }
             }
             section #extensions {
-                h2 { "Extensions (" (found.extensions_total) ")" }
+                h2 { (tr!(t, "helpdesk-extensions", count = found.extensions_total)) }
                 table.list {
-                    thead { tr { th scope="col" { "Number" } th scope="col" { "Name" } th scope="col" { "Kind" } th scope="col" { "Owner" } th scope="col" { "Phonebook" } } }
+                    thead { tr { th scope="col" { (tr!(t, "helpdesk-number")) } th scope="col" { (tr!(t, "helpdesk-name")) } th scope="col" { (tr!(t, "helpdesk-kind")) } th scope="col" { (tr!(t, "helpdesk-owner")) } th scope="col" { (tr!(t, "helpdesk-phonebook")) } } }
                     tbody {
                         @for e in &found.extensions {
                             tr {
                                 td { a href={ "/helpdesk/ext/" (e.number) } { (e.number) } }
                                 td { (e.name) }
-                                td {
-                                    @match e.kind {
-                                        ExtensionKind::Sip => "SIP",
-                                        ExtensionKind::Handset => @if e.device_id.is_some() { "handset (bound)" } @else { "handset (waiting)" },
-                                        ExtensionKind::Group => "group",
-                                    }
-                                }
+                                td { (kind_name(t, e)) }
                                 td { (e.owner_username.as_deref().unwrap_or("—")) }
-                                td { @if e.public { "listed" } @else { "unlisted" } }
+                                td { @if e.public { (tr!(t, "helpdesk-listed")) } @else { (tr!(t, "helpdesk-unlisted")) } }
                             }
                         }
-                        @if found.extensions.is_empty() { tr { td colspan="5" { "No extension matches." } } }
+                        @if found.extensions.is_empty() { tr { td colspan="5" { (tr!(t, "helpdesk-no-extension")) } } }
                     }
                 }
             }
             (Pager { base: &base, page: page_number, per_page: SEARCH_PAGE, total: found.users_total.max(found.extensions_total) })
         }
     };
-    page(user, "Help desk", body, status)
+    page(user, &tr!(t, "helpdesk-title"), body, status)
 }
 
 #[cfg(test)]
@@ -183,10 +201,11 @@ mod tests {
 
     #[test]
     fn pages_are_small_positive_numbers() {
-        assert_eq!(parse_page(""), Ok(1));
-        assert_eq!(parse_page(" 3 "), Ok(3));
+        let t = Tr::default();
+        assert_eq!(parse_page(t, ""), Ok(1));
+        assert_eq!(parse_page(t, " 3 "), Ok(3));
         for bad in ["0", "-1", "x", "10001", "99999999999999999999"] {
-            assert!(parse_page(bad).is_err(), "{bad}");
+            assert!(parse_page(t, bad).is_err(), "{bad}");
         }
     }
 }
