@@ -118,3 +118,14 @@ err-field-busy-to = Bei besetzt an
 err-field-no-answer-to = Wenn keiner abnimmt, an
 err-field-no-answer-after = Keiner nimmt ab nach
 err-field-unavailable-to = Wenn nicht erreichbar, an
+
+## Nummern, Suchen, die Einstellungen der Veranstaltung (DomainError, SearchError, EventError)
+err-bad-number = { $text } ist keine Nummer: Nimm 1 bis 15 Ziffern
+err-bad-token = Ein Anmeldetoken hat 8 bis 20 Ziffern
+err-search-too-long = Such nach höchstens { $max } Zeichen: einer Nummer oder einem Teil eines Namens oder Benutzernamens.
+err-search-control = Der Suchtext enthält Steuerzeichen (Zeilenumbrüche, Tabs); gib einfachen Text ein.
+err-event-name = Name: 1 bis { $max } Zeichen, keine Steuerzeichen
+err-event-date = { $field }: { $value } ist kein Datum (etwa 2026-08-01)
+err-event-time = { $field }: { $value } ist keine Uhrzeit (etwa 2026-08-01T10:00, UTC)
+err-event-ends-before-start = ends_on: Die Veranstaltung endet, bevor sie beginnt
+err-event-closes-before-open = registration_closes: Die Anmeldung schließt, bevor sie öffnet

@@ -112,3 +112,14 @@ err-field-busy-to = When busy to
 err-field-no-answer-to = When nobody answers to
 err-field-no-answer-after = Nobody answers after
 err-field-unavailable-to = When not reachable to
+
+## Numbers, searches, the event's settings (DomainError, SearchError, EventError)
+err-bad-number = { $text } is not a number: use 1 to 15 digits
+err-bad-token = a registration token is 8 to 20 digits
+err-search-too-long = Search for at most { $max } characters: a number, or part of a name or username.
+err-search-control = The search text has control characters (line breaks, tabs); type plain text.
+err-event-name = name: 1 to { $max } characters, no control characters
+err-event-date = { $field }: { $value } is not a date (YYYY-MM-DD)
+err-event-time = { $field }: { $value } is not a time (YYYY-MM-DDTHH:MM, UTC)
+err-event-ends-before-start = ends_on: the event ends before it starts
+err-event-closes-before-open = registration_closes: registration closes before it opens

@@ -9,12 +9,13 @@ use axum::http::StatusCode;
 
 use crate::db::{DbError, Refusal};
 use crate::domain::accounts::AccountError;
-use crate::domain::event::Closed;
+use crate::domain::event::{Closed, EventError};
 use crate::domain::numbering::ClaimError as ClaimRule;
 use crate::domain::routing::RoutingError;
+use crate::domain::DomainError;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError, MINT_MAX};
-use crate::service::helpdesk::HandOutError;
+use crate::service::helpdesk::{HandOutError, SearchError, SEARCH_MAX};
 use crate::service::routing::RouteChangeError;
 use crate::service::users::{AddUserError, DisableError, SetPasswordError};
 use crate::tr;
@@ -366,6 +367,60 @@ impl Describe for DisableError {
             DisableError::Db(e) => e.failure(t),
         }
     }
+}
+
+impl Describe for DomainError {
+    /// A number or token people typed (422).
+    fn failure(&self, t: Tr) -> Failure {
+        let words = match self {
+            DomainError::BadNumber(text) => {
+                tr!(t, "err-bad-number", text = format!("{text:?}"))
+            }
+            DomainError::BadToken => tr!(t, "err-bad-token"),
+        };
+        Failure::refused(t, StatusCode::UNPROCESSABLE_ENTITY, words)
+    }
+}
+
+impl Describe for SearchError {
+    /// A search text the help desk typed (422).
+    fn failure(&self, t: Tr) -> Failure {
+        let words = match self {
+            SearchError::TooLong => tr!(t, "err-search-too-long", max = SEARCH_MAX),
+            SearchError::Control => tr!(t, "err-search-control"),
+        };
+        Failure::refused(t, StatusCode::UNPROCESSABLE_ENTITY, words)
+    }
+}
+
+impl Describe for EventError {
+    /// The event's settings an admin typed (422); field names stay the settings' names.
+    fn failure(&self, t: Tr) -> Failure {
+        let words = match self {
+            EventError::Name { max } => tr!(t, "err-event-name", max = *max),
+            EventError::Date { field, value } => tr!(
+                t,
+                "err-event-date",
+                field = *field,
+                value = format!("{value:?}")
+            ),
+            EventError::Time { field, value } => tr!(
+                t,
+                "err-event-time",
+                field = *field,
+                value = format!("{value:?}")
+            ),
+            EventError::EndsBeforeStart => tr!(t, "err-event-ends-before-start"),
+            EventError::ClosesBeforeOpen => tr!(t, "err-event-closes-before-open"),
+        };
+        Failure::refused(t, StatusCode::UNPROCESSABLE_ENTITY, words)
+    }
+}
+
+/// The message of a refusal in the language of the request being answered: for a page that
+/// shows it above its form (`refuse(..., failure::for_page(&e))`).
+pub fn for_page(e: &impl Describe) -> String {
+    e.words(i18n::current())
 }
 
 /// `impl From<E> for $target` (as `$target::Failed`) for every error with a row in the table,
@@ -722,6 +777,25 @@ mod tests {
             out.push((SetPasswordError::NoSuchUser(s("ann")).failure(t), None));
             out.push(one(&DisableError::NotFound, t));
             out.push(one(&DisableError::Yourself, t));
+            out.push(one(&DomainError::BadNumber(s("12a")), t));
+            out.push(one(&DomainError::BadToken, t));
+            out.push(one(&SearchError::TooLong, t));
+            out.push(one(&SearchError::Control, t));
+            for e in [
+                EventError::Name { max: 100 },
+                EventError::Date {
+                    field: "starts_on",
+                    value: s("soon"),
+                },
+                EventError::Time {
+                    field: "registration_opens",
+                    value: s("later"),
+                },
+                EventError::EndsBeforeStart,
+                EventError::ClosesBeforeOpen,
+            ] {
+                out.push(one(&e, t));
+            }
             out
         }
         let (en, de) = (all(en()), all(de()));

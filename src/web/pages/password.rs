@@ -120,7 +120,7 @@ pub async fn submit(
     .await
     {
         Ok(_) => {}
-        Err(SetPasswordError::Invalid(e)) => return refuse(e.to_string()),
+        Err(SetPasswordError::Invalid(e)) => return refuse(crate::web::failure::for_page(&e)),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(client = %client, user = ?user.user.username, "password changed");

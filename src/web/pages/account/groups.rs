@@ -280,7 +280,8 @@ pub async fn create(
     let t = crate::web::i18n::current();
     let checked = number_field(t, &crate::tr!(t, "err-field-number"), &form.number).and_then(|n| {
         let n = n.ok_or("Type the group's number.")?;
-        let name = accounts::display_name(form.name.trim()).map_err(|e| e.to_string())?;
+        let name = accounts::display_name(form.name.trim())
+            .map_err(|e| crate::web::failure::for_page(&e))?;
         Ok((n, name))
     });
     let (number, name) = match checked {

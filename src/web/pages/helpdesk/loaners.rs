@@ -132,7 +132,12 @@ pub async fn mint(
     match helpdesk_service::mint(&state.db, &state.settings, helper(&user), count).await {
         Ok(minted) => Ok(sheet_page(&state.settings, &user, &minted, "New loaners")),
         Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
-            list_page(&state, &user, Some(Notice::error(e.to_string()))).await
+            list_page(
+                &state,
+                &user,
+                Some(Notice::error(crate::web::failure::for_page(&e))),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
