@@ -30,7 +30,7 @@ pub struct PasswordForm {
 }
 
 fn page(user: &LoggedIn, notice: Option<Notice>, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     let body: Markup = layout(
         "Change your password",
         &visitor,

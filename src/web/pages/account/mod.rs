@@ -226,7 +226,7 @@ async fn render_with(
         .map(|v| &v.ext)
         .filter(|e| e.kind != ExtensionKind::Group)
         .collect();
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     let s = &state.settings;
     let page = layout(
         "My extensions",

@@ -168,7 +168,7 @@ pub async fn show(
 }
 
 fn page(admin: &LoggedIn, body: Markup, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&admin);
+    let visitor = Visitor::of(admin);
     (status, layout("Admin", &visitor, body)).into_response()
 }
 

@@ -48,7 +48,7 @@ fn helper(user: &LoggedIn) -> Helper {
 
 /// A help desk page in the site's frame.
 fn page(user: &LoggedIn, title: &str, body: Markup, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     (status, layout(title, &visitor, body)).into_response()
 }
 
