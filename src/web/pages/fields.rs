@@ -15,9 +15,19 @@ fn shown(text: &str) -> String {
     text.chars().take(20).collect()
 }
 
-/// A typed number, or `None` for an empty field; the error names the field by `label` (in
-/// the language of `t`).
-pub(crate) fn number_field(t: Tr, label: &str, text: &str) -> Result<Option<String>, String> {
+/// A typed number, or `None` for an empty field; the error names the field by `label`, which
+/// comes translated, and is in the request's language.
+pub(crate) fn number_field(label: &str, text: &str) -> Result<Option<String>, String> {
+    number_field_in(i18n::current(), label, text)
+}
+
+/// Typed seconds, or `None` for an empty field; the error as for [`number_field`].
+pub(crate) fn seconds_field(label: &str, text: &str) -> Result<Option<u32>, String> {
+    seconds_field_in(i18n::current(), label, text)
+}
+
+/// [`number_field`] with its error in the language of `t`.
+fn number_field_in(t: Tr, label: &str, text: &str) -> Result<Option<String>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -34,8 +44,8 @@ pub(crate) fn number_field(t: Tr, label: &str, text: &str) -> Result<Option<Stri
         })
 }
 
-/// Typed seconds, or `None` for an empty field.
-pub(crate) fn seconds_field(t: Tr, label: &str, text: &str) -> Result<Option<u32>, String> {
+/// [`seconds_field`] with its error in the language of `t`.
+fn seconds_field_in(t: Tr, label: &str, text: &str) -> Result<Option<u32>, String> {
     let text = text.trim();
     if text.is_empty() {
         return Ok(None);
@@ -69,8 +79,8 @@ impl GroupSettingsInput {
             tr!(t, "err-field-fallback"),
         );
         Ok(RoutingChange {
-            ring_timeout: seconds_field(t, &timeout, &self.ring_timeout)?,
-            fallback: Some(number_field(t, &fallback, &self.fallback)?),
+            ring_timeout: seconds_field_in(t, &timeout, &self.ring_timeout)?,
+            fallback: Some(number_field_in(t, &fallback, &self.fallback)?),
             ..RoutingChange::default()
         })
     }
@@ -83,13 +93,13 @@ mod tests {
     #[test]
     fn bad_fields_are_named_and_empty_ones_are_unset() {
         let en = Tr::default();
-        let bad = number_field(en, "When busy to", "20x1").unwrap_err();
+        let bad = number_field_in(en, "When busy to", "20x1").unwrap_err();
         assert_eq!(bad, "When busy to: \u{201c}20x1\u{201d} is not a number.");
-        assert!(seconds_field(en, "After", "-3").is_err());
-        assert_eq!(seconds_field(en, "After", " "), Ok(None));
+        assert!(seconds_field_in(en, "After", "-3").is_err());
+        assert_eq!(seconds_field_in(en, "After", " "), Ok(None));
         let de = Tr::new(crate::domain::lang::Lang::De);
         assert_eq!(
-            seconds_field(de, "Nach", "-3").unwrap_err(),
+            seconds_field_in(de, "Nach", "-3").unwrap_err(),
             "Nach: \u{201e}-3\u{201c} ist keine Sekundenzahl."
         );
         let form = GroupSettingsInput {

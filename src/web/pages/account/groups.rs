@@ -278,7 +278,7 @@ pub async fn create(
     CsrfForm(form): CsrfForm<CreateInput>,
 ) -> Result<Response, PageError> {
     let t = crate::web::i18n::current();
-    let checked = number_field(t, &crate::tr!(t, "err-field-number"), &form.number).and_then(|n| {
+    let checked = number_field(&crate::tr!(t, "err-field-number"), &form.number).and_then(|n| {
         let n = n.ok_or("Type the group's number.")?;
         let name = accounts::display_name(form.name.trim())
             .map_err(|e| crate::web::failure::for_page(&e))?;
@@ -318,11 +318,11 @@ pub struct MemberInput {
 impl MemberInput {
     fn parse(&self) -> Result<(String, u32), String> {
         let t = crate::web::i18n::current();
-        let member = number_field(t, &crate::tr!(t, "err-field-member"), &self.member)?
+        let member = number_field(&crate::tr!(t, "err-field-member"), &self.member)?
             .ok_or("Type the member's number.")?;
         Ok((
             member,
-            seconds_field(t, &crate::tr!(t, "err-field-delay"), &self.delay)?.unwrap_or(0),
+            seconds_field(&crate::tr!(t, "err-field-delay"), &self.delay)?.unwrap_or(0),
         ))
     }
 }
@@ -411,7 +411,7 @@ pub async fn delay(
 ) -> Result<Response, PageError> {
     let (group, member) = number_pair(path)?;
     let t = crate::web::i18n::current();
-    let delay = match seconds_field(t, &crate::tr!(t, "err-field-delay"), &form.delay) {
+    let delay = match seconds_field(&crate::tr!(t, "err-field-delay"), &form.delay) {
         Ok(d) => d.unwrap_or(0),
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };

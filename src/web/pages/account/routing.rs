@@ -235,32 +235,26 @@ impl ForwardingInput {
         let t = crate::web::i18n::current();
         Ok(ForwardingChange {
             always: Some(number_field(
-                t,
                 &crate::tr!(t, "err-field-always-to"),
                 &self.always,
             )?),
             always_after: Some(seconds_field(
-                t,
                 &crate::tr!(t, "err-field-always-after"),
                 &self.always_after,
             )?),
             busy: Some(number_field(
-                t,
                 &crate::tr!(t, "err-field-busy-to"),
                 &self.busy,
             )?),
             no_answer: Some(number_field(
-                t,
                 &crate::tr!(t, "err-field-no-answer-to"),
                 &self.no_answer,
             )?),
             no_answer_after: Some(seconds_field(
-                t,
                 &crate::tr!(t, "err-field-no-answer-after"),
                 &self.no_answer_after,
             )?),
             unavailable: Some(number_field(
-                t,
                 &crate::tr!(t, "err-field-unavailable-to"),
                 &self.unavailable,
             )?),

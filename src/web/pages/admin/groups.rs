@@ -171,8 +171,7 @@ async fn refuse(state: &AppState, admin: &LoggedIn, why: PageError) -> Result<Re
 
 /// A delay typed into a form (empty: 0); the range is the service's to check.
 fn delay_of(text: &str) -> Result<u32, PageError> {
-    let t = crate::web::i18n::current();
-    Ok(seconds_field(t, &crate::tr!(t, "err-field-delay"), text)
+    Ok(seconds_field("Delay", text)
         .map_err(PageError::BadRequest)?
         .unwrap_or(0))
 }
