@@ -39,8 +39,9 @@ pub enum PageError {
     Failed(Failure),
 }
 
-// Use-case errors answer from the one table in `web::failure`.
-crate::web::failure::answer_from_table!(PageError);
+// Use-case errors answer from the one table in `web::failure`, in the request's language (the
+// conversion happens while the handler answers, inside `i18n::per_request`).
+crate::web::failure::answer_from_table!(PageError, crate::web::i18n::current());
 
 impl PageError {
     /// A refusal to show above the form it came from (bad input, or a use case's refusal
@@ -87,7 +88,7 @@ impl IntoResponse for PageError {
                 tr!(t, "error-unavailable-title"),
                 tr!(t, "error-unavailable", what = what),
             ),
-            PageError::Db(e) => e.failure(),
+            PageError::Db(e) => e.failure(t),
             PageError::Failed(f) => f,
         };
         if failure.status == StatusCode::INTERNAL_SERVER_ERROR {

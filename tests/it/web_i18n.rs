@@ -452,3 +452,180 @@ async fn staff_pages_in_every_state_speak_the_language() {
         "{operator}"
     );
 }
+
+/// The text of the refusal a page shows above its form (`role="alert"`).
+fn alert_text(path: &str, html: &str) -> String {
+    let at = html
+        .find("role=\"alert\"")
+        .unwrap_or_else(|| panic!("{path}: no refusal shown:\n{html}"));
+    let rest = &html[at..];
+    let start = rest.find('>').map_or(0, |i| i + 1);
+    let end = rest.find("</p>").unwrap_or(rest.len());
+    visible_text(&rest[start..end])
+}
+
+/// Posts a form in German as a browser would (its CSRF token from `form_page`), and returns
+/// the status, the refusal's text and the page.
+async fn refused_in_german(
+    app: &TestApp,
+    client: &Client,
+    form_page: &str,
+    action: &str,
+    fields: &[(&str, &str)],
+) -> (StatusCode, String, String) {
+    let (_, page) = get_in(app, client, form_page, "de").await;
+    let csrf = csrf_in(&page);
+    let mut form = vec![("csrf", csrf.as_str())];
+    form.extend_from_slice(fields);
+    let r = client
+        .post(app.url(action))
+        .header(ACCEPT_LANGUAGE, "de")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    let alert = alert_text(action, &html);
+    let left = english_left(&alert);
+    assert!(
+        left.is_empty(),
+        "de {action}: English ({left:?}) in {alert:?}"
+    );
+    assert!(!alert.contains('⟦'), "de {action}: {alert:?}");
+    (status, alert, html)
+}
+
+#[tokio::test]
+async fn refused_forms_say_why_in_german() {
+    let (app, admin, n, _) = populated().await;
+    let mut pages = Vec::new();
+    // A number someone has already.
+    let attendee = app.user_with_role("i18nclaimer", Role::Attendee).await;
+    let claim = |number| [("number", number), ("kind", "sip"), ("name", "Ada")];
+    let (status, alert, html) =
+        refused_in_german(&app, &attendee, "/account", "/account/claim", &claim(&n)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert.contains(&format!("{n} ist schon vergeben")),
+        "{alert}"
+    );
+    pages.push(("/account/claim (taken)", status, html));
+    // Something that is no number.
+    let (status, alert, html) = refused_in_german(
+        &app,
+        &attendee,
+        "/account",
+        "/account/claim",
+        &claim("47x1"),
+    )
+    .await;
+    assert!(alert.contains("ist keine Nummer"), "{alert}");
+    pages.push(("/account/claim (not a number)", status, html));
+    // A forwarding field that is no number names its field in German.
+    let forward = format!("/account/ext/{n}/forwarding");
+    let (status, alert, html) =
+        refused_in_german(&app, &admin, "/account", &forward, &[("busy", "20x1")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        alert.contains("Bei besetzt an: „20x1“ ist keine Nummer."),
+        "{alert}"
+    );
+    pages.push(("/account/ext/…/forwarding", status, html));
+    // Two groups that would ring each other.
+    for number in ["2060", "2061"] {
+        let r = app
+            .submit(
+                &attendee,
+                "/account",
+                "/account/groups",
+                &[("number", number), ("name", "Ring")],
+            )
+            .await;
+        let status = r.status();
+        let body = r.text().await.unwrap();
+        assert_eq!(status, StatusCode::SEE_OTHER, "group {number}: {body}");
+    }
+    let r = app
+        .submit(
+            &attendee,
+            "/account",
+            "/account/ext/2060/members/add",
+            &[("member", "2061"), ("delay", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "2061 joins 2060");
+    let (status, alert, html) = refused_in_german(
+        &app,
+        &attendee,
+        "/account",
+        "/account/ext/2061/members/add",
+        &[("member", "2060"), ("delay", "")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(alert.contains("Schleife: 20"), "{alert}");
+    pages.push(("/account/ext/…/members/add (cycle)", status, html));
+    // A member delay out of range.
+    let (status, alert, html) = refused_in_german(
+        &app,
+        &attendee,
+        "/account",
+        "/account/ext/2060/members/2061/delay",
+        &[("delay", "999")],
+    )
+    .await;
+    assert!(alert.contains("außerhalb von 0–300 Sekunden"), "{alert}");
+    pages.push(("/account/ext/…/delay", status, html));
+    // A password too short at sign-up, and a username in use.
+    let anonymous = browser();
+    let signup = |username, password| {
+        [
+            ("username", username),
+            ("display_name", "Ada"),
+            ("password", password),
+            ("password2", password),
+        ]
+    };
+    let (status, alert, html) = refused_in_german(
+        &app,
+        &anonymous,
+        "/signup",
+        "/signup",
+        &signup("i18nshort", "short"),
+    )
+    .await;
+    assert!(alert.contains("mindestens 10 Zeichen"), "{alert}");
+    pages.push(("/signup (short password)", status, html));
+    let (status, alert, html) = refused_in_german(
+        &app,
+        &browser(),
+        "/signup",
+        "/signup",
+        &signup("i18nclaimer", crate::web_support::PASSWORD),
+    )
+    .await;
+    assert!(alert.contains("ist schon vergeben"), "{alert}");
+    pages.push(("/signup (taken)", status, html));
+    // The same refusal in English for a browser that asks for it.
+    let (_, page) = get_in(&app, &attendee, "/account", "en").await;
+    let r = attendee
+        .post(app.url("/account/claim"))
+        .header(ACCEPT_LANGUAGE, "en")
+        .form(&[
+            ("csrf", csrf_in(&page).as_str()),
+            ("number", n.as_str()),
+            ("kind", "sip"),
+            ("name", "Ada"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let html = r.text().await.unwrap();
+    let alert = alert_text("/account/claim (en)", &html);
+    assert!(alert.contains("is already taken"), "{alert}");
+    // The whole pages too (red while another area's words on them are English).
+    for (path, status, html) in pages {
+        check_page(path, "de", status, status.as_u16(), &html);
+    }
+}

@@ -8,7 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::db::DbError;
+use crate::domain::lang::Lang;
 use crate::web::failure::{Describe, Failure};
+use crate::web::i18n::Tr;
 
 /// The body of every error response.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -61,8 +63,15 @@ pub enum ApiError {
     Failed(Failure),
 }
 
-// Use-case and domain errors answer from the one table in `web::failure`.
-crate::web::failure::answer_from_table!(ApiError);
+// Use-case and domain errors answer from the one table in `web::failure`, always in English:
+// scripts read `detail`, so it stays the same whatever language a browser asks for.
+crate::web::failure::answer_from_table!(ApiError, english());
+
+/// The API's language: `detail` is English for every client (scripts parse it), whatever
+/// `Accept-Language` says; the pages are the ones that speak the reader's language.
+fn english() -> Tr {
+    Tr::new(Lang::En)
+}
 
 impl ApiError {
     /// 404 with the message the API uses for every unknown extension number.
@@ -122,7 +131,7 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, self.to_string()),
             ApiError::Upstream(_) => (StatusCode::BAD_GATEWAY, self.to_string()),
             ApiError::Db(e) => {
-                let f = e.failure();
+                let f = e.failure(english());
                 (f.status, f.message.into_owned())
             }
             ApiError::Failed(f) => (f.status, f.message.to_string()),

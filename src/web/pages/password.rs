@@ -30,7 +30,7 @@ pub struct PasswordForm {
 }
 
 fn page(user: &LoggedIn, notice: Option<Notice>, status: StatusCode) -> Response {
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     let body: Markup = layout(
         "Change your password",
         &visitor,
@@ -120,7 +120,7 @@ pub async fn submit(
     .await
     {
         Ok(_) => {}
-        Err(SetPasswordError::Invalid(e)) => return refuse(e.to_string()),
+        Err(SetPasswordError::Invalid(e)) => return refuse(crate::web::failure::for_page(&e)),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(client = %client, user = ?user.user.username, "password changed");

@@ -144,7 +144,7 @@ pub async fn submit(
             state.db.write(move |tx| signups::release(tx, slot)).await?;
             return match e {
                 AddUserError::Db(e) => Err(e.into()),
-                e => refuse(e.to_string()),
+                e => refuse(crate::web::failure::for_page(&e)),
             };
         }
     };

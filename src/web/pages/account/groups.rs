@@ -277,9 +277,11 @@ pub async fn create(
     live: LiveHandle,
     CsrfForm(form): CsrfForm<CreateInput>,
 ) -> Result<Response, PageError> {
-    let checked = number_field("Number", &form.number).and_then(|n| {
+    let t = crate::web::i18n::current();
+    let checked = number_field(&crate::tr!(t, "err-field-number"), &form.number).and_then(|n| {
         let n = n.ok_or("Type the group's number.")?;
-        let name = accounts::display_name(form.name.trim()).map_err(|e| e.to_string())?;
+        let name = accounts::display_name(form.name.trim())
+            .map_err(|e| crate::web::failure::for_page(&e))?;
         Ok((n, name))
     });
     let (number, name) = match checked {
@@ -315,8 +317,13 @@ pub struct MemberInput {
 
 impl MemberInput {
     fn parse(&self) -> Result<(String, u32), String> {
-        let member = number_field("Member", &self.member)?.ok_or("Type the member's number.")?;
-        Ok((member, seconds_field("Delay", &self.delay)?.unwrap_or(0)))
+        let t = crate::web::i18n::current();
+        let member = number_field(&crate::tr!(t, "err-field-member"), &self.member)?
+            .ok_or("Type the member's number.")?;
+        Ok((
+            member,
+            seconds_field(&crate::tr!(t, "err-field-delay"), &self.delay)?.unwrap_or(0),
+        ))
     }
 }
 
@@ -403,7 +410,8 @@ pub async fn delay(
     CsrfForm(form): CsrfForm<DelayInput>,
 ) -> Result<Response, PageError> {
     let (group, member) = number_pair(path)?;
-    let delay = match seconds_field("Delay", &form.delay) {
+    let t = crate::web::i18n::current();
+    let delay = match seconds_field(&crate::tr!(t, "err-field-delay"), &form.delay) {
         Ok(d) => d.unwrap_or(0),
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };

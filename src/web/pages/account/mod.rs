@@ -226,7 +226,7 @@ async fn render_with(
         .map(|v| &v.ext)
         .filter(|e| e.kind != ExtensionKind::Group)
         .collect();
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     let s = &state.settings;
     let page = layout(
         "My extensions",
@@ -311,7 +311,7 @@ fn parse_claim(
         "" => default_name,
         typed => typed,
     };
-    let name = accounts::display_name(name).map_err(|e| e.to_string())?;
+    let name = accounts::display_name(name).map_err(|e| crate::web::failure::for_page(&e))?;
     Ok((number.to_string(), kind, name))
 }
 
@@ -345,7 +345,7 @@ pub async fn claim(
             "/account?done=claimed&n={wanted}#ext-{wanted}"
         ))),
         Err(ClaimError::Rule(rule)) => {
-            let notice = Some(Notice::error(rule.to_string()));
+            let notice = Some(Notice::error(crate::web::failure::for_page(&rule)));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_with(&state, &user, &live, notice, status, Some(&form)).await
         }
@@ -382,7 +382,7 @@ pub async fn edit(
                 &state,
                 &user,
                 &live,
-                Some(Notice::error(e.to_string())),
+                Some(Notice::error(crate::web::failure::for_page(&e))),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await

@@ -232,16 +232,32 @@ pub struct ForwardingInput {
 
 impl ForwardingInput {
     fn change(&self) -> Result<ForwardingChange, String> {
+        let t = crate::web::i18n::current();
         Ok(ForwardingChange {
-            always: Some(number_field("Always to", &self.always)?),
-            always_after: Some(seconds_field("Always after", &self.always_after)?),
-            busy: Some(number_field("When busy to", &self.busy)?),
-            no_answer: Some(number_field("When nobody answers to", &self.no_answer)?),
+            always: Some(number_field(
+                &crate::tr!(t, "err-field-always-to"),
+                &self.always,
+            )?),
+            always_after: Some(seconds_field(
+                &crate::tr!(t, "err-field-always-after"),
+                &self.always_after,
+            )?),
+            busy: Some(number_field(
+                &crate::tr!(t, "err-field-busy-to"),
+                &self.busy,
+            )?),
+            no_answer: Some(number_field(
+                &crate::tr!(t, "err-field-no-answer-to"),
+                &self.no_answer,
+            )?),
             no_answer_after: Some(seconds_field(
-                "Nobody answers after",
+                &crate::tr!(t, "err-field-no-answer-after"),
                 &self.no_answer_after,
             )?),
-            unavailable: Some(number_field("When not reachable to", &self.unavailable)?),
+            unavailable: Some(number_field(
+                &crate::tr!(t, "err-field-unavailable-to"),
+                &self.unavailable,
+            )?),
         })
     }
 }

@@ -124,7 +124,7 @@ pub async fn claim_desk(
     };
     let name = match accounts::display_name(form.name.trim()) {
         Ok(n) => n,
-        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+        Err(e) => return refuse(&state, &admin, crate::web::failure::for_page(&e)).await,
     };
     let number = form.number.trim().to_string();
     if kind == ExtensionKind::Group {
@@ -141,7 +141,9 @@ pub async fn claim_desk(
     };
     let created = match extension_service::claim(&state.db, state.settings.clone(), claim).await {
         Ok(c) => c,
-        Err(ClaimError::Rule(rule)) => return refuse(&state, &admin, rule.to_string()).await,
+        Err(ClaimError::Rule(rule)) => {
+            return refuse(&state, &admin, crate::web::failure::for_page(&rule)).await
+        }
         Err(e) => return Err(e.into()),
     };
     tracing::info!(admin = %admin.user.username, %number, "desk set up");
@@ -187,7 +189,9 @@ async fn desk_group(
     };
     match routing_service::create_group(&state.db, state.settings.clone(), group).await {
         Ok(()) => {}
-        Err(RouteChangeError::Claim(rule)) => return refuse(state, admin, rule.to_string()).await,
+        Err(RouteChangeError::Claim(rule)) => {
+            return refuse(state, admin, crate::web::failure::for_page(&rule)).await
+        }
         Err(e) => return Err(e.into()),
     }
     tracing::info!(admin = %admin.user.username, %number, "desk set up as a group");

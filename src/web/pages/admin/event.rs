@@ -129,7 +129,7 @@ pub async fn set_event(
             crate::service::events::set(&state.db, e).await?;
             Ok(see_other("/admin#event"))
         }
-        Err(e) => refuse(&state, &admin, e.to_string()).await,
+        Err(e) => refuse(&state, &admin, crate::web::failure::for_page(&e)).await,
     }
 }
 

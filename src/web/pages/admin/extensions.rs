@@ -122,7 +122,7 @@ pub async fn edit_extension(
 ) -> Result<Response, PageError> {
     let name = match accounts::display_name(&form.name) {
         Ok(n) => n,
-        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+        Err(e) => return refuse(&state, &admin, crate::web::failure::for_page(&e)).await,
     };
     let public = form.public.is_some();
     state

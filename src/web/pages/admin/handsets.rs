@@ -99,7 +99,7 @@ pub async fn mint_handsets(
     let minted = match handset_service::mint(&state.db, &state.settings, count).await {
         Ok(minted) => minted,
         Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
-            return refuse(&state, &admin, e.to_string()).await
+            return refuse(&state, &admin, crate::web::failure::for_page(&e)).await
         }
         Err(e) => return Err(e.into()),
     };

@@ -171,7 +171,7 @@ pub async fn reserve(
 ) -> Result<Response, PageError> {
     let number = match Number::parse(&form.number) {
         Ok(n) => n,
-        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+        Err(e) => return refuse(&state, &admin, crate::web::failure::for_page(&e)).await,
     };
     let reason: String = form
         .reason

@@ -119,7 +119,7 @@ pub async fn set_role(
     }
     let role = match Role::parse(&form.role) {
         Ok(r) => r,
-        Err(e) => return refuse(&state, &admin, e.to_string()).await,
+        Err(e) => return refuse(&state, &admin, crate::web::failure::for_page(&e)).await,
     };
     state
         .db
@@ -147,7 +147,9 @@ pub async fn set_disabled(
         .await
     {
         Ok(_) => Ok(see_other("/admin#users")),
-        Err(e @ DisableError::Yourself) => refuse(&state, &admin, e.to_string()).await,
+        Err(e @ DisableError::Yourself) => {
+            refuse(&state, &admin, crate::web::failure::for_page(&e)).await
+        }
         Err(e) => Err(e.into()),
     }
 }

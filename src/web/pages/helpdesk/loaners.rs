@@ -138,7 +138,12 @@ pub async fn mint(
             Ok(sheet_page(&state.settings, &user, &minted, &title))
         }
         Err(e @ (MintError::Count | MintError::RangeFull { .. })) => {
-            list_page(&state, &user, Some(Notice::error(e.to_string()))).await
+            list_page(
+                &state,
+                &user,
+                Some(Notice::error(crate::web::failure::for_page(&e))),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

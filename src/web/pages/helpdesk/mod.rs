@@ -108,7 +108,8 @@ pub async fn show(
         let why = tr!(t, "helpdesk-bad-address");
         return Ok(search_page(&user, "", 1, None, Some(Notice::error(why))));
     };
-    let checked = helpdesk_service::check_search(&query.q).map_err(|e| e.to_string());
+    let checked =
+        helpdesk_service::check_search(&query.q).map_err(|e| crate::web::failure::for_page(&e));
     let page_number = parse_page(t, &query.page);
     let (text, page_number) = match (checked, page_number) {
         (Ok(t), Ok(p)) => (t, p),

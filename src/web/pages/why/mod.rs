@@ -179,7 +179,7 @@ async fn render(
     let test = test.and_then(|id| ring::visible_test(live.0.as_ref(), &ext, id));
     let data = load(state, ext, live.0.as_ref()).await?;
     let offset = state.settings.utc_offset();
-    let visitor = Visitor::of(&user);
+    let visitor = Visitor::of(user);
     let n = data.ext.number.clone();
     let page = layout(
         &format!("Why didn't {n} ring?"),
