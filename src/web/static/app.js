@@ -1,17 +1,23 @@
 // eventpbx: small enhancements. Every page works without this file.
+// It has no words of its own: what it shows comes from the page, in the visitor's language
+// (data-copied, data-stream-stopped, data-stream-interrupted; server-rendered fragments).
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  // Copy buttons: shown only when the clipboard API is there.
+  // Copy buttons: shown only when the clipboard API is there. The confirmation is the
+  // data-copied text of the section around the button.
   for (const btn of document.querySelectorAll("button[data-copy]")) {
     if (!navigator.clipboard) continue;
     btn.hidden = false;
+    const label = btn.textContent;
+    const copied = btn.closest("[data-copied]");
     btn.addEventListener("click", async () => {
       const input = document.getElementById(btn.dataset.copy);
       if (!input) return;
       try {
         await navigator.clipboard.writeText(input.value);
-        btn.textContent = "Copied";
-        setTimeout(() => { btn.textContent = "Copy"; }, 1500);
+        if (!copied) return;
+        btn.textContent = copied.dataset.copied;
+        setTimeout(() => { btn.textContent = label; }, 1500);
       } catch (_) {
         input.select();
       }
@@ -30,6 +36,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.querySelector("[data-since], [data-stream]")) setInterval(tick, 1000);
   // A live stream that is lost says so above what it feeds, with the time the shown state
   // is from, instead of letting the page go silently stale; EventSource reconnects by itself.
+  // The element carries the two texts (data-stream-stopped, data-stream-interrupted), with
+  // "{at}" where the time goes.
   const loaded = Date.now();
   const watchStream = (el, source) => {
     const note = document.createElement("p");
@@ -43,11 +51,13 @@ document.addEventListener("DOMContentLoaded", () => {
     });
     source.addEventListener("error", () => {
       el.dataset.streamError = "1";
-      const at = new Date(Number(el.dataset.updated || loaded)).toLocaleTimeString();
-      note.textContent = source.readyState === EventSource.CLOSED
-        ? `Live updates stopped. What you see is from ${at}: reload the page.`
-        : `Live updates interrupted, reconnecting. What you see is from ${at}.`;
-      note.hidden = false;
+      const at = new Date(Number(el.dataset.updated || loaded))
+        .toLocaleTimeString(document.documentElement.lang || undefined);
+      const text = source.readyState === EventSource.CLOSED
+        ? el.dataset.streamStopped
+        : el.dataset.streamInterrupted;
+      note.textContent = (text || "").replace("{at}", at);
+      note.hidden = !text;
     });
   };
   // The live view: the server re-renders the live part on every change (SSE).
