@@ -123,7 +123,10 @@ pub async fn submit(
     .await
     {
         Ok(_) => {}
-        Err(SetPasswordError::Invalid(e)) => return refuse(e.to_string()),
+        Err(e @ SetPasswordError::Invalid(_)) => {
+            // The failure table's words for it.
+            return refuse(PageError::from(e).into_refusal()?.1);
+        }
         Err(e) => return Err(e.into()),
     }
     tracing::info!(client = %client, user = ?user.user.username, "password changed");

@@ -133,7 +133,8 @@ pub async fn submit(
             state.db.write(move |tx| signups::release(tx, slot)).await?;
             return match e {
                 AddUserError::Db(e) => Err(e.into()),
-                e => refuse(e.to_string()),
+                // The failure table's words for it (storage trouble is its error page).
+                e => refuse(PageError::from(e).into_refusal()?.1),
             };
         }
     };

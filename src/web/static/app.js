@@ -36,8 +36,8 @@ document.addEventListener("DOMContentLoaded", () => {
   if (document.querySelector("[data-since], [data-stream]")) setInterval(tick, 1000);
   // A live stream that is lost says so above what it feeds, with the time the shown state
   // is from, instead of letting the page go silently stale; EventSource reconnects by itself.
-  // The element carries the two texts (data-stream-stopped, data-stream-interrupted), with
-  // "{at}" where the time goes.
+  // The words are the page's (data-stream-stopped, data-stream-interrupted, in the reader's
+  // language, "{at}" standing for the time); an element without them gets no notice.
   const loaded = Date.now();
   const watchStream = (el, source) => {
     const note = document.createElement("p");
@@ -53,11 +53,12 @@ document.addEventListener("DOMContentLoaded", () => {
       el.dataset.streamError = "1";
       const at = new Date(Number(el.dataset.updated || loaded))
         .toLocaleTimeString(document.documentElement.lang || undefined);
-      const text = source.readyState === EventSource.CLOSED
+      const words = source.readyState === EventSource.CLOSED
         ? el.dataset.streamStopped
         : el.dataset.streamInterrupted;
-      note.textContent = (text || "").replace("{at}", at);
-      note.hidden = !text;
+      if (!words) return;
+      note.textContent = words.split("{at}").join(at);
+      note.hidden = false;
     });
   };
   // The live view: the server re-renders the live part on every change (SSE).

@@ -97,3 +97,22 @@ impl Render for RecentCalls<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lang::Lang;
+
+    #[test]
+    fn causes_read_the_same_in_english_as_in_the_api_and_are_translated() {
+        for cause in Cause::ALL {
+            assert_eq!(cause_words(Tr::new(Lang::En), cause), cause.words());
+            let de = cause_words(Tr::new(Lang::De), cause);
+            assert!(!de.contains('⟦'), "{cause:?}");
+        }
+        assert_eq!(
+            cause_words(Tr::new(Lang::De), Cause::NoAnswer),
+            "keine Antwort"
+        );
+    }
+}

@@ -353,7 +353,9 @@ pub async fn claim(
             "/account?done=claimed&n={wanted}#ext-{wanted}"
         ))),
         Err(ClaimError::Rule(rule)) => {
-            let notice = Some(Notice::error(rule.to_string()));
+            // The failure table's words for it; the form stays as the person left it.
+            let (_, message) = PageError::from(rule).into_refusal()?;
+            let notice = Some(Notice::error(message));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_with(&state, &user, &live, notice, status, Some(&form)).await
         }

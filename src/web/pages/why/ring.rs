@@ -192,3 +192,27 @@ impl Render for Outcome<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lang::Lang;
+
+    #[test]
+    fn every_test_state_has_words_in_both_languages() {
+        let states = [RingState::Calling, RingState::Ringing, RingState::Answered]
+            .into_iter()
+            .chain(Cause::ALL.into_iter().map(RingState::Failed));
+        for state in states {
+            let en = state_words(Tr::new(Lang::En), state);
+            let de = state_words(Tr::new(Lang::De), state);
+            assert!(!en.contains('⟦') && !de.contains('⟦'), "{state:?}");
+            assert_ne!(en, de, "{state:?} is translated");
+        }
+        assert_eq!(
+            state_words(Tr::new(Lang::En), RingState::Answered),
+            RingState::Answered.words(),
+            "the English words stay those of the domain"
+        );
+    }
+}
