@@ -32,11 +32,11 @@ pub struct PasswordForm {
 
 fn page(user: &LoggedIn, notice: Option<Notice>, status: StatusCode) -> Response {
     let visitor = Visitor::of(user);
-    let t = visitor.tr();
     let body: Markup = layout(
-        &tr!(t, "password-title"),
+        &tr!(visitor.tr(), "password-title"),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(n) = notice { (n) }
             form.stack method="post" action="/account/password" {
                 (CsrfField(&user.csrf))
@@ -123,10 +123,7 @@ pub async fn submit(
     .await
     {
         Ok(_) => {}
-        Err(e @ SetPasswordError::Invalid(_)) => {
-            // The failure table's words for it.
-            return refuse(PageError::from(e).into_refusal()?.1);
-        }
+        Err(SetPasswordError::Invalid(e)) => return refuse(e.to_string()),
         Err(e) => return Err(e.into()),
     }
     tracing::info!(client = %client, user = ?user.user.username, "password changed");

@@ -133,8 +133,7 @@ pub async fn submit(
             state.db.write(move |tx| signups::release(tx, slot)).await?;
             return match e {
                 AddUserError::Db(e) => Err(e.into()),
-                // The failure table's words for it (storage trouble is its error page).
-                e => refuse(PageError::from(e).into_refusal()?.1),
+                e => refuse(e.to_string()),
             };
         }
     };

@@ -225,12 +225,12 @@ async fn render_with(
         .filter(|e| e.kind != ExtensionKind::Group)
         .collect();
     let visitor = Visitor::of(user);
-    let t = visitor.tr();
     let s = &state.settings;
     let page = layout(
-        &tr!(t, "account-title"),
+        &tr!(visitor.tr(), "account-title"),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(n) = notice { (n) }
             @if data.extensions.is_empty() {
                 p { (tr!(t, "account-none-yet")) }
@@ -353,9 +353,7 @@ pub async fn claim(
             "/account?done=claimed&n={wanted}#ext-{wanted}"
         ))),
         Err(ClaimError::Rule(rule)) => {
-            // The failure table's words for it; the form stays as the person left it.
-            let (_, message) = PageError::from(rule).into_refusal()?;
-            let notice = Some(Notice::error(message));
+            let notice = Some(Notice::error(rule.to_string()));
             let status = StatusCode::UNPROCESSABLE_ENTITY;
             render_with(&state, &user, &live, notice, status, Some(&form)).await
         }

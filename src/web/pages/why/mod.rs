@@ -182,12 +182,12 @@ async fn render(
     let data = load(state, ext, live.0.as_ref()).await?;
     let offset = state.settings.utc_offset();
     let visitor = Visitor::of(user);
-    let t = visitor.tr();
     let n = data.ext.number.clone();
     let page = layout(
-        &tr!(t, "why-title", number = &n),
+        &tr!(visitor.tr(), "why-title", number = &n),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(notice) = notice { (notice) }
             p.verdict #verdict { (verdict(t, &data)) }
             (Phones { t, phones: &data.phones, offset, ari_connected: data.ari_connected })
