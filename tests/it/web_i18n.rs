@@ -629,3 +629,192 @@ async fn refused_forms_say_why_in_german() {
         check_page(path, "de", status, status.as_u16(), &html);
     }
 }
+
+/// Sets `client`'s language through the footer switch (stored with the account too).
+async fn switch_to(app: &TestApp, client: &Client, lang: &str) {
+    let (_, page) = app.get(client, "/account").await;
+    let r = client
+        .post(app.url("/language"))
+        .form(&[
+            ("csrf", csrf_in(&page).as_str()),
+            ("lang", lang),
+            ("back", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "switch to {lang}");
+}
+
+/// Posts a form of `form_page` and checks the page that comes back.
+async fn post_checked(
+    app: &TestApp,
+    client: &Client,
+    lang: &str,
+    (form_page, action, want): (&str, &str, u16),
+    fields: &[(&str, &str)],
+) -> String {
+    let r = app.submit(client, form_page, action, fields).await;
+    let status = r.status();
+    let html = r.text().await.unwrap();
+    check_page(&format!("POST {action}"), lang, status, want, &html);
+    html
+}
+
+/// The pages of the start page, phonebook, login, sign-up, password, "My extensions" and
+/// "why didn't it ring" in the states the list above does not reach: every confirmation, a
+/// group with a member and an invitation, the invitation seen by its invitee, memberships,
+/// and the refusals these pages word themselves.
+#[tokio::test]
+async fn account_states_render_in_both_languages() {
+    let (app, admin, n, h) = populated().await;
+    let other = app.user_with_role("i18nother", Role::Attendee).await;
+    let claim = [("number", "2044"), ("kind", "sip"), ("name", "Bea Desk")];
+    let r = app
+        .submit(&other, "/account", "/account/claim", &claim)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let group = [("number", "2090"), ("name", "Ada Team"), ("public", "on")];
+    let r = app
+        .submit(&admin, "/account", "/account/groups", &group)
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "group");
+    for (action, member, delay) in [
+        ("/account/ext/2090/members/add", "2042", "0"),
+        ("/account/ext/2090/invite", "2044", "5"),
+    ] {
+        let fields = [("member", member), ("delay", delay)];
+        let r = app.submit(&admin, "/account", action, &fields).await;
+        assert_eq!(r.status(), StatusCode::SEE_OTHER, "{action}");
+    }
+    let (_, page) = app.get(&admin, "/account").await;
+    assert!(page.contains("Invited, not answered yet"), "{page}");
+    assert!(page.contains("My group memberships"), "{page}");
+    let (_, page) = app.get(&other, "/account").await;
+    assert!(
+        page.contains("invites your 2044 to ring after 5 s"),
+        "{page}"
+    );
+
+    for lang in ["en", "de"] {
+        switch_to(&app, &admin, lang).await;
+        switch_to(&app, &other, lang).await;
+        let mut pages: Vec<String> = [
+            "claimed",
+            "taken-back",
+            "saved",
+            "password",
+            "deleted",
+            "routing",
+            "group",
+            "members",
+            "invited",
+            "joined",
+            "declined",
+            "paused",
+            "resumed",
+        ]
+        .iter()
+        .map(|d| format!("/account?done={d}&n=2090"))
+        .collect();
+        pages.extend([
+            "/ext/2090/why".into(),
+            format!("/ext/{n}/why"),
+            format!("/ext/{h}/why"),
+        ]);
+        for path in &pages {
+            let (status, html) = app.get(&admin, path).await;
+            check_page(path, lang, status, 200, &html);
+        }
+        let (status, html) = app.get(&other, "/account").await;
+        check_page("/account (invited)", lang, status, 200, &html);
+
+        // Refusals the pages word themselves.
+        let account = |action: &'static str, want| ("/account", action, want);
+        post_checked(
+            &app,
+            &admin,
+            lang,
+            account("/account/ext/2042/delete", 422),
+            &[],
+        )
+        .await;
+        post_checked(
+            &app,
+            &admin,
+            lang,
+            account("/account/ext/2042/take-back", 404),
+            &[],
+        )
+        .await;
+        let empty = [("number", ""), ("kind", "sip"), ("name", "Ada")];
+        post_checked(&app, &admin, lang, account("/account/claim", 422), &empty).await;
+        let no_kind = [("number", "2050"), ("kind", "group"), ("name", "Ada")];
+        post_checked(&app, &admin, lang, account("/account/claim", 422), &no_kind).await;
+        let empty = [("number", ""), ("name", "Ada")];
+        post_checked(&app, &admin, lang, account("/account/groups", 422), &empty).await;
+        let empty = [("member", ""), ("delay", "0")];
+        post_checked(
+            &app,
+            &admin,
+            lang,
+            account("/account/ext/2090/invite", 422),
+            &empty,
+        )
+        .await;
+        let password = ("/account/password", "/account/password", 422);
+        let differ = [
+            ("current", "x"),
+            ("password", "a-long-password-1"),
+            ("password2", "b"),
+        ];
+        post_checked(&app, &admin, lang, password, &differ).await;
+        let wrong = [
+            ("current", "not-the-password"),
+            ("password", "a-long-password-1"),
+            ("password2", "a-long-password-1"),
+        ];
+        post_checked(&app, &admin, lang, password, &wrong).await;
+        let why = format!("/ext/{n}/why");
+        let ring = format!("/ext/{n}/why/ring");
+        let stranger = [("target", "no-such-phone")];
+        post_checked(&app, &admin, lang, (&why, &ring, 400), &stranger).await;
+        let html = post_checked(
+            &app,
+            &admin,
+            lang,
+            (&why, &ring, 503),
+            &[("target", "route")],
+        )
+        .await;
+        if lang == "de" {
+            assert!(html.contains("nicht mit Asterisk verbunden"), "{html}");
+        }
+
+        // Someone not logged in: the pages and their refusals.
+        let anonymous = browser();
+        let r = anonymous
+            .get(app.url(&format!("/language/{lang}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        for path in ["/", "/login", "/signup", "/phonebook", "/phonebook?q=Ada"] {
+            let (status, html) = app.get(&anonymous, path).await;
+            check_page(path, lang, status, 200, &html);
+        }
+        let wrong = [("username", "i18nother"), ("password", "not-the-password")];
+        post_checked(&app, &anonymous, lang, ("/login", "/login", 401), &wrong).await;
+        let differ = [
+            ("username", "i18nnew"),
+            ("display_name", "Cleo"),
+            ("password", "a-long-password-1"),
+            ("password2", "a-long-password-2"),
+        ];
+        post_checked(&app, &anonymous, lang, ("/signup", "/signup", 422), &differ).await;
+        if lang == "de" {
+            let (_, html) = app.get(&anonymous, "/").await;
+            assert!(html.contains("So geht’s los"), "{html}");
+        }
+    }
+}

@@ -7,12 +7,15 @@ use maud::{html, Markup};
 use serde::Deserialize;
 
 use crate::db::{self, sessions};
+use crate::domain::throttle::Wait;
 use crate::service;
 use crate::service::users::User;
+use crate::tr;
 use crate::web::auth::{cookie, CsrfForm, LoggedIn, Visitor, PRE_COOKIE, SESSION_COOKIE};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
@@ -25,23 +28,32 @@ pub struct LoginForm {
     password: String,
 }
 
+/// What someone who must wait before trying a password again is told.
+pub(super) fn wait_message(t: Tr, wait: Wait) -> String {
+    match wait {
+        Wait::Pair(s) => tr!(t, "login-throttled-here", seconds = s),
+        Wait::Account(s) => tr!(t, "login-throttled-everywhere", seconds = s),
+    }
+}
+
 fn render(visitor: &Visitor, username: &str, notice: Option<Notice>) -> Markup {
+    let t = visitor.tr();
     layout(
-        "Log in",
+        &tr!(t, "login-title"),
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
             form.stack method="post" action="/login" {
                 (CsrfField(&visitor.csrf))
-                label for="username" { "Username" }
+                label for="username" { (tr!(t, "login-username")) }
                 input id="username" name="username" required autocomplete="username"
                     autocapitalize="none" value=(username);
-                label for="password" { "Password" }
+                label for="password" { (tr!(t, "login-password")) }
                 input id="password" name="password" type="password" required
                     autocomplete="current-password";
-                button type="submit" { "Log in" }
+                button type="submit" { (tr!(t, "login-submit")) }
             }
-            p { "No account yet? " a href="/signup" { "Sign up" } }
+            p { (super::home::linked(&tr!(t, "login-no-account", signup = super::home::slot(0)), &[html! { a href="/signup" { (tr!(t, "login-sign-up-link")) } }])) }
         },
     )
 }
@@ -75,7 +87,11 @@ pub async fn submit(
             return Ok((
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, wait.seconds().to_string())],
-                render(&visitor, &username, Some(Notice::error(wait.message()))),
+                render(
+                    &visitor,
+                    &username,
+                    Some(Notice::error(wait_message(visitor.tr(), wait))),
+                ),
             )
                 .into_response());
         }
@@ -92,9 +108,7 @@ pub async fn submit(
             render(
                 &visitor,
                 &user.username,
-                Some(Notice::error(
-                    "This account is disabled. Ask the help desk.",
-                )),
+                Some(Notice::error(tr!(visitor.tr(), "login-disabled"))),
             ),
         )
             .into_response()),
@@ -107,7 +121,7 @@ pub async fn submit(
                 render(
                     &visitor,
                     &username,
-                    Some(Notice::error("Wrong username or password.")),
+                    Some(Notice::error(tr!(visitor.tr(), "login-wrong"))),
                 ),
             )
                 .into_response())

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use crate::db::{self, sessions};
 use crate::domain::accounts::MIN_PASSWORD;
 use crate::service::users::{self, SetPasswordError};
+use crate::tr;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
@@ -32,28 +33,29 @@ pub struct PasswordForm {
 fn page(user: &LoggedIn, notice: Option<Notice>, status: StatusCode) -> Response {
     let visitor = Visitor::of(user);
     let body: Markup = layout(
-        "Change your password",
+        &tr!(visitor.tr(), "password-title"),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(n) = notice { (n) }
             form.stack method="post" action="/account/password" {
                 (CsrfField(&user.csrf))
                 // A hidden username lets password managers store the new password for it.
                 input type="hidden" name="username" autocomplete="username"
                     value=(user.user.username);
-                label for="current" { "Current password" }
+                label for="current" { (tr!(t, "password-current")) }
                 input id="current" name="current" type="password" required
                     autocomplete="current-password";
-                label for="password" { "New password" }
+                label for="password" { (tr!(t, "password-new")) }
                 input id="password" name="password" type="password" required
                     minlength=(MIN_PASSWORD) autocomplete="new-password";
-                small { "At least " (MIN_PASSWORD) " characters. Your other sessions end." }
-                label for="password2" { "New password again" }
+                small { (tr!(t, "password-new-help", count = MIN_PASSWORD)) }
+                label for="password2" { (tr!(t, "password-new-again")) }
                 input id="password2" name="password2" type="password" required
                     minlength=(MIN_PASSWORD) autocomplete="new-password";
-                button type="submit" { "Change password" }
+                button type="submit" { (tr!(t, "password-submit")) }
             }
-            p { a href="/account" { "Back to my extensions" } }
+            p { a href="/account" { (tr!(t, "password-back")) } }
         },
     );
     no_store((status, body).into_response())
@@ -71,6 +73,7 @@ pub async fn submit(
     user: LoggedIn,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> Result<Response, PageError> {
+    let t = Visitor::of(&user).tr();
     let refuse = |message: String| {
         Ok(page(
             &user,
@@ -79,7 +82,7 @@ pub async fn submit(
         ))
     };
     if form.password != form.password2 {
-        return refuse("The two new passwords differ. Type the same password twice.".into());
+        return refuse(tr!(t, "password-differ"));
     }
     // The current password is a login in all but name: the same throttle applies, so a
     // session left open cannot be used to guess it.
@@ -93,7 +96,7 @@ pub async fn submit(
         Err(wait) => {
             let mut response = page(
                 &user,
-                Some(Notice::error(wait.message())),
+                Some(Notice::error(super::login::wait_message(t, wait))),
                 StatusCode::TOO_MANY_REQUESTS,
             );
             if let Ok(v) = wait.seconds().to_string().parse() {
@@ -104,7 +107,7 @@ pub async fn submit(
     };
     let checked = users::check_password(&state.db, &user.user.username, form.current).await?;
     if checked.is_none() {
-        return refuse("The current password is wrong.".into());
+        return refuse(tr!(t, "password-current-wrong"));
     }
     let account = user.user.username.clone();
     state
@@ -126,9 +129,7 @@ pub async fn submit(
     tracing::info!(client = %client, user = ?user.user.username, "password changed");
     Ok(page(
         &user,
-        Some(Notice::ok(
-            "Your password is changed. Your other sessions have ended.",
-        )),
+        Some(Notice::ok(tr!(t, "password-changed"))),
         StatusCode::OK,
     ))
 }

@@ -4,6 +4,7 @@ use axum::extract::{Query, State};
 use maud::{html, Markup};
 
 use crate::db::extensions::{self, Filter};
+use crate::tr;
 use crate::web::auth::Visitor;
 use crate::web::components::{layout, query_escape, Pager};
 use crate::web::error::PageError;
@@ -20,6 +21,7 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> Result<Markup, PageError> {
     let page = query.page();
+    let t = visitor.tr();
     let filter = Filter {
         search: query.q.chars().take(60).collect(),
         public_only: true,
@@ -36,19 +38,19 @@ pub async fn show(
         format!("/phonebook?q={}", query_escape(&search))
     };
     Ok(layout(
-        "Phonebook",
+        &tr!(t, "phonebook-title"),
         &visitor,
         html! {
             form.search role="search" method="get" action="/phonebook" {
-                label for="q" { "Search name or number" }
+                label for="q" { (tr!(t, "phonebook-search-label")) }
                 input id="q" name="q" type="search" value=(search);
-                button type="submit" { "Search" }
+                button type="submit" { (tr!(t, "phonebook-search")) }
             }
             @if entries.is_empty() {
-                p { "Nobody found." }
+                p { (tr!(t, "phonebook-nobody")) }
             } @else {
                 table.list {
-                    thead { tr { th scope="col" { "Number" } th scope="col" { "Name" } } }
+                    thead { tr { th scope="col" { (tr!(t, "phonebook-number")) } th scope="col" { (tr!(t, "phonebook-name")) } } }
                     tbody {
                         @for e in &entries {
                             tr {

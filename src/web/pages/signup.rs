@@ -9,10 +9,12 @@ use serde::Deserialize;
 use crate::db::signups::{self, Limited};
 use crate::domain::accounts::MIN_PASSWORD;
 use crate::service::users::{self, AddUserError};
+use crate::tr;
 use crate::web::auth::{CsrfForm, Visitor};
 use crate::web::client::ClientAddr;
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::pages::{login, see_other};
 use crate::web::state::AppState;
 
@@ -30,31 +32,32 @@ pub struct SignupForm {
 }
 
 fn render(visitor: &Visitor, form: &SignupForm, notice: Option<Notice>) -> Markup {
+    let t = visitor.tr();
     layout(
-        "Sign up",
+        &tr!(t, "signup-title"),
         visitor,
         html! {
             @if let Some(n) = notice { (n) }
             form.stack method="post" action="/signup" {
                 (CsrfField(&visitor.csrf))
-                label for="username" { "Username" }
+                label for="username" { (tr!(t, "signup-username")) }
                 input id="username" name="username" required minlength="3" maxlength="32"
                     autocomplete="username" autocapitalize="none" value=(form.username);
-                small { "Letters, digits, '.', '-' or '_'. You log in with it." }
-                label for="display_name" { "Your name" }
+                small { (tr!(t, "signup-username-help")) }
+                label for="display_name" { (tr!(t, "signup-display-name")) }
                 input id="display_name" name="display_name" required maxlength="60"
                     autocomplete="name" value=(form.display_name);
-                small { "Shown in the phonebook and on the phones you call." }
-                label for="password" { "Password" }
+                small { (tr!(t, "signup-display-name-help")) }
+                label for="password" { (tr!(t, "signup-password")) }
                 input id="password" name="password" type="password" required
                     minlength=(MIN_PASSWORD) autocomplete="new-password";
-                small { "At least " (MIN_PASSWORD) " characters." }
-                label for="password2" { "Password again" }
+                small { (tr!(t, "signup-password-help", count = MIN_PASSWORD)) }
+                label for="password2" { (tr!(t, "signup-password-again")) }
                 input id="password2" name="password2" type="password" required
                     minlength=(MIN_PASSWORD) autocomplete="new-password";
-                button type="submit" { "Create account" }
+                button type="submit" { (tr!(t, "signup-submit")) }
             }
-            p { "Have an account? " a href="/login" { "Log in" } }
+            p { (super::home::linked(&tr!(t, "signup-have-account", login = super::home::slot(0)), &[html! { a href="/login" { (tr!(t, "signup-log-in-link")) } }])) }
         },
     )
 }
@@ -68,24 +71,10 @@ pub async fn show(visitor: Visitor) -> Response {
 }
 
 /// What a refused sign-up is told; `seconds` until a slot frees up.
-fn limited_message(limited: Limited) -> (i64, String) {
+fn limited_message(t: Tr, limited: Limited) -> (i64, String) {
     match limited {
-        Limited::Address(s) => (
-            s,
-            format!(
-                "Too many accounts were created from your address in the last hour: \
-                 try again in {} min, or ask the help desk.",
-                (s + 59) / 60
-            ),
-        ),
-        Limited::Global(s) => (
-            s,
-            format!(
-                "Too many accounts were created in the last hour: try again in {} min, \
-                 or ask the help desk.",
-                (s + 59) / 60
-            ),
-        ),
+        Limited::Address(s) => (s, tr!(t, "signup-limited-address", minutes = (s + 59) / 60)),
+        Limited::Global(s) => (s, tr!(t, "signup-limited-global", minutes = (s + 59) / 60)),
     }
 }
 
@@ -106,7 +95,7 @@ pub async fn submit(
             .into_response())
     };
     if form.password != form.password2 {
-        return refuse("The two passwords differ. Type the same password twice.".into());
+        return refuse(tr!(visitor.tr(), "signup-passwords-differ"));
     }
     let (address, at) = (client.limit_key(), crate::db::now());
     let (per_address, global) = (
@@ -121,7 +110,7 @@ pub async fn submit(
         Ok(slot) => slot,
         Err(limited) => {
             tracing::info!(client = %client, ?limited, "sign-up refused by the limits");
-            let (seconds, message) = limited_message(limited);
+            let (seconds, message) = limited_message(visitor.tr(), limited);
             return Ok((
                 StatusCode::TOO_MANY_REQUESTS,
                 [(header::RETRY_AFTER, seconds.to_string())],

@@ -1,17 +1,23 @@
 // eventpbx: small enhancements. Every page works without this file.
+// It has no words of its own: what it shows comes from the page, in the visitor's language
+// (data-copied, data-stream-stopped, data-stream-interrupted; server-rendered fragments).
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
-  // Copy buttons: shown only when the clipboard API is there.
+  // Copy buttons: shown only when the clipboard API is there. The confirmation is the
+  // data-copied text of the section around the button.
   for (const btn of document.querySelectorAll("button[data-copy]")) {
     if (!navigator.clipboard) continue;
     btn.hidden = false;
+    const label = btn.textContent;
+    const copied = btn.closest("[data-copied]");
     btn.addEventListener("click", async () => {
       const input = document.getElementById(btn.dataset.copy);
       if (!input) return;
       try {
         await navigator.clipboard.writeText(input.value);
-        btn.textContent = "Copied";
-        setTimeout(() => { btn.textContent = "Copy"; }, 1500);
+        if (!copied) return;
+        btn.textContent = copied.dataset.copied;
+        setTimeout(() => { btn.textContent = label; }, 1500);
       } catch (_) {
         input.select();
       }

@@ -22,11 +22,13 @@ use crate::domain::numbering::Authority;
 use crate::domain::routing::{Member, Preferences};
 use crate::service::extensions::Owner;
 use crate::service::routing::{self as routing_service, MemberEdit, NewGroup};
+use crate::tr;
 use crate::web::api::{live_of, Status};
-use crate::web::auth::{CsrfForm, LoggedIn};
+use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
 use crate::web::extract::{number_pair, NumberPath};
+use crate::web::i18n::Tr;
 use crate::web::live_view::EndpointsLive;
 use crate::web::pages::fields::{number_field, seconds_field, GroupSettingsInput};
 use crate::web::pages::{see_other, Empty};
@@ -118,16 +120,19 @@ impl GroupView {
     }
 }
 
-pub(super) fn member_state(state: MemberState) -> Markup {
+pub(super) fn member_state(t: Tr, state: MemberState) -> Markup {
     match state {
-        MemberState::Phone(s) => state_badge(s),
-        MemberState::NoPhone => html! { span.badge.offline { "no handset yet" } },
-        MemberState::Group => html! { span.badge { "group" } },
+        MemberState::Phone(s) => state_badge(t, s),
+        MemberState::NoPhone => {
+            html! { span.badge.offline { (tr!(t, "account-member-no-handset")) } }
+        }
+        MemberState::Group => html! { span.badge { (tr!(t, "account-member-group")) } },
     }
 }
 
 /// The group part of a group's card.
 pub(super) struct GroupPanel<'a> {
+    pub(super) t: Tr,
     pub(super) number: &'a str,
     pub(super) group: &'a GroupView,
     pub(super) preferences: &'a Preferences,
@@ -138,7 +143,7 @@ pub(super) struct GroupPanel<'a> {
 
 impl Render for GroupPanel<'_> {
     fn render(&self) -> Markup {
-        let (g, csrf) = (self.number, self.csrf);
+        let (g, csrf, t) = (self.number, self.csrf, self.t);
         let addable: Vec<&&Extension> = self
             .own
             .iter()
@@ -152,12 +157,16 @@ impl Render for GroupPanel<'_> {
             })
             .collect();
         html! {
-            h3 { "Members" }
+            h3 { (tr!(t, "account-members")) }
             @if self.group.members.is_empty() {
-                p { "No members yet: calls to " (g) " reach nobody. Add one of your extensions or invite someone's." }
+                p { (tr!(t, "account-members-none", number = g)) }
             } @else {
                 div.scroll { table.list.members id={ "members-" (g) } {
-                    thead { tr { th { "Member" } th { "Delay (s)" } th { "State" } th { "Phone now" } th { "Remove" } } }
+                    thead { tr {
+                        th { (tr!(t, "account-members-member")) } th { (tr!(t, "account-members-delay")) }
+                        th { (tr!(t, "account-members-state")) } th { (tr!(t, "account-route-phone-now")) }
+                        th { (tr!(t, "account-members-remove")) }
+                    } }
                     tbody {
                         @for m in &self.group.members {
                             @let n = &m.member.number;
@@ -166,16 +175,16 @@ impl Render for GroupPanel<'_> {
                                 td {
                                     form.inline method="post" action={ "/account/ext/" (g) "/members/" (n) "/delay" } {
                                         (CsrfField(csrf))
-                                        input name="delay" inputmode="numeric" size="3" value=(m.member.delay) aria-label={ "Delay of " (n) };
-                                        button.secondary type="submit" { "Set" }
+                                        input name="delay" inputmode="numeric" size="3" value=(m.member.delay) aria-label=(tr!(t, "account-members-delay-of", number = n));
+                                        button.secondary type="submit" { (tr!(t, "account-members-set")) }
                                     }
                                 }
-                                td { (ActiveToggle { group: g, member: n, active: m.member.active, csrf }) }
-                                td { (member_state(m.state)) }
+                                td { (ActiveToggle { t, group: g, member: n, active: m.member.active, csrf }) }
+                                td { (member_state(t, m.state)) }
                                 td {
                                     form.inline method="post" action={ "/account/ext/" (g) "/members/" (n) "/remove" } {
                                         (CsrfField(csrf))
-                                        button.danger type="submit" aria-label={ "Remove " (n) } { "Remove" }
+                                        button.danger type="submit" aria-label=(tr!(t, "account-members-remove-number", number = n)) { (tr!(t, "account-members-remove")) }
                                     }
                                 }
                             }
@@ -185,42 +194,42 @@ impl Render for GroupPanel<'_> {
             }
             @if !self.group.invitations.is_empty() {
                 p.small {
-                    "Invited, not answered yet: "
+                    (tr!(t, "account-members-invited")) " "
                     @for (i, inv) in self.group.invitations.iter().enumerate() {
                         @if i > 0 { ", " }
-                        (inv.member) " (delay " (inv.delay) " s)"
+                        (tr!(t, "account-members-invited-one", number = &inv.member, delay = inv.delay))
                     }
                 }
             }
             @if !addable.is_empty() {
                 form.inline.add-member method="post" action={ "/account/ext/" (g) "/members/add" } {
                     (CsrfField(csrf))
-                    label for={ "add-" (g) } { "Add my extension" }
+                    label for={ "add-" (g) } { (tr!(t, "account-members-add-mine")) }
                     select id={ "add-" (g) } name="member" {
                         @for e in &addable { option value=(e.number) { (e.number) " " (e.name) } }
                     }
-                    label for={ "add-delay-" (g) } { "delay (s)" }
+                    label for={ "add-delay-" (g) } { (tr!(t, "account-members-delay-label")) }
                     input id={ "add-delay-" (g) } name="delay" inputmode="numeric" size="3" value="0";
-                    button type="submit" { "Add" }
+                    button type="submit" { (tr!(t, "account-members-add")) }
                 }
             }
             form.inline.invite method="post" action={ "/account/ext/" (g) "/invite" } {
                 (CsrfField(csrf))
-                label for={ "invite-" (g) } { "Invite number" }
+                label for={ "invite-" (g) } { (tr!(t, "account-members-invite-number")) }
                 input id={ "invite-" (g) } name="member" inputmode="numeric" required size="6";
-                label for={ "invite-delay-" (g) } { "delay (s)" }
+                label for={ "invite-delay-" (g) } { (tr!(t, "account-members-delay-label")) }
                 input id={ "invite-delay-" (g) } name="delay" inputmode="numeric" size="3" value="0";
-                button type="submit" { "Invite" }
+                button type="submit" { (tr!(t, "account-members-invite")) }
             }
             details {
-                summary { "Ring timeout and fallback…" }
+                summary { (tr!(t, "account-group-settings-open")) }
                 form.stack method="post" action={ "/account/ext/" (g) "/group" } {
                     (CsrfField(csrf))
-                    label for={ "timeout-" (g) } { "Members ring for (seconds, 5 to 300)" }
+                    label for={ "timeout-" (g) } { (tr!(t, "account-group-timeout")) }
                     input id={ "timeout-" (g) } name="ring_timeout" inputmode="numeric" value=(self.preferences.ring_timeout);
-                    label for={ "fallback-" (g) } { "Then the call goes to (empty: busy)" }
+                    label for={ "fallback-" (g) } { (tr!(t, "account-group-fallback")) }
                     input id={ "fallback-" (g) } name="fallback" inputmode="numeric" value=(self.preferences.fallback.clone().unwrap_or_default());
-                    button type="submit" { "Save" }
+                    button type="submit" { (tr!(t, "account-save")) }
                 }
             }
         }
@@ -229,26 +238,28 @@ impl Render for GroupPanel<'_> {
 
 /// The form that makes a new, empty group owned by the visitor.
 pub(super) struct CreateGroupForm<'a> {
+    pub(super) t: Tr,
     pub(super) csrf: &'a str,
 }
 
 impl Render for CreateGroupForm<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         html! {
             section.card #create-group {
-                h2 { "Create a group" }
-                p.small { "A group is a number that rings its members (your extensions, and those of people who accept your invitation)." }
+                h2 { (tr!(t, "account-create-group-title")) }
+                p.small { (tr!(t, "account-create-group-about")) }
                 form.stack method="post" action="/account/groups" {
                     (CsrfField(self.csrf))
-                    label for="group-number" { "Number" }
+                    label for="group-number" { (tr!(t, "account-claim-number")) }
                     input id="group-number" name="number" inputmode="numeric" pattern="[0-9]{1,15}" required autocomplete="off";
-                    label for="group-name" { "Name (members see calls as \u{201c}caller via name\u{201d})" }
+                    label for="group-name" { (tr!(t, "account-create-group-name")) }
                     input id="group-name" name="name" required maxlength="60";
                     label.choice {
                         input type="checkbox" name="public" value="on" checked;
-                        " List it in the public phonebook"
+                        " " (tr!(t, "account-create-group-public"))
                     }
-                    button type="submit" { "Create the group" }
+                    button type="submit" { (tr!(t, "account-create-group-submit")) }
                 }
             }
         }
@@ -286,6 +297,12 @@ pub async fn create(
     });
     let (number, name) = match checked {
         Ok(c) => c,
+        // The parts of the check that are this page's own words, in the visitor's language
+        // (the field's own messages are the form fields').
+        Err(_) if form.number.trim().is_empty() => {
+            let problem = tr!(Visitor::of(&user).tr(), "account-group-no-number");
+            return refused(&state, &user, &live, PageError::BadRequest(problem)).await;
+        }
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };
     let group = NewGroup {
@@ -337,6 +354,10 @@ pub async fn add_member(
 ) -> Result<Response, PageError> {
     let (number, delay) = match form.parse() {
         Ok(p) => p,
+        Err(_) if form.member.trim().is_empty() => {
+            let problem = tr!(Visitor::of(&user).tr(), "account-member-no-number");
+            return refused(&state, &user, &live, PageError::BadRequest(problem)).await;
+        }
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };
     let edit = MemberEdit::Add { number, delay };
@@ -368,6 +389,10 @@ pub async fn invite(
 ) -> Result<Response, PageError> {
     let (member, delay) = match form.parse() {
         Ok(p) => p,
+        Err(_) if form.member.trim().is_empty() => {
+            let problem = tr!(Visitor::of(&user).tr(), "account-member-no-number");
+            return refused(&state, &user, &live, PageError::BadRequest(problem)).await;
+        }
         Err(problem) => return refused(&state, &user, &live, PageError::BadRequest(problem)).await,
     };
     match routing_service::invite(&state.db, group.as_str(), &member, delay, own(&user)).await {

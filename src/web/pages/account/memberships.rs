@@ -12,10 +12,12 @@ use super::groups::done;
 use super::{own, refused, LiveHandle};
 use crate::db::routing::{Invitation, Membership};
 use crate::service::routing as routing_service;
+use crate::tr;
 use crate::web::auth::{CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
 use crate::web::extract::number_pair;
+use crate::web::i18n::Tr;
 use crate::web::pages::{see_other, Empty};
 use crate::web::state::AppState;
 
@@ -31,6 +33,7 @@ pub(super) fn routes() -> Router<AppState> {
 
 /// Pause or resume one membership.
 pub(super) struct ActiveToggle<'a> {
+    pub(super) t: Tr,
     pub(super) group: &'a str,
     pub(super) member: &'a str,
     pub(super) active: bool,
@@ -39,16 +42,17 @@ pub(super) struct ActiveToggle<'a> {
 
 impl Render for ActiveToggle<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         html! {
             form.inline method="post" action={ "/account/ext/" (self.group) "/members/" (self.member) "/active" } {
                 (CsrfField(self.csrf))
                 input type="hidden" name="on" value=(if self.active { "0" } else { "1" });
                 @if self.active {
-                    span.badge.online { "active" } " "
-                    button.secondary type="submit" { "Pause" }
+                    span.badge.online { (tr!(t, "account-member-active")) } " "
+                    button.secondary type="submit" { (tr!(t, "account-member-pause")) }
                 } @else {
-                    span.badge.offline { "paused" } " "
-                    button.secondary type="submit" { "Resume" }
+                    span.badge.offline { (tr!(t, "account-member-paused")) } " "
+                    button.secondary type="submit" { (tr!(t, "account-member-resume")) }
                 }
             }
         }
@@ -57,6 +61,7 @@ impl Render for ActiveToggle<'_> {
 
 /// The invitations waiting for the visitor and the groups their extensions are in.
 pub(super) struct MyGroups<'a> {
+    pub(super) t: Tr,
     pub(super) invitations: &'a [(Invitation, String)],
     pub(super) memberships: &'a [Membership],
     pub(super) csrf: &'a str,
@@ -64,23 +69,28 @@ pub(super) struct MyGroups<'a> {
 
 impl Render for MyGroups<'_> {
     fn render(&self) -> Markup {
-        let csrf = self.csrf;
+        let (csrf, t) = (self.csrf, self.t);
+        let slot = crate::web::pages::home::slot;
         html! {
             @if !self.invitations.is_empty() {
                 section.card #invitations {
-                    h2 { "Invitations" }
+                    h2 { (tr!(t, "account-invitations")) }
                     @for (inv, group_name) in self.invitations {
                         @let (g, m) = (&inv.group, &inv.member);
                         div.invitation id={ "invitation-" (g) "-" (m) } {
-                            p { "Group " strong { (g) " " (group_name) } " invites your " (m) " to ring "
-                                @if inv.delay == 0 { "at once" } @else { "after " (inv.delay) " s" } "." }
+                            @let group = [html! { strong { (g) " " (group_name) } }];
+                            p { @if inv.delay == 0 {
+                                (crate::web::pages::home::linked(&tr!(t, "account-invitation-at-once", group = slot(0), number = m), &group))
+                            } @else {
+                                (crate::web::pages::home::linked(&tr!(t, "account-invitation-after", group = slot(0), number = m, delay = inv.delay), &group))
+                            } }
                             form.inline method="post" action={ "/account/invitations/" (g) "/" (m) "/accept" } {
                                 (CsrfField(csrf))
-                                button type="submit" { "Accept" }
+                                button type="submit" { (tr!(t, "account-invitation-accept")) }
                             }
                             form.inline method="post" action={ "/account/invitations/" (g) "/" (m) "/decline" } {
                                 (CsrfField(csrf))
-                                button.secondary type="submit" { "Decline" }
+                                button.secondary type="submit" { (tr!(t, "account-invitation-decline")) }
                             }
                         }
                     }
@@ -88,16 +98,19 @@ impl Render for MyGroups<'_> {
             }
             @if !self.memberships.is_empty() {
                 section.card #memberships {
-                    h2 { "My group memberships" }
+                    h2 { (tr!(t, "account-memberships")) }
                     table.list {
-                        thead { tr { th { "Group" } th { "My extension" } th { "Delay" } th { "State" } } }
+                        thead { tr {
+                            th { (tr!(t, "account-memberships-group")) } th { (tr!(t, "account-memberships-mine")) }
+                            th { (tr!(t, "account-memberships-delay")) } th { (tr!(t, "account-members-state")) }
+                        } }
                         tbody {
                             @for ms in self.memberships {
                                 tr id={ "membership-" (ms.group) "-" (ms.member.number) } {
                                     td { (ms.group) " " span.name { (ms.group_name) } }
                                     td { (ms.member.number) }
-                                    td { (ms.member.delay) " s" }
-                                    td { (ActiveToggle { group: &ms.group, member: &ms.member.number, active: ms.member.active, csrf }) }
+                                    td { (tr!(t, "account-calls-seconds", seconds = ms.member.delay)) }
+                                    td { (ActiveToggle { t, group: &ms.group, member: &ms.member.number, active: ms.member.active, csrf }) }
                                 }
                             }
                         }

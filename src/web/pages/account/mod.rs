@@ -27,10 +27,12 @@ use crate::db::{numbering, DbError};
 use crate::domain::{accounts, Number};
 use crate::service::extensions::{self as extension_service, Actor, Claim, ClaimError, Owner};
 use crate::service::routing::{self as routing_service, RouteChangeError};
+use crate::tr;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::i18n::Tr;
 use crate::web::live_view::LiveSource;
 use crate::web::pages::{no_store, see_other, Empty};
 use crate::web::state::AppState;
@@ -77,28 +79,24 @@ pub struct Done {
 }
 
 impl Done {
-    fn notice(&self) -> Option<Notice> {
+    fn notice(&self, t: Tr) -> Option<Notice> {
         // Only fixed texts and a digits-only number are echoed back: no reflected user text.
         let n = self.n.as_deref().and_then(|n| Number::parse(n).ok());
         let n = n.as_ref().map_or("", Number::as_str);
         let text = match self.done.as_deref()? {
-            "claimed" => format!("{n} is yours. The details are below."),
-            "taken-back" => format!("{n} is yours again for this event."),
-            "saved" => format!("Saved the changes to {n}."),
-            "password" => format!(
-                "{n} has a new SIP password. Enter it in your phone: the old one no longer works."
-            ),
-            "deleted" => format!("{n} is deleted."),
-            "routing" => format!("Saved how calls to {n} are routed."),
-            "group" => format!("Group {n} is yours. Add members below."),
-            "members" => format!("Saved the members of group {n}."),
-            "invited" => {
-                format!("Invited into group {n}; the owner of that number accepts or declines.")
-            }
-            "joined" => format!("You are a member of group {n} now."),
-            "declined" => format!("Declined the invitation into group {n}."),
-            "paused" => format!("The membership in group {n} is paused."),
-            "resumed" => format!("The membership in group {n} is active again."),
+            "claimed" => tr!(t, "account-done-claimed", number = n),
+            "taken-back" => tr!(t, "account-done-taken-back", number = n),
+            "saved" => tr!(t, "account-done-saved", number = n),
+            "password" => tr!(t, "account-done-password", number = n),
+            "deleted" => tr!(t, "account-done-deleted", number = n),
+            "routing" => tr!(t, "account-done-routing", number = n),
+            "group" => tr!(t, "account-done-group", number = n),
+            "members" => tr!(t, "account-done-members", number = n),
+            "invited" => tr!(t, "account-done-invited", number = n),
+            "joined" => tr!(t, "account-done-joined", number = n),
+            "declined" => tr!(t, "account-done-declined", number = n),
+            "paused" => tr!(t, "account-done-paused", number = n),
+            "resumed" => tr!(t, "account-done-resumed", number = n),
             _ => return None,
         };
         Some(Notice::ok(text))
@@ -229,22 +227,29 @@ async fn render_with(
     let visitor = Visitor::of(user);
     let s = &state.settings;
     let page = layout(
-        "My extensions",
+        &tr!(visitor.tr(), "account-title"),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(n) = notice { (n) }
             @if data.extensions.is_empty() {
-                p { "You have no extension yet. Claim a number below." }
+                p { (tr!(t, "account-none-yet")) }
             }
-            div #extensions data-status-stream="/account/stream" {
+            // The texts app.js shows: the stream's state (`{at}` is the time of what is shown)
+            // and the copy buttons' confirmation.
+            div #extensions data-status-stream="/account/stream"
+                data-stream-stopped=(tr!(t, "account-stream-stopped", at = "{at}"))
+                data-stream-interrupted=(tr!(t, "account-stream-interrupted", at = "{at}"))
+                data-copied=(tr!(t, "account-copied")) {
                 @for view in &data.extensions {
-                    (ExtensionCard { view, settings: s, csrf: &user.csrf, own: &own })
+                    (ExtensionCard { t, view, settings: s, csrf: &user.csrf, own: &own })
                 }
             }
-            (calls::RecentCalls { calls: &data.calls, offset: s.utc_offset() })
-            (MyGroups { invitations: &data.invitations, memberships: &data.memberships, csrf: &user.csrf })
+            (calls::RecentCalls { t, calls: &data.calls, offset: s.utc_offset() })
+            (MyGroups { t, invitations: &data.invitations, memberships: &data.memberships, csrf: &user.csrf })
             @if u32::try_from(data.extensions.len()).unwrap_or(u32::MAX) < data.max {
                 (ClaimForm {
+                    t,
                     csrf: &user.csrf,
                     suggestions: &data.suggestions,
                     ranges: &data.ranges,
@@ -256,11 +261,11 @@ async fn render_with(
                         .unwrap_or(&user.user.display_name),
                     public: draft.is_none_or(|d| d.public.is_some()),
                 })
-                (CreateGroupForm { csrf: &user.csrf })
+                (CreateGroupForm { t, csrf: &user.csrf })
             } @else {
-                p.small { "You have " (data.max) " extension(s), the most one person may have." }
+                p.small { (tr!(t, "account-at-most", count = data.max)) }
             }
-            p.small { a href="/account/password" { "Change your password" } }
+            p.small { a href="/account/password" { (tr!(t, "account-change-password")) } }
         },
     );
     Ok(no_store((status, page).into_response()))
@@ -273,7 +278,8 @@ pub async fn show(
     live: LiveHandle,
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
-    render(&state, &user, &live, done.notice(), StatusCode::OK).await
+    let notice = done.notice(Visitor::of(&user).tr());
+    render(&state, &user, &live, notice, StatusCode::OK).await
 }
 
 /// The claim form.
@@ -292,6 +298,7 @@ pub struct ClaimInput {
 
 /// The number (typed or picked), kind and phonebook name of a claim, or what is missing.
 fn parse_claim(
+    t: Tr,
     form: &ClaimInput,
     default_name: &str,
 ) -> Result<(String, ExtensionKind, String), String> {
@@ -301,12 +308,12 @@ fn parse_claim(
         picked => picked,
     };
     if number.is_empty() {
-        return Err("Type a number, or pick one of the free ones.".into());
+        return Err(tr!(t, "account-claim-no-number"));
     }
     let kind = ExtensionKind::parse(&form.kind)
         // A group made here would be an empty group by accident: groups have their own form.
         .filter(|k| *k != ExtensionKind::Group)
-        .ok_or("Choose a SIP phone or a handset (groups are made with \u{201c}Create a group\u{201d}).")?;
+        .ok_or_else(|| tr!(t, "account-claim-no-kind"))?;
     let name = match form.name.trim() {
         "" => default_name,
         typed => typed,
@@ -322,7 +329,8 @@ pub async fn claim(
     live: LiveHandle,
     CsrfForm(form): CsrfForm<ClaimInput>,
 ) -> Result<Response, PageError> {
-    let (number, kind, name) = match parse_claim(&form, &user.user.display_name) {
+    let t = Visitor::of(&user).tr();
+    let (number, kind, name) = match parse_claim(t, &form, &user.user.display_name) {
         Ok(parsed) => parsed,
         Err(problem) => {
             let notice = Some(Notice::error(problem));
@@ -444,7 +452,11 @@ pub async fn take_back(
             "/account?done=taken-back&n={number}#ext-{number}"
         ))),
         Err(extension_service::ExtensionError::NotFound) => {
-            let text = format!("{number} is not held for you, or its hold has ended.");
+            let text = tr!(
+                Visitor::of(&user).tr(),
+                "account-not-held",
+                number = number.as_str()
+            );
             render(
                 &state,
                 &user,
@@ -478,9 +490,10 @@ pub async fn delete(
             &state,
             &user,
             &live,
-            Some(Notice::error(
-                "Nothing was deleted: tick the box to confirm first.",
-            )),
+            Some(Notice::error(tr!(
+                Visitor::of(&user).tr(),
+                "account-delete-unconfirmed"
+            ))),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -506,18 +519,25 @@ mod tests {
             done: Some(d.into()),
             n: Some(n.into()),
         };
+        let t = Tr::default();
         let text = done("claimed", "4711")
-            .notice()
+            .notice(t)
             .unwrap()
             .render()
             .into_string();
         assert!(text.contains("4711 is yours"));
         let text = done("claimed", "<script>")
-            .notice()
+            .notice(t)
             .unwrap()
             .render()
             .into_string();
         assert!(!text.contains("script"));
-        assert!(done("anything", "4711").notice().is_none());
+        assert!(done("anything", "4711").notice(t).is_none());
+        let german = done("claimed", "4711")
+            .notice(Tr::new(crate::domain::lang::Lang::De))
+            .unwrap()
+            .render()
+            .into_string();
+        assert!(german.contains("4711 gehört dir"), "{german}");
     }
 }

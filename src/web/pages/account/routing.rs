@@ -12,11 +12,13 @@ use serde::Deserialize;
 use super::{own, refused, LiveHandle};
 use crate::domain::Number;
 use crate::service::routing::{self as routing_service, ForwardingChange, RoutePlan};
+use crate::tr;
 use crate::web::api::{live_of, Status};
 use crate::web::auth::{CsrfForm, LoggedIn};
 use crate::web::components::CsrfField;
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::i18n::Tr;
 use crate::web::live_view::EndpointsLive;
 use crate::web::pages::fields::{number_field, seconds_field};
 use crate::web::pages::see_other;
@@ -58,44 +60,51 @@ impl RouteView {
 }
 
 /// A registration state as a badge.
-pub(in crate::web::pages) fn state_badge(status: Status) -> Markup {
+pub(in crate::web::pages) fn state_badge(t: Tr, status: Status) -> Markup {
     html! {
         @match status {
-            Status::Online => span.badge.online { "online" },
-            Status::Offline => span.badge.offline { "offline" },
-            Status::Unknown => span.badge { "unknown" },
+            Status::Online => span.badge.online { (tr!(t, "account-online")) },
+            Status::Offline => span.badge.offline { (tr!(t, "account-offline")) },
+            Status::Unknown => span.badge { (tr!(t, "account-unknown")) },
         }
     }
 }
 
-/// "to 2001", or what happens without a target.
-fn target_or(target: Option<&String>, otherwise: &str) -> Markup {
-    html! {
-        @match target {
-            Some(n) => { "goes to " strong { (n) } },
-            None => { (otherwise) },
-        }
+/// One outcome line: "Busy: goes to 2001", or what happens without a target.
+fn outcome(t: Tr, case: String, target: Option<&String>, otherwise: String) -> Markup {
+    let slot = crate::web::pages::home::slot;
+    match target {
+        Some(n) => crate::web::pages::home::linked(
+            &tr!(t, "account-route-goes-to", case = case, number = slot(0)),
+            &[html! { strong { (n) } }],
+        ),
+        None => html! { (tr!(t, "account-route-otherwise", case = case, outcome = otherwise)) },
     }
 }
 
 /// The route table of one number.
-pub(in crate::web::pages) struct RouteTable<'a>(pub(in crate::web::pages) &'a RouteView);
+pub(in crate::web::pages) struct RouteTable<'a>(
+    pub(in crate::web::pages) Tr,
+    pub(in crate::web::pages) &'a RouteView,
+);
 
 impl Render for RouteTable<'_> {
     fn render(&self) -> Markup {
-        let view = self.0;
+        let (t, view) = (self.0, self.1);
         let p = &view.plan;
         let is_group = p.via.is_some();
         html! {
             details.route open[!p.rings.is_empty() && is_group] {
-                summary { "Why does it ring there?" }
+                summary { (tr!(t, "account-route-why")) }
                 // The account stream replaces this block when a phone's state changes.
-                div.scroll id={ "route-" (p.number) } { (RouteRows(view)) }
+                div.scroll id={ "route-" (p.number) } { (RouteRows(t, view)) }
                 ul.small.outcomes {
-                    li { "Busy" @if p.busy_now { " (and do-not-disturb)" } ": " (target_or(p.on_busy.as_ref(), "the caller hears busy")) }
-                    li { "No answer after " (p.timeout) " s: "
-                        (target_or(p.on_noanswer.as_ref(), if is_group { "the caller hears busy" } else { "the call ends" })) }
-                    li { "Nobody reachable: " (target_or(p.on_unavailable.as_ref(), "the caller hears \u{201c}not reachable\u{201d}")) }
+                    li { (outcome(t,
+                        if p.busy_now { tr!(t, "account-route-busy-dnd") } else { tr!(t, "account-route-busy") },
+                        p.on_busy.as_ref(), tr!(t, "account-route-hears-busy"))) }
+                    li { (outcome(t, tr!(t, "account-route-no-answer", seconds = p.timeout), p.on_noanswer.as_ref(),
+                        if is_group { tr!(t, "account-route-hears-busy") } else { tr!(t, "account-route-call-ends") })) }
+                    li { (outcome(t, tr!(t, "account-route-nobody"), p.on_unavailable.as_ref(), tr!(t, "account-route-hears-unreachable"))) }
                 }
             }
         }
@@ -103,39 +112,49 @@ impl Render for RouteTable<'_> {
 }
 
 /// The table of one number's route: who rings when, with each phone's state now.
-pub(super) struct RouteRows<'a>(pub(super) &'a RouteView);
+pub(super) struct RouteRows<'a>(pub(super) Tr, pub(super) &'a RouteView);
 
 impl Render for RouteRows<'_> {
     fn render(&self) -> Markup {
-        let view = self.0;
+        let (t, view) = (self.0, self.1);
         let p = &view.plan;
+        let slot = crate::web::pages::home::slot;
         html! {
             table.list.route-table {
-                    caption { "Who rings when a call to " (p.number) " comes in" }
-                    thead { tr { th { "Rings" } th { "When" } th { "Phone now" } } }
+                    caption { (tr!(t, "account-route-caption", number = &p.number)) }
+                    thead { tr {
+                        th { (tr!(t, "account-route-rings")) } th { (tr!(t, "account-route-when")) }
+                        th { (tr!(t, "account-route-phone-now")) }
+                    } }
                     tbody {
                         @if let Some(n) = &p.forward {
-                            tr { td colspan="3" { "Forwarded at once to " strong { (n) } ": nothing here rings." } }
+                            tr { td colspan="3" { (crate::web::pages::home::linked(
+                                &tr!(t, "account-route-forwarded", number = slot(0)),
+                                &[html! { strong { (n) } }],
+                            )) } }
                         } @else if p.busy_now {
-                            tr { td colspan="3" { "Do-not-disturb is on: nothing rings." } }
+                            tr { td colspan="3" { (tr!(t, "account-route-dnd")) } }
                         } @else if p.rings.is_empty() {
-                            tr { td colspan="3" { "Nothing can ring: no phone is bound, or every member is paused or on do-not-disturb." } }
+                            tr { td colspan="3" { (tr!(t, "account-route-nothing")) } }
                         }
                         @for (ring, state) in p.rings.iter().zip(&view.states) {
                             tr {
                                 td { (ring.number) " " span.name { (ring.name) } }
                                 td {
-                                    @if ring.delay == 0 { "at once" } @else { "after " (ring.delay) " s" }
-                                    ", for " (ring.rings_for) " s"
-                                    @if !ring.call_waiting { " (not while in a call: call waiting is off)" }
+                                    @if ring.delay == 0 {
+                                        (tr!(t, "account-route-at-once", seconds = ring.rings_for))
+                                    } @else {
+                                        (tr!(t, "account-route-after", delay = ring.delay, seconds = ring.rings_for))
+                                    }
+                                    @if !ring.call_waiting { " " (tr!(t, "account-route-no-call-waiting")) }
                                 }
-                                td { (state_badge(*state)) }
+                                td { (state_badge(t, *state)) }
                             }
                         }
                     }
             }
             @if !view.ari_connected {
-                p.small { "Asterisk is not connected, so the phones' state is unknown." }
+                p.small { (tr!(t, "account-route-no-asterisk")) }
             }
         }
     }
@@ -144,6 +163,7 @@ impl Render for RouteRows<'_> {
 /// The forwarding, do-not-disturb and call-waiting forms of an extension (a group has no call
 /// waiting, and do-not-disturb closes it).
 pub(super) struct RoutingForms<'a> {
+    pub(super) t: Tr,
     pub(super) view: &'a RouteView,
     pub(super) csrf: &'a str,
 }
@@ -157,16 +177,17 @@ impl Render for RoutingForms<'_> {
         let is_group = p.via.is_some();
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
         let secs = |v: Option<u32>| v.map(|s| s.to_string()).unwrap_or_default();
+        let t = self.t;
         html! {
             div.toggles {
                 form.inline method="post" action={ "/account/ext/" (n) "/dnd" } {
                     (CsrfField(self.csrf))
                     input type="hidden" name="on" value=(if prefs.dnd { "0" } else { "1" });
                     @if prefs.dnd {
-                        span.badge.offline { "do-not-disturb on" } " "
-                        button.secondary type="submit" { "Turn do-not-disturb off" }
+                        span.badge.offline { (tr!(t, "account-dnd-is-on")) } " "
+                        button.secondary type="submit" { (tr!(t, "account-dnd-off")) }
                     } @else {
-                        button.secondary type="submit" { "Turn do-not-disturb on" }
+                        button.secondary type="submit" { (tr!(t, "account-dnd-on")) }
                     }
                 }
                 @if !is_group {
@@ -174,38 +195,38 @@ impl Render for RoutingForms<'_> {
                         (CsrfField(self.csrf))
                         input type="hidden" name="on" value=(if prefs.call_waiting { "0" } else { "1" });
                         @if prefs.call_waiting {
-                            button.secondary type="submit" { "Turn call waiting off" }
+                            button.secondary type="submit" { (tr!(t, "account-call-waiting-off")) }
                         } @else {
-                            span.badge { "call waiting off" } " "
-                            button.secondary type="submit" { "Turn call waiting on" }
+                            span.badge { (tr!(t, "account-call-waiting-is-off")) } " "
+                            button.secondary type="submit" { (tr!(t, "account-call-waiting-on")) }
                         }
                     }
                 }
             }
             details.forwarding-settings {
-                summary { "Forwarding…" }
+                summary { (tr!(t, "account-forwarding-open")) }
                 form.stack.forwarding method="post" action={ "/account/ext/" (n) "/forwarding" } {
                     (CsrfField(self.csrf))
-                    p.small { "An empty number turns that forwarding off." }
-                    label for={ "fwd-always-" (n) } { "Always to" }
+                    p.small { (tr!(t, "account-forwarding-about")) }
+                    label for={ "fwd-always-" (n) } { (tr!(t, "account-forward-always")) }
                     input id={ "fwd-always-" (n) } name="always" inputmode="numeric" value=(text(&f.always));
                     // A group rings for its ring timeout and then goes to its fallback: it has
                     // no delayed "always" and no no-answer forwarding of its own.
                     @if !is_group {
-                        label for={ "fwd-always-after-" (n) } { "… after ringing this many seconds here first (empty: at once)" }
+                        label for={ "fwd-always-after-" (n) } { (tr!(t, "account-forward-always-after")) }
                         input id={ "fwd-always-after-" (n) } name="always_after" inputmode="numeric" value=(secs(f.always_after));
                     }
-                    label for={ "fwd-busy-" (n) } { "When busy (or do-not-disturb) to" }
+                    label for={ "fwd-busy-" (n) } { (tr!(t, "account-forward-busy")) }
                     input id={ "fwd-busy-" (n) } name="busy" inputmode="numeric" value=(text(&f.busy));
                     @if !is_group {
-                        label for={ "fwd-no-answer-" (n) } { "When nobody answers to" }
+                        label for={ "fwd-no-answer-" (n) } { (tr!(t, "account-forward-no-answer")) }
                         input id={ "fwd-no-answer-" (n) } name="no_answer" inputmode="numeric" value=(text(&f.no_answer));
-                        label for={ "fwd-no-answer-after-" (n) } { "… after this many seconds (empty: 20)" }
+                        label for={ "fwd-no-answer-after-" (n) } { (tr!(t, "account-forward-no-answer-after")) }
                         input id={ "fwd-no-answer-after-" (n) } name="no_answer_after" inputmode="numeric" value=(f.no_answer_after);
                     }
-                    label for={ "fwd-unavailable-" (n) } { @if is_group { "When no member is reachable to" } @else { "When the phone is not reachable to" } }
+                    label for={ "fwd-unavailable-" (n) } { @if is_group { (tr!(t, "account-forward-unavailable-group")) } @else { (tr!(t, "account-forward-unavailable")) } }
                     input id={ "fwd-unavailable-" (n) } name="unavailable" inputmode="numeric" value=(text(&f.unavailable));
-                    button type="submit" { "Save forwarding" }
+                    button type="submit" { (tr!(t, "account-forwarding-save")) }
                 }
             }
         }

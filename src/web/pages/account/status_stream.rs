@@ -16,8 +16,9 @@ use crate::db::pjsip;
 use crate::db::{self, DbError};
 use crate::domain::accounts;
 use crate::service::routing::{self as routing_service, RouteChangeError, RoutePlan};
-use crate::web::auth::LoggedIn;
+use crate::web::auth::{LoggedIn, Visitor};
 use crate::web::error::PageError;
+use crate::web::i18n::Tr;
 use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::sse::{self, Turn};
 use crate::web::sse_access::Holder;
@@ -64,6 +65,8 @@ pub async fn stream(
         }
     }
     let offset = state.settings.utc_offset();
+    // The stream outlives the request, and with it the request's language: taken now.
+    let t = Visitor::of(&user).tr();
     let wakes = sse::Wakes {
         on: vec![live.subscribe()],
         // Let a burst of events settle (a REGISTER brings several).
@@ -71,6 +74,7 @@ pub async fn stream(
         fallback: None,
     };
     let feed = StatusStream {
+        t,
         db: state.db.clone(),
         live,
         devices,
@@ -102,6 +106,8 @@ const STATUS_SETTLE: std::time::Duration = std::time::Duration::from_millis(200)
 
 /// What the account stream carries from one event to the next.
 struct StatusStream {
+    /// The visitor's language, for the blocks the stream renders.
+    t: Tr,
     db: db::Db,
     live: Arc<dyn LiveSource>,
     /// (extension number, device id) of the visitor's bound extensions.
@@ -142,7 +148,7 @@ impl StatusStream {
         let tables: serde_json::Map<String, serde_json::Value> = views
             .iter()
             .map(|v| {
-                let html = RouteRows(v).render().into_string();
+                let html = RouteRows(self.t, v).render().into_string();
                 (v.plan.number.clone(), serde_json::Value::String(html))
             })
             .collect();
@@ -181,6 +187,7 @@ impl sse::Feed for StatusStream {
             .iter()
             .map(|(number, device)| {
                 let html = RegistrationStatus {
+                    t: self.t,
                     contacts: contacts.get(device).map(Vec::as_slice).unwrap_or_default(),
                     live: now_live.get(device),
                     offset: self.offset,

@@ -24,11 +24,13 @@ use crate::db::users::User;
 use crate::db::DbError;
 use crate::domain::Number;
 use crate::service::routing::{self as routing_service, RouteChangeError};
+use crate::tr;
 use crate::web::api::Status;
 use crate::web::auth::{LoggedIn, Visitor};
 use crate::web::components::{layout, Notice, TimeTag};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::i18n::Tr;
 use crate::web::live_view::{DeviceStatus, LiveSource};
 use crate::web::pages::account::LiveHandle;
 use crate::web::pages::no_store;
@@ -182,49 +184,48 @@ async fn render(
     let visitor = Visitor::of(user);
     let n = data.ext.number.clone();
     let page = layout(
-        &format!("Why didn't {n} ring?"),
+        &tr!(visitor.tr(), "why-title", number = &n),
         &visitor,
         html! {
+            @let t = visitor.tr();
             @if let Some(notice) = notice { (notice) }
-            p.verdict #verdict { (verdict(&data)) }
-            (Phones { phones: &data.phones, offset, ari_connected: data.ari_connected })
-            (ring::RingPanel { ext: &data.ext, phones: &data.phones, csrf: &user.csrf, test: test.as_ref() })
+            p.verdict #verdict { (verdict(t, &data)) }
+            (Phones { t, phones: &data.phones, offset, ari_connected: data.ari_connected })
+            (ring::RingPanel { t, ext: &data.ext, phones: &data.phones, csrf: &user.csrf, test: test.as_ref() })
             section #route {
-                h2 { "The route" }
+                h2 { (tr!(t, "why-route")) }
                 @match &data.route {
-                    Some(route) => (RouteTable(route)),
-                    None => p.small { "No route is compiled for " (n) " yet: calls take the numbers table." },
+                    Some(route) => (RouteTable(t, route)),
+                    None => p.small { (tr!(t, "why-no-route", number = &n)) },
                 }
             }
-            (Timeline { events: &data.timeline, offset })
-            (RecentCalls { calls: &data.calls, offset })
+            (Timeline { t, events: &data.timeline, offset })
+            (RecentCalls { t, calls: &data.calls, offset })
         },
     );
     Ok(no_store(page.into_response()))
 }
 
 /// The first thing to read: the likeliest answer, in one sentence.
-fn verdict(data: &WhyData) -> String {
-    let n = &data.ext.number;
+fn verdict(t: Tr, data: &WhyData) -> String {
+    let n = data.ext.number.as_str();
     if let Some(route) = &data.route {
         let p = &route.plan;
         if let Some(to) = &p.forward {
-            return format!("Calls to {n} are forwarded at once to {to}: nothing here rings.");
+            return tr!(t, "why-verdict-forwarded", number = n, to = to);
         }
         if p.busy_now {
-            return format!("Do-not-disturb is on for {n}: callers hear busy.");
+            return tr!(t, "why-verdict-dnd", number = n);
         }
         if p.rings.is_empty() && p.kind == ExtensionKind::Group {
-            return format!("Group {n} has no active member: nobody rings.");
+            return tr!(t, "why-verdict-empty-group", number = n);
         }
     }
     if data.phones.is_empty() {
-        return format!("{n} has no phone yet: nothing can ring.");
+        return tr!(t, "why-verdict-no-phone", number = n);
     }
     if !data.ari_connected {
-        return "eventpbx is not connected to Asterisk now, so the phones' state is unknown; \
-                calls still work without it."
-            .to_string();
+        return tr!(t, "why-verdict-no-asterisk");
     }
     let online = data
         .phones
@@ -232,18 +233,20 @@ fn verdict(data: &WhyData) -> String {
         .filter(|p| p.status.as_ref().is_some_and(|s| s.online))
         .count();
     match online {
-        0 => format!("No phone of {n} is registered now: calls find nobody to ring."),
-        k if k == data.phones.len() => {
-            format!("Every phone of {n} is registered: calls ring. Try the ring button below.")
-        }
-        k => format!(
-            "{k} of {} phones of {n} are registered: the others do not ring.",
-            data.phones.len()
+        0 => tr!(t, "why-verdict-none-registered", number = n),
+        k if k == data.phones.len() => tr!(t, "why-verdict-all-registered", number = n),
+        k => tr!(
+            t,
+            "why-verdict-some-registered",
+            count = k,
+            phones = data.phones.len(),
+            number = n
         ),
     }
 }
 
 struct Phones<'a> {
+    t: Tr,
     phones: &'a [PhoneView],
     offset: UtcOffset,
     ari_connected: bool,
@@ -251,14 +254,19 @@ struct Phones<'a> {
 
 impl Render for Phones<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         html! {
             section #phones {
-                h2 { "Phones" }
+                h2 { (tr!(t, "why-phones")) }
                 @if self.phones.is_empty() {
-                    p.small { "No phone: claim a device or bind a handset first." }
+                    p.small { (tr!(t, "why-phones-none")) }
                 } @else {
                     div.scroll { table.list {
-                        thead { tr { th { "Phone" } th { "Now" } th { "Since" } th { "Phone software" } th { "Registered at" } th { "Registration ends" } } }
+                        thead { tr {
+                            th { (tr!(t, "why-phones-phone")) } th { (tr!(t, "why-phones-now")) }
+                            th { (tr!(t, "why-phones-since")) } th { (tr!(t, "why-phones-software")) }
+                            th { (tr!(t, "why-phones-registered-at")) } th { (tr!(t, "why-phones-registration-ends")) }
+                        } }
                         tbody {
                             @for p in self.phones {
                                 @let status = match (&p.status, self.ari_connected) {
@@ -268,13 +276,13 @@ impl Render for Phones<'_> {
                                 };
                                 tr data-endpoint=(p.endpoint) {
                                     td { (p.number) " " span.name { (p.name) } }
-                                    td { (state_badge(status)) }
+                                    td { (state_badge(t, status)) }
                                     td { @match p.status.as_ref().and_then(|s| s.since) {
                                         Some(t) => (TimeTag { unix: t, offset: self.offset }),
-                                        None => "not seen changing",
+                                        None => (tr!(t, "why-phones-not-seen-changing")),
                                     } }
                                     @if p.contacts.is_empty() {
-                                        td colspan="3" { "no registration stored" }
+                                        td colspan="3" { (tr!(t, "why-phones-no-registration")) }
                                     } @else {
                                         td { @for c in &p.contacts { div { (c.user_agent) } } }
                                         td { @for c in &p.contacts { div { code { (c.uri) } } } }
@@ -291,27 +299,37 @@ impl Render for Phones<'_> {
 }
 
 struct Timeline<'a> {
+    t: Tr,
     events: &'a [OutboxEvent],
     offset: UtcOffset,
 }
 
 impl Render for Timeline<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         html! {
             section #timeline {
-                h2 { "Registration changes (last 24 hours)" }
+                h2 { (tr!(t, "why-timeline")) }
                 @if self.events.is_empty() {
-                    p.small { "None in the last day: the phones have not registered or dropped." }
+                    p.small { (tr!(t, "why-timeline-none")) }
                 } @else {
                     table.list {
-                        thead { tr { th { "When" } th { "Phone" } th { "Became" } th { "Contact" } } }
+                        thead { tr {
+                            th { (tr!(t, "why-timeline-when")) } th { (tr!(t, "why-timeline-phone")) }
+                            th { (tr!(t, "why-timeline-became")) } th { (tr!(t, "why-timeline-contact")) }
+                        } }
                         tbody {
                             @for e in self.events {
                                 @let text = |k: &str| e.data.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
                                 tr {
                                     td { (TimeTag { unix: e.at, offset: self.offset }) }
                                     td { @let number = text("number"); @if number.is_empty() { (e.subject) } @else { (number) } }
-                                    td { (text("status")) }
+                                    td { @match text("status").as_str() {
+                                        "online" => (tr!(t, "account-online")),
+                                        "offline" => (tr!(t, "account-offline")),
+                                        // Anything newer is shown as the feed says it.
+                                        other => (other),
+                                    } }
                                     td.small { (text("contact_status")) }
                                 }
                             }

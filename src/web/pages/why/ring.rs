@@ -11,12 +11,15 @@ use serde::Deserialize;
 use super::{diagnosable, render, PhoneView};
 use crate::calls::ring_test::{CHANNEL_PREFIX, RING_SECS};
 use crate::db::extensions::Extension;
-use crate::domain::ring_test::RingTarget;
+use crate::domain::history::Cause;
+use crate::domain::ring_test::{RingState, RingTarget};
 use crate::domain::Number;
-use crate::web::auth::{CsrfForm, LoggedIn};
+use crate::tr;
+use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::i18n::Tr;
 use crate::web::live_view::{LiveError, LiveSource, RingTest};
 use crate::web::pages::account::LiveHandle;
 use crate::web::pages::{no_store, see_other};
@@ -50,6 +53,7 @@ pub async fn start(
     CsrfForm(form): CsrfForm<RingInput>,
 ) -> Result<Response, PageError> {
     let ext = diagnosable(&state, &user, &number).await?;
+    let t = Visitor::of(&user).tr();
     let target = match form.target.as_str() {
         "route" => RingTarget::Route(number.clone()),
         endpoint => {
@@ -62,8 +66,7 @@ pub async fn start(
                     endpoint: p.endpoint.clone(),
                 },
                 None => {
-                    let why =
-                        format!("That phone does not belong to {number}: nothing was called.");
+                    let why = tr!(t, "why-ring-not-this-phone", number = number.as_str());
                     return refused(&state, &user, &live, ext, StatusCode::BAD_REQUEST, why).await;
                 }
             }
@@ -76,8 +79,7 @@ pub async fn start(
                 LiveError::NotNow(_) => (StatusCode::CONFLICT, e.to_string()),
                 LiveError::NotConnected => (
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "eventpbx is not connected to Asterisk now, so it cannot call: try again in a minute."
-                        .to_string(),
+                    tr!(t, "why-ring-no-asterisk"),
                 ),
                 LiveError::Asterisk(_) => {
                     tracing::warn!(error = %e, %number, "ring test refused by Asterisk");
@@ -112,13 +114,15 @@ pub async fn outcome(
     let number = Number::parse(&number).map_err(|_| PageError::NotFound)?;
     let ext = diagnosable(&state, &user, &number).await?;
     let test = visible_test(live.0.as_ref(), &ext, &id).ok_or(PageError::NotFound)?;
+    let t = Visitor::of(&user).tr();
     Ok(no_store(
-        Outcome(&test, &ext.number).render().into_response(),
+        Outcome(t, &test, &ext.number).render().into_response(),
     ))
 }
 
 /// The ring panel: the buttons, and the test the page follows.
 pub(super) struct RingPanel<'a> {
+    pub(super) t: Tr,
     pub(super) ext: &'a Extension,
     pub(super) phones: &'a [PhoneView],
     pub(super) csrf: &'a str,
@@ -127,39 +131,88 @@ pub(super) struct RingPanel<'a> {
 
 impl Render for RingPanel<'_> {
     fn render(&self) -> Markup {
-        let n = &self.ext.number;
+        let (n, t) = (&self.ext.number, self.t);
         html! {
             section #ring {
-                h2 { "Ring me" }
-                p.small { "A test call rings for " (RING_SECS) " seconds; answered, it says so and hangs up. The phone shows \u{201c}Ring test\u{201d}." }
+                h2 { (tr!(t, "why-ring")) }
+                p.small { (tr!(t, "why-ring-about", seconds = RING_SECS)) }
                 form.inline method="post" action={ "/ext/" (n) "/why/ring" } {
                     (CsrfField(self.csrf))
-                    button type="submit" name="target" value="route" { "Call " (n) " as anyone would" }
+                    button type="submit" name="target" value="route" { (tr!(t, "why-ring-route", number = n)) }
                     @for p in self.phones {
                         " "
                         button.secondary type="submit" name="target" value=(p.endpoint) {
-                            "Ring only the phone of " (p.number)
+                            (tr!(t, "why-ring-phone", number = &p.number))
                         }
                     }
                 }
-                @if let Some(test) = self.test { (Outcome(test, n)) }
+                @if let Some(test) = self.test { (Outcome(t, test, n)) }
             }
         }
     }
 }
 
 /// One test's outcome; it carries where to ask again until the outcome is known.
-struct Outcome<'a>(&'a RingTest, &'a str);
+/// The outcome is rendered here in the visitor's language, so the script that swaps it in
+/// has no words of its own.
+struct Outcome<'a>(Tr, &'a RingTest, &'a str);
+
+/// Where a test call stands, for people.
+fn state_words(t: Tr, state: RingState) -> String {
+    match state {
+        RingState::Calling => tr!(t, "why-test-calling"),
+        RingState::Ringing => tr!(t, "why-test-ringing"),
+        RingState::Answered => tr!(t, "why-test-answered"),
+        RingState::Failed(Cause::Busy) => tr!(t, "why-test-busy"),
+        RingState::Failed(Cause::NoAnswer) => tr!(t, "why-test-no-answer"),
+        RingState::Failed(Cause::NotRegistered) => tr!(t, "why-test-not-registered"),
+        RingState::Failed(Cause::Rejected) => tr!(t, "why-test-rejected"),
+        RingState::Failed(Cause::DoNotDisturb) => tr!(t, "why-test-dnd"),
+        RingState::Failed(Cause::UnknownNumber) => tr!(t, "why-test-unknown-number"),
+        RingState::Failed(Cause::NotAllowed) => tr!(t, "why-test-not-allowed"),
+        RingState::Failed(Cause::Answered | Cause::Cancelled) => tr!(t, "why-test-ended"),
+    }
+}
 
 impl Render for Outcome<'_> {
     fn render(&self) -> Markup {
-        let (t, n) = (self.0, self.1);
-        let done = t.state.is_final();
+        let (t, test, n) = (self.0, self.1, self.2);
+        let done = test.state.is_final();
+        let slot = crate::web::pages::home::slot;
+        let state = [html! { strong { (state_words(t, test.state)) } }];
+        let sentence = match test.target {
+            RingTarget::Route(_) => tr!(t, "why-test-route", number = n, state = slot(0)),
+            RingTarget::Phone { .. } => tr!(t, "why-test-phone", number = n, state = slot(0)),
+        };
         html! {
-            div.ring-test #ring-test role="status" data-state=(t.state.code())
-                data-ring-test=[(!done).then(|| format!("/ext/{n}/why/ring/{}", t.id))] {
-                "Test call to " (n) ", " (t.target.words()) ": " strong { (t.state.words()) }
+            div.ring-test #ring-test role="status" data-state=(test.state.code())
+                data-ring-test=[(!done).then(|| format!("/ext/{n}/why/ring/{}", test.id))] {
+                (crate::web::pages::home::linked(&sentence, &state))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::lang::Lang;
+
+    #[test]
+    fn every_test_state_has_words_in_both_languages() {
+        let states = [RingState::Calling, RingState::Ringing, RingState::Answered]
+            .into_iter()
+            .chain(Cause::ALL.into_iter().map(RingState::Failed));
+        for state in states {
+            let en = state_words(Tr::new(Lang::En), state);
+            let de = state_words(Tr::new(Lang::De), state);
+            assert!(!en.contains('⟦') && !de.contains('⟦'), "{state:?}");
+            assert_ne!(en, de, "{state:?} is translated");
+        }
+        assert_eq!(
+            state_words(Tr::new(Lang::En), RingState::Answered),
+            RingState::Answered.words(),
+            "the English words stay those of the domain"
+        );
     }
 }
