@@ -21,6 +21,7 @@
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
 //! | `GET /admin/audit?page=` | admin | the help desk's audit log, newest first |
 //! | `/api/v1/...` | API keys | the JSON API (`api/`) |
+//! | `GET /ws` (websocket, subprotocol `sip`) | logged in, own origin | the browser phone's SIP, proxied to Asterisk (`ws_proxy`) |
 //! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
 //! | `GET /metrics` | a scraper with `metrics.token_file`'s token | Prometheus text format (off unless `metrics.enabled`) |
 
@@ -40,6 +41,7 @@ pub mod phonebook_exports;
 pub mod sse;
 pub mod sse_access;
 pub mod state;
+pub mod ws_proxy;
 
 use std::sync::Arc;
 
@@ -81,6 +83,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/language", post(pages::language::submit))
         .route("/language/{code}", get(pages::language::link))
+        .route("/ws", get(ws_proxy::upgrade))
         .merge(pages::account::routes())
         .merge(pages::why::routes())
         .route(
