@@ -103,7 +103,10 @@ impl IntoResponse for Refusal {
 /// `scheme://host[:port]` of a URL, lower-cased; None if it has no scheme or host.
 fn origin_of(url: &str) -> Option<String> {
     let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next().filter(|h| !h.is_empty())?;
+    let host = rest
+        .split(['/', '?', '#'])
+        .next()
+        .filter(|h| !h.is_empty())?;
     Some(format!("{scheme}://{host}").to_ascii_lowercase())
 }
 
@@ -172,9 +175,8 @@ async fn admit(
         .map_err(|_| Refusal::Full)
 }
 
-type Upstream = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Upstream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Opens Asterisk's websocket with the `sip` subprotocol.
 async fn connect_upstream(settings: &Settings) -> Result<Upstream, Refusal> {
@@ -288,7 +290,10 @@ mod tests {
         s.webrtc.extra_origins = vec!["https://Phone.example.org".into()];
         let host = Some("127.0.0.1:8080");
         assert!(origin_allowed("http://127.0.0.1:8080", host, &s));
-        assert!(origin_allowed("https://127.0.0.1:8080", host, &s), "TLS at the proxy");
+        assert!(
+            origin_allowed("https://127.0.0.1:8080", host, &s),
+            "TLS at the proxy"
+        );
         assert!(origin_allowed("https://PBX.example.org", host, &s));
         assert!(origin_allowed("https://phone.example.org", host, &s));
         for bad in [
