@@ -265,7 +265,7 @@ pub async fn remove(
     CsrfForm(_): CsrfForm<Empty>,
 ) -> Result<Response, PageError> {
     match browser_service::remove(&state.db, number.as_str(), super::own(&user)).await {
-        Ok(()) => Ok(see_other(&format!("/account#phones"))),
+        Ok(()) => Ok(see_other("/account#phones")),
         Err(e) => super::refused(&state, &user, &live, e.into()).await,
     }
 }
