@@ -31,12 +31,16 @@ fn param(challenge: &str, name: &str) -> Option<String> {
     if let Some(quoted) = rest.strip_prefix('"') {
         quoted.split('"').next().map(str::to_string)
     } else {
-        rest.split([',', '\r', '\n']).next().map(|v| v.trim().to_string())
+        rest.split([',', '\r', '\n'])
+            .next()
+            .map(|v| v.trim().to_string())
     }
 }
 
 fn register(user: &str, domain: &str, call_id: &str, cseq: u32, auth: Option<String>) -> String {
-    let auth = auth.map(|a| format!("Authorization: {a}\r\n")).unwrap_or_default();
+    let auth = auth
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
     format!(
         "REGISTER sip:{domain} SIP/2.0\r\n\
          Via: SIP/2.0/WS bench.invalid;branch=z9hG4bK{call_id}{cseq}\r\n\
@@ -90,9 +94,11 @@ async fn phone(index: usize, user: String, password: String, hold: Duration) -> 
         }
     };
     let call_id = format!("bench{index}x{}", std::process::id());
-    ws.send(Message::Text(register(&user, &domain, &call_id, 1, None).into()))
-        .await
-        .ok()?;
+    ws.send(Message::Text(
+        register(&user, &domain, &call_id, 1, None).into(),
+    ))
+    .await
+    .ok()?;
     let mut registered = None;
     let deadline = Instant::now() + hold + Duration::from_secs(10);
     let mut until = Instant::now() + Duration::from_secs(10);
@@ -120,9 +126,11 @@ async fn phone(index: usize, user: String, password: String, hold: Duration) -> 
                  response=\"{response}\", algorithm=MD5, qop=auth, nc=00000001, \
                  cnonce=\"{cnonce}\", opaque=\"{opaque}\""
             );
-            ws.send(Message::Text(register(&user, &domain, &call_id, 2, Some(auth)).into()))
-                .await
-                .ok()?;
+            ws.send(Message::Text(
+                register(&user, &domain, &call_id, 2, Some(auth)).into(),
+            ))
+            .await
+            .ok()?;
         } else if text.starts_with("SIP/2.0 200") && registered.is_none() {
             registered = Some(started.elapsed());
             until = Instant::now() + hold;

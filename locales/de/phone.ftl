@@ -28,3 +28,8 @@ phone-state-ringing = Es klingelt…
 phone-state-incoming = Eingehender Anruf:
 phone-state-in-call = Im Gespräch
 phone-state-ended = Gespräch beendet:
+
+# Ablehnungen (db::Refusal).
+phone-err-exists = { $number } hat schon ein Browser-Telefon.
+phone-err-none = { $number } hat kein Browser-Telefon.
+phone-err-group = { $number } ist eine Gruppe: Sie lässt ihre Mitglieder klingeln und hat kein eigenes Telefon.

@@ -28,3 +28,8 @@ phone-state-ringing = Ringing…
 phone-state-incoming = Incoming call:
 phone-state-in-call = In call
 phone-state-ended = Call ended:
+
+# Refusals (db::Refusal; the English ones are their Display texts, the CLI's words).
+phone-err-exists = { $number } has a browser phone already.
+phone-err-none = { $number } has no browser phone.
+phone-err-group = { $number } is a group: it rings its members and has no phone of its own.

@@ -706,6 +706,9 @@ mod tests {
             Refusal::EntryExists(s("0711")),
             Refusal::KeyNameInvalid,
             Refusal::KeyExists(s("ci")),
+            Refusal::BrowserPhoneExists(s("2001")),
+            Refusal::NoBrowserPhone(s("2001")),
+            Refusal::GroupHasNoPhone(s("500")),
         ]
     }
 
