@@ -182,7 +182,7 @@ async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
     let browser_ep = app
         .state
         .db
-        .read(|c| Ok(eventpbx::db::browser::device_of(c, "2960")?))
+        .read(|c| eventpbx::db::browser::device_of(c, "2960"))
         .await
         .unwrap()
         .expect("a browser phone");
