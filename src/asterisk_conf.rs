@@ -552,6 +552,10 @@ mod tests {
         assert!(asterisk.contains("verbose = 2"));
         assert!(get("logger.conf").contains("verbose(2)"));
         let modules = get("modules.conf");
+        // Browser phones: a ws transport served by the loopback HTTP server, and its module.
+        assert!(get("pjsip.conf")
+            .contains("[transport-ws]\ntype = transport\nprotocol = ws\nbind = 127.0.0.1\n"));
+        assert!(!modules.contains("noload => res_pjsip_transport_websocket.so"));
         for m in [
             "func_shell.so",
             "app_system.so",

@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::domain::numbering;
 
 mod sections;
+mod webrtc;
 pub use sections::*;
+pub use webrtc::{asterisk_ws_url, WebrtcSettings};
 
 /// Why the settings could not be loaded. The message names the key and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +55,7 @@ pub struct Settings {
     pub backup: BackupSettings,
     pub omm: OmmSettings,
     pub history: HistorySettings,
+    pub webrtc: WebrtcSettings,
 }
 
 impl Settings {
@@ -103,6 +106,16 @@ impl Settings {
             }
             Ok(())
         };
+        if self.webrtc.enabled && asterisk_ws_url(&self.ari.url).is_none() {
+            return Err(ConfigError::Rule {
+                key: "webrtc.enabled",
+                problem: format!(
+                    "browser phones proxy to Asterisk's HTTP server beside ARI, which must be \
+                     plain http on loopback; ari.url is {:?}",
+                    self.ari.url
+                ),
+            });
+        }
         digits("codes.info", &self.codes.info)?;
         digits("codes.echo", &self.codes.echo)?;
         digits("codes.register", &self.codes.register)?;

@@ -295,6 +295,7 @@ pub fn update(tx: &Transaction<'_>, number: &str, name: &str, public: bool) -> R
             &pjsip::callerid(name, number),
         )?;
     }
+    super::browser::set_callerid(tx, number, &pjsip::callerid(name, number))?;
     // A group's name is its `via`.
     if ext.kind == ExtensionKind::Group {
         super::routing::recompile(tx, &[number])?;
@@ -320,6 +321,9 @@ pub fn delete(tx: &Transaction<'_>, settings: &Settings, number: &str) -> Result
         .filter(|n| n != number)
         .collect();
     affected.extend(super::routing::pointing_at(tx, number)?);
+    if super::browser::device_of(tx, number)?.is_some() {
+        super::browser::remove(tx, number)?;
+    }
     tx.execute("DELETE FROM extensions WHERE number = ?1", params![number])?;
     numbers::release(tx, number)?;
     if let Some(device) = &ext.device_id {

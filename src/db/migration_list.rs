@@ -69,6 +69,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "018_user_language",
         include_str!("../../migrations/018_user_language.sql"),
     ),
+    (
+        "019_webrtc",
+        include_str!("../../migrations/019_webrtc.sql"),
+    ),
 ];
 
 /// The migration that edits `users`' stored definition (the help-desk role): its hook makes

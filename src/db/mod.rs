@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod backup;
+pub mod browser;
 pub mod dect;
 pub mod devices;
 pub mod endpoints_view;
@@ -507,6 +508,12 @@ pub enum Refusal {
     KeyNameInvalid,
     /// An API key of that name exists.
     KeyExists(String),
+    /// The extension has a browser phone already.
+    BrowserPhoneExists(String),
+    /// The extension has no browser phone.
+    NoBrowserPhone(String),
+    /// A group rings its members and has no device, browser phone included.
+    GroupHasNoPhone(String),
 }
 
 /// Seconds since the Unix epoch, the timestamp format of every table.

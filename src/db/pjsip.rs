@@ -77,6 +77,20 @@ pub fn create(tx: &Transaction<'_>, spec: &EndpointSpec) -> Result<(), DbError> 
     Ok(())
 }
 
+/// Makes a new device's endpoint a browser's (`db::browser`): WebRTC (DTLS-SRTP, ICE,
+/// rtcp-mux) and opus before G.711, the codecs every browser has (browsers have no G.722).
+pub fn make_webrtc(tx: &Transaction<'_>, id: &str) -> Result<(), DbError> {
+    let n = tx.execute(
+        "UPDATE ps_endpoints SET webrtc = 'yes', dtls_auto_generate_cert = 'yes',
+             allow = 'opus,ulaw,alaw' WHERE id = ?1",
+        params![id],
+    )?;
+    if n == 0 {
+        return Err(DbError::NotFound);
+    }
+    Ok(())
+}
+
 /// Changes who a device is to the outside: its context and caller id. Asterisk reads realtime
 /// endpoints per request, so the device's next INVITE carries them.
 pub fn set_identity(

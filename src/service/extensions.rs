@@ -177,7 +177,11 @@ fn held_credentials(tx: &Transaction<'_>, number: &str) -> Result<Created, DbErr
 }
 
 /// The extension `number` if `by` may change it.
-fn extension_for(tx: &Transaction<'_>, number: &str, by: Actor) -> Result<Extension, DbError> {
+pub(super) fn extension_for(
+    tx: &Transaction<'_>,
+    number: &str,
+    by: Actor,
+) -> Result<Extension, DbError> {
     let ext = extensions::get(tx, number)?;
     match by {
         Actor::Owner(id) if ext.owner_id != Some(id) => Err(DbError::NotFound),

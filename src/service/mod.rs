@@ -7,6 +7,7 @@
 //! `MintError`, ...). Turning those errors into HTTP answers is the web layer's job
 //! (`web::failure`); none of them carries HTTP or page text beyond its one-line message.
 
+pub mod browser;
 pub mod check;
 pub mod dect;
 pub mod events;

@@ -110,6 +110,14 @@ impl std::fmt::Display for Refusal {
             Refusal::EntryExists(n) => write!(f, "There is already a phonebook entry for {n}."),
             Refusal::KeyNameInvalid => write!(f, "a key name is 1 to 64 characters"),
             Refusal::KeyExists(name) => write!(f, "an API key named {name:?} exists"),
+            Refusal::BrowserPhoneExists(n) => write!(f, "{n} has a browser phone already."),
+            Refusal::NoBrowserPhone(n) => write!(f, "{n} has no browser phone."),
+            Refusal::GroupHasNoPhone(n) => {
+                write!(
+                    f,
+                    "{n} is a group: it rings its members and has no phone of its own."
+                )
+            }
         }
     }
 }
@@ -698,6 +706,9 @@ mod tests {
             Refusal::EntryExists(s("0711")),
             Refusal::KeyNameInvalid,
             Refusal::KeyExists(s("ci")),
+            Refusal::BrowserPhoneExists(s("2001")),
+            Refusal::NoBrowserPhone(s("2001")),
+            Refusal::GroupHasNoPhone(s("500")),
         ]
     }
 

@@ -13,7 +13,7 @@
 //! | `GET /` | anyone | what this is, how to start, the codes |
 //! | `GET, POST /signup`, `GET, POST /login` | anyone | account and session (double-submit CSRF cookie) |
 //! | `POST /logout` | logged in | ends the session |
-//! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}` | logged in | own extensions |
+//! | `GET /account`, `GET /account/stream` (SSE), `GET, POST /account/password`, `POST /account/claim`, `POST /account/ext/{n}/{edit,password,token,release,delete}`, `POST /account/ext/{n}/browser[/delete]`, `GET /account/ext/{n}/browser.json` | logged in | own extensions, their browser phones (`pages/account/phone.rs`) |
 //! | `GET /phonebook?q=&page=` | anyone | public directory, 100 a page |
 //! | `GET /phonebook.{json,csv,vcf}`, `GET /phonebook/{file}` (`yealink`, `snom`, `grandstream`, `cisco`, `mitel` `.xml`) | anyone | the book for phones and services, with ETag |
 //! | `GET /helpdesk?q=&page=`, `GET /helpdesk/ext/{n}`, `POST /helpdesk/ext/{n}/{token,password,unbind}`, `POST /helpdesk/handsets/{sip_username}/release`, `GET, POST /helpdesk/loaners`, `GET /helpdesk/loaners/sheet` | help desk, operator, admin | anyone's extensions, loaners (audited) |
@@ -21,7 +21,8 @@
 //! | `GET /admin`, `POST /admin/...` | admin | users, extensions, numbering, desks, handsets, phonebook entries, API keys |
 //! | `GET /admin/audit?page=` | admin | the help desk's audit log, newest first |
 //! | `/api/v1/...` | API keys | the JSON API (`api/`) |
-//! | `GET /static/app.{css,js}`, `GET /healthz` | anyone | assets, liveness |
+//! | `GET /ws` (websocket, subprotocol `sip`) | logged in, own origin | the browser phone's SIP, proxied to Asterisk (`ws_proxy`) |
+//! | `GET /static/app.{css,js}`, `GET /static/{phone.js,phone.css,jssip.min.js,jssip.LICENSE.txt}`, `GET /healthz` | anyone | assets, liveness |
 //! | `GET /metrics` | a scraper with `metrics.token_file`'s token | Prometheus text format (off unless `metrics.enabled`) |
 
 pub mod api;
@@ -40,6 +41,7 @@ pub mod phonebook_exports;
 pub mod sse;
 pub mod sse_access;
 pub mod state;
+pub mod ws_proxy;
 
 use std::sync::Arc;
 
@@ -81,6 +83,7 @@ pub fn router_with_live(state: AppState, live: Arc<dyn LiveSource>) -> Router {
         .route("/logout", post(pages::login::logout))
         .route("/language", post(pages::language::submit))
         .route("/language/{code}", get(pages::language::link))
+        .route("/ws", get(ws_proxy::upgrade))
         .merge(pages::account::routes())
         .merge(pages::why::routes())
         .route(

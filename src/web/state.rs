@@ -30,12 +30,15 @@ pub struct AppState {
     pub dect: Option<crate::service::dect::DectControl>,
     /// The operator page's charts, rendered once a minute.
     pub charts: Arc<crate::web::charts::ChartsCache>,
+    /// Room left for proxied browser-phone websockets (`webrtc.max_sockets`).
+    pub ws_sockets: crate::web::ws_proxy::SocketCap,
 }
 
 impl AppState {
     /// The state for an opened database, with empty caches.
     pub fn new(settings: Settings, db: Db) -> AppState {
         AppState {
+            ws_sockets: crate::web::ws_proxy::SocketCap::new(settings.webrtc.max_sockets),
             settings: Arc::new(settings),
             db,
             phonebook: Arc::default(),

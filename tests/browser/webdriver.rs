@@ -68,12 +68,33 @@ impl Driver {
 
     /// A headless Chromium window of the given size.
     pub async fn session(&self, browser: &str, width: u32, height: u32) -> Session {
+        self.session_with(browser, width, height, &[]).await
+    }
+
+    /// Like [`Driver::session`], with more Chromium switches (fake media for the phone).
+    pub async fn session_with(
+        &self,
+        browser: &str,
+        width: u32,
+        height: u32,
+        extra: &[&str],
+    ) -> Session {
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        args.push(format!("--window-size={width},{height}"));
+        args.extend(extra.iter().map(ToString::to_string));
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
             "goog:chromeOptions": {
                 "binary": browser,
-                "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
-                         "--disable-dev-shm-usage", format!("--window-size={width},{height}")]
+                "args": args
             }
         }}});
         let v = call(

@@ -31,4 +31,5 @@ mod support;
 mod unavailable;
 #[path = "../browser/webdriver.rs"]
 mod webdriver;
+mod webrtc;
 mod why;

@@ -92,6 +92,7 @@ impl Sandbox {
                 "used_tokens",
                 "token_attempts",
                 "numbers",
+                "browser_phones",
                 "extensions",
                 "devices",
                 "ps_endpoints",
@@ -621,6 +622,18 @@ fn render_steps(steps: &[Step], dir: &std::path::Path) -> String {
 
 /// Calls `to` as `device`, runs `steps` once answered, then ends as `end` says.
 pub fn call(settings: &Settings, device: &Device, to: &str, steps: &[Step], end: End) -> Sipp {
+    call_with(settings, device, to, steps, end, &[])
+}
+
+/// [`call`] with more sipp arguments (`-rtp_echo`: send back the media it gets).
+pub fn call_with(
+    settings: &Settings,
+    device: &Device,
+    to: &str,
+    steps: &[Step],
+    end: End,
+    extra: &[&str],
+) -> Sipp {
     let template = match end {
         End::AsteriskHangsUp => "call_dtmf.xml",
         End::CallerHangsUp => "call_dtmf_hangup.xml",
@@ -634,13 +647,9 @@ pub fn call(settings: &Settings, device: &Device, to: &str, steps: &[Step], end:
     // Calls go out from the port above the device's own, so a listener on the registered
     // address can keep answering qualify OPTIONS meanwhile (Asterisk identifies the caller by
     // its SIP username and digest auth, not by its port).
-    let mut run = sipp_file(
-        settings,
-        &path,
-        device,
-        device.port + 1,
-        &["-m", "1", "-key", "dial", to],
-    );
+    let mut args = vec!["-m", "1", "-key", "dial", to];
+    args.extend_from_slice(extra);
+    let mut run = sipp_file(settings, &path, device, device.port + 1, &args);
     run.scenario_dir = Some(dir);
     run
 }

@@ -46,6 +46,7 @@ mod web_i18n;
 mod web_limits;
 mod web_operator;
 mod web_pages;
+mod web_phone;
 mod web_routing;
 mod web_stream_access;
 mod web_support;

@@ -43,9 +43,11 @@ pub fn with_ancestors(conn: &Connection, numbers: &[&str]) -> Result<BTreeSet<St
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
+// The last column is the extension's browser phone (migration 019), rung beside its device.
 const NODE_COLUMNS: &str = "e.number, e.name, e.kind, e.device_id, r.dnd, r.call_waiting,
     r.fwd_always, r.fwd_always_after, r.fwd_busy, r.fwd_no_answer, r.fwd_no_answer_after,
-    r.fwd_unavailable, r.ring_timeout, r.fallback";
+    r.fwd_unavailable, r.ring_timeout, r.fallback,
+    (SELECT b.device_id FROM browser_phones b WHERE b.number = e.number)";
 
 fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
     let kind: String = r.get(2)?;
@@ -79,6 +81,7 @@ fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
         } else {
             Target::Device(r.get(3)?)
         },
+        browser: r.get(14)?,
         prefs,
     })
 }
@@ -477,13 +480,18 @@ pub fn groups_of_member(conn: &Connection, member: &str) -> Result<Vec<(String, 
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// The extension (number, name) whose device is `endpoint`, if any.
+/// The extension (number, name) whose device or browser phone is `endpoint`, if any.
 pub fn extension_of_device(
     conn: &Connection,
     endpoint: &str,
 ) -> Result<Option<(String, String)>, DbError> {
     Ok(conn
-        .prepare_cached("SELECT number, name FROM extensions WHERE device_id = ?1")?
+        .prepare_cached(
+            "SELECT number, name FROM extensions WHERE device_id = ?1
+             UNION ALL
+             SELECT e.number, e.name FROM browser_phones b JOIN extensions e ON e.number = b.number
+             WHERE b.device_id = ?1",
+        )?
         .query_row([endpoint], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?)
 }

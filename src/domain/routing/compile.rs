@@ -93,6 +93,20 @@ fn safe_endpoint(endpoint: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// The endpoints an extension rings, its device's first, then its browser phone's; only ids
+/// [`safe_endpoint`] accepts. None for a group.
+fn endpoints(node: &Node) -> Vec<&str> {
+    match &node.target {
+        Target::Device(device) => device
+            .iter()
+            .chain(node.browser.iter())
+            .map(String::as_str)
+            .filter(|e| safe_endpoint(e))
+            .collect(),
+        Target::Group(_) => Vec::new(),
+    }
+}
+
 /// One device a group rings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Ringing {
@@ -131,22 +145,23 @@ fn walk(
         }
         let delay = base + m.delay;
         match &node.target {
-            Target::Device(Some(endpoint)) if safe_endpoint(endpoint) => {
-                let candidate = Ringing {
-                    delay,
-                    number: node.number.clone(),
-                    endpoint: endpoint.clone(),
-                    call_waiting: node.prefs.call_waiting,
-                };
-                best.entry(endpoint.clone())
-                    .and_modify(|r| {
-                        if delay < r.delay {
-                            *r = candidate.clone();
-                        }
-                    })
-                    .or_insert(candidate);
+            Target::Device(_) => {
+                for endpoint in endpoints(node) {
+                    let candidate = Ringing {
+                        delay,
+                        number: node.number.clone(),
+                        endpoint: endpoint.to_string(),
+                        call_waiting: node.prefs.call_waiting,
+                    };
+                    best.entry(endpoint.to_string())
+                        .and_modify(|r| {
+                            if delay < r.delay {
+                                *r = candidate.clone();
+                            }
+                        })
+                        .or_insert(candidate);
+                }
             }
-            Target::Device(_) => {}
             Target::Group(_) if path.len() < MAX_DEPTH => {
                 path.push(m.number.clone());
                 walk(graph, node, delay, path, best);
@@ -179,24 +194,26 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
         on_unavailable: f.unavailable.clone().unwrap_or_default(),
     };
     let ringing = match &node.target {
-        Target::Device(endpoint) => {
+        Target::Device(_) => {
             if let (Some(target), Some(after)) = (&f.always, f.always_after) {
                 (route.timeout, route.on_noanswer) = (after, target.clone());
             } else if let Some(target) = &f.no_answer {
                 (route.timeout, route.on_noanswer) = (f.no_answer_after, target.clone());
             }
-            let endpoint = endpoint.as_deref().filter(|e| safe_endpoint(e));
-            if let (Some(endpoint), false) = (endpoint, prefs.call_waiting) {
-                route.cw_endpoint = endpoint.to_string();
+            let endpoints = endpoints(node);
+            // The busy check counts one endpoint's calls: the phone's, or the browser phone's
+            // when the extension has no phone (an unbound handset).
+            if let (Some(first), false) = (endpoints.first(), prefs.call_waiting) {
+                route.cw_endpoint = first.to_string();
             }
-            endpoint
+            endpoints
+                .into_iter()
                 .map(|endpoint| Ringing {
                     delay: 0,
                     number: number.to_string(),
                     endpoint: endpoint.to_string(),
                     call_waiting: prefs.call_waiting,
                 })
-                .into_iter()
                 .collect()
         }
         Target::Group(_) => {

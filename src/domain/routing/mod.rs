@@ -123,6 +123,9 @@ pub struct Node {
     pub name: String,
     /// Device or members.
     pub target: Target,
+    /// An extension's browser phone (issue 16): rung together with its device, at the same
+    /// moment and with the same settings. None for groups.
+    pub browser: Option<String>,
     /// Its settings.
     pub prefs: Preferences,
 }
@@ -474,6 +477,7 @@ mod tests {
             number: number.into(),
             name: format!("Ext {number}"),
             target: Target::Device(endpoint.map(str::to_string)),
+            browser: None,
             prefs: Preferences::default(),
         }
     }
@@ -492,6 +496,7 @@ mod tests {
                     })
                     .collect(),
             ),
+            browser: None,
             prefs: Preferences::default(),
         }
     }
@@ -697,6 +702,45 @@ mod tests {
                 timeout: 60,
                 cw: false,
             }]
+        );
+    }
+
+    #[test]
+    fn a_browser_phone_rings_with_its_extension_everywhere_the_extension_rings() {
+        let mut with_browser = ext("2001", Some("e2001"));
+        with_browser.browser = Some("w2001".into());
+        let mut handset = ext("2002", None);
+        handset.browser = Some("w2002".into());
+        let mut g = graph(vec![
+            with_browser,
+            handset,
+            group("500", "G", &[("2001", 0), ("2002", 5)]),
+        ]);
+        assert_eq!(plan(&g, "2001").route.dial, "PJSIP/e2001&PJSIP/w2001");
+        assert_eq!(plan(&g, "2002").route.dial, "PJSIP/w2002", "no phone bound");
+        let c = plan(&g, "500");
+        assert_eq!(
+            c.route.dial,
+            "PJSIP/e2001&PJSIP/w2001&Local/03500000@eventpbx-leg/n"
+        );
+        assert_eq!((c.legs[0].endpoint.as_str(), c.legs[0].delay), ("w2002", 5));
+        // Call waiting off: both ring through legs, and the phone's calls count.
+        prefs(&mut g, "2001").call_waiting = false;
+        let c = plan(&g, "2001");
+        assert_eq!(c.route.cw_endpoint, "e2001");
+        let legs: Vec<&str> = c.legs.iter().map(|l| l.endpoint.as_str()).collect();
+        assert_eq!(legs, ["e2001", "w2001"]);
+        prefs(&mut g, "2001").dnd = true;
+        assert_eq!(
+            plan(&g, "2001").route.dial,
+            "",
+            "DND silences the browser too"
+        );
+        g.get_mut("2002").unwrap().browser = Some("w\"&x".into());
+        assert_eq!(
+            plan(&g, "2002").route.dial,
+            "",
+            "foreign ids never reach Dial"
         );
     }
 

@@ -33,6 +33,9 @@ pub(super) fn refusal(t: Tr, r: &Refusal) -> String {
         Refusal::EntryExists(n) => tr!(t, "err-entry-exists", number = n),
         Refusal::KeyNameInvalid => tr!(t, "err-key-name-invalid"),
         Refusal::KeyExists(name) => tr!(t, "err-key-exists", name = quoted(name)),
+        Refusal::BrowserPhoneExists(n) => tr!(t, "phone-err-exists", number = n),
+        Refusal::NoBrowserPhone(n) => tr!(t, "phone-err-none", number = n),
+        Refusal::GroupHasNoPhone(n) => tr!(t, "phone-err-group", number = n),
     }
 }
 

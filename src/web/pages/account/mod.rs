@@ -1,12 +1,13 @@
 //! `/account`: my extensions. Claim a number, read the SIP credentials or the handset token,
 //! rename, list or unlist, new password or token, release, delete; forwarding, do-not-disturb,
 //! call waiting and the route table (`routing.rs`); groups, invitations and memberships
-//! (`groups.rs`).
+//! (`groups.rs`); the browser phone (`phone.rs`).
 
 pub(super) mod calls;
 mod cards;
 mod groups;
 mod memberships;
+mod phone;
 pub(super) mod routing;
 mod status_stream;
 
@@ -59,6 +60,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routing::routes())
         .merge(groups::routes())
         .merge(memberships::routes())
+        .merge(phone::routes())
 }
 
 struct AccountData {
@@ -224,6 +226,7 @@ async fn render_with(
         .map(|v| &v.ext)
         .filter(|e| e.kind != ExtensionKind::Group)
         .collect();
+    let phones = phone::Phones::load(state, own.iter().map(|e| (*e).clone()).collect()).await?;
     let visitor = Visitor::of(user);
     let s = &state.settings;
     let page = layout(
@@ -245,6 +248,7 @@ async fn render_with(
                     (ExtensionCard { t, view, settings: s, csrf: &user.csrf, own: &own })
                 }
             }
+            (phones.section(&user.csrf))
             (calls::RecentCalls { t, calls: &data.calls, offset: s.utc_offset() })
             (MyGroups { t, invitations: &data.invitations, memberships: &data.memberships, csrf: &user.csrf })
             @if u32::try_from(data.extensions.len()).unwrap_or(u32::MAX) < data.max {
