@@ -818,3 +818,26 @@ async fn account_states_render_in_both_languages() {
         }
     }
 }
+
+/// The account page with a browser phone: both languages, no message missing and no English
+/// left in German.
+#[tokio::test]
+async fn the_browser_phone_speaks_the_language() {
+    let (app, admin, n, _) = populated().await;
+    let r = app
+        .submit(
+            &admin,
+            "/account",
+            &format!("/account/ext/{n}/browser"),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "browser phone added");
+    for lang in ["en", "de"] {
+        let (status, html) = get_in(&app, &admin, "/account", lang).await;
+        check_page("/account", lang, status, 200, &html);
+    }
+    // The section is there (so the check read it), in German.
+    let (_, html) = get_in(&app, &admin, "/account", "de").await;
+    assert!(html.contains("Telefon im Browser"), "{html}");
+}
