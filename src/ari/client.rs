@@ -557,6 +557,82 @@ impl AriClient {
         }
     }
 
+    /// One bridge, with the ids of its channels.
+    pub async fn bridge(&self, bridge_id: &str) -> Result<Bridge, AriError> {
+        self.json(
+            Method::GET,
+            &format!("/bridges/{}", seg(bridge_id)),
+            &[],
+            None,
+        )
+        .await
+    }
+
+    /// Every bridge on the Asterisk (ours and others').
+    pub async fn bridges(&self) -> Result<Vec<Bridge>, AriError> {
+        self.json(Method::GET, "/bridges", &[], None).await
+    }
+
+    /// Starts music on hold for everyone in a bridge (class `default`).
+    pub async fn bridge_moh_start(&self, bridge_id: &str) -> Result<(), AriError> {
+        self.no_content(
+            Method::POST,
+            &format!("/bridges/{}/moh", seg(bridge_id)),
+            &[("mohClass", "default")],
+        )
+        .await
+    }
+
+    /// Stops a bridge's music on hold; none playing is not an error.
+    pub async fn bridge_moh_stop(&self, bridge_id: &str) -> Result<(), AriError> {
+        match self
+            .no_content(
+                Method::DELETE,
+                &format!("/bridges/{}/moh", seg(bridge_id)),
+                &[],
+            )
+            .await
+        {
+            Err(AriError::NotFound(_)) | Err(AriError::InvalidState(_)) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Plays `media` to everyone in a bridge, with our own playback id.
+    pub async fn bridge_play(
+        &self,
+        bridge_id: &str,
+        playback_id: &str,
+        media: &str,
+    ) -> Result<(), AriError> {
+        self.no_content(
+            Method::POST,
+            &format!("/bridges/{}/play", seg(bridge_id)),
+            &[("media", media), ("playbackId", playback_id)],
+        )
+        .await
+    }
+
+    /// Mutes what a channel sends (`direction=in`): the bridge no longer hears it.
+    pub async fn mute(&self, channel_id: &str) -> Result<(), AriError> {
+        self.no_content(
+            Method::POST,
+            &format!("/channels/{}/mute", seg(channel_id)),
+            &[("direction", "in")],
+        )
+        .await
+    }
+
+    /// Undoes [`AriClient::mute`].
+    pub async fn unmute(&self, channel_id: &str) -> Result<(), AriError> {
+        self.no_content(
+            Method::DELETE,
+            &format!("/channels/{}/mute", seg(channel_id)),
+            &[("direction", "in")],
+        )
+        .await
+    }
+
     /// Every endpoint Asterisk knows (realtime ones once used or registered).
     pub async fn endpoints(&self) -> Result<Vec<Endpoint>, AriError> {
         self.json(Method::GET, "/endpoints", &[], None).await

@@ -23,7 +23,8 @@ use tokio_util::task::TaskTracker;
 
 use super::bind::machine::Timing;
 use super::call::{self, Call, CallEnv, TaskEnd};
-pub use super::flows::{standard_flows, Flow, Flows};
+use super::conference::Conferences;
+pub use super::flows::{standard_flows, standard_flows_with, Flow, Flows};
 use super::live::LiveRegistry;
 use super::resync::{self, Resync};
 use super::ring_test::RingTests;
@@ -54,6 +55,8 @@ pub struct Engine {
     pub client: AriClient,
     /// The "ring me" test calls and their outcomes.
     pub ring_tests: RingTests,
+    /// Who is in which conference room now.
+    pub conferences: Conferences,
 }
 
 /// Tunables, so tests can shorten timeouts.
@@ -86,8 +89,11 @@ pub fn start(
     tracker: &TaskTracker,
     cancel: CancellationToken,
 ) -> Engine {
-    let flows = standard_flows(config.timing);
-    start_with_flows(settings, db, client, config, flows, tracker, cancel)
+    let conferences = Conferences::default();
+    let flows = standard_flows_with(config.timing, conferences.clone());
+    let mut engine = start_with_flows(settings, db, client, config, flows, tracker, cancel);
+    engine.conferences = conferences;
+    engine
 }
 
 /// Like [`start`], with the given flows instead of the standard ones.
@@ -141,6 +147,8 @@ pub fn start_with_flows(
         connection: state_rx,
         client,
         ring_tests,
+        // Flows of the caller's choosing keep their own list (if any).
+        conferences: Conferences::default(),
     }
 }
 

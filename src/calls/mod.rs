@@ -5,6 +5,7 @@
 pub mod bind;
 pub mod call;
 pub mod channel_watch;
+pub mod conference;
 pub mod echo;
 pub mod engine;
 pub mod features;

@@ -9,6 +9,7 @@ pub mod api_keys;
 pub mod attempts;
 pub mod audit;
 pub mod backup;
+pub mod conferences;
 pub mod dect;
 pub mod devices;
 pub mod endpoints_view;

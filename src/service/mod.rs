@@ -8,6 +8,7 @@
 //! (`web::failure`); none of them carries HTTP or page text beyond its one-line message.
 
 pub mod check;
+pub mod conferences;
 pub mod dect;
 pub mod events;
 pub mod extensions;

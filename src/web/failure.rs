@@ -10,6 +10,7 @@ use axum::http::StatusCode;
 use crate::db::{DbError, Refusal};
 use crate::domain::numbering::ClaimError as ClaimRule;
 use crate::domain::routing::RoutingError;
+use crate::service::conferences::RoomError;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError};
 use crate::service::helpdesk::HandOutError;
@@ -234,6 +235,19 @@ impl Describe for RouteChangeError {
     }
 }
 
+impl Describe for RoomError {
+    fn failure(&self) -> Failure {
+        match self {
+            RoomError::NotFound(_) => Failure::not_found(self.to_string()),
+            RoomError::Settings(_) => {
+                Failure::refused(StatusCode::UNPROCESSABLE_ENTITY, self.to_string())
+            }
+            RoomError::Claim(rule) => rule.failure(),
+            RoomError::Db(e) => e.failure(),
+        }
+    }
+}
+
 impl Describe for MintError {
     fn failure(&self) -> Failure {
         match self {
@@ -324,6 +338,7 @@ macro_rules! answer_from_table {
             $crate::service::users::DisableError,
             $crate::domain::routing::RoutingError,
             $crate::service::routing::RouteChangeError,
+            $crate::service::conferences::RoomError,
         );
     };
     (@each $target:ident; $($error:ty),* $(,)?) => {$(

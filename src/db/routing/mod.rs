@@ -50,6 +50,7 @@ const NODE_COLUMNS: &str = "e.number, e.name, e.kind, e.device_id, r.dnd, r.call
 fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
     let kind: String = r.get(2)?;
     let is_group = kind == ExtensionKind::Group.as_str();
+    let is_conference = kind == ExtensionKind::Conference.as_str();
     let defaults = Preferences::default();
     let prefs = Preferences {
         dnd: r.get::<_, Option<bool>>(4)?.unwrap_or(defaults.dnd),
@@ -76,6 +77,8 @@ fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
         name: r.get(1)?,
         target: if is_group {
             Target::Group(Vec::new())
+        } else if is_conference {
+            Target::Conference
         } else {
             Target::Device(r.get(3)?)
         },
@@ -175,8 +178,8 @@ fn write_plans(
 fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError> {
     let mut route = tx.prepare_cached(
         "INSERT INTO routes (number, forward, dial, timeout, via, busy_now, cw_endpoint,
-                             on_busy, on_noanswer, on_unavailable)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                             on_busy, on_noanswer, on_unavailable, conference)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut leg = tx.prepare_cached(
         "INSERT INTO route_legs (leg, number, endpoint, delay, timeout, cw)
@@ -194,7 +197,8 @@ fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError>
             r.cw_endpoint,
             r.on_busy,
             r.on_noanswer,
-            r.on_unavailable
+            r.on_unavailable,
+            r.conference
         ])?;
         for l in &plan.legs {
             leg.execute(params![
@@ -493,7 +497,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
     let route = conn
         .prepare_cached(
             "SELECT number, forward, dial, timeout, via, busy_now, cw_endpoint, on_busy,
-                    on_noanswer, on_unavailable FROM routes WHERE number = ?1",
+                    on_noanswer, on_unavailable, conference FROM routes WHERE number = ?1",
         )?
         .query_row([number], |r| {
             Ok(RouteRow {
@@ -507,6 +511,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
                 on_busy: r.get(7)?,
                 on_noanswer: r.get(8)?,
                 on_unavailable: r.get(9)?,
+                conference: r.get(10)?,
             })
         })
         .optional()?;

@@ -30,6 +30,9 @@ pub struct RouteRow {
     pub on_noanswer: String,
     /// Number when nothing was reachable; '' = today's "not reachable".
     pub on_unavailable: String,
+    /// A conference room: the dialplan hands the call to eventpbx's conference flow, and
+    /// nothing else of the row applies.
+    pub conference: bool,
 }
 
 /// A `route_legs` row: a delayed or call-waiting-off leg.
@@ -146,7 +149,7 @@ fn walk(
                     })
                     .or_insert(candidate);
             }
-            Target::Device(_) => {}
+            Target::Device(_) | Target::Conference => {}
             Target::Group(_) if path.len() < MAX_DEPTH => {
                 path.push(m.number.clone());
                 walk(graph, node, delay, path, best);
@@ -177,8 +180,24 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
         on_busy: f.busy.clone().unwrap_or_default(),
         on_noanswer: String::new(),
         on_unavailable: f.unavailable.clone().unwrap_or_default(),
+        conference: false,
     };
     let ringing = match &node.target {
+        // A room forwards nowhere and rings nobody: its callers talk to each other.
+        Target::Conference => {
+            let route = RouteRow {
+                forward: String::new(),
+                busy_now: false,
+                on_busy: String::new(),
+                on_unavailable: String::new(),
+                conference: true,
+                ..route
+            };
+            return Some(Compiled {
+                route,
+                legs: Vec::new(),
+            });
+        }
         Target::Device(endpoint) => {
             if let (Some(target), Some(after)) = (&f.always, f.always_after) {
                 (route.timeout, route.on_noanswer) = (after, target.clone());

@@ -158,7 +158,7 @@ impl Render for ExtensionCard<'_> {
             section.card id={ "ext-" (n) } {
                 h2 { (n) " " span.name { (ext.name) } }
                 p.meta {
-                    span.badge { @match ext.kind { ExtensionKind::Sip => "SIP phone", ExtensionKind::Handset => "Handset", ExtensionKind::Group => "Group" } }
+                    span.badge { @match ext.kind { ExtensionKind::Sip => "SIP phone", ExtensionKind::Handset => "Handset", ExtensionKind::Group => "Group", ExtensionKind::Conference => "Conference room" } }
                     " "
                     span.badge { @if ext.public { "in the phonebook" } @else { "unlisted" } }
                 }
@@ -174,7 +174,7 @@ impl Render for ExtensionCard<'_> {
                 }
                 // Replaced in place by /account/stream when the registration changes; a group
                 // has no phone of its own to be online (its members' state is in its table).
-                @if ext.kind != ExtensionKind::Group {
+                @if ext.kind.has_device() {
                     div.status id={ "status-" (n) } {
                         (RegistrationStatus { contacts: &self.view.contacts, live: None, offset, now })
                     }
@@ -195,6 +195,9 @@ impl Render for ExtensionCard<'_> {
                                 button type="submit" { "Make a new password" }
                             }
                         }
+                    }
+                    ExtensionKind::Conference => {
+                        (super::conference::RoomLink { number: n })
                     }
                     ExtensionKind::Group => {
                         p { "A group: calls to it ring its members." }

@@ -5,6 +5,7 @@
 
 pub(super) mod calls;
 mod cards;
+mod conference;
 mod groups;
 mod memberships;
 pub(super) mod routing;
@@ -57,6 +58,7 @@ pub fn routes() -> Router<AppState> {
         .merge(routing::routes())
         .merge(groups::routes())
         .merge(memberships::routes())
+        .merge(conference::routes())
 }
 
 struct AccountData {
@@ -224,7 +226,7 @@ async fn render_with(
         .extensions
         .iter()
         .map(|v| &v.ext)
-        .filter(|e| e.kind != ExtensionKind::Group)
+        .filter(|e| e.kind.has_device())
         .collect();
     let visitor = Visitor::of(&user);
     let s = &state.settings;
@@ -257,6 +259,7 @@ async fn render_with(
                     public: draft.is_none_or(|d| d.public.is_some()),
                 })
                 (CreateGroupForm { csrf: &user.csrf })
+                (conference::CreateRoomForm { csrf: &user.csrf })
             } @else {
                 p.small { "You have " (data.max) " extension(s), the most one person may have." }
             }
@@ -304,9 +307,11 @@ fn parse_claim(
         return Err("Type a number, or pick one of the free ones.".into());
     }
     let kind = ExtensionKind::parse(&form.kind)
-        // A group made here would be an empty group by accident: groups have their own form.
-        .filter(|k| *k != ExtensionKind::Group)
-        .ok_or("Choose a SIP phone or a handset (groups are made with \u{201c}Create a group\u{201d}).")?;
+        // A group or room made here would be one by accident: they have their own forms.
+        .filter(|k| k.has_device())
+        .ok_or(
+            "Choose a SIP phone or a handset (groups and conference rooms have their own forms).",
+        )?;
     let name = match form.name.trim() {
         "" => default_name,
         typed => typed,
