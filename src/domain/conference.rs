@@ -81,7 +81,7 @@ pub enum PinOutcome {
 }
 
 /// A caller typing the PIN: keys are collected until `#` (or until as many digits as the PIN
-/// has: phones that send `#` late or never still get in); a timeout with or without keys
+/// has: phones that send `#` late or never still get in; the `#` that follows is ignored); a timeout with or without keys
 /// counts as a wrong try, so a silent caller is sent away after [`PIN_TRIES`] timeouts.
 #[derive(Debug, Clone)]
 pub struct PinEntry {
@@ -103,6 +103,9 @@ impl PinEntry {
     /// One key; Some when it completed an attempt.
     pub fn key(&mut self, key: char) -> Option<PinOutcome> {
         match key {
+            // `#` ends an attempt; on nothing typed (a `#` right after an attempt that
+            // ended at the PIN's length) it is no try at all.
+            '#' if self.typed.is_empty() => None,
             '#' => Some(self.attempt()),
             '0'..='9' => {
                 self.typed.push(key);
@@ -304,6 +307,7 @@ mod tests {
     #[test]
     fn the_pin_gets_three_tries() {
         let mut e = PinEntry::new("4711");
+        assert_eq!(e.key('#'), None, "nothing typed is no try");
         assert_eq!(e.key('1'), None);
         assert_eq!(e.key('#'), Some(PinOutcome::Retry));
         // Too many digits end the attempt at the PIN's length.
@@ -311,6 +315,7 @@ mod tests {
             assert_eq!(e.key(k), None);
         }
         assert_eq!(e.key('9'), Some(PinOutcome::Retry));
+        assert_eq!(e.key('#'), None, "the # after a full-length try");
         assert_eq!(e.timeout(), PinOutcome::GiveUp);
         assert_eq!(e.tries(), 3);
     }
