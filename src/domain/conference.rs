@@ -65,7 +65,7 @@ impl RoomSettings {
 
     /// Whether one more caller may enter a room that has `present` participants.
     pub fn admits(&self, present: usize) -> bool {
-        u32::try_from(present).map_or(false, |p| p < self.limit())
+        u32::try_from(present).is_ok_and(|p| p < self.limit())
     }
 }
 

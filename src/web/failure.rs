@@ -207,6 +207,8 @@ impl Describe for RoutingError {
             | RoutingError::TargetIsItself { .. }
             | RoutingError::NotForGroups(_)
             | RoutingError::GroupsOnly(_)
+            | RoutingError::ConferenceRoom(_)
+            | RoutingError::RoomAsMember(_)
             | RoutingError::NotAGroup(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Failure::refused(status, self.to_string())

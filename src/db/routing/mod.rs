@@ -377,6 +377,13 @@ pub fn write_preferences(
             known.insert(target.clone());
         }
     }
+    let kind: Option<String> = tx
+        .prepare_cached("SELECT kind FROM extensions WHERE number = ?1")?
+        .query_row([number], |r| r.get(0))
+        .optional()?;
+    if kind.as_deref() == Some(ExtensionKind::Conference.as_str()) {
+        return Ok(Err(RoutingError::ConferenceRoom(number.to_string())));
+    }
     if let Err(e) = routing::check_preferences(number, is_group, prefs, &|n| known.contains(n)) {
         return Ok(Err(e));
     }

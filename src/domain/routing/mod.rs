@@ -290,6 +290,12 @@ pub enum RoutingError {
     /// A group's setting asked of an extension.
     #[error("{0} is for groups only")]
     GroupsOnly(Setting),
+    /// Routing settings asked of a conference room: it forwards nowhere and is never busy.
+    #[error("{0} is a conference room: it has no forwarding, do-not-disturb or call waiting")]
+    ConferenceRoom(String),
+    /// A conference room as a group's member: it would ring nobody.
+    #[error("{0} is a conference room and cannot be a member of a group (forward to it instead)")]
+    RoomAsMember(String),
     /// Members given for an extension that is no group.
     #[error("{0} is not a group")]
     NotAGroup(String),

@@ -231,11 +231,14 @@ impl Render for ExtensionCard<'_> {
                         }
                     }
                 }
-                @if let Some(route) = &self.view.route {
-                    (RoutingForms { view: route, csrf: self.csrf })
-                    (RouteTable(route))
+                // A room has no routing of its own: nothing rings, nothing forwards.
+                @if ext.kind != ExtensionKind::Conference {
+                    @if let Some(route) = &self.view.route {
+                        (RoutingForms { view: route, csrf: self.csrf })
+                        (RouteTable(route))
+                    }
+                    p.small { a href={ "/ext/" (n) "/why" } { "Why didn't it ring? Check and test " (n) } }
                 }
-                p.small { a href={ "/ext/" (n) "/why" } { "Why didn't it ring? Check and test " (n) } }
                 details {
                     summary { "Name and phonebook…" }
                     form.stack method="post" action={ "/account/ext/" (n) "/edit" } {
