@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::AriError;
-use super::events::{Bridge, Channel, Endpoint, Playback};
+use super::events::{Channel, Endpoint, Playback};
 use crate::domain::metrics::{ARI_REST_DURATION, ARI_REST_ERRORS};
 
 /// What `GET /asterisk/info` tells (each part only when asked for or always; all optional).
@@ -291,7 +291,7 @@ impl AriClient {
         serde_json::from_str(&text).map_err(|e| AriError::Decode(format!("{path}: {e}")))
     }
 
-    async fn no_content(
+    pub(super) async fn no_content(
         &self,
         method: Method,
         path: &str,
@@ -507,128 +507,6 @@ impl AriClient {
                 ("extension", extension),
                 ("priority", priority.as_str()),
             ],
-        )
-        .await
-    }
-
-    /// Creates a mixing bridge with our own id.
-    pub async fn create_bridge(&self, bridge_id: &str) -> Result<Bridge, AriError> {
-        self.json(
-            Method::POST,
-            &format!("/bridges/{}", seg(bridge_id)),
-            &[("type", "mixing")],
-            None,
-        )
-        .await
-    }
-
-    /// Adds a channel to a bridge.
-    pub async fn add_to_bridge(&self, bridge_id: &str, channel_id: &str) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/addChannel", seg(bridge_id)),
-            &[("channel", channel_id)],
-        )
-        .await
-    }
-
-    /// Removes a channel from a bridge.
-    pub async fn remove_from_bridge(
-        &self,
-        bridge_id: &str,
-        channel_id: &str,
-    ) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/removeChannel", seg(bridge_id)),
-            &[("channel", channel_id)],
-        )
-        .await
-    }
-
-    /// Destroys a bridge; one already gone is not an error.
-    pub async fn destroy_bridge(&self, bridge_id: &str) -> Result<(), AriError> {
-        match self
-            .no_content(Method::DELETE, &format!("/bridges/{}", seg(bridge_id)), &[])
-            .await
-        {
-            Err(AriError::NotFound(_)) => Ok(()),
-            other => other,
-        }
-    }
-
-    /// One bridge, with the ids of its channels.
-    pub async fn bridge(&self, bridge_id: &str) -> Result<Bridge, AriError> {
-        self.json(
-            Method::GET,
-            &format!("/bridges/{}", seg(bridge_id)),
-            &[],
-            None,
-        )
-        .await
-    }
-
-    /// Every bridge on the Asterisk (ours and others').
-    pub async fn bridges(&self) -> Result<Vec<Bridge>, AriError> {
-        self.json(Method::GET, "/bridges", &[], None).await
-    }
-
-    /// Starts music on hold for everyone in a bridge (class `default`).
-    pub async fn bridge_moh_start(&self, bridge_id: &str) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/moh", seg(bridge_id)),
-            &[("mohClass", "default")],
-        )
-        .await
-    }
-
-    /// Stops a bridge's music on hold; none playing is not an error.
-    pub async fn bridge_moh_stop(&self, bridge_id: &str) -> Result<(), AriError> {
-        match self
-            .no_content(
-                Method::DELETE,
-                &format!("/bridges/{}/moh", seg(bridge_id)),
-                &[],
-            )
-            .await
-        {
-            Err(AriError::NotFound(_)) | Err(AriError::InvalidState(_)) => Ok(()),
-            other => other,
-        }
-    }
-
-    /// Plays `media` to everyone in a bridge, with our own playback id.
-    pub async fn bridge_play(
-        &self,
-        bridge_id: &str,
-        playback_id: &str,
-        media: &str,
-    ) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/play", seg(bridge_id)),
-            &[("media", media), ("playbackId", playback_id)],
-        )
-        .await
-    }
-
-    /// Mutes what a channel sends (`direction=in`): the bridge no longer hears it.
-    pub async fn mute(&self, channel_id: &str) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/channels/{}/mute", seg(channel_id)),
-            &[("direction", "in")],
-        )
-        .await
-    }
-
-    /// Undoes [`AriClient::mute`].
-    pub async fn unmute(&self, channel_id: &str) -> Result<(), AriError> {
-        self.no_content(
-            Method::DELETE,
-            &format!("/channels/{}/mute", seg(channel_id)),
-            &[("direction", "in")],
         )
         .await
     }

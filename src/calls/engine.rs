@@ -21,14 +21,14 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::bind::machine::Timing;
 use super::call::{self, Call, CallEnv, TaskEnd};
 use super::conference::Conferences;
+pub use super::engine_config::EngineConfig;
 pub use super::flows::{standard_flows, standard_flows_with, Flow, Flows};
 use super::live::LiveRegistry;
 use super::resync::{self, Resync};
 use super::ring_test::RingTests;
-use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
+use crate::ari::ws::{self, ConnectionState, WsMessage};
 use crate::ari::{AriClient, AriEvent, Channel};
 use crate::config::Settings;
 use crate::db::Db;
@@ -59,26 +59,6 @@ pub struct Engine {
     pub conferences: Conferences,
 }
 
-/// Tunables, so tests can shorten timeouts.
-#[derive(Debug, Clone, Copy)]
-pub struct EngineConfig {
-    pub ws: WsConfig,
-    pub timing: Timing,
-    /// How long the engine keeps following every channel after the last reader let go
-    /// (see `channel_watch`): an API client polling every few seconds keeps it on.
-    pub follow_linger: Duration,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            ws: WsConfig::default(),
-            timing: Timing::default(),
-            follow_linger: Duration::from_secs(60),
-        }
-    }
-}
-
 /// Starts the websocket and the dispatcher with the [`standard_flows`] under `tracker`; they
 /// stop on `cancel`.
 pub fn start(
@@ -91,9 +71,11 @@ pub fn start(
 ) -> Engine {
     let conferences = Conferences::default();
     let flows = standard_flows_with(config.timing, conferences.clone());
-    let mut engine = start_with_flows(settings, db, client, config, flows, tracker, cancel);
-    engine.conferences = conferences;
-    engine
+    let engine = start_with_flows(settings, db, client, config, flows, tracker, cancel);
+    Engine {
+        conferences,
+        ..engine
+    }
 }
 
 /// Like [`start`], with the given flows instead of the standard ones.
@@ -147,7 +129,6 @@ pub fn start_with_flows(
         connection: state_rx,
         client,
         ring_tests,
-        // Flows of the caller's choosing keep their own list (if any).
         conferences: Conferences::default(),
     }
 }

@@ -8,6 +8,7 @@ pub mod channel_watch;
 pub mod conference;
 pub mod echo;
 pub mod engine;
+mod engine_config;
 pub mod features;
 pub mod flows;
 pub mod info;
