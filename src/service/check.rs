@@ -43,7 +43,8 @@ impl fmt::Display for Check {
 }
 
 /// The Asterisk modules eventpbx relies on: SIP and its realtime tables, the SQLite realtime
-/// driver, ARI and Stasis, and the applications and functions the rendered dialplan calls.
+/// driver, ARI and Stasis, the applications and functions the rendered dialplan calls, and
+/// what conference rooms use.
 pub const REQUIRED_MODULES: &[&str] = &[
     "res_pjsip.so",
     "chan_pjsip.so",
@@ -58,6 +59,10 @@ pub const REQUIRED_MODULES: &[&str] = &[
     "app_playback.so",
     "func_realtime.so",
     "func_channel.so",
+    // Conference rooms: the mixing bridge, who talks, music for whoever is alone.
+    "bridge_softmix.so",
+    "func_talkdetect.so",
+    "res_musiconhold.so",
 ];
 
 /// How long ARI may take to answer one check's request.
