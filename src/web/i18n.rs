@@ -121,6 +121,7 @@ const CATALOGUES: &[(&str, &str, &str)] = &[
     catalogue!("errors"),
     catalogue!("account"),
     catalogue!("admin"),
+    catalogue!("conference"),
 ];
 
 /// What a missing message renders as: visible on the page, and what the tests look for.

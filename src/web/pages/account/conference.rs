@@ -3,7 +3,7 @@
 //! unmute and remove, and the room's PIN and limit. Every form is a CSRF-checked POST; a room
 //! that is not the visitor's is a page that is not there, and nothing changes.
 //!
-//! The page text is in [`text`], in one place, for the translation into catalogues.
+//! The words are in `locales/<lang>/conference.ftl`.
 
 use std::sync::Arc;
 
@@ -23,58 +23,18 @@ use crate::domain::conference::RoomSettings;
 use crate::domain::numbering::Authority;
 use crate::domain::Number;
 use crate::service::conferences::{self as rooms, NewRoom, RoomError};
+use crate::tr;
 use crate::web::auth::{CsrfForm, LoggedIn, Visitor};
 use crate::web::components::{layout, CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
+use crate::web::i18n::{self, Tr};
 use crate::web::live_view::{Action, LiveError, LiveSource, Participant};
 use crate::web::pages::fields::number_field;
 use crate::web::pages::{no_store, see_other};
 use crate::web::sse::{self, Turn};
 use crate::web::sse_access::Holder;
 use crate::web::state::AppState;
-
-/// Every text these pages show.
-mod text {
-    pub const CREATE_TITLE: &str = "Create a conference room";
-    pub const CREATE_HELP: &str = "Everyone who dials the room's number talks together. A PIN (4 to 8 digits) keeps strangers out; a limit keeps the room small. The room counts as one of your extensions.";
-    pub const NUMBER: &str = "Number";
-    pub const NAME: &str = "Name";
-    pub const PIN: &str = "PIN (optional, 4 to 8 digits)";
-    pub const MAX: &str = "Most participants (optional, 2 to 100)";
-    pub const PUBLIC: &str = "List in the phonebook";
-    pub const CREATE: &str = "Create the room";
-    pub const CARD: &str = "A conference room: everyone who dials it talks together.";
-    pub const OPEN: &str = "Who is in the room, PIN and limit";
-    pub const WHO: &str = "In the room now";
-    pub const NOBODY: &str = "Nobody is in the room.";
-    pub const NOT_CONNECTED: &str =
-        "eventpbx is not connected to Asterisk now: who is in the room is not known.";
-    pub const CALLER: &str = "Caller";
-    pub const STATE: &str = "State";
-    pub const TALKING: &str = "talking";
-    pub const MUTED: &str = "muted";
-    pub const MUTE: &str = "Mute";
-    pub const UNMUTE: &str = "Unmute";
-    pub const REMOVE: &str = "Remove";
-    pub const SETTINGS: &str = "Settings";
-    pub const SAVE: &str = "Save";
-    pub const BACK: &str = "Back to my extensions";
-    pub const TYPE_NUMBER: &str = "Type the room's number.";
-    pub const MAX_NOT_NUMBER: &str = "The most participants is a number from 2 to 100.";
-    pub const GONE: &str = "That participant is no longer in the room.";
-    pub const CREATED: &str = "The room is ready. Tell people its number (and the PIN, if any).";
-    pub const SAVED: &str = "Saved. Callers already in the room stay.";
-    pub const DONE_MUTED: &str = "Muted.";
-    pub const DONE_UNMUTED: &str = "Unmuted.";
-    pub const DONE_REMOVED: &str = "Removed from the room.";
-    pub fn dial(number: &str) -> String {
-        format!("Dial {number} to join.")
-    }
-    pub fn title(number: &str) -> String {
-        format!("Conference room {number}")
-    }
-}
 
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
@@ -95,9 +55,10 @@ pub(super) struct RoomLink<'a> {
 
 impl Render for RoomLink<'_> {
     fn render(&self) -> Markup {
+        let t = i18n::current();
         html! {
-            p { (text::CARD) " " (text::dial(self.number)) }
-            p { a href={ "/account/conferences/" (self.number) } { (text::OPEN) } }
+            p { (tr!(t, "conference-card")) " " (tr!(t, "conference-dial", number = self.number)) }
+            p { a href={ "/account/conferences/" (self.number) } { (tr!(t, "conference-open")) } }
         }
     }
 }
@@ -109,19 +70,20 @@ pub(super) struct CreateRoomForm<'a> {
 
 impl Render for CreateRoomForm<'_> {
     fn render(&self) -> Markup {
+        let t = i18n::current();
         html! {
             details #create-conference {
-                summary { (text::CREATE_TITLE) }
+                summary { (tr!(t, "conference-create-title")) }
                 form method="post" action="/account/conferences" {
                     (CsrfField(self.csrf))
-                    p.small { (text::CREATE_HELP) }
-                    label for="conf-number" { (text::NUMBER) }
+                    p.small { (tr!(t, "conference-create-help")) }
+                    label for="conf-number" { (tr!(t, "conference-number")) }
                     input #conf-number name="number" inputmode="numeric" pattern="[0-9]{1,15}" required autocomplete="off";
-                    label for="conf-name" { (text::NAME) }
+                    label for="conf-name" { (tr!(t, "conference-name")) }
                     input #conf-name name="name" required maxlength="64";
-                    (SettingsFields { settings: &RoomSettings::default() })
-                    label.choice { input type="checkbox" name="public" value="yes" checked; " " (text::PUBLIC) }
-                    button type="submit" { (text::CREATE) }
+                    (SettingsFields { settings: &RoomSettings::default(), t })
+                    label.choice { input type="checkbox" name="public" value="yes" checked; " " (tr!(t, "conference-public")) }
+                    button type="submit" { (tr!(t, "conference-create")) }
                 }
             }
         }
@@ -130,15 +92,17 @@ impl Render for CreateRoomForm<'_> {
 
 struct SettingsFields<'a> {
     settings: &'a RoomSettings,
+    t: Tr,
 }
 
 impl Render for SettingsFields<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         let max = self.settings.max_participants.map(|m| m.to_string());
         html! {
-            label for="conf-pin" { (text::PIN) }
+            label for="conf-pin" { (tr!(t, "conference-pin")) }
             input #conf-pin name="pin" inputmode="numeric" pattern="[0-9]{4,8}" autocomplete="off" value=(self.settings.pin.as_deref().unwrap_or(""));
-            label for="conf-max" { (text::MAX) }
+            label for="conf-max" { (tr!(t, "conference-max")) }
             input #conf-max name="max" type="number" min="2" max="100" value=(max.as_deref().unwrap_or(""));
         }
     }
@@ -154,12 +118,12 @@ pub struct SettingsInput {
 }
 
 impl SettingsInput {
-    fn parse(&self) -> Result<RoomSettings, String> {
+    fn parse(&self, t: Tr) -> Result<RoomSettings, String> {
         let max = match self.max.trim() {
             "" => None,
             m => Some(
                 m.parse::<u32>()
-                    .map_err(|_| text::MAX_NOT_NUMBER.to_string())?,
+                    .map_err(|_| tr!(t, "conference-max-not-number").to_string())?,
             ),
         };
         RoomSettings::parse(Some(&self.pin), max).map_err(|e| e.to_string())
@@ -186,10 +150,11 @@ pub async fn create(
     live: LiveHandle,
     CsrfForm(form): CsrfForm<CreateInput>,
 ) -> Result<Response, PageError> {
-    let checked = number_field(text::NUMBER, &form.number).and_then(|n| {
-        let n = n.ok_or(text::TYPE_NUMBER)?;
+    let t = Visitor::of(&user).tr();
+    let checked = number_field(&tr!(t, "conference-number"), &form.number).and_then(|n| {
+        let n = n.ok_or_else(|| tr!(t, "conference-type-number"))?;
         let name = accounts::display_name(form.name.trim()).map_err(|e| e.to_string())?;
-        Ok((n, name, form.settings.parse()?))
+        Ok((n, name, form.settings.parse(t)?))
     });
     let (number, name, settings) = match checked {
         Ok(c) => c,
@@ -238,13 +203,14 @@ pub async fn show(
     Query(done): Query<Done>,
 ) -> Result<Response, PageError> {
     let room = my_room(&state, &user, &number).await?;
+    let t = Visitor::of(&user).tr();
     // Fixed texts only: nothing of the query is echoed back.
     let notice = match done.done.as_deref() {
-        Some("created") => Some(Notice::ok(text::CREATED)),
-        Some("saved") => Some(Notice::ok(text::SAVED)),
-        Some("muted") => Some(Notice::ok(text::DONE_MUTED)),
-        Some("unmuted") => Some(Notice::ok(text::DONE_UNMUTED)),
-        Some("removed") => Some(Notice::ok(text::DONE_REMOVED)),
+        Some("created") => Some(Notice::ok(tr!(t, "conference-created"))),
+        Some("saved") => Some(Notice::ok(tr!(t, "conference-saved"))),
+        Some("muted") => Some(Notice::ok(tr!(t, "conference-done-muted"))),
+        Some("unmuted") => Some(Notice::ok(tr!(t, "conference-done-unmuted"))),
+        Some("removed") => Some(Notice::ok(tr!(t, "conference-done-removed"))),
         _ => None,
     };
     Ok(page(&user, live.0.as_ref(), &room, notice, StatusCode::OK))
@@ -258,31 +224,33 @@ fn page(
     status: StatusCode,
 ) -> Response {
     let visitor = Visitor::of(user);
+    let t = visitor.tr();
     let n = &room.number;
     let table = Participants {
         number: n,
         list: &live.conference(n),
         connected: live.snapshot().ari_connected,
         csrf: &user.csrf,
+        t,
     };
     let body = html! {
         @if let Some(notice) = notice { (notice) }
-        p { strong { (room.name) } " · " (text::dial(n)) }
+        p { strong { (room.name) } " · " (tr!(t, "conference-dial", number = n)) }
         section {
-            h2 { (text::WHO) }
+            h2 { (tr!(t, "conference-who")) }
             div #participants data-stream={ "/account/conferences/" (n) "/stream" } { (table) }
         }
         section {
-            h2 { (text::SETTINGS) }
+            h2 { (tr!(t, "conference-settings")) }
             form method="post" action={ "/account/conferences/" (n) "/settings" } {
                 (CsrfField(&user.csrf))
-                (SettingsFields { settings: &room.settings })
-                button type="submit" { (text::SAVE) }
+                (SettingsFields { settings: &room.settings, t })
+                button type="submit" { (tr!(t, "conference-save")) }
             }
         }
-        p.small { a href={ "/account#ext-" (n) } { (text::BACK) } }
+        p.small { a href={ "/account#ext-" (n) } { (tr!(t, "conference-back")) } }
     };
-    let page = layout(&text::title(n), &visitor, body);
+    let page = layout(&tr!(t, "conference-title", number = n), &visitor, body);
     no_store((status, page).into_response())
 }
 
@@ -292,36 +260,38 @@ struct Participants<'a> {
     list: &'a [Participant],
     connected: bool,
     csrf: &'a str,
+    t: Tr,
 }
 
 impl Render for Participants<'_> {
     fn render(&self) -> Markup {
+        let t = self.t;
         let base = format!("/account/conferences/{}/participants", self.number);
         html! {
             @if !self.connected {
-                p.notice { (text::NOT_CONNECTED) }
+                p.notice { (tr!(t, "conference-not-connected")) }
             } @else if self.list.is_empty() {
-                p { (text::NOBODY) }
+                p { (tr!(t, "conference-nobody")) }
             } @else {
                 table {
-                    thead { tr { th { (text::CALLER) } th { (text::STATE) } th {} } }
+                    thead { tr { th { (tr!(t, "conference-caller")) } th { (tr!(t, "conference-state")) } th {} } }
                     tbody {
                         @for p in self.list {
                             tr data-participant=(p.id) {
                                 td { (p.name) " " code { (p.number) } }
                                 td {
-                                    @if p.talking { span.badge.ok { (text::TALKING) } " " }
-                                    @if p.muted { span.badge { (text::MUTED) } }
+                                    @if p.talking { span.badge.ok { (tr!(t, "conference-talking")) } " " }
+                                    @if p.muted { span.badge { (tr!(t, "conference-muted")) } }
                                 }
                                 td {
-                                    @let (action, label) = if p.muted { ("unmute", text::UNMUTE) } else { ("mute", text::MUTE) };
+                                    @let (action, label) = if p.muted { ("unmute", tr!(t, "conference-unmute")) } else { ("mute", tr!(t, "conference-mute")) };
                                     form.inline method="post" action={ (base) "/" (p.id) "/" (action) } {
                                         (CsrfField(self.csrf))
                                         button.secondary type="submit" { (label) }
                                     }
                                     form.inline method="post" action={ (base) "/" (p.id) "/remove" } {
                                         (CsrfField(self.csrf))
-                                        button.danger type="submit" { (text::REMOVE) }
+                                        button.danger type="submit" { (tr!(t, "conference-remove")) }
                                     }
                                 }
                             }
@@ -342,7 +312,7 @@ pub async fn settings(
     CsrfForm(form): CsrfForm<SettingsInput>,
 ) -> Result<Response, PageError> {
     let room = my_room(&state, &user, &number).await?;
-    let parsed = match form.parse() {
+    let parsed = match form.parse(Visitor::of(&user).tr()) {
         Ok(s) => s,
         Err(problem) => {
             let notice = Some(Notice::error(problem));
@@ -387,6 +357,7 @@ pub async fn participant(
         _ => return Err(PageError::NotFound),
     };
     let room = my_room(&state, &user, &number).await?;
+    let t = Visitor::of(&user).tr();
     if !channel_id_shape(&id) {
         return Err(PageError::NotFound);
     }
@@ -401,10 +372,10 @@ pub async fn participant(
                 room.number
             )))
         }
-        Err(LiveError::NoParticipant) => (StatusCode::NOT_FOUND, text::GONE.to_string()),
+        Err(LiveError::NoParticipant) => (StatusCode::NOT_FOUND, tr!(t, "conference-gone")),
         Err(LiveError::NotConnected) => (
             StatusCode::SERVICE_UNAVAILABLE,
-            text::NOT_CONNECTED.to_string(),
+            tr!(t, "conference-not-connected"),
         ),
         Err(e) => (StatusCode::BAD_GATEWAY, e.to_string()),
     };
@@ -428,6 +399,7 @@ pub async fn stream(
         fallback: None,
     };
     let feed = RoomStream {
+        t: Visitor::of(&user).tr(),
         live: live.0.clone(),
         number: room.number,
         csrf: user.csrf.clone(),
@@ -445,6 +417,8 @@ pub async fn stream(
 }
 
 struct RoomStream {
+    /// The owner's language, chosen when the stream opened.
+    t: Tr,
     live: Arc<dyn LiveSource>,
     number: String,
     csrf: String,
@@ -458,6 +432,7 @@ impl sse::Feed for RoomStream {
             list: &self.live.conference(&self.number),
             connected: self.live.snapshot().ari_connected,
             csrf: &self.csrf,
+            t: self.t,
         }
         .render()
         .into_string();
@@ -479,11 +454,12 @@ mod tests {
             pin: pin.into(),
             max: max.into(),
         };
-        assert_eq!(input("", "").parse(), Ok(RoomSettings::default()));
-        assert_eq!(input("1234", " 5 ").parse().unwrap().limit(), 5);
-        assert!(input("12", "").parse().is_err());
-        assert!(input("", "five").parse().is_err());
-        assert!(input("", "1").parse().is_err());
+        let t = Tr::new(crate::domain::lang::Lang::En);
+        assert_eq!(input("", "").parse(t), Ok(RoomSettings::default()));
+        assert_eq!(input("1234", " 5 ").parse(t).unwrap().limit(), 5);
+        assert!(input("12", "").parse(t).is_err());
+        assert!(input("", "five").parse(t).is_err());
+        assert!(input("", "1").parse(t).is_err());
     }
 
     #[test]
