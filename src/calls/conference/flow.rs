@@ -173,23 +173,28 @@ async fn ask_pin(call: &mut Call, pin: &str) -> bool {
 async fn enter(call: &mut Call, rooms: &Conferences, room: &Room) -> Result<bool, AriError> {
     let client = call.env.client.clone();
     let id = call.channel_id.clone();
-    let door = rooms.door(&room.number);
-    let _inside = door.lock().await;
-    if !room.settings.admits(rooms.count(&room.number)) {
-        return Ok(false);
-    }
-    let bridge = bridge_id(&room.number);
-    match client.bridge(&bridge).await {
-        Ok(_) => {}
-        // A room nobody is in has no bridge; one left over from a restart is used as it is.
-        Err(AriError::NotFound(_)) => {
-            client.create_bridge(&bridge).await?;
-        }
-        Err(e) => return Err(e),
-    }
+    // What needs no head count is done before the door: callers of one room enter in turn.
     let channel = client.channel(&id).await?;
     if let Err(e) = client.set_var(&id, "TALK_DETECT(set)", "").await {
         tracing::warn!(channel = %id, error = %e, "no talk detection for this participant");
+    }
+    let door = rooms.door(&room.number);
+    let _inside = door.lock().await;
+    let present = rooms.count(&room.number);
+    if !room.settings.admits(present) {
+        return Ok(false);
+    }
+    let bridge = bridge_id(&room.number);
+    // Someone listed is in the bridge, so it exists; the first caller looks it up.
+    if present == 0 {
+        match client.bridge(&bridge).await {
+            Ok(_) => {}
+            // A room nobody is in has no bridge; one left over from a restart is used as is.
+            Err(AriError::NotFound(_)) => {
+                client.create_bridge(&bridge).await?;
+            }
+            Err(e) => return Err(e),
+        }
     }
     client.add_to_bridge(&bridge, &id).await?;
     // From here the bridge holds the channel: a stopped task must leave it there.
