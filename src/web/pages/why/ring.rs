@@ -76,7 +76,9 @@ pub async fn start(
         Ok(id) => Ok(see_other(&format!("/ext/{number}/why?test={id}#ring-test"))),
         Err(e) => {
             let (status, why) = match &e {
-                LiveError::NotNow(_) => (StatusCode::CONFLICT, e.to_string()),
+                LiveError::NotNow(_) | LiveError::NoParticipant => {
+                    (StatusCode::CONFLICT, e.to_string())
+                }
                 LiveError::NotConnected => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     tr!(t, "why-ring-no-asterisk"),
