@@ -13,6 +13,7 @@ nav-login = Anmelden
 nav-signup = Registrieren
 footer-tagline = eventpbx · Telefonie zum Selbermachen für diese Veranstaltung
 footer-language = Sprache
+copy-done = Kopiert
 copy-button = Kopieren
 pager-label = Seiten
 pager-previous = ← Zurück

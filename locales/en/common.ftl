@@ -13,6 +13,7 @@ nav-login = Log in
 nav-signup = Sign up
 footer-tagline = eventpbx · self-service telephony for this event
 footer-language = Language
+copy-done = Copied
 copy-button = Copy
 pager-label = Pages
 pager-previous = ← Previous

@@ -169,7 +169,7 @@ impl Render for CopyField<'_> {
                 label for=(self.id) { (self.label) }
                 span.copyrow {
                     input id=(self.id) type="text" readonly value=(self.value) spellcheck="false";
-                    button.copybtn type="button" data-copy=(self.id) hidden { (tr!(crate::web::i18n::current(), "copy-button")) }
+                    button.copybtn type="button" data-copy=(self.id) data-copied=(tr!(crate::web::i18n::current(), "copy-done")) hidden { (tr!(crate::web::i18n::current(), "copy-button")) }
                 }
             }
         }

@@ -4,7 +4,7 @@
 "use strict";
 document.addEventListener("DOMContentLoaded", () => {
   // Copy buttons: shown only when the clipboard API is there. The confirmation is the
-  // data-copied text of the section around the button.
+  // data-copied text of the button (or of the section around it).
   for (const btn of document.querySelectorAll("button[data-copy]")) {
     if (!navigator.clipboard) continue;
     btn.hidden = false;
