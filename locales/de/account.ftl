@@ -315,3 +315,5 @@ why-test-dnd = Nicht stören
 why-test-unknown-number = unbekannte Nummer
 why-test-not-allowed = nicht erlaubt
 why-test-ended = beendet, bevor jemand abnahm
+why-ring-running = Ein Testanruf an { $number } läuft schon: warte auf sein Ergebnis.
+why-ring-full = Es laufen schon { $count } Testanrufe: versuch es in einer Minute noch einmal.

@@ -315,3 +315,5 @@ why-test-dnd = do-not-disturb
 why-test-unknown-number = unknown number
 why-test-not-allowed = not allowed
 why-test-ended = ended before anyone answered
+why-ring-running = A test call to { $number } is already under way: wait for its outcome.
+why-ring-full = { $count } test calls are under way already: try again in a minute.

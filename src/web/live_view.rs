@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub use crate::calls::conference::Action;
 pub use crate::calls::live::{ChannelWatch, LiveContact};
 pub use crate::calls::ring_test::RingTest;
-use crate::calls::ring_test::RingTestError;
+use crate::calls::ring_test::{self, RingTestError};
 pub use crate::domain::conference::Participant;
 use crate::domain::ring_test::RingTarget;
 
@@ -147,6 +147,17 @@ pub struct OriginateCall {
     pub timeout_secs: u32,
 }
 
+/// Which of eventpbx's own limits said "not now".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotNow {
+    /// A test call to this number is under way.
+    #[error("a test call to {0} is already under way: wait for its outcome")]
+    RingTestRunning(String),
+    /// As many test calls as allowed are under way.
+    #[error("{0} test calls are under way already: try again in a minute")]
+    RingTestsFull(usize),
+}
+
 /// Why the live registry could not act.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum LiveError {
@@ -156,9 +167,10 @@ pub enum LiveError {
     /// Asterisk refused or failed; the text says why.
     #[error("Asterisk refused: {0}")]
     Asterisk(String),
-    /// Not now (a limit of eventpbx's own); the text says why and is shown as it is.
+    /// Not now: a limit of eventpbx's own (the English text is the API's; pages word it from
+    /// the reason).
     #[error("{0}")]
-    NotNow(String),
+    NotNow(NotNow),
     /// No such participant in that conference room (gone meanwhile, or never there).
     #[error("no such participant in this room")]
     NoParticipant,
@@ -509,7 +521,12 @@ impl LiveSource for EngineLive {
                 .await
                 .map_err(|e| match e {
                     RingTestError::Asterisk(e) => ari_error(e),
-                    other => LiveError::NotNow(other.to_string()),
+                    RingTestError::AlreadyRunning(n) => {
+                        LiveError::NotNow(NotNow::RingTestRunning(n.to_string()))
+                    }
+                    RingTestError::TooMany => {
+                        LiveError::NotNow(NotNow::RingTestsFull(ring_test::MAX_RUNNING))
+                    }
                 })
         })
     }

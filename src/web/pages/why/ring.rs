@@ -20,7 +20,7 @@ use crate::web::components::{CsrfField, Notice};
 use crate::web::error::PageError;
 use crate::web::extract::NumberPath;
 use crate::web::i18n::Tr;
-use crate::web::live_view::{LiveError, LiveSource, RingTest};
+use crate::web::live_view::{LiveError, LiveSource, NotNow, RingTest};
 use crate::web::pages::account::LiveHandle;
 use crate::web::pages::{no_store, see_other};
 use crate::web::state::AppState;
@@ -76,9 +76,13 @@ pub async fn start(
         Ok(id) => Ok(see_other(&format!("/ext/{number}/why?test={id}#ring-test"))),
         Err(e) => {
             let (status, why) = match &e {
-                LiveError::NotNow(_) | LiveError::NoParticipant => {
-                    (StatusCode::CONFLICT, e.to_string())
+                LiveError::NotNow(NotNow::RingTestRunning(n)) => {
+                    (StatusCode::CONFLICT, tr!(t, "why-ring-running", number = n))
                 }
+                LiveError::NotNow(NotNow::RingTestsFull(max)) => {
+                    (StatusCode::CONFLICT, tr!(t, "why-ring-full", count = *max))
+                }
+                LiveError::NoParticipant => (StatusCode::CONFLICT, e.to_string()),
                 LiveError::NotConnected => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     tr!(t, "why-ring-no-asterisk"),
