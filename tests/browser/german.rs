@@ -5,7 +5,7 @@
 use eventpbx::domain::accounts::Role;
 
 use crate::webdriver::{self, Session};
-use crate::{screenshots, web_support};
+use crate::{fill_sign_up, log_in, screenshots, web_support};
 
 /// The page's `<html lang>` and whether any message is missing from its catalogue.
 async fn lang_and_missing(s: &Session) -> (String, bool) {
@@ -66,16 +66,7 @@ async fn browser_pages_in_german() {
     shot_in_german(&s, &app.url("/signup"), "signup").await;
 
     // Sign up in German, claim a handset number.
-    s.find("#username").await.type_text("greta").await;
-    s.find("#display_name").await.type_text("Greta").await;
-    s.find("#password")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
-    s.find("#password2")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
+    fill_sign_up(&s, "greta", "Greta").await;
     s.find("form.stack button[type=submit]").await.click().await;
     s.wait_url("/account").await;
     s.find("input[name=kind][value=handset]")
@@ -116,14 +107,7 @@ async fn browser_pages_in_german() {
     // The staff pages, as an admin whose browser asked for German before logging in.
     s.find("header form button").await.click().await;
     s.find("header a[href='/login']").await;
-    s.goto(&app.url("/login")).await;
-    s.find("#username").await.type_text("admina").await;
-    s.find("#password")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
-    s.find("form.stack button[type=submit]").await.click().await;
-    s.wait_url("/account").await;
+    log_in(&s, &app, "admina").await;
     shot_in_german(&s, &app.url("/operator"), "operator").await;
     shot_in_german(&s, &app.url("/admin"), "admin").await;
     shot_in_german(&s, &app.url("/helpdesk"), "helpdesk").await;

@@ -3,19 +3,8 @@
 
 use eventpbx::domain::accounts::Role;
 
-use crate::webdriver::{self, Session};
-use crate::{screenshots, web_support};
-
-async fn log_in(s: &Session, app: &web_support::TestApp, name: &str) {
-    s.goto(&app.url("/login")).await;
-    s.find("#username").await.type_text(name).await;
-    s.find("#password")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
-    s.find("form.stack button[type=submit]").await.click().await;
-    s.wait_url("/account").await;
-}
+use crate::webdriver;
+use crate::{log_in, screenshots, web_support};
 
 #[tokio::test]
 async fn browser_helpdesk_mints_loaners_and_shows_their_sheet() {

@@ -16,6 +16,32 @@ use std::path::PathBuf;
 
 use eventpbx::domain::accounts::Role;
 
+/// Logs `name` in (password [`web_support::PASSWORD`]) and waits for their extensions.
+pub(crate) async fn log_in(s: &webdriver::Session, app: &web_support::TestApp, name: &str) {
+    s.goto(&app.url("/login")).await;
+    s.find("#username").await.type_text(name).await;
+    s.find("#password")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+    s.find("form.stack button[type=submit]").await.click().await;
+    s.wait_url("/account").await;
+}
+
+/// Fills the sign-up form already open in `s` (password [`web_support::PASSWORD`]).
+pub(crate) async fn fill_sign_up(s: &webdriver::Session, username: &str, name: &str) {
+    s.find("#username").await.type_text(username).await;
+    s.find("#display_name").await.type_text(name).await;
+    s.find("#password")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+    s.find("#password2")
+        .await
+        .type_text(web_support::PASSWORD)
+        .await;
+}
+
 pub(crate) fn screenshots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
@@ -46,19 +72,7 @@ async fn browser_signup_claim_handset_and_read_the_token() {
     s.screenshot(&shots.join("home.png")).await;
 
     s.goto(&app.url("/signup")).await;
-    s.find("#username").await.type_text("nina").await;
-    s.find("#display_name")
-        .await
-        .type_text("Nina <b>Bold</b>")
-        .await;
-    s.find("#password")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
-    s.find("#password2")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
+    fill_sign_up(&s, "nina", "Nina <b>Bold</b>").await;
     s.screenshot(&shots.join("signup.png")).await;
     s.find("form.stack button[type=submit]").await.click().await;
     assert!(

@@ -6,8 +6,8 @@ use eventpbx::domain::numbering::Authority;
 use eventpbx::domain::ExtensionKind;
 use eventpbx::service::extensions::{claim, Claim, Owner};
 
-use crate::webdriver::{self, Session};
-use crate::{screenshots, web_support};
+use crate::webdriver;
+use crate::{log_in, screenshots, web_support};
 
 async fn user_with_extension(app: &web_support::TestApp, name: &str, number: &str) {
     let user = eventpbx::service::users::add_user(
@@ -31,17 +31,6 @@ async fn user_with_extension(app: &web_support::TestApp, name: &str, number: &st
     claim(&app.state.db, app.state.settings.clone(), request)
         .await
         .unwrap();
-}
-
-async fn log_in(s: &Session, app: &web_support::TestApp, name: &str) {
-    s.goto(&app.url("/login")).await;
-    s.find("#username").await.type_text(name).await;
-    s.find("#password")
-        .await
-        .type_text(web_support::PASSWORD)
-        .await;
-    s.find("form.stack button[type=submit]").await.click().await;
-    s.wait_url("/account").await;
 }
 
 #[tokio::test]
