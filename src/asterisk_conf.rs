@@ -73,6 +73,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../asterisk-conf/voicemail.conf"),
     ),
     (
+        "musiconhold.conf",
+        include_str!("../asterisk-conf/musiconhold.conf"),
+    ),
+    (
         "res_http_media_cache.conf",
         include_str!("../asterisk-conf/res_http_media_cache.conf"),
     ),

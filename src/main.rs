@@ -401,6 +401,7 @@ fn extension(settings: Settings, action: ExtensionAction) -> anyhow::Result<()> 
         Created::Handset { token } => println!("{number}\t{token}"),
         Created::Sip(c) => println!("{number}\t{}\t{}", c.username, c.password),
         Created::Group => println!("{number}\tgroup"),
+        Created::Conference => println!("{number}\tconference"),
     }
     Ok(())
 }

@@ -101,7 +101,7 @@ account-done-declined = Einladung in Gruppe { $number } abgelehnt.
 account-done-paused = Die Mitgliedschaft in Gruppe { $number } ruht.
 account-done-resumed = Die Mitgliedschaft in Gruppe { $number } ist wieder aktiv.
 account-claim-no-number = Gib eine Nummer ein oder wähl eine der freien.
-account-claim-no-kind = Wähl ein SIP-Telefon oder ein Mobilteil (Gruppen legst du mit „Gruppe anlegen“ an).
+account-claim-no-kind = Wähl ein SIP-Telefon oder ein Mobilteil (Gruppen und Konferenzräume haben eigene Formulare).
 account-not-held = { $number } ist nicht für dich reserviert, oder die Reservierung ist abgelaufen.
 account-delete-unconfirmed = Nichts gelöscht: setz zuerst das Häkchen zur Bestätigung.
 
@@ -126,6 +126,7 @@ account-answers-in = Antwortet in { $ms } ms
 account-not-qualified = Erreichbarkeit nicht geprüft (Qualify ist aus oder hat noch nicht geantwortet)
 account-kind-sip = SIP-Telefon
 account-kind-handset = Mobilteil
+account-kind-conference = Konferenzraum
 account-kind-group = Gruppe
 account-listed = im Telefonbuch
 account-unlisted = nicht eingetragen

@@ -129,3 +129,9 @@ err-event-date = { $field }: { $value } ist kein Datum (etwa 2026-08-01)
 err-event-time = { $field }: { $value } ist keine Uhrzeit (etwa 2026-08-01T10:00, UTC)
 err-event-ends-before-start = ends_on: Die Veranstaltung endet, bevor sie beginnt
 err-event-closes-before-open = registration_closes: Die Anmeldung schließt, bevor sie öffnet
+
+err-room-not-found = Es gibt keinen Konferenzraum { $number }.
+err-room-bad-pin = Eine PIN hat 4 bis 8 Ziffern (oder bleibt leer für keine).
+err-room-bad-max = Die Höchstzahl der Teilnehmenden ist 2 bis 100 (oder leer für keine Grenze).
+err-route-conference-room = { $number } ist ein Konferenzraum: Er hat keine Weiterleitung, kein „Nicht stören“ und kein Anklopfen.
+err-route-room-as-member = { $number } ist ein Konferenzraum und kann kein Mitglied einer Gruppe sein (leite stattdessen dorthin weiter).

@@ -101,7 +101,7 @@ account-done-declined = Declined the invitation into group { $number }.
 account-done-paused = The membership in group { $number } is paused.
 account-done-resumed = The membership in group { $number } is active again.
 account-claim-no-number = Type a number, or pick one of the free ones.
-account-claim-no-kind = Choose a SIP phone or a handset (groups are made with “Create a group”).
+account-claim-no-kind = Choose a SIP phone or a handset (groups and conference rooms have their own forms).
 account-not-held = { $number } is not held for you, or its hold has ended.
 account-delete-unconfirmed = Nothing was deleted: tick the box to confirm first.
 
@@ -126,6 +126,7 @@ account-answers-in = Answers in { $ms } ms
 account-not-qualified = Reachability not checked (qualify is off or has not answered yet)
 account-kind-sip = SIP phone
 account-kind-handset = Handset
+account-kind-conference = Conference room
 account-kind-group = Group
 account-listed = in the phonebook
 account-unlisted = unlisted

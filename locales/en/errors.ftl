@@ -123,3 +123,9 @@ err-event-date = { $field }: { $value } is not a date (YYYY-MM-DD)
 err-event-time = { $field }: { $value } is not a time (YYYY-MM-DDTHH:MM, UTC)
 err-event-ends-before-start = ends_on: the event ends before it starts
 err-event-closes-before-open = registration_closes: registration closes before it opens
+
+err-room-not-found = there is no conference room { $number }
+err-room-bad-pin = a PIN is 4 to 8 digits (or empty for none)
+err-room-bad-max = the maximum of participants is 2 to 100 (or empty for no limit)
+err-route-conference-room = { $number } is a conference room: it has no forwarding, do-not-disturb or call waiting
+err-route-room-as-member = { $number } is a conference room and cannot be a member of a group (forward to it instead)

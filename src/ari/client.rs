@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::error::AriError;
-use super::events::{Bridge, Channel, Endpoint, Playback};
+use super::events::{Channel, Endpoint, Playback};
 use crate::domain::metrics::{ARI_REST_DURATION, ARI_REST_ERRORS};
 
 /// What `GET /asterisk/info` tells (each part only when asked for or always; all optional).
@@ -291,7 +291,7 @@ impl AriClient {
         serde_json::from_str(&text).map_err(|e| AriError::Decode(format!("{path}: {e}")))
     }
 
-    async fn no_content(
+    pub(super) async fn no_content(
         &self,
         method: Method,
         path: &str,
@@ -509,52 +509,6 @@ impl AriClient {
             ],
         )
         .await
-    }
-
-    /// Creates a mixing bridge with our own id.
-    pub async fn create_bridge(&self, bridge_id: &str) -> Result<Bridge, AriError> {
-        self.json(
-            Method::POST,
-            &format!("/bridges/{}", seg(bridge_id)),
-            &[("type", "mixing")],
-            None,
-        )
-        .await
-    }
-
-    /// Adds a channel to a bridge.
-    pub async fn add_to_bridge(&self, bridge_id: &str, channel_id: &str) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/addChannel", seg(bridge_id)),
-            &[("channel", channel_id)],
-        )
-        .await
-    }
-
-    /// Removes a channel from a bridge.
-    pub async fn remove_from_bridge(
-        &self,
-        bridge_id: &str,
-        channel_id: &str,
-    ) -> Result<(), AriError> {
-        self.no_content(
-            Method::POST,
-            &format!("/bridges/{}/removeChannel", seg(bridge_id)),
-            &[("channel", channel_id)],
-        )
-        .await
-    }
-
-    /// Destroys a bridge; one already gone is not an error.
-    pub async fn destroy_bridge(&self, bridge_id: &str) -> Result<(), AriError> {
-        match self
-            .no_content(Method::DELETE, &format!("/bridges/{}", seg(bridge_id)), &[])
-            .await
-        {
-            Err(AriError::NotFound(_)) => Ok(()),
-            other => other,
-        }
     }
 
     /// Every endpoint Asterisk knows (realtime ones once used or registered).

@@ -202,6 +202,14 @@ pub enum AriEvent {
         bridge: Bridge,
         channel: Channel,
     },
+    /// TALK_DETECT on the channel heard it start speaking.
+    ChannelTalkingStarted {
+        channel: Channel,
+    },
+    /// ... and stop.
+    ChannelTalkingFinished {
+        channel: Channel,
+    },
     ChannelVarset {
         #[serde(default)]
         channel: Option<Channel>,
@@ -413,6 +421,9 @@ pub const HANDLED_TYPES: &[&str] = &[
     "ChannelDtmfReceived",
     "ChannelEnteredBridge",
     "ChannelLeftBridge",
+    // Only channels whose TALK_DETECT is on (conference participants) send these.
+    "ChannelTalkingStarted",
+    "ChannelTalkingFinished",
     "ChannelConnectedLine",
     "ChannelCallerId",
     "Dial",
@@ -462,6 +473,8 @@ impl AriEvent {
             | ChannelStateChange { channel }
             | ChannelHangupRequest { channel, .. }
             | ChannelDtmfReceived { channel, .. }
+            | ChannelTalkingStarted { channel }
+            | ChannelTalkingFinished { channel }
             | ChannelLeftBridge { channel, .. }
             | ChannelConnectedLine { channel }
             | ChannelCallerId { channel }
@@ -501,6 +514,8 @@ impl AriEvent {
             ChannelDtmfReceived { .. } => "ChannelDtmfReceived",
             ChannelEnteredBridge { .. } => "ChannelEnteredBridge",
             ChannelLeftBridge { .. } => "ChannelLeftBridge",
+            ChannelTalkingStarted { .. } => "ChannelTalkingStarted",
+            ChannelTalkingFinished { .. } => "ChannelTalkingFinished",
             ChannelVarset { .. } => "ChannelVarset",
             ChannelConnectedLine { .. } => "ChannelConnectedLine",
             ChannelCallerId { .. } => "ChannelCallerId",

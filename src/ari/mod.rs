@@ -14,6 +14,7 @@
 //!   channel already gone succeeds; other races show as [`AriError::is_gone`].
 
 mod applications;
+mod bridges;
 pub mod client;
 pub mod error;
 pub mod events;

@@ -99,6 +99,14 @@ impl Call {
         self.ended.clone()
     }
 
+    /// The channel now lives in a bridge that outlasts this task (a conference room): when
+    /// the task stops (ARI lost, shutdown, its maximum length) the channel stays where it is
+    /// instead of being hung up, and an eventpbx that reconnects adopts it. The flow hangs it
+    /// up itself when it should go.
+    pub fn hand_over(&self) {
+        self.ended.store(true, Ordering::Relaxed);
+    }
+
     /// Starts one playback of `media` with our own id, remembered as the current one.
     pub async fn play(&mut self, media: Vec<String>) -> Result<String, AriError> {
         let n = self.playbacks.fetch_add(1, Ordering::Relaxed);

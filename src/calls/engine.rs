@@ -21,13 +21,14 @@ use tokio::sync::{mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::bind::machine::Timing;
 use super::call::{self, Call, CallEnv, TaskEnd};
-pub use super::flows::{standard_flows, Flow, Flows};
+use super::conference::Conferences;
+pub use super::engine_config::EngineConfig;
+pub use super::flows::{standard_flows, standard_flows_with, Flow, Flows};
 use super::live::LiveRegistry;
 use super::resync::{self, Resync};
 use super::ring_test::RingTests;
-use crate::ari::ws::{self, ConnectionState, WsConfig, WsMessage};
+use crate::ari::ws::{self, ConnectionState, WsMessage};
 use crate::ari::{AriClient, AriEvent, Channel};
 use crate::config::Settings;
 use crate::db::Db;
@@ -54,26 +55,8 @@ pub struct Engine {
     pub client: AriClient,
     /// The "ring me" test calls and their outcomes.
     pub ring_tests: RingTests,
-}
-
-/// Tunables, so tests can shorten timeouts.
-#[derive(Debug, Clone, Copy)]
-pub struct EngineConfig {
-    pub ws: WsConfig,
-    pub timing: Timing,
-    /// How long the engine keeps following every channel after the last reader let go
-    /// (see `channel_watch`): an API client polling every few seconds keeps it on.
-    pub follow_linger: Duration,
-}
-
-impl Default for EngineConfig {
-    fn default() -> Self {
-        EngineConfig {
-            ws: WsConfig::default(),
-            timing: Timing::default(),
-            follow_linger: Duration::from_secs(60),
-        }
-    }
+    /// Who is in which conference room now.
+    pub conferences: Conferences,
 }
 
 /// Starts the websocket and the dispatcher with the [`standard_flows`] under `tracker`; they
@@ -86,8 +69,13 @@ pub fn start(
     tracker: &TaskTracker,
     cancel: CancellationToken,
 ) -> Engine {
-    let flows = standard_flows(config.timing);
-    start_with_flows(settings, db, client, config, flows, tracker, cancel)
+    let conferences = Conferences::default();
+    let flows = standard_flows_with(config.timing, conferences.clone());
+    let engine = start_with_flows(settings, db, client, config, flows, tracker, cancel);
+    Engine {
+        conferences,
+        ..engine
+    }
 }
 
 /// Like [`start`], with the given flows instead of the standard ones.
@@ -141,6 +129,7 @@ pub fn start_with_flows(
         connection: state_rx,
         client,
         ring_tests,
+        conferences: Conferences::default(),
     }
 }
 

@@ -10,6 +10,7 @@ use futures_util::future::BoxFuture;
 
 use super::bind::machine::Timing;
 use super::call::Call;
+use super::conference::{self, Conferences};
 use super::features::{self, Feature};
 use super::{bind, echo, info};
 use crate::ari::Channel;
@@ -92,9 +93,32 @@ impl Flow for Features {
     }
 }
 
-/// eventpbx's own flows: `echo`, `info`, `register`, the feature codes and the ring test.
+/// A conference room's participant (`calls::conference`). Adopted after a restart when its
+/// channel is still in the room's bridge. Its maximum is the flow's own limit plus a margin:
+/// the flow ends the stay itself, since a bridged channel is not hung up by the engine.
+struct Conference(Conferences);
+impl Flow for Conference {
+    fn start(&self, call: Call, digits: Option<String>) -> BoxFuture<'static, ()> {
+        Box::pin(conference::run(call, self.0.clone(), digits))
+    }
+    fn max_len(&self, settings: &Settings) -> Duration {
+        Duration::from_secs(u64::from(settings.calls.max_conference_secs) + 60)
+    }
+    fn adopt(&self, call: Call, channel: &Channel) -> Option<BoxFuture<'static, ()>> {
+        conference::adopt(call, self.0.clone(), channel)
+    }
+}
+
+/// eventpbx's own flows: `echo`, `info`, `register`, the feature codes and the ring test;
+/// conference rooms with a list of their own (see [`standard_flows_with`]).
 pub fn standard_flows(timing: Timing) -> Flows {
+    standard_flows_with(timing, Conferences::default())
+}
+
+/// The standard flows, conference rooms listed in `rooms`.
+pub fn standard_flows_with(timing: Timing, rooms: Conferences) -> Flows {
     let mut flows: Flows = HashMap::new();
+    flows.insert(conference::FLOW.into(), Arc::new(Conference(rooms)));
     flows.insert(
         "group-toggle".into(),
         Arc::new(Features(Feature::GroupToggle)),

@@ -5,8 +5,10 @@
 pub mod bind;
 pub mod call;
 pub mod channel_watch;
+pub mod conference;
 pub mod echo;
 pub mod engine;
+mod engine_config;
 pub mod features;
 pub mod flows;
 pub mod info;

@@ -162,6 +162,7 @@ impl Settings {
             ("calls.max_register_secs", self.calls.max_register_secs),
             ("calls.max_info_secs", self.calls.max_info_secs),
             ("calls.max_echo_secs", self.calls.max_echo_secs),
+            ("calls.max_conference_secs", self.calls.max_conference_secs),
         ] {
             if !(1..=86_400).contains(&secs) {
                 return Err(ConfigError::Rule {

@@ -206,6 +206,9 @@ pub struct CallSettings {
     pub max_info_secs: u32,
     /// Longest echo test, in seconds.
     pub max_echo_secs: u32,
+    /// Longest stay in a conference room, in seconds: a phone left off-hook in a room would
+    /// otherwise hold its channel for the rest of the event.
+    pub max_conference_secs: u32,
     /// More failed tokens than this across all handsets within `token_guard_minutes` raise an
     /// alarm on the operator page and in the events stream.
     pub token_guard_failures: u32,
@@ -219,6 +222,7 @@ impl Default for CallSettings {
             max_register_secs: 120,
             max_info_secs: 60,
             max_echo_secs: 300,
+            max_conference_secs: 14_400,
             token_guard_failures: 50,
             token_guard_minutes: 10,
         }

@@ -52,6 +52,8 @@ pub enum Created {
     },
     /// A group: nothing secret, its members are set next (docs/routing.md).
     Group,
+    /// A conference room, open to every caller until its owner sets a PIN.
+    Conference,
 }
 
 /// A new extension, as asked for.
@@ -190,6 +192,15 @@ pub fn create(
                 params![number, new.name, ExtensionKind::Group.as_str(), new.owner_id, new.public, t],
             )?;
             Created::Group
+        }
+        ExtensionKind::Conference => {
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, owner_id, public, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![number, new.name, ExtensionKind::Conference.as_str(), new.owner_id, new.public, t],
+            )?;
+            super::conferences::create(tx, number)?;
+            Created::Conference
         }
     };
     super::routing::recompile(tx, &[number])?;

@@ -73,19 +73,23 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "019_webrtc",
         include_str!("../../migrations/019_webrtc.sql"),
     ),
+    (
+        "020_conferences",
+        include_str!("../../migrations/020_conferences.sql"),
+    ),
 ];
 
-/// The migration that edits `users`' stored definition (the help-desk role): its hook makes
-/// every connection reload the schema.
-const HELPDESK_MIGRATION: usize = 16;
+/// The migrations that edit a table's stored definition (016: `users`, the help-desk role;
+/// 020: `extensions`, conference rooms): their hook makes every connection reload the schema.
+/// Found by name, not position, so the list may grow before them.
+const SCHEMA_EDITS: &[&str] = &["016_helpdesk", "020_conferences"];
 
 pub(crate) fn migrations() -> Migrations<'static> {
     Migrations::new(
         MIGRATIONS
             .iter()
-            .enumerate()
-            .map(|(i, (_, sql))| {
-                if i + 1 == HELPDESK_MIGRATION {
+            .map(|(name, sql)| {
+                if SCHEMA_EDITS.contains(name) {
                     M::up_with_hook(sql, bump_schema_version)
                 } else {
                     M::up(sql)
@@ -95,7 +99,7 @@ pub(crate) fn migrations() -> Migrations<'static> {
     )
 }
 
-/// After an edit of `sqlite_schema` (migration 016), SQLite's documented last step: a new
+/// After an edit of `sqlite_schema` (migrations 016 and 020), SQLite's documented last step: a new
 /// schema version, so this and every other connection reload the tables' definitions.
 fn bump_schema_version(tx: &Transaction<'_>) -> rusqlite_migration::HookResult {
     let version: i64 = tx.pragma_query_value(None, "schema_version", |r| r.get(0))?;

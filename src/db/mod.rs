@@ -10,6 +10,7 @@ pub mod attempts;
 pub mod audit;
 pub mod backup;
 pub mod browser;
+pub mod conferences;
 pub mod dect;
 pub mod devices;
 pub mod endpoints_view;

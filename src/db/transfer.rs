@@ -260,7 +260,7 @@ pub fn import_next_event(
                     settings.numbering.token_length,
                 )?),
             ),
-            ExtensionKind::Group => (None, None),
+            ExtensionKind::Group | ExtensionKind::Conference => (None, None),
         };
         tx.execute(
             "INSERT INTO extensions (number, name, kind, owner_id, public, device_id, token,
@@ -279,6 +279,10 @@ pub fn import_next_event(
             ],
         )
         .map_err(|e| at(place("number"))(e.into()))?;
+        // A room comes over open (no PIN, no limit): its owner sets them again.
+        if kind == ExtensionKind::Conference {
+            super::conferences::create(tx, &x.number).map_err(at(place("number")))?;
+        }
         if held.is_some() {
             done.held += 1;
         } else {

@@ -342,7 +342,7 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
         let kind = ExtensionKind::parse(&x.kind).ok_or_else(|| {
             bad(
                 at("kind"),
-                format!("{:?} is not sip, handset or group", x.kind),
+                format!("{:?} is not sip, handset, group or conference", x.kind),
             )
         })?;
         if let Some(owner) = &x.owner {
@@ -353,7 +353,7 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
         let wanted = match kind {
             ExtensionKind::Sip => Some("sip"),
             ExtensionKind::Handset => Some("handset"),
-            ExtensionKind::Group => None,
+            ExtensionKind::Group | ExtensionKind::Conference => None,
         };
         match (&x.device, wanted) {
             (None, Some("sip")) => {

@@ -31,11 +31,14 @@ pub enum ExtensionKind {
     /// A number that rings its members (extensions or other groups); it has no device and
     /// no token, so nothing binds to it (docs/routing.md).
     Group,
+    /// A conference room: callers who dial it talk together (an ARI mixing bridge run by
+    /// eventpbx); no device and no token, like a group.
+    Conference,
 }
 
-/// A kind name that is not `sip`, `handset` or `group`.
+/// A kind name that is not `sip`, `handset`, `group` or `conference`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown kind {0:?}: use \"handset\", \"sip\" or \"group\"")]
+#[error("unknown kind {0:?}: use \"handset\", \"sip\", \"group\" or \"conference\"")]
 pub struct UnknownKind(pub String);
 
 impl ExtensionKind {
@@ -45,15 +48,16 @@ impl ExtensionKind {
             ExtensionKind::Sip => "sip",
             ExtensionKind::Handset => "handset",
             ExtensionKind::Group => "group",
+            ExtensionKind::Conference => "conference",
         }
     }
 
-    /// Whether a device can serve this kind (a group never has one).
+    /// Whether a device can serve this kind (a group or a conference room never has one).
     pub fn has_device(self) -> bool {
-        !matches!(self, ExtensionKind::Group)
+        !matches!(self, ExtensionKind::Group | ExtensionKind::Conference)
     }
 
-    /// Parses `sip`, `handset` or `group` (exactly: these are machine values, not prose).
+    /// Parses `sip`, `handset`, `group` or `conference` (exactly: these are machine values, not prose).
     pub fn parse(text: &str) -> Option<ExtensionKind> {
         text.parse().ok()
     }
@@ -67,6 +71,7 @@ impl FromStr for ExtensionKind {
             "sip" => Ok(ExtensionKind::Sip),
             "handset" => Ok(ExtensionKind::Handset),
             "group" => Ok(ExtensionKind::Group),
+            "conference" => Ok(ExtensionKind::Conference),
             other => Err(UnknownKind(other.to_string())),
         }
     }
@@ -107,6 +112,8 @@ mod tests {
         assert_eq!(ExtensionKind::parse("Group"), None);
         assert_eq!(ExtensionKind::parse("group"), Some(ExtensionKind::Group));
         assert!(!ExtensionKind::Group.has_device() && ExtensionKind::Sip.has_device());
+        assert!(!ExtensionKind::Conference.has_device());
+        assert_eq!(ExtensionKind::parse("Conference"), None);
         assert!(serde_json::from_str::<ExtensionKind>("\"Handset\"").is_err());
     }
 }

@@ -1,6 +1,7 @@
 //! Validated values, checked once at the edge: numbers, SIP identities, secrets.
 
 pub mod accounts;
+pub mod conference;
 pub mod dect;
 pub mod dn;
 pub mod event;

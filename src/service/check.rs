@@ -44,7 +44,7 @@ impl fmt::Display for Check {
 
 /// The Asterisk modules eventpbx relies on: SIP and its realtime tables, the SQLite realtime
 /// driver, ARI and Stasis, the applications and functions the rendered dialplan calls, and
-/// what browser phones need.
+/// what browser phones need and what conference rooms use.
 pub const REQUIRED_MODULES: &[&str] = &[
     "res_pjsip.so",
     "chan_pjsip.so",
@@ -63,6 +63,10 @@ pub const REQUIRED_MODULES: &[&str] = &[
     "res_pjsip_transport_websocket.so",
     "res_srtp.so",
     "codec_opus_open_source.so",
+    // Conference rooms: the mixing bridge, who talks, music for whoever is alone.
+    "bridge_softmix.so",
+    "func_talkdetect.so",
+    "res_musiconhold.so",
 ];
 
 /// How long ARI may take to answer one check's request.

@@ -172,6 +172,7 @@ fn held_credentials(tx: &Transaction<'_>, number: &str) -> Result<Created, DbErr
             })
         }
         (ExtensionKind::Handset, _, Some(token)) => Created::Handset { token },
+        (ExtensionKind::Conference, _, _) => Created::Conference,
         _ => Created::Group,
     })
 }

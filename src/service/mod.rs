@@ -9,6 +9,7 @@
 
 pub mod browser;
 pub mod check;
+pub mod conferences;
 pub mod dect;
 pub mod events;
 pub mod extensions;

@@ -9,10 +9,12 @@ use axum::http::StatusCode;
 
 use crate::db::{DbError, Refusal};
 use crate::domain::accounts::AccountError;
+use crate::domain::conference::ConferenceError;
 use crate::domain::event::{Closed, EventError};
 use crate::domain::numbering::ClaimError as ClaimRule;
 use crate::domain::routing::RoutingError;
 use crate::domain::DomainError;
+use crate::service::conferences::RoomError;
 use crate::service::extensions::{ClaimError, ExtensionError};
 use crate::service::handsets::{DeleteHandsetError, MintError, MINT_MAX};
 use crate::service::helpdesk::{HandOutError, SearchError, SEARCH_MAX};
@@ -248,6 +250,8 @@ impl Describe for RoutingError {
             | RoutingError::TargetIsItself { .. }
             | RoutingError::NotForGroups(_)
             | RoutingError::GroupsOnly(_)
+            | RoutingError::ConferenceRoom(_)
+            | RoutingError::RoomAsMember(_)
             | RoutingError::NotAGroup(_) => StatusCode::UNPROCESSABLE_ENTITY,
         };
         Failure::refused(t, status, words::routing(t, self))
@@ -282,6 +286,26 @@ impl Describe for RouteChangeError {
                 tr!(t, "err-member-not-yours", number = n),
             ),
             RouteChangeError::Db(e) => e.failure(t),
+        }
+    }
+}
+
+impl Describe for RoomError {
+    fn failure(&self, t: Tr) -> Failure {
+        match self {
+            RoomError::NotFound(n) => Failure::missing(t, tr!(t, "err-room-not-found", number = n)),
+            RoomError::Settings(ConferenceError::BadPin) => Failure::refused(
+                t,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr!(t, "err-room-bad-pin"),
+            ),
+            RoomError::Settings(ConferenceError::BadMax) => Failure::refused(
+                t,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                tr!(t, "err-room-bad-max"),
+            ),
+            RoomError::Claim(rule) => rule.failure(t),
+            RoomError::Db(e) => e.failure(t),
         }
     }
 }
@@ -450,6 +474,7 @@ macro_rules! answer_from_table {
             $crate::service::users::DisableError,
             $crate::domain::routing::RoutingError,
             $crate::service::routing::RouteChangeError,
+            $crate::service::conferences::RoomError,
         );
     };
     (@each $target:ident, $tr:expr; $($error:ty),* $(,)?) => {$(

@@ -122,6 +122,7 @@ const CATALOGUES: &[(&str, &str, &str)] = &[
     catalogue!("account"),
     catalogue!("admin"),
     catalogue!("phone"),
+    catalogue!("conference"),
 ];
 
 /// What a missing message renders as: visible on the page, and what the tests look for.

@@ -11,9 +11,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
+pub use crate::calls::conference::Action;
 pub use crate::calls::live::{ChannelWatch, LiveContact};
 pub use crate::calls::ring_test::RingTest;
 use crate::calls::ring_test::{self, RingTestError};
+pub use crate::domain::conference::Participant;
 use crate::domain::ring_test::RingTarget;
 
 /// One channel on the Asterisk, as the operator sees it.
@@ -169,6 +171,9 @@ pub enum LiveError {
     /// the reason).
     #[error("{0}")]
     NotNow(NotNow),
+    /// No such participant in that conference room (gone meanwhile, or never there).
+    #[error("no such participant in this room")]
+    NoParticipant,
 }
 
 /// The result of an API action on the live registry.
@@ -230,6 +235,18 @@ pub trait LiveSource: Send + Sync + 'static {
     /// A ring test and its state, for a few minutes after it started.
     fn ring_test_state(&self, _id: &str) -> Option<RingTest> {
         None
+    }
+    /// Who is in conference room `number` now (nobody without an engine).
+    fn conference(&self, _number: &str) -> Vec<Participant> {
+        Vec::new()
+    }
+    /// Wakes on every change of any conference room.
+    fn conference_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        tokio::sync::watch::channel(0).1
+    }
+    /// Mutes, unmutes or removes participant `id` of room `number`.
+    fn conference_action(&self, _number: String, _id: String, _action: Action) -> LiveFuture<()> {
+        Box::pin(async { Err(LiveError::NotConnected) })
     }
 }
 
@@ -359,6 +376,32 @@ impl LiveSource for EngineLive {
                 return self.0.live.read(|s| s.channels.len());
             }
             self.0.client.channels().await.ok().map(|c| c.len())
+        })
+    }
+
+    fn conference(&self, number: &str) -> Vec<Participant> {
+        self.0.conferences.participants(number)
+    }
+
+    fn conference_changes(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.conferences.subscribe()
+    }
+
+    fn conference_action(&self, number: String, id: String, action: Action) -> LiveFuture<()> {
+        let (rooms, client) = (self.0.conferences.clone(), self.0.client.clone());
+        let connected = self.connected();
+        Box::pin(async move {
+            use crate::calls::conference::ActionError;
+            if !connected {
+                return Err(LiveError::NotConnected);
+            }
+            rooms
+                .act(&client, &number, &id, action)
+                .await
+                .map_err(|e| match e {
+                    ActionError::NotInRoom => LiveError::NoParticipant,
+                    ActionError::Ari(e) => LiveError::Asterisk(e.to_string()),
+                })
         })
     }
 

@@ -7,6 +7,7 @@ mod api_live;
 mod backup;
 mod baresip;
 mod check;
+mod conference;
 mod dect;
 mod dialplan_fuzz;
 mod dtmf;

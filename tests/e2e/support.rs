@@ -415,7 +415,7 @@ impl Sandbox {
             .expect("claim rules and db");
         match created {
             Created::Handset { token } => token,
-            Created::Sip(_) | Created::Group => panic!("handset expected"),
+            Created::Sip(_) | Created::Group | Created::Conference => panic!("handset expected"),
         }
     }
 
@@ -525,6 +525,9 @@ pub enum Step {
     /// Key a whole sequence with its own timing (a generated RFC 4733 recording); the
     /// scenario waits until its last packet is out.
     Keyed(crate::rtp_events::Keying),
+    /// Speak: play this G.711 A-law recording (the call must offer PCMA) in the background;
+    /// the steps go on at once.
+    Speak(PathBuf),
 }
 
 /// How a test call ends.
@@ -600,6 +603,10 @@ fn render_steps(steps: &[Step], dir: &std::path::Path) -> String {
                     pcap.display()
                 ));
             }
+            Step::Speak(pcap) => out.push_str(&format!(
+                "  <nop><action><exec play_pcap_audio=\"{}\"/></action></nop>\n",
+                pcap.display()
+            )),
             Step::Keyed(keying) => {
                 let pcap = dir.join(format!("keyed_{keys}.pcap"));
                 // Above the renumbered single keys' numbers, and each recording of the
@@ -638,6 +645,30 @@ pub fn call_with(
         End::AsteriskHangsUp => "call_dtmf.xml",
         End::CallerHangsUp => "call_dtmf_hangup.xml",
     };
+    call_from_template_with(settings, device, to, steps, template, extra)
+}
+
+/// Like [`call`], with the scenario template `template` of tests/sipp (one with the STEPS
+/// marker).
+pub fn call_from_template(
+    settings: &Settings,
+    device: &Device,
+    to: &str,
+    steps: &[Step],
+    template: &str,
+) -> Sipp {
+    call_from_template_with(settings, device, to, steps, template, &[])
+}
+
+/// [`call_from_template`] with more sipp arguments.
+pub fn call_from_template_with(
+    settings: &Settings,
+    device: &Device,
+    to: &str,
+    steps: &[Step],
+    template: &str,
+    extra: &[&str],
+) -> Sipp {
     let text = std::fs::read_to_string(root().join("tests/sipp").join(template))
         .expect("scenario template");
     let dir = tempfile::tempdir().expect("tempdir");

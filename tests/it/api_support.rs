@@ -74,6 +74,22 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/extensions/4711/invitations/2001/decline",
     ),
     ("GET", "/numbers/{number}/route", "/numbers/4711/route"),
+    ("GET", "/conferences/{number}", "/conferences/4711"),
+    (
+        "POST",
+        "/conferences/{number}/participants/{id}/mute",
+        "/conferences/4711/participants/1764500000.1/mute",
+    ),
+    (
+        "POST",
+        "/conferences/{number}/participants/{id}/unmute",
+        "/conferences/4711/participants/1764500000.1/unmute",
+    ),
+    (
+        "DELETE",
+        "/conferences/{number}/participants/{id}",
+        "/conferences/4711/participants/1764500000.1",
+    ),
 ];
 
 /// The app plus one key of each scope.

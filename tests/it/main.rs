@@ -37,6 +37,7 @@ mod web_admin;
 mod web_auth;
 mod web_charts;
 mod web_claims;
+mod web_conference;
 mod web_dect;
 mod web_event;
 mod web_held_numbers;

@@ -819,11 +819,20 @@ async fn account_states_render_in_both_languages() {
     }
 }
 
-/// The account page with a browser phone: both languages, no message missing and no English
-/// left in German.
+/// A conference room and a browser phone on the account, and the room's own page: both
+/// languages, with no message missing and no English left in German.
 #[tokio::test]
-async fn the_browser_phone_speaks_the_language() {
+async fn rooms_and_browser_phones_speak_the_language() {
     let (app, admin, n, _) = populated().await;
+    let r = app
+        .submit(
+            &admin,
+            "/account",
+            "/account/conferences",
+            &[("number", "2060"), ("name", "Plenum"), ("pin", "4711")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "room made");
     let r = app
         .submit(
             &admin,
@@ -834,10 +843,15 @@ async fn the_browser_phone_speaks_the_language() {
         .await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "browser phone added");
     for lang in ["en", "de"] {
-        let (status, html) = get_in(&app, &admin, "/account", lang).await;
-        check_page("/account", lang, status, 200, &html);
+        for path in ["/account", "/account/conferences/2060"] {
+            let (status, html) = get_in(&app, &admin, path, lang).await;
+            check_page(path, lang, status, 200, &html);
+        }
     }
-    // The section is there (so the check read it), in German.
+    // The sections are there (so the check read them), in German.
     let (_, html) = get_in(&app, &admin, "/account", "de").await;
-    assert!(html.contains("Telefon im Browser"), "{html}");
+    assert!(
+        html.contains("Telefon im Browser") && html.contains("Plenum"),
+        "{html}"
+    );
 }

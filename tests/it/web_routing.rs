@@ -276,7 +276,10 @@ async fn web_groups_members_invitations_and_pausing() {
     let before = routing_state(&app).await;
     let (status, html) = post(&app, &ann, "/account/claim", &fields).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.contains("groups are made with"), "{html}");
+    assert!(
+        html.contains("groups and conference rooms have their own forms"),
+        "{html}"
+    );
     assert_eq!(routing_state(&app).await, before);
 
     // The deliberate way; attendees may not take desk numbers.

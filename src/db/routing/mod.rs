@@ -52,6 +52,7 @@ const NODE_COLUMNS: &str = "e.number, e.name, e.kind, e.device_id, r.dnd, r.call
 fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
     let kind: String = r.get(2)?;
     let is_group = kind == ExtensionKind::Group.as_str();
+    let is_conference = kind == ExtensionKind::Conference.as_str();
     let defaults = Preferences::default();
     let prefs = Preferences {
         dnd: r.get::<_, Option<bool>>(4)?.unwrap_or(defaults.dnd),
@@ -78,6 +79,8 @@ fn node_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Node> {
         name: r.get(1)?,
         target: if is_group {
             Target::Group(Vec::new())
+        } else if is_conference {
+            Target::Conference
         } else {
             Target::Device(r.get(3)?)
         },
@@ -178,8 +181,8 @@ fn write_plans(
 fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError> {
     let mut route = tx.prepare_cached(
         "INSERT INTO routes (number, forward, dial, timeout, via, busy_now, cw_endpoint,
-                             on_busy, on_noanswer, on_unavailable)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                             on_busy, on_noanswer, on_unavailable, conference)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut leg = tx.prepare_cached(
         "INSERT INTO route_legs (leg, number, endpoint, delay, timeout, cw)
@@ -197,7 +200,8 @@ fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError>
             r.cw_endpoint,
             r.on_busy,
             r.on_noanswer,
-            r.on_unavailable
+            r.on_unavailable,
+            r.conference
         ])?;
         for l in &plan.legs {
             leg.execute(params![
@@ -376,6 +380,13 @@ pub fn write_preferences(
             known.insert(target.clone());
         }
     }
+    let kind: Option<String> = tx
+        .prepare_cached("SELECT kind FROM extensions WHERE number = ?1")?
+        .query_row([number], |r| r.get(0))
+        .optional()?;
+    if kind.as_deref() == Some(ExtensionKind::Conference.as_str()) {
+        return Ok(Err(RoutingError::ConferenceRoom(number.to_string())));
+    }
     if let Err(e) = routing::check_preferences(number, is_group, prefs, &|n| known.contains(n)) {
         return Ok(Err(e));
     }
@@ -501,7 +512,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
     let route = conn
         .prepare_cached(
             "SELECT number, forward, dial, timeout, via, busy_now, cw_endpoint, on_busy,
-                    on_noanswer, on_unavailable FROM routes WHERE number = ?1",
+                    on_noanswer, on_unavailable, conference FROM routes WHERE number = ?1",
         )?
         .query_row([number], |r| {
             Ok(RouteRow {
@@ -515,6 +526,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
                 on_busy: r.get(7)?,
                 on_noanswer: r.get(8)?,
                 on_unavailable: r.get(9)?,
+                conference: r.get(10)?,
             })
         })
         .optional()?;

@@ -30,6 +30,9 @@ pub struct RouteRow {
     pub on_noanswer: String,
     /// Number when nothing was reachable; '' = today's "not reachable".
     pub on_unavailable: String,
+    /// A conference room: the dialplan hands the call to eventpbx's conference flow, and
+    /// nothing else of the row applies.
+    pub conference: bool,
 }
 
 /// A `route_legs` row: a delayed or call-waiting-off leg.
@@ -94,7 +97,7 @@ fn safe_endpoint(endpoint: &str) -> bool {
 }
 
 /// The endpoints an extension rings, its device's first, then its browser phone's; only ids
-/// [`safe_endpoint`] accepts. None for a group.
+/// [`safe_endpoint`] accepts. None for a group or a room.
 fn endpoints(node: &Node) -> Vec<&str> {
     match &node.target {
         Target::Device(device) => device
@@ -103,7 +106,7 @@ fn endpoints(node: &Node) -> Vec<&str> {
             .map(String::as_str)
             .filter(|e| safe_endpoint(e))
             .collect(),
-        Target::Group(_) => Vec::new(),
+        Target::Group(_) | Target::Conference => Vec::new(),
     }
 }
 
@@ -162,6 +165,7 @@ fn walk(
                         .or_insert(candidate);
                 }
             }
+            Target::Conference => {}
             Target::Group(_) if path.len() < MAX_DEPTH => {
                 path.push(m.number.clone());
                 walk(graph, node, delay, path, best);
@@ -192,8 +196,24 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
         on_busy: f.busy.clone().unwrap_or_default(),
         on_noanswer: String::new(),
         on_unavailable: f.unavailable.clone().unwrap_or_default(),
+        conference: false,
     };
     let ringing = match &node.target {
+        // A room forwards nowhere and rings nobody: its callers talk to each other.
+        Target::Conference => {
+            let route = RouteRow {
+                forward: String::new(),
+                busy_now: false,
+                on_busy: String::new(),
+                on_unavailable: String::new(),
+                conference: true,
+                ..route
+            };
+            return Some(Compiled {
+                route,
+                legs: Vec::new(),
+            });
+        }
         Target::Device(_) => {
             if let (Some(target), Some(after)) = (&f.always, f.always_after) {
                 (route.timeout, route.on_noanswer) = (after, target.clone());

@@ -112,6 +112,9 @@ pub enum Target {
     Device(Option<String>),
     /// A group and its members in any order.
     Group(Vec<Member>),
+    /// A conference room: eventpbx's conference flow answers it; as a group's member it
+    /// rings nothing.
+    Conference,
 }
 
 /// One extension or group of the graph.
@@ -139,7 +142,7 @@ impl Node {
     fn members(&self) -> &[Member] {
         match &self.target {
             Target::Group(members) => members,
-            Target::Device(_) => &[],
+            Target::Device(_) | Target::Conference => &[],
         }
     }
 }
@@ -290,6 +293,12 @@ pub enum RoutingError {
     /// A group's setting asked of an extension.
     #[error("{0} is for groups only")]
     GroupsOnly(Setting),
+    /// Routing settings asked of a conference room: it forwards nowhere and is never busy.
+    #[error("{0} is a conference room: it has no forwarding, do-not-disturb or call waiting")]
+    ConferenceRoom(String),
+    /// A conference room as a group's member: it would ring nobody.
+    #[error("{0} is a conference room and cannot be a member of a group (forward to it instead)")]
+    RoomAsMember(String),
     /// Members given for an extension that is no group.
     #[error("{0} is not a group")]
     NotAGroup(String),
@@ -539,10 +548,42 @@ mod tests {
                 on_busy: String::new(),
                 on_noanswer: String::new(),
                 on_unavailable: String::new(),
+                conference: false,
             }
         );
         assert!(c.legs.is_empty());
         assert!(compile(&g, "2999").is_none());
+    }
+
+    #[test]
+    fn a_conference_room_is_flagged_forwards_nowhere_and_rings_in_no_group() {
+        let mut g = graph(vec![]);
+        g.insert(Node {
+            number: "800".into(),
+            name: "Room".into(),
+            target: Target::Conference,
+            prefs: Preferences::default(),
+            browser: None,
+        });
+        prefs(&mut g, "800").forward.always = Some("2001".into());
+        prefs(&mut g, "800").dnd = true;
+        let c = plan(&g, "800");
+        assert!(c.route.conference && c.legs.is_empty());
+        assert_eq!((c.route.forward.as_str(), c.route.dial.as_str()), ("", ""));
+        assert!(!c.route.busy_now);
+        g.insert(Node {
+            number: "900".into(),
+            name: "G".into(),
+            target: Target::Group(vec![Member {
+                number: "800".into(),
+                delay: 0,
+                active: true,
+            }]),
+            prefs: Preferences::default(),
+            browser: None,
+        });
+        let group = plan(&g, "900");
+        assert!(!group.route.conference && group.route.dial.is_empty());
     }
 
     #[test]

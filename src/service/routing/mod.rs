@@ -258,6 +258,9 @@ fn write_members(
             }
             Err(e) => return Err(e.into()),
         };
+        if ext.kind == ExtensionKind::Conference {
+            return Err(RoutingError::RoomAsMember(m.number.clone()).into());
+        }
         let theirs = matches!(by, Actor::Owner(id) if ext.owner_id != Some(id));
         if theirs && !current.contains(&m.number) {
             return Err(RouteChangeError::MemberNotYours(m.number.clone()));
@@ -342,6 +345,9 @@ pub async fn invite(db: &Db, group: &str, member: &str, delay: u32, by: Actor) -
         )?;
         if !exists(tx, &member)? {
             return Err(RoutingError::UnknownMember(member).into());
+        }
+        if extensions::get(tx, &member)?.kind == ExtensionKind::Conference {
+            return Err(RoutingError::RoomAsMember(member).into());
         }
         store::invite(tx, &group, &member, delay)?;
         Ok(())

@@ -109,6 +109,7 @@ impl From<crate::web::live_view::LiveError> for ApiError {
                 ApiError::Upstream(e.to_string())
             }
             LiveError::NotNow(_) => ApiError::Unavailable(e.to_string()),
+            LiveError::NoParticipant => ApiError::NotFound(e.to_string()),
         }
     }
 }

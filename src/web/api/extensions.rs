@@ -257,7 +257,7 @@ async fn create_extension(
             out.sip_username = Some(c.username);
             out.sip_password = Some(c.password);
         }
-        Created::Group => {}
+        Created::Group | Created::Conference => {}
     }
     tracing::info!(api_key = %key.name, number = %out.number, "extension created");
     Ok((StatusCode::CREATED, Json(out)))

@@ -14,6 +14,7 @@
 
 mod calls;
 mod channels;
+mod conferences;
 mod endpoints;
 mod error;
 mod events;
@@ -56,6 +57,7 @@ const TAG_ENDPOINTS: &str = "endpoints";
 const TAG_CHANNELS: &str = "channels";
 const TAG_CALLS: &str = "calls";
 const TAG_ROUTING: &str = "routing";
+const TAG_CONFERENCES: &str = "conferences";
 
 #[derive(OpenApi)]
 #[openapi(
@@ -79,6 +81,7 @@ const TAG_ROUTING: &str = "routing";
         (name = "channels", description = "Channels on the Asterisk now, from the live registry"),
         (name = "calls", description = "Starting calls"),
         (name = "routing", description = "How calls to a number are routed: groups, forwarding, do-not-disturb (docs/routing.md)"),
+        (name = "conferences", description = "Conference rooms: who is in them now; muting and removing participants"),
     ),
     modifiers(&BearerScheme)
 )]
@@ -116,6 +119,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
         .merge(calls::routes())
         .merge(history::routes())
         .merge(routing::routes())
+        .merge(conferences::routes())
 }
 
 /// The OpenAPI 3 document of everything [`router`] serves.

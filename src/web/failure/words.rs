@@ -183,6 +183,8 @@ pub(super) fn routing(t: Tr, e: &RoutingError) -> String {
         }
         RoutingError::GroupsOnly(s) => tr!(t, "err-route-groups-only", setting = setting(t, *s)),
         RoutingError::NotAGroup(n) => not_a_group(t, n),
+        RoutingError::ConferenceRoom(n) => tr!(t, "err-route-conference-room", number = n),
+        RoutingError::RoomAsMember(n) => tr!(t, "err-route-room-as-member", number = n),
     }
 }
 

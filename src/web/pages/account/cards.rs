@@ -171,7 +171,7 @@ impl Render for ExtensionCard<'_> {
             section.card id={ "ext-" (n) } {
                 h2 { (n) " " span.name { (ext.name) } }
                 p.meta {
-                    span.badge { @match ext.kind { ExtensionKind::Sip => (tr!(t, "account-kind-sip")), ExtensionKind::Handset => (tr!(t, "account-kind-handset")), ExtensionKind::Group => (tr!(t, "account-kind-group")) } }
+                    span.badge { @match ext.kind { ExtensionKind::Sip => (tr!(t, "account-kind-sip")), ExtensionKind::Handset => (tr!(t, "account-kind-handset")), ExtensionKind::Group => (tr!(t, "account-kind-group")), ExtensionKind::Conference => (tr!(t, "account-kind-conference")) } }
                     " "
                     span.badge { @if ext.public { (tr!(t, "account-listed")) } @else { (tr!(t, "account-unlisted")) } }
                 }
@@ -186,7 +186,7 @@ impl Render for ExtensionCard<'_> {
                 }
                 // Replaced in place by /account/stream when the registration changes; a group
                 // has no phone of its own to be online (its members' state is in its table).
-                @if ext.kind != ExtensionKind::Group {
+                @if ext.kind.has_device() {
                     div.status id={ "status-" (n) } {
                         (RegistrationStatus { t, contacts: &self.view.contacts, live: None, offset, now })
                     }
@@ -207,6 +207,9 @@ impl Render for ExtensionCard<'_> {
                                 button type="submit" { (tr!(t, "account-new-password")) }
                             }
                         }
+                    }
+                    ExtensionKind::Conference => {
+                        (super::conference::RoomLink { number: n })
                     }
                     ExtensionKind::Group => {
                         p { (tr!(t, "account-group-about")) }
@@ -237,11 +240,14 @@ impl Render for ExtensionCard<'_> {
                         }
                     }
                 }
-                @if let Some(route) = &self.view.route {
-                    (RoutingForms { t, view: route, csrf: self.csrf })
-                    (RouteTable(t, route))
+                // A room has no routing of its own: nothing rings, nothing forwards.
+                @if ext.kind != ExtensionKind::Conference {
+                    @if let Some(route) = &self.view.route {
+                        (RoutingForms { t, view: route, csrf: self.csrf })
+                        (RouteTable(t, route))
+                    }
+                    p.small { a href={ "/ext/" (n) "/why" } { (tr!(t, "account-why-link", number = n)) } }
                 }
-                p.small { a href={ "/ext/" (n) "/why" } { (tr!(t, "account-why-link", number = n)) } }
                 details {
                     summary { (tr!(t, "account-edit-open")) }
                     form.stack method="post" action={ "/account/ext/" (n) "/edit" } {

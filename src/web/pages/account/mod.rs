@@ -5,6 +5,7 @@
 
 pub(super) mod calls;
 mod cards;
+mod conference;
 mod groups;
 mod memberships;
 mod phone;
@@ -61,6 +62,7 @@ pub fn routes() -> Router<AppState> {
         .merge(groups::routes())
         .merge(memberships::routes())
         .merge(phone::routes())
+        .merge(conference::routes())
 }
 
 struct AccountData {
@@ -224,7 +226,7 @@ async fn render_with(
         .extensions
         .iter()
         .map(|v| &v.ext)
-        .filter(|e| e.kind != ExtensionKind::Group)
+        .filter(|e| e.kind.has_device())
         .collect();
     let phones = phone::Phones::load(state, own.iter().map(|e| (*e).clone()).collect()).await?;
     let visitor = Visitor::of(user);
@@ -266,6 +268,7 @@ async fn render_with(
                     public: draft.is_none_or(|d| d.public.is_some()),
                 })
                 (CreateGroupForm { t, csrf: &user.csrf })
+                (conference::CreateRoomForm { csrf: &user.csrf })
             } @else {
                 p.small { (tr!(t, "account-at-most", count = data.max)) }
             }
@@ -315,8 +318,8 @@ fn parse_claim(
         return Err(tr!(t, "account-claim-no-number"));
     }
     let kind = ExtensionKind::parse(&form.kind)
-        // A group made here would be an empty group by accident: groups have their own form.
-        .filter(|k| *k != ExtensionKind::Group)
+        // A group or room made here would be one by accident: they have their own forms.
+        .filter(|k| k.has_device())
         .ok_or_else(|| tr!(t, "account-claim-no-kind"))?;
     let name = match form.name.trim() {
         "" => default_name,

@@ -161,6 +161,7 @@ pub async fn claim_desk(
                 },
                 // Groups are made by `desk_group`; this arm only keeps the match whole.
                 extensions::Created::Group => p { (tr!(t, "admin-desks-is-group")) },
+                extensions::Created::Conference => p { (tr!(t, "admin-desks-is-conference")) },
             }
         }
     };

@@ -219,7 +219,7 @@ fn card(
         section.card id={ "ext-" (n) } {
             h2 { (n) " " span.name { (ext.name) } }
             p.meta {
-                span.badge { @match ext.kind { ExtensionKind::Sip => (tr!(t, "helpdesk-badge-sip")), ExtensionKind::Handset => (tr!(t, "helpdesk-badge-handset")), ExtensionKind::Group => (tr!(t, "helpdesk-badge-group")) } }
+                span.badge { @match ext.kind { ExtensionKind::Sip => (tr!(t, "helpdesk-badge-sip")), ExtensionKind::Handset => (tr!(t, "helpdesk-badge-handset")), ExtensionKind::Group => (tr!(t, "helpdesk-badge-group")), ExtensionKind::Conference => (tr!(t, "helpdesk-badge-conference")) } }
                 " " span.badge { @if ext.public { (tr!(t, "helpdesk-badge-listed")) } @else { (tr!(t, "helpdesk-unlisted")) } }
             }
             p {
@@ -295,6 +295,7 @@ fn card(
                     }
                 }
                 ExtensionKind::Group => { p { (tr!(t, "helpdesk-group")) } }
+                ExtensionKind::Conference => { p { (tr!(t, "helpdesk-conference")) } }
             }
         }
     }

@@ -58,6 +58,7 @@ pub(crate) fn kind_name(t: Tr, e: &Extension) -> String {
         ExtensionKind::Handset if e.device_id.is_some() => tr!(t, "helpdesk-kind-handset-bound"),
         ExtensionKind::Handset => tr!(t, "helpdesk-kind-handset-waiting"),
         ExtensionKind::Group => tr!(t, "helpdesk-kind-group"),
+        ExtensionKind::Conference => tr!(t, "helpdesk-kind-conference"),
     }
 }
 

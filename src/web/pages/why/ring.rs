@@ -82,6 +82,7 @@ pub async fn start(
                 LiveError::NotNow(NotNow::RingTestsFull(max)) => {
                     (StatusCode::CONFLICT, tr!(t, "why-ring-full", count = *max))
                 }
+                LiveError::NoParticipant => (StatusCode::CONFLICT, e.to_string()),
                 LiveError::NotConnected => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     tr!(t, "why-ring-no-asterisk"),
