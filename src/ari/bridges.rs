@@ -19,6 +19,24 @@ impl AriClient {
         .await
     }
 
+    /// Makes sure an empty holding bridge with our own id exists (one left from an earlier
+    /// connection is kept as it is).
+    pub async fn keep_holding_bridge(&self, bridge_id: &str) -> Result<(), AriError> {
+        match self.bridge(bridge_id).await {
+            Ok(_) => Ok(()),
+            Err(AriError::NotFound(_)) => self
+                .json::<Bridge>(
+                    Method::POST,
+                    &format!("/bridges/{}", seg(bridge_id)),
+                    &[("type", "holding")],
+                    None,
+                )
+                .await
+                .map(|_| ()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Adds a channel to a bridge.
     pub async fn add_to_bridge(&self, bridge_id: &str, channel_id: &str) -> Result<(), AriError> {
         self.no_content(

@@ -76,6 +76,7 @@ pub(super) async fn resync(
         tracing::warn!(error = %e, "setting the ARI event filter failed; all event types come");
     }
     unsubscribe_all_channels(&client, &app).await;
+    keep_app_registered(&client, &app).await;
     let mut failures: u32 = 0;
     let mut first = true;
     loop {
@@ -169,6 +170,31 @@ async fn unsubscribe_all_channels(client: &AriClient, app: &str) {
 
 /// Subscribes to `source`. A failure is logged once as a warning (`failures` before this
 /// one: 0), then at debug.
+/// The bridge that keeps our Stasis application registered on the Asterisk between
+/// connections.
+pub const ANCHOR_BRIDGE: &str = "eventpbx-anchor";
+
+/// Subscribes the application to an empty bridge of its own, so that Asterisk only
+/// deactivates it when eventpbx disconnects and activates it again on the next connection.
+/// Without a subscription Asterisk destroys the application and creates it anew; on Asterisk
+/// 22.10 that, after conference bridges had been used, crashed Asterisk a few seconds later in
+/// a destroyed application's message router (reproduced in the e2e suite with a core dump).
+/// Calls still fail over while eventpbx is down: `Stasis()` refuses an inactive application
+/// just as a missing one.
+async fn keep_app_registered(client: &AriClient, app: &str) {
+    let kept = match client.keep_holding_bridge(ANCHOR_BRIDGE).await {
+        Ok(()) => {
+            client
+                .subscribe(app, &[&format!("bridge:{ANCHOR_BRIDGE}")])
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = kept {
+        tracing::warn!(error = %e, bridge = ANCHOR_BRIDGE, "could not keep the Stasis application registered between connections");
+    }
+}
+
 async fn subscribe(client: &AriClient, app: &str, source: &str, failures: u32) -> bool {
     match client.subscribe(app, &[source]).await {
         Ok(()) => {

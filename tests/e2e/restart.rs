@@ -97,3 +97,38 @@ async fn kill_9_mid_call_then_eventpbx_reconnects_and_bindings_hold() {
     assert!(health["ari"] == "connected", "{health}");
     app.stop().await;
 }
+
+/// Whether Asterisk has our Stasis application, subscribed to its anchor bridge.
+async fn app_is_anchored(sb: &Sandbox) -> bool {
+    match sb.ari_get("/applications/eventpbx").await {
+        Ok(app) => app["bridge_ids"]
+            .as_array()
+            .is_some_and(|ids| ids.iter().any(|id| id == "eventpbx-anchor")),
+        Err(_) => false,
+    }
+}
+
+/// Asterisk only deactivates our Stasis application while eventpbx is stopped, never destroys
+/// it: destroying and re-creating it crashed Asterisk 22.10 after conference rooms had been
+/// used. A second start takes the same application back.
+#[tokio::test]
+async fn the_stasis_application_outlives_a_stop_of_eventpbx() {
+    let sb = Sandbox::new().await;
+    for round in 0..2 {
+        let app = sb.start_eventpbx().await;
+        app.wait_ari("connected").await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !app_is_anchored(&sb).await {
+            assert!(
+                Instant::now() < deadline,
+                "round {round}: never subscribed to the anchor"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        app.stop().await;
+        assert!(
+            app_is_anchored(&sb).await,
+            "round {round}: the application went away with eventpbx"
+        );
+    }
+}
