@@ -6,7 +6,7 @@
 use std::time::{Duration, Instant};
 
 use crate::baresip::Baresip;
-use crate::support::Sandbox;
+use crate::support::{AsteriskLog, Sandbox};
 
 const CALL: Duration = Duration::from_secs(15);
 
@@ -206,14 +206,20 @@ async fn a_restarted_baresip_that_never_unregistered_gets_its_calls_at_its_new_c
 async fn two_baresip_phones_call_each_other_while_eventpbx_is_stopped() {
     let sb = Sandbox::new().await;
     let app = sb.start_eventpbx().await;
+    app.wait_ari("connected").await;
+    let log = AsteriskLog::mark();
     app.stop().await;
-    let info = sb.ari_get("/applications").await.expect("ARI applications");
-    assert!(
-        !info
-            .to_string()
-            .contains(&format!("\"{}\"", sb.settings.ari.app)),
-        "eventpbx still holds its Stasis app: {info}"
-    );
+    // Asterisk keeps the app registered (it is subscribed to its anchor bridge) but
+    // deactivates it once eventpbx's websocket is gone.
+    let gone = format!("Deactivating Stasis app '{}'", sb.settings.ari.app);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !log.since().contains(&gone) {
+        assert!(
+            Instant::now() < deadline,
+            "eventpbx still holds its Stasis app"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     let a_dev = sb.device("2831", "Down Anna").await;
     let b_dev = sb.device("2832", "Down Bert").await;
