@@ -10,6 +10,7 @@ use super::numbers::{self, NumberKind};
 use super::{events, numbering, pjsip, routing, users, DbError};
 use crate::config::Settings;
 use crate::domain::accounts::{Role, Username};
+use crate::domain::conference::RoomSettings;
 use crate::domain::export::{self, Export, Invalid};
 use crate::domain::lang::Lang;
 use crate::domain::numbering::Authority;
@@ -36,10 +37,18 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
         .collect::<Result<Vec<_>, _>>()?;
     let extensions = conn
         .prepare(
-            "SELECT e.number, e.name, e.kind, u.username, e.public, e.device_id
-             FROM extensions e LEFT JOIN users u ON u.id = e.owner_id ORDER BY e.number",
+            "SELECT e.number, e.name, e.kind, u.username, e.public, e.device_id,
+                    c.number IS NOT NULL, coalesce(c.pin, ''), coalesce(c.max_participants, 0)
+             FROM extensions e LEFT JOIN users u ON u.id = e.owner_id
+             LEFT JOIN conferences c ON c.number = e.number ORDER BY e.number",
         )?
         .query_map([], |r| {
+            let pin: String = r.get(7)?;
+            let max: u32 = r.get(8)?;
+            let room = r.get::<_, bool>(6)?.then(|| export::Room {
+                pin: (!pin.is_empty()).then_some(pin),
+                max_participants: (max > 0).then_some(max),
+            });
             Ok(export::Extension {
                 number: r.get(0)?,
                 name: r.get(1)?,
@@ -47,6 +56,7 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
                 owner: r.get(3)?,
                 public: r.get::<_, i64>(4)? != 0,
                 device: r.get(5)?,
+                room,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -279,9 +289,16 @@ pub fn import_next_event(
             ],
         )
         .map_err(|e| at(place("number"))(e.into()))?;
-        // A room comes over open (no PIN, no limit): its owner sets them again.
+        // A room keeps its PIN and maximum (checked with the file).
         if kind == ExtensionKind::Conference {
             super::conferences::create(tx, &x.number).map_err(at(place("number")))?;
+            if let Some(room) = &x.room {
+                let settings = RoomSettings {
+                    pin: room.pin.clone(),
+                    max_participants: room.max_participants,
+                };
+                super::conferences::set(tx, &x.number, &settings).map_err(at(place("room")))?;
+            }
         }
         if held.is_some() {
             done.held += 1;

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::accounts::{self, Role, Username};
+use super::conference::RoomSettings;
 use super::routing::{self, Forwarding, Member, Preferences};
 use super::{ExtensionKind, Number};
 
@@ -67,7 +68,7 @@ pub struct User {
 pub struct Extension {
     pub number: String,
     pub name: String,
-    /// `sip`, `handset` or `group`.
+    /// `sip`, `handset`, `group` or `conference`.
     pub kind: String,
     /// The owner's username.
     pub owner: Option<String>,
@@ -75,6 +76,17 @@ pub struct Extension {
     /// The SIP username of the device: a SIP extension's phone, a handset extension's bound
     /// handset.
     pub device: Option<String>,
+    /// A conference room's PIN and maximum (none in files from before rooms had them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub room: Option<Room>,
+}
+
+/// A conference room's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Room {
+    pub pin: Option<String>,
+    pub max_participants: Option<u32>,
 }
 
 /// A group's members.
@@ -348,6 +360,19 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
         if let Some(owner) = &x.owner {
             if !usernames.contains(&owner.to_lowercase()) {
                 return Err(bad(at("owner"), format!("no user {owner:?} in users")));
+            }
+        }
+        if let Some(room) = &x.room {
+            if kind != ExtensionKind::Conference {
+                return Err(bad(at("room"), "only a conference room has room settings"));
+            }
+            let parsed = RoomSettings::parse(room.pin.as_deref(), room.max_participants)
+                .map_err(|err| bad(at("room"), err.to_string()))?;
+            if parsed.pin != room.pin || parsed.max_participants != room.max_participants {
+                return Err(bad(
+                    at("room"),
+                    "an empty PIN or a maximum of 0: leave it out",
+                ));
             }
         }
         let wanted = match kind {
