@@ -180,6 +180,29 @@ mod tests {
     }
 
     #[test]
+    fn metrics_count_a_browser_phone_as_webrtc_and_the_phone_as_sip() {
+        let mut conn = test_conn();
+        add_extension(&mut conn, "2000", "sip");
+        let phone = crate::db::extensions::get(&conn, "2000")
+            .unwrap()
+            .device_id
+            .unwrap();
+        let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        let kinds: std::collections::BTreeMap<String, String> = crate::db::devices::kinds(&conn)
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            kinds.get(&creds.username).map(String::as_str),
+            Some("webrtc")
+        );
+        assert_eq!(kinds.get(&phone).map(String::as_str), Some("sip"));
+        write_in(&mut conn, |tx| remove(tx, "2000")).unwrap();
+        let kinds = crate::db::devices::kinds(&conn).unwrap();
+        assert!(!kinds.iter().any(|(id, _)| *id == creds.username));
+    }
+
+    #[test]
     fn a_browser_phone_is_its_own_webrtc_device_ringing_beside_the_phone() {
         let mut conn = test_conn();
         add_extension(&mut conn, "2000", "sip");
