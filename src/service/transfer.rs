@@ -112,3 +112,7 @@ pub async fn import_next_event(
 #[cfg(test)]
 #[path = "transfer_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "transfer_browser_tests.rs"]
+mod browser_tests;
