@@ -33,3 +33,4 @@ phone-state-ended = Gespräch beendet:
 phone-err-exists = { $number } hat schon ein Browser-Telefon.
 phone-err-none = { $number } hat kein Browser-Telefon.
 phone-err-group = { $number } ist eine Gruppe: Sie lässt ihre Mitglieder klingeln und hat kein eigenes Telefon.
+phone-err-room = { $number } ist ein Konferenzraum: Man wählt sich ein, er hat kein Telefon.

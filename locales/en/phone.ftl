@@ -33,3 +33,4 @@ phone-state-ended = Call ended:
 phone-err-exists = { $number } has a browser phone already.
 phone-err-none = { $number } has no browser phone.
 phone-err-group = { $number } is a group: it rings its members and has no phone of its own.
+phone-err-room = { $number } is a conference room: callers dial into it, it has no phone.

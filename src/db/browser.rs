@@ -38,6 +38,9 @@ pub fn create(
     if ext.kind == ExtensionKind::Group {
         return Err(DbError::Refused(Refusal::GroupHasNoPhone(number.into())));
     }
+    if ext.kind == ExtensionKind::Conference {
+        return Err(DbError::Refused(Refusal::RoomHasNoPhone(number.into())));
+    }
     if device_of(tx, number)?.is_some() {
         return Err(DbError::Refused(Refusal::BrowserPhoneExists(number.into())));
     }
@@ -180,6 +183,29 @@ mod tests {
     }
 
     #[test]
+    fn metrics_count_a_browser_phone_as_webrtc_and_the_phone_as_sip() {
+        let mut conn = test_conn();
+        add_extension(&mut conn, "2000", "sip");
+        let phone = crate::db::extensions::get(&conn, "2000")
+            .unwrap()
+            .device_id
+            .unwrap();
+        let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        let kinds: std::collections::BTreeMap<String, String> = crate::db::devices::kinds(&conn)
+            .unwrap()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            kinds.get(&creds.username).map(String::as_str),
+            Some("webrtc")
+        );
+        assert_eq!(kinds.get(&phone).map(String::as_str), Some("sip"));
+        write_in(&mut conn, |tx| remove(tx, "2000")).unwrap();
+        let kinds = crate::db::devices::kinds(&conn).unwrap();
+        assert!(!kinds.iter().any(|(id, _)| *id == creds.username));
+    }
+
+    #[test]
     fn a_browser_phone_is_its_own_webrtc_device_ringing_beside_the_phone() {
         let mut conn = test_conn();
         add_extension(&mut conn, "2000", "sip");
@@ -289,6 +315,20 @@ mod tests {
         assert!(matches!(
             group,
             Err(DbError::Refused(Refusal::GroupHasNoPhone(_)))
+        ));
+        write_in(&mut conn, |tx| {
+            tx.execute(
+                "INSERT INTO extensions (number, name, kind, created_at, updated_at)
+                 VALUES ('2060', 'Plenum', 'conference', 0, 0)",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+        let room = write_in(&mut conn, |tx| create(tx, "2060", &defaults()));
+        assert!(matches!(
+            room,
+            Err(DbError::Refused(Refusal::RoomHasNoPhone(_)))
         ));
         let unknown = write_in(&mut conn, |tx| create(tx, "2999", &defaults()));
         assert!(matches!(unknown, Err(DbError::NotFound)));

@@ -31,11 +31,14 @@ impl DeviceKind {
     }
 }
 
-/// Every device's id and what it is for `GET /metrics`: `sip`, `handset` (bound to an
-/// extension) or `temporary` (a handset bound to none).
+/// Every device's id and what it is for `GET /metrics`: `sip`, `webrtc` (an extension's
+/// browser phone: stored as kind `sip`, told apart by `browser_phones`), `handset` (bound to
+/// an extension) or `temporary` (a handset bound to none).
 pub fn kinds(conn: &Connection) -> Result<Vec<(String, String)>, DbError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT d.id, CASE WHEN d.kind = 'handset'
+        "SELECT d.id, CASE
+             WHEN EXISTS (SELECT 1 FROM browser_phones b WHERE b.device_id = d.id) THEN 'webrtc'
+             WHEN d.kind = 'handset'
                 AND NOT EXISTS (SELECT 1 FROM extensions e WHERE e.device_id = d.id)
              THEN 'temporary' ELSE d.kind END
          FROM devices d",

@@ -515,6 +515,8 @@ pub enum Refusal {
     NoBrowserPhone(String),
     /// A group rings its members and has no device, browser phone included.
     GroupHasNoPhone(String),
+    /// A conference room is joined by dialling it and has no device, browser phone included.
+    RoomHasNoPhone(String),
 }
 
 /// Seconds since the Unix epoch, the timestamp format of every table.

@@ -38,7 +38,8 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
     let extensions = conn
         .prepare(
             "SELECT e.number, e.name, e.kind, u.username, e.public, e.device_id,
-                    c.number IS NOT NULL, coalesce(c.pin, ''), coalesce(c.max_participants, 0)
+                    c.number IS NOT NULL, coalesce(c.pin, ''), coalesce(c.max_participants, 0),
+                    EXISTS (SELECT 1 FROM browser_phones b WHERE b.number = e.number)
              FROM extensions e LEFT JOIN users u ON u.id = e.owner_id
              LEFT JOIN conferences c ON c.number = e.number ORDER BY e.number",
         )?
@@ -57,6 +58,7 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
                 public: r.get::<_, i64>(4)? != 0,
                 device: r.get(5)?,
                 room,
+                browser_phone: r.get(9)?,
             })
         })?
         .collect::<Result<Vec<_>, _>>()?;
@@ -98,6 +100,8 @@ pub fn read(conn: &Connection, now: i64) -> Result<Export, DbError> {
             "SELECT d.id, d.kind, a.password, h.ipei, h.uak FROM devices d
              JOIN ps_auths a ON a.id = d.id
              LEFT JOIN dect_handsets h ON h.device_id = d.id
+             -- Browser phones get a fresh identity on import: their secret stays here.
+             WHERE d.id NOT IN (SELECT device_id FROM browser_phones)
              ORDER BY d.id",
         )?
         .query_map([], |r| {
@@ -156,6 +160,8 @@ pub struct Imported {
     pub handsets: usize,
     /// SIP phones remembered with their extension (same SIP identity and password).
     pub sip_phones: usize,
+    /// Browser phones given back to their extension (with a fresh SIP identity).
+    pub browser_phones: usize,
     pub phonebook: usize,
 }
 
@@ -175,7 +181,8 @@ fn at(place: String) -> impl FnOnce(DbError) -> ImportError {
 /// extensions are held for them until `hold_until` (they take them back by claiming them,
 /// else they are released); handsets come back as temporary handsets with their SIP
 /// identity, so they register at once and bind with a fresh token; SIP phones keep their
-/// identity and password with their extension. Tokens and temporary numbers are new.
+/// identity and password with their extension; browser phones come back with a fresh
+/// identity (the account page gives it to the browser). Tokens and temporary numbers are new.
 pub fn import_next_event(
     tx: &Transaction<'_>,
     settings: &Settings,
@@ -338,6 +345,17 @@ pub fn import_next_event(
     for (i, s) in file.forwarding.iter().enumerate() {
         routing::set_preferences(tx, &s.number, &s.into())
             .map_err(at(format!("forwarding[{i}]")))?;
+    }
+    let defaults = pjsip::EndpointDefaults::from_settings(settings);
+    for (i, x) in file
+        .extensions
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| x.browser_phone)
+    {
+        super::browser::create(tx, &x.number, &defaults)
+            .map_err(at(format!("extensions[{i}].browser_phone")))?;
+        done.browser_phones += 1;
     }
     // Loops and depth are properties of the whole graph: checked once everything is in.
     let graph = routing::load_all(tx)?;

@@ -76,6 +76,11 @@ pub struct Extension {
     /// The SIP username of the device: a SIP extension's phone, a handset extension's bound
     /// handset.
     pub device: Option<String>,
+    /// It has a browser phone (issue 16). Only its existence carries over: the import gives
+    /// it a fresh random SIP identity, since the account page hands the browser its
+    /// credentials and nobody has configured them by hand. Absent in older files: none.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub browser_phone: bool,
     /// A conference room's PIN and maximum (none in files from before rooms had them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub room: Option<Room>,
@@ -399,6 +404,15 @@ pub fn check(e: &Export) -> Result<(), Invalid> {
                 }
                 Some((_, used)) => *used = true,
             },
+        }
+        if x.browser_phone && kind == ExtensionKind::Group {
+            return Err(bad(at("browser_phone"), "a group has no browser phone"));
+        }
+        if x.browser_phone && kind == ExtensionKind::Conference {
+            return Err(bad(
+                at("browser_phone"),
+                "a conference room has no browser phone",
+            ));
         }
         if kinds.insert(x.number.as_str(), kind).is_some() {
             return Err(bad(at("number"), format!("{} appears twice", x.number)));

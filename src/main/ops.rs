@@ -106,12 +106,13 @@ pub fn import(settings: Settings, file: &std::path::Path, hold_days: u32) -> any
     println!(
         "imported {} users; {} extensions held for their owners for {hold_days} days, {} \
          without owner; {} handsets remembered as temporary handsets, {} SIP phones with \
-         their extension; {} phonebook entries ({:.2} s)",
+         their extension, {} browser phones; {} phonebook entries ({:.2} s)",
         done.users,
         done.held,
         done.unowned,
         done.handsets,
         done.sip_phones,
+        done.browser_phones,
         done.phonebook,
         started.elapsed().as_secs_f64()
     );

@@ -116,3 +116,7 @@ mod tests;
 #[cfg(test)]
 #[path = "transfer_room_tests.rs"]
 mod room_tests;
+
+#[cfg(test)]
+#[path = "transfer_browser_tests.rs"]
+mod browser_tests;

@@ -74,7 +74,19 @@ async fn bad_room_settings_are_refused_whole() {
     };
     let mut on_sip = base.clone();
     on_sip["extensions"][0]["room"] = serde_json::json!({"pin": "4711", "max_participants": null});
+    let mut room_phone = base.clone();
+    room_phone["extensions"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({
+            "number": "2071", "name": "Forum", "kind": "conference",
+            "owner": null, "public": true, "device": null, "browser_phone": true,
+        }));
     let cases = [
+        (
+            room_phone.to_string(),
+            "browser_phone: a conference room has no browser phone",
+        ),
         (
             on_sip.to_string(),
             "extensions[0].room: only a conference room has room settings",

@@ -32,7 +32,7 @@ fn count(db_conn: &rusqlite::Connection, sql: &str) -> i64 {
 
 /// The previous event: ann (SIP 2000, a bound handset 2001), bob (handset 2002, unbound),
 /// a desk group 3000 with both, forwarding, a phonebook entry and a temporary handset.
-async fn previous_event(db: &Db, settings: Arc<Settings>) -> (String, String) {
+pub(super) async fn previous_event(db: &Db, settings: Arc<Settings>) -> (String, String) {
     let ann = add_user(db, "ann", "Ann", PW, Role::Attendee)
         .await
         .unwrap();
@@ -421,6 +421,14 @@ async fn bad_files_are_refused_whole_naming_the_first_problem() {
         (
             spoil(&|v| v["users"][1]["username"] = "ANN".into()),
             "users[1].username: \"ANN\" appears twice",
+        ),
+        (
+            spoil(&|v| v["extensions"][3]["browser_phone"] = true.into()),
+            "extensions[3].browser_phone: a group has no browser phone",
+        ),
+        (
+            spoil(&|v| v["extensions"][0]["browser_phone"] = "yes".into()),
+            "extensions[0].browser_phone: invalid type",
         ),
         (
             spoil(&|v| v["users"][0]["disabled"] = "no".into()),

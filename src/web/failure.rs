@@ -114,6 +114,12 @@ impl std::fmt::Display for Refusal {
             Refusal::KeyExists(name) => write!(f, "an API key named {name:?} exists"),
             Refusal::BrowserPhoneExists(n) => write!(f, "{n} has a browser phone already."),
             Refusal::NoBrowserPhone(n) => write!(f, "{n} has no browser phone."),
+            Refusal::RoomHasNoPhone(n) => {
+                write!(
+                    f,
+                    "{n} is a conference room: callers dial into it, it has no phone."
+                )
+            }
             Refusal::GroupHasNoPhone(n) => {
                 write!(
                     f,
@@ -734,6 +740,7 @@ mod tests {
             Refusal::BrowserPhoneExists(s("2001")),
             Refusal::NoBrowserPhone(s("2001")),
             Refusal::GroupHasNoPhone(s("500")),
+            Refusal::RoomHasNoPhone(s("2060")),
         ]
     }
 

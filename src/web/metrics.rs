@@ -119,7 +119,9 @@ async fn record_states(state: &AppState, live: &SharedLive) {
     match state.db.read(crate::db::devices::kinds).await {
         Ok(kinds) => {
             let mut counts: std::collections::BTreeMap<&str, u64> =
-                ["sip", "handset", "temporary"].map(|k| (k, 0)).into();
+                ["sip", "webrtc", "handset", "temporary"]
+                    .map(|k| (k, 0))
+                    .into();
             for (id, kind) in &kinds {
                 if online.endpoints.get(id).is_some_and(|e| e.online) {
                     *counts.entry(kind.as_str()).or_default() += 1;

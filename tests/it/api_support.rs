@@ -39,6 +39,21 @@ pub const ROUTES: &[(&str, &str, &str)] = &[
         "/extensions/{number}/password",
         "/extensions/4711/password",
     ),
+    (
+        "GET",
+        "/extensions/{number}/browser-phone",
+        "/extensions/4711/browser-phone",
+    ),
+    (
+        "PUT",
+        "/extensions/{number}/browser-phone",
+        "/extensions/4711/browser-phone",
+    ),
+    (
+        "DELETE",
+        "/extensions/{number}/browser-phone",
+        "/extensions/4711/browser-phone",
+    ),
     ("GET", "/users", "/users"),
     ("POST", "/users", "/users"),
     ("GET", "/users/{username}", "/users/nobody"),

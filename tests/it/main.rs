@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_auth;
+mod api_browser_phones;
 mod api_calls;
 mod api_channels;
 mod api_endpoints;

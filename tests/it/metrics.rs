@@ -137,6 +137,8 @@ async fn a_scrape_parses_and_counts_requests_by_route() {
         &[("kind", "temporary")]
     )
     .is_some());
+    // Browser phones have their own label (issue 16), present even when none is registered.
+    assert!(sample(&after, "eventpbx_registered_devices", &[("kind", "webrtc")]).is_some());
     assert!(sample(&after, "eventpbx_outbox_events", &[]).is_some());
     // No Asterisk in this test: not connected, and no channel figure rather than a made-up 0.
     assert_eq!(

@@ -12,6 +12,7 @@
 //! The documented 401/403/400/415/422/500/503 answers are added to every operation by
 //! `add_common_responses`, from the same facts the extractors act on.
 
+mod browser_phones;
 mod calls;
 mod channels;
 mod conferences;
@@ -112,6 +113,7 @@ fn documented_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(handsets::routes())
         .merge(extensions::routes())
+        .merge(browser_phones::routes())
         .merge(users::routes())
         .merge(events::routes())
         .merge(endpoints::routes())

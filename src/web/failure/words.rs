@@ -36,6 +36,7 @@ pub(super) fn refusal(t: Tr, r: &Refusal) -> String {
         Refusal::BrowserPhoneExists(n) => tr!(t, "phone-err-exists", number = n),
         Refusal::NoBrowserPhone(n) => tr!(t, "phone-err-none", number = n),
         Refusal::GroupHasNoPhone(n) => tr!(t, "phone-err-group", number = n),
+        Refusal::RoomHasNoPhone(n) => tr!(t, "phone-err-room", number = n),
     }
 }
 
