@@ -364,3 +364,34 @@ async fn web_ws_proxy_says_when_asterisk_is_down_or_phones_are_off() {
     let (_, page) = off.get(&b, "/account").await;
     assert!(!page.contains("/browser\""), "no phone offered while off");
 }
+
+/// A conference room is dialled into: its card offers no browser phone, and a forged form
+/// for one is refused and changes nothing.
+#[tokio::test]
+async fn web_a_conference_room_gets_no_browser_phone() {
+    let app = spawn_with(|_| {}).await;
+    let pia = app.user_with_role("pia", Role::Attendee).await;
+    let r = app
+        .submit(
+            &pia,
+            "/account",
+            "/account/conferences",
+            &[("number", "2060"), ("name", "Plenum"), ("pin", "")],
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "room made");
+    let (_, page) = app.get(&pia, "/account").await;
+    assert!(page.contains("Plenum"), "{page}");
+    assert!(
+        !page.contains("action=\"/account/ext/2060/browser\""),
+        "{page}"
+    );
+    let r = app
+        .submit(&pia, "/account", "/account/ext/2060/browser", &[])
+        .await;
+    assert!(r.status().is_client_error(), "{}", r.status());
+    let body = r.text().await.unwrap();
+    assert!(body.contains("2060 is a conference room"), "{body}");
+    assert_eq!(browser_phones(&app).await, 0);
+    assert_eq!(webrtc_endpoints(&app).await, 0);
+}

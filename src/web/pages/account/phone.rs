@@ -81,14 +81,15 @@ pub(super) struct Phones {
 }
 
 impl Phones {
-    /// The user's extensions that may have a browser phone (groups have no devices).
+    /// The user's extensions that may have a browser phone (groups and conference rooms have
+    /// no devices).
     pub(super) async fn load(
         state: &AppState,
         extensions: Vec<Extension>,
     ) -> Result<Phones, PageError> {
         let numbers: Vec<String> = extensions
             .into_iter()
-            .filter(|e| e.kind != ExtensionKind::Group)
+            .filter(|e| !matches!(e.kind, ExtensionKind::Group | ExtensionKind::Conference))
             .map(|e| e.number)
             .collect();
         let slots = state
