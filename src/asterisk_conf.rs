@@ -281,7 +281,7 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
     let register = (1..=Token::MAX_DIGITS)
         .map(|len| {
             format!(
-                "exten => {},1,Set(GROUP(eventpbx-out)=${{CHANNEL(endpoint)}})\n same => n,Stasis({app},register,${{CHANNEL(endpoint)}},${{EXTEN:{skip}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                "exten => {},1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis({app},register,${{CHANNEL(endpoint)}},${{EXTEN:{skip}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
                 exact_pattern(code, len)
             )
         })
@@ -296,7 +296,7 @@ fn dialplan_patterns(settings: &Settings) -> DialplanPatterns {
     .flat_map(|(code, flow)| {
         (1..=Number::MAX_DIGITS).map(move |len| {
             format!(
-                "exten => {},1,Set(GROUP(eventpbx-out)=${{CHANNEL(endpoint)}})\n same => n,Stasis({app},{flow},${{CHANNEL(endpoint)}},${{EXTEN:{}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
+                "exten => {},1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis({app},{flow},${{CHANNEL(endpoint)}},${{EXTEN:{}}})\n same => n,Goto(eventpbx-stasis-result,s,1)",
                 exact_pattern(code, len),
                 code.len()
             )
@@ -544,9 +544,9 @@ mod tests {
         assert!(get("ari.conf").contains("password = abcdefghijklmnop0123"));
         assert!(get("res_config_sqlite3.conf").contains("batch = 0"));
         let dialplan = get("extensions.conf");
-        assert!(dialplan.contains("exten => 9955,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9955,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)})"));
         assert!(dialplan.contains(
-            "exten => _9955XXXXXXXXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _9955XXXXXXXXXX,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,register,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         assert!(dialplan.contains("exten => 112,1,Set(EVENTPBX_NUMBER=112)"));
         assert!(dialplan.contains("exten => 1000,1,Set(EVENTPBX_NUMBER=1000)"));
@@ -696,7 +696,7 @@ mod tests {
             if line.contains("Stasis(") && !line.trim_start().starts_with(';') {
                 seen += 1;
                 assert!(
-                    lines[i - 1].ends_with(",1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})"),
+                    lines[i - 1].ends_with(",1,Gosub(eventpbx-mark-line,s,1)"),
                     "{} then {line}",
                     lines[i - 1]
                 );
@@ -709,15 +709,15 @@ mod tests {
     fn feature_codes_reach_their_flows_with_digits_only() {
         let dialplan = &rendered_dialplan();
         assert!(dialplan.contains(
-            "exten => 9952,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)})\n"
+            "exten => 9952,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)})\n"
         ));
-        assert!(dialplan.contains("exten => 9954,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,dnd,${CHANNEL(endpoint)})"));
-        assert!(dialplan.contains("exten => 9953,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9954,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,dnd,${CHANNEL(endpoint)})"));
+        assert!(dialplan.contains("exten => 9953,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)})"));
         assert!(dialplan.contains(
-            "exten => _9953XXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _9953XXXX,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,forward,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         assert!(dialplan.contains(
-            "exten => _9952XXXXXXXXXXXXXXX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => _9952XXXXXXXXXXXXXXX,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
         // Both phone contexts reach them (a temporary handset hears that it has no number).
         for context in ["eventpbx-extensions", "eventpbx-temporary"] {
@@ -770,9 +770,11 @@ mod tests {
             .find(|(f, _)| f == "extensions.conf")
             .unwrap()
             .1;
-        assert!(text.contains("exten => 8888,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,dnd,"));
         assert!(text.contains(
-            "exten => _8887XX,1,Set(GROUP(eventpbx-out)=${CHANNEL(endpoint)})\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
+            "exten => 8888,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,dnd,"
+        ));
+        assert!(text.contains(
+            "exten => _8887XX,1,Gosub(eventpbx-mark-line,s,1)\n same => n,Stasis(eventpbx,group-toggle,${CHANNEL(endpoint)},${EXTEN:4})"
         ));
     }
 
@@ -847,8 +849,12 @@ mod tests {
                     "HASH(R,dial",
                     "HASH(R,forward",
                     "HASH(R,on_",
-                    "HASH(R,cw_endpoint",
+                    "HASH(R,cw_line",
                     "HASH(L,endpoint",
+                    "HASH(L,line",
+                    "LINE}",
+                    "EPS}",
+                    "TARGETS}",
                     "EVENTPBX_VIA",
                     "EVENTPBX_NUMBER",
                     "EVENTPBX_NEXT",

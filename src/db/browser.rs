@@ -291,6 +291,44 @@ mod tests {
     }
 
     #[test]
+    fn call_waiting_off_counts_the_line_with_both_devices_in_one_leg() {
+        let mut conn = test_conn();
+        add_extension(&mut conn, "2000", "sip");
+        let phone = crate::db::extensions::get(&conn, "2000")
+            .unwrap()
+            .device_id
+            .unwrap();
+        let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        // The view the dialplan marks outgoing calls with: both devices are line 2000.
+        let line = |endpoint: &str| -> Option<String> {
+            conn.query_row(
+                "SELECT number FROM lines WHERE endpoint = ?1",
+                [endpoint],
+                |r| r.get(0),
+            )
+            .optional()
+            .unwrap()
+        };
+        assert_eq!(line(&phone).as_deref(), Some("2000"));
+        assert_eq!(line(&creds.username).as_deref(), Some("2000"));
+        assert_eq!(line("nobody"), None);
+        write_in(&mut conn, |tx| {
+            tx.execute(
+                "INSERT INTO routing (number, call_waiting) VALUES ('2000', 0)",
+                [],
+            )?;
+            super::super::routing::recompile(tx, &["2000"]).map(|_| ())
+        })
+        .unwrap();
+        let plan = crate::db::routing::stored(&conn, "2000").unwrap().unwrap();
+        assert_eq!(plan.route.cw_line, "2000");
+        assert_eq!(plan.route.dial, "Local/042000000@eventpbx-leg/n");
+        assert_eq!(plan.legs.len(), 1, "one leg for the line");
+        assert_eq!(plan.legs[0].line, "2000");
+        assert_eq!(plan.legs[0].endpoints, [phone, creds.username]);
+    }
+
+    #[test]
     fn an_unbound_handset_extension_rings_its_browser_phone_alone() {
         let mut conn = test_conn();
         add_extension(&mut conn, "2001", "handset");

@@ -77,6 +77,10 @@ pub(crate) const MIGRATIONS: &[(&str, &str)] = &[
         "020_conferences",
         include_str!("../../migrations/020_conferences.sql"),
     ),
+    (
+        "021_call_waiting_lines",
+        include_str!("../../migrations/021_call_waiting_lines.sql"),
+    ),
 ];
 
 /// The migrations that edit a table's stored definition (016: `users`, the help-desk role;

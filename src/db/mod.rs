@@ -39,9 +39,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
 
-/// The migration that made the compiled routing tables: the routes of the extensions that
-/// existed before it are compiled right after it (the compiler is Rust, not SQL).
-const ROUTING_MIGRATION: usize = 11;
+/// The last migration that made or changed the compiled routing tables (011 made them, 021
+/// keyed call waiting by line): a database older than it gets every route compiled again right
+/// after migrating (the compiler is Rust, not SQL).
+const PLAN_MIGRATION: usize = 21;
 
 /// Errors of the storage layer.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +135,7 @@ pub fn migrate(conn: &mut Connection) -> Result<usize, DbError> {
     migrations()
         .to_latest(conn)
         .map_err(|e| DbError::Migration(e.to_string()))?;
-    if current < ROUTING_MIGRATION {
+    if current < PLAN_MIGRATION {
         write_in(conn, |tx| routing::recompile_all(tx).map(|_| ()))?;
     }
     Ok(MIGRATIONS.len() - current)

@@ -95,8 +95,8 @@ impl Sandbox {
                 let mut out = Vec::new();
                 for q in [
                     "SELECT group_number || '>' || member_number || '|' || delay || '|' || active FROM group_members ORDER BY 1",
-                    "SELECT number || '|' || forward || '|' || dial || '|' || timeout || '|' || via || '|' || busy_now || '|' || cw_endpoint || '|' || on_busy || '|' || on_noanswer || '|' || on_unavailable FROM routes ORDER BY 1",
-                    "SELECT leg || '|' || number || '|' || endpoint || '|' || delay || '|' || timeout || '|' || cw FROM route_legs ORDER BY 1",
+                    "SELECT number || '|' || forward || '|' || dial || '|' || timeout || '|' || via || '|' || busy_now || '|' || cw_line || '|' || on_busy || '|' || on_noanswer || '|' || on_unavailable FROM routes ORDER BY 1",
+                    "SELECT leg || '|' || number || '|' || line || '|' || endpoints || '|' || delay || '|' || timeout || '|' || cw FROM route_legs ORDER BY 1",
                 ] {
                     let mut stmt = c.prepare(q)?;
                     let rows: Vec<String> = stmt

@@ -180,13 +180,13 @@ fn write_plans(
 
 fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError> {
     let mut route = tx.prepare_cached(
-        "INSERT INTO routes (number, forward, dial, timeout, via, busy_now, cw_endpoint,
+        "INSERT INTO routes (number, forward, dial, timeout, via, busy_now, cw_line,
                              on_busy, on_noanswer, on_unavailable, conference)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?;
     let mut leg = tx.prepare_cached(
-        "INSERT INTO route_legs (leg, number, endpoint, delay, timeout, cw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO route_legs (leg, number, line, endpoints, delay, timeout, cw)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
     for plan in plans {
         let r = &plan.route;
@@ -197,7 +197,7 @@ fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError>
             r.timeout,
             r.via,
             r.busy_now,
-            r.cw_endpoint,
+            r.cw_line,
             r.on_busy,
             r.on_noanswer,
             r.on_unavailable,
@@ -205,7 +205,13 @@ fn insert_plans(tx: &Transaction<'_>, plans: &[Compiled]) -> Result<(), DbError>
         ])?;
         for l in &plan.legs {
             leg.execute(params![
-                l.leg, l.number, l.endpoint, l.delay, l.timeout, l.cw
+                l.leg,
+                l.number,
+                l.line,
+                l.endpoints.join("&"),
+                l.delay,
+                l.timeout,
+                l.cw
             ])?;
         }
     }
@@ -511,7 +517,7 @@ pub fn extension_of_device(
 pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbError> {
     let route = conn
         .prepare_cached(
-            "SELECT number, forward, dial, timeout, via, busy_now, cw_endpoint, on_busy,
+            "SELECT number, forward, dial, timeout, via, busy_now, cw_line, on_busy,
                     on_noanswer, on_unavailable, conference FROM routes WHERE number = ?1",
         )?
         .query_row([number], |r| {
@@ -522,7 +528,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
                 timeout: r.get(3)?,
                 via: r.get(4)?,
                 busy_now: r.get(5)?,
-                cw_endpoint: r.get(6)?,
+                cw_line: r.get(6)?,
                 on_busy: r.get(7)?,
                 on_noanswer: r.get(8)?,
                 on_unavailable: r.get(9)?,
@@ -534,7 +540,7 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
         return Ok(None);
     };
     let mut stmt = conn.prepare_cached(
-        "SELECT leg, number, endpoint, delay, timeout, cw FROM route_legs
+        "SELECT leg, number, line, endpoints, delay, timeout, cw FROM route_legs
          WHERE number = ?1 ORDER BY leg",
     )?;
     let legs = stmt
@@ -542,10 +548,15 @@ pub fn stored(conn: &Connection, number: &str) -> Result<Option<Compiled>, DbErr
             Ok(LegRow {
                 leg: r.get(0)?,
                 number: r.get(1)?,
-                endpoint: r.get(2)?,
-                delay: r.get(3)?,
-                timeout: r.get(4)?,
-                cw: r.get(5)?,
+                line: r.get(2)?,
+                endpoints: r
+                    .get::<_, String>(3)?
+                    .split('&')
+                    .map(str::to_string)
+                    .collect(),
+                delay: r.get(4)?,
+                timeout: r.get(5)?,
+                cw: r.get(6)?,
             })
         })?
         .collect::<Result<_, _>>()?;
@@ -790,8 +801,8 @@ mod tests {
         let inner = stored(&conn, "2100").unwrap().unwrap();
         assert_eq!(inner.legs.len(), 1);
         assert_eq!(
-            (inner.legs[0].endpoint.as_str(), inner.legs[0].delay),
-            (e2.as_str(), 5)
+            (inner.legs[0].endpoints.join("&"), inner.legs[0].delay),
+            (e2.clone(), 5)
         );
         let outer = stored(&conn, "2200").unwrap().unwrap();
         assert_eq!(

@@ -22,8 +22,9 @@ pub struct RouteRow {
     pub via: String,
     /// Do-not-disturb: straight to the busy branch.
     pub busy_now: bool,
-    /// Extensions with call waiting off: their endpoint; ''.
-    pub cw_endpoint: String,
+    /// Extensions with call waiting off: their number, the line whose calls are counted
+    /// (every device of the extension, incoming and outgoing); ''.
+    pub cw_line: String,
     /// Number on BUSY; '' = busy tone.
     pub on_busy: String,
     /// Number on NOANSWER; '' = busy for groups, hang up for extensions.
@@ -35,15 +36,19 @@ pub struct RouteRow {
     pub conference: bool,
 }
 
-/// A `route_legs` row: a delayed or call-waiting-off leg.
+/// A `route_legs` row: a delayed or call-waiting-off leg. One leg rings every device of one
+/// extension (its phone and its browser phone), so that extension's call waiting counts the
+/// call once, however many devices ring.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LegRow {
     /// `{len:02}{number}{index:03}`.
     pub leg: String,
     /// The route it belongs to.
     pub number: String,
-    /// The device's endpoint.
-    pub endpoint: String,
+    /// The extension whose devices it rings: the line its call-waiting check counts.
+    pub line: String,
+    /// The devices' endpoints, phone first; never empty.
+    pub endpoints: Vec<String>,
     /// Seconds to wait before ringing.
     pub delay: u32,
     /// Seconds to ring after the delay.
@@ -110,25 +115,36 @@ fn endpoints(node: &Node) -> Vec<&str> {
     }
 }
 
-/// One device a group rings.
+/// One extension a route rings: all its devices at once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Ringing {
     delay: u32,
     number: String,
-    endpoint: String,
+    endpoints: Vec<String>,
     call_waiting: bool,
 }
 
-/// Every device reachable from `group` through active memberships, with the summed delay;
-/// a device reached twice keeps its smallest delay. Members with DND or without a device are
-/// left out; members' forwarding is not followed, their call waiting is.
+impl Ringing {
+    fn of(node: &Node, delay: u32) -> Option<Ringing> {
+        let endpoints: Vec<String> = endpoints(node).into_iter().map(str::to_string).collect();
+        (!endpoints.is_empty()).then(|| Ringing {
+            delay,
+            number: node.number.clone(),
+            endpoints,
+            call_waiting: node.prefs.call_waiting,
+        })
+    }
+}
+
+/// Every extension with a device reachable from `group` through active memberships, with the
+/// summed delay; an extension reached twice keeps its smallest delay. Members with DND or
+/// without a device are left out; members' forwarding is not followed, their call waiting is.
 fn flatten(graph: &Graph, group: &Node) -> Vec<Ringing> {
     let mut best: BTreeMap<String, Ringing> = BTreeMap::new();
     let mut path = vec![group.number.clone()];
     walk(graph, group, 0, &mut path, &mut best);
     let mut ringing: Vec<Ringing> = best.into_values().collect();
-    ringing
-        .sort_by(|a, b| (a.delay, &a.number, &a.endpoint).cmp(&(b.delay, &b.number, &b.endpoint)));
+    ringing.sort_by(|a, b| (a.delay, &a.number).cmp(&(b.delay, &b.number)));
     ringing
 }
 
@@ -149,14 +165,8 @@ fn walk(
         let delay = base + m.delay;
         match &node.target {
             Target::Device(_) => {
-                for endpoint in endpoints(node) {
-                    let candidate = Ringing {
-                        delay,
-                        number: node.number.clone(),
-                        endpoint: endpoint.to_string(),
-                        call_waiting: node.prefs.call_waiting,
-                    };
-                    best.entry(endpoint.to_string())
+                if let Some(candidate) = Ringing::of(node, delay) {
+                    best.entry(node.number.clone())
                         .and_modify(|r| {
                             if delay < r.delay {
                                 *r = candidate.clone();
@@ -192,7 +202,7 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
         timeout: DEVICE_RING_SECS,
         via: String::new(),
         busy_now: prefs.dnd,
-        cw_endpoint: String::new(),
+        cw_line: String::new(),
         on_busy: f.busy.clone().unwrap_or_default(),
         on_noanswer: String::new(),
         on_unavailable: f.unavailable.clone().unwrap_or_default(),
@@ -220,21 +230,12 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
             } else if let Some(target) = &f.no_answer {
                 (route.timeout, route.on_noanswer) = (f.no_answer_after, target.clone());
             }
-            let endpoints = endpoints(node);
-            // The busy check counts one endpoint's calls: the phone's, or the browser phone's
-            // when the extension has no phone (an unbound handset).
-            if let (Some(first), false) = (endpoints.first(), prefs.call_waiting) {
-                route.cw_endpoint = first.to_string();
+            let ringing = Ringing::of(node, 0);
+            // The busy check counts the line's calls: those of every device of the extension.
+            if ringing.is_some() && !prefs.call_waiting {
+                route.cw_line = number.to_string();
             }
-            endpoints
-                .into_iter()
-                .map(|endpoint| Ringing {
-                    delay: 0,
-                    number: number.to_string(),
-                    endpoint: endpoint.to_string(),
-                    call_waiting: prefs.call_waiting,
-                })
-                .collect()
+            ringing.into_iter().collect()
         }
         Target::Group(_) => {
             route.timeout = prefs.ring_timeout;
@@ -249,10 +250,14 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
     let mut legs = Vec::new();
     let mut dial = Vec::new();
     if !prefs.dnd {
-        let rings_in_time = ringing.into_iter().filter(|r| r.delay < route.timeout);
-        for r in rings_in_time.take(MAX_RINGING) {
-            if r.delay == 0 && r.call_waiting {
-                dial.push(format!("PJSIP/{}", r.endpoint));
+        for r in ringing.into_iter().filter(|r| r.delay < route.timeout) {
+            let direct = r.delay == 0 && r.call_waiting;
+            let targets = if direct { r.endpoints.len() } else { 1 };
+            if dial.len() + targets > MAX_RINGING {
+                break;
+            }
+            if direct {
+                dial.extend(r.endpoints.iter().map(|e| format!("PJSIP/{e}")));
                 continue;
             }
             let leg = leg_id(number, legs.len());
@@ -260,7 +265,8 @@ pub fn compile(graph: &Graph, number: &str) -> Option<Compiled> {
             legs.push(LegRow {
                 leg,
                 number: number.to_string(),
-                endpoint: r.endpoint,
+                line: r.number,
+                endpoints: r.endpoints,
                 delay: r.delay,
                 timeout: route.timeout - r.delay,
                 cw: r.call_waiting,

@@ -544,7 +544,7 @@ mod tests {
                 timeout: 60,
                 via: String::new(),
                 busy_now: false,
-                cw_endpoint: String::new(),
+                cw_line: String::new(),
                 on_busy: String::new(),
                 on_noanswer: String::new(),
                 on_unavailable: String::new(),
@@ -593,7 +593,7 @@ mod tests {
         let c = plan(&g, "3000");
         assert_eq!(c.route.dial, "");
         assert_eq!(c.route.on_unavailable, "2001");
-        assert_eq!(c.route.cw_endpoint, "", "no device, nothing to count");
+        assert_eq!(c.route.cw_line, "", "no device, nothing to count");
     }
 
     #[test]
@@ -616,7 +616,8 @@ mod tests {
             [LegRow {
                 leg: "03500000".into(),
                 number: "500".into(),
-                endpoint: "e2003".into(),
+                line: "2003".into(),
+                endpoints: vec!["e2003".into()],
                 delay: 10,
                 timeout: 20,
                 cw: true,
@@ -648,7 +649,7 @@ mod tests {
         let rings: Vec<(String, u32)> = c
             .legs
             .iter()
-            .map(|l| (l.endpoint.clone(), l.delay))
+            .map(|l| (l.endpoints.join("&"), l.delay))
             .collect();
         assert_eq!(c.route.dial.split('&').next(), Some("PJSIP/e2001"));
         assert_eq!(rings, [("e2003".into(), 8), ("e2002".into(), 15)]);
@@ -667,7 +668,7 @@ mod tests {
         ]);
         let c = plan(&g, "600");
         assert_eq!(c.legs.len(), 1);
-        assert_eq!((c.legs[0].endpoint.as_str(), c.legs[0].delay), ("e2004", 7));
+        assert_eq!((c.legs[0].line.as_str(), c.legs[0].delay), ("2004", 7));
     }
 
     #[test]
@@ -719,26 +720,34 @@ mod tests {
         let c = plan(&g, "500");
         assert_eq!(c.route.dial, "PJSIP/e2001&Local/03500000@eventpbx-leg/n");
         assert_eq!(
-            (c.legs[0].endpoint.as_str(), c.legs[0].cw),
-            ("e2002", false)
+            (
+                c.legs[0].line.as_str(),
+                c.legs[0].endpoints.as_slice(),
+                c.legs[0].cw
+            ),
+            ("2002", ["e2002".to_string()].as_slice(), false)
         );
         assert_eq!((c.legs[0].delay, c.legs[0].timeout), (0, 30));
-        assert_eq!(c.route.cw_endpoint, "", "a group has no endpoint to count");
+        assert_eq!(
+            c.route.cw_line, "",
+            "a group has no line of its own to count"
+        );
     }
 
     #[test]
-    fn call_waiting_off_on_an_extension_goes_through_a_leg_and_counts_its_endpoint() {
+    fn call_waiting_off_on_an_extension_goes_through_a_leg_and_counts_its_line() {
         let mut g = graph(vec![]);
         prefs(&mut g, "2001").call_waiting = false;
         let c = plan(&g, "2001");
         assert_eq!(c.route.dial, "Local/042001000@eventpbx-leg/n");
-        assert_eq!(c.route.cw_endpoint, "e2001");
+        assert_eq!(c.route.cw_line, "2001");
         assert_eq!(
             c.legs,
             [LegRow {
                 leg: "042001000".into(),
                 number: "2001".into(),
-                endpoint: "e2001".into(),
+                line: "2001".into(),
+                endpoints: vec!["e2001".into()],
                 delay: 0,
                 timeout: 60,
                 cw: false,
@@ -764,13 +773,41 @@ mod tests {
             c.route.dial,
             "PJSIP/e2001&PJSIP/w2001&Local/03500000@eventpbx-leg/n"
         );
-        assert_eq!((c.legs[0].endpoint.as_str(), c.legs[0].delay), ("w2002", 5));
-        // Call waiting off: both ring through legs, and the phone's calls count.
+        assert_eq!(
+            (c.legs[0].endpoints.as_slice(), c.legs[0].delay),
+            (["w2002".to_string()].as_slice(), 5)
+        );
+        // Call waiting off: both devices ring through one leg, and the line (the extension,
+        // whichever device is in a call) is what counts.
         prefs(&mut g, "2001").call_waiting = false;
         let c = plan(&g, "2001");
-        assert_eq!(c.route.cw_endpoint, "e2001");
-        let legs: Vec<&str> = c.legs.iter().map(|l| l.endpoint.as_str()).collect();
-        assert_eq!(legs, ["e2001", "w2001"]);
+        assert_eq!(c.route.cw_line, "2001");
+        assert_eq!(c.route.dial, "Local/042001000@eventpbx-leg/n");
+        let legs: Vec<(&str, Vec<&str>)> = c
+            .legs
+            .iter()
+            .map(|l| {
+                (
+                    l.line.as_str(),
+                    l.endpoints.iter().map(String::as_str).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(legs, [("2001", vec!["e2001", "w2001"])]);
+        // In a group too: one leg for the member's two devices, counted once on its line.
+        let c = plan(&g, "500");
+        assert_eq!(
+            c.route.dial,
+            "Local/03500000@eventpbx-leg/n&Local/03500001@eventpbx-leg/n"
+        );
+        assert_eq!(
+            (
+                c.legs[0].line.as_str(),
+                c.legs[0].endpoints.len(),
+                c.legs[0].cw
+            ),
+            ("2001", 2, false)
+        );
         prefs(&mut g, "2001").dnd = true;
         assert_eq!(
             plan(&g, "2001").route.dial,

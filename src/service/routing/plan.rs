@@ -96,29 +96,33 @@ pub async fn route(db: &Db, number: &str) -> Result<RoutePlan> {
 }
 
 /// The rings of a dial list, without names yet.
+/// A leg rings each of its endpoints (an extension's phone and browser phone) as one ring each.
 fn rings(dial: &str, timeout: u32, legs: &[routing::LegRow]) -> Vec<Ring> {
+    let ring = |endpoint: &str, delay, rings_for, call_waiting| Ring {
+        number: String::new(),
+        name: String::new(),
+        endpoint: endpoint.to_string(),
+        delay,
+        rings_for,
+        call_waiting,
+    };
     dial.split('&')
         .filter(|t| !t.is_empty())
-        .filter_map(|target| {
+        .flat_map(|target| {
             if let Some(endpoint) = target.strip_prefix("PJSIP/") {
-                return Some(Ring {
-                    number: String::new(),
-                    name: String::new(),
-                    endpoint: endpoint.to_string(),
-                    delay: 0,
-                    rings_for: timeout,
-                    call_waiting: true,
-                });
+                return vec![ring(endpoint, 0, timeout, true)];
             }
-            let leg = target.strip_prefix("Local/")?.split('@').next()?;
-            legs.iter().find(|l| l.leg == leg).map(|l| Ring {
-                number: String::new(),
-                name: String::new(),
-                endpoint: l.endpoint.clone(),
-                delay: l.delay,
-                rings_for: l.timeout,
-                call_waiting: l.cw,
-            })
+            let leg = target
+                .strip_prefix("Local/")
+                .and_then(|t| t.split('@').next());
+            legs.iter()
+                .filter(|l| Some(l.leg.as_str()) == leg)
+                .flat_map(|l| {
+                    l.endpoints
+                        .iter()
+                        .map(|e| ring(e, l.delay, l.timeout, l.cw))
+                })
+                .collect()
         })
         .collect()
 }
