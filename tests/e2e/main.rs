@@ -33,4 +33,5 @@ mod unavailable;
 #[path = "../browser/webdriver.rs"]
 mod webdriver;
 mod webrtc;
+mod webrtc_busy;
 mod why;

@@ -17,39 +17,39 @@ use std::time::{Duration, Instant};
 use eventpbx::domain::accounts::Role;
 use eventpbx::service::extensions::{claim, Claim, Owner};
 
-use crate::support::{call_with, root, sipp, Device, End, Sandbox, Step};
+use crate::support::{call_with, root, sipp, Device, End, Eventpbx, Sandbox, Step};
 use crate::webdriver::{self, Session};
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// Chromium switches for a phone without people: a fake microphone (a beep), no permission
 /// prompt, sound without a click, and real host addresses in ICE (no mDNS names Asterisk
 /// cannot resolve).
-const CHROMIUM_MEDIA: &[&str] = &[
+pub(crate) const CHROMIUM_MEDIA: &[&str] = &[
     "--use-fake-device-for-media-stream",
     "--use-fake-ui-for-media-stream",
     "--autoplay-policy=no-user-gesture-required",
     "--disable-features=WebRtcHideLocalIpsWithMdns",
 ];
 
-fn shots() -> PathBuf {
+pub(crate) fn shots() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots");
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
 /// The phone's `data-state`.
-async fn state(s: &Session, number: &str) -> String {
+pub(crate) async fn state_of(s: &Session, number: &str) -> String {
     s.execute(&format!(
         "const el = document.getElementById('phone-{number}'); return el ? el.dataset.state : '';"
     ))
     .await
 }
 
-async fn wait_state(s: &Session, number: &str, wanted: &str, within: Duration) {
+pub(crate) async fn wait_state(s: &Session, number: &str, wanted: &str, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
-        let now = state(s, number).await;
+        let now = state_of(s, number).await;
         if now == wanted {
             return;
         }
@@ -67,7 +67,7 @@ async fn wait_state(s: &Session, number: &str, wanted: &str, within: Duration) {
 }
 
 /// The page's audio packet counters (sent, received), from `getStats()`.
-async fn media(s: &Session, number: &str) -> (u64, u64) {
+pub(crate) async fn media(s: &Session, number: &str) -> (u64, u64) {
     let v = s
         .execute(&format!(
             "const m = document.querySelector('#phone-{number} .phone-media');
@@ -78,7 +78,7 @@ async fn media(s: &Session, number: &str) -> (u64, u64) {
     (it.next().unwrap_or(0), it.next().unwrap_or(0))
 }
 
-async fn wait_media(s: &Session, number: &str, at_least: u64) -> (u64, u64) {
+pub(crate) async fn wait_media(s: &Session, number: &str, at_least: u64) -> (u64, u64) {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let (sent, received) = media(s, number).await;
@@ -94,7 +94,7 @@ async fn wait_media(s: &Session, number: &str, at_least: u64) -> (u64, u64) {
 }
 
 /// Asterisk's RTP counters (sent to, received from) of the channel of `endpoint`.
-async fn asterisk_rtp(sb: &Sandbox, endpoint: &str) -> (u64, u64) {
+pub(crate) async fn asterisk_rtp(sb: &Sandbox, endpoint: &str) -> (u64, u64) {
     let channels = sb.ari_get("/channels").await.unwrap();
     let id = channels
         .as_array()
@@ -118,7 +118,7 @@ async fn asterisk_rtp(sb: &Sandbox, endpoint: &str) -> (u64, u64) {
 }
 
 /// An extension of `owner`, claimed as the account page would.
-async fn extension_of(sb: &Sandbox, owner: i64, number: &str, name: &str) -> Device {
+pub(crate) async fn extension_of(sb: &Sandbox, owner: i64, number: &str, name: &str) -> Device {
     let c = Claim {
         owner: Owner::User(owner),
         number: number.into(),
@@ -142,13 +142,80 @@ async fn extension_of(sb: &Sandbox, owner: i64, number: &str, name: &str) -> Dev
     }
 }
 
-#[tokio::test]
-async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
+/// A non-loopback address Chromium's ICE and Asterisk share (module doc).
+pub(crate) fn webrtc_net_up() {
     let net = Command::new(root().join("scripts/webrtc-net"))
         .arg("up")
         .status()
         .expect("scripts/webrtc-net");
     assert!(net.success(), "scripts/webrtc-net up failed (needs root)");
+}
+
+/// chromedriver, started; the browser sessions it opens use [`CHROMIUM_MEDIA`].
+pub(crate) async fn start_driver() -> webdriver::Driver {
+    let (driver_bin, _) = webdriver::binaries()
+        .expect("chromedriver and chromium are needed: scripts/setup --test installs them");
+    webdriver::Driver::start(&driver_bin).await
+}
+
+/// Signs `user` in on a Chromium with fake media, adds the browser phone of `number` with the
+/// account page's own form, and waits until it has registered by itself. Returns the session
+/// and the browser phone's endpoint id.
+pub(crate) async fn signed_in_with_browser_phone(
+    sb: &Sandbox,
+    app: &Eventpbx,
+    driver: &webdriver::Driver,
+    user: &str,
+    number: &str,
+) -> (Session, String) {
+    signed_in_at(sb, app, driver, &app.base, &[], user, number).await
+}
+
+/// [`signed_in_with_browser_phone`] on the web UI at `base` (a proxy in front of `app`), with
+/// `extra` Chromium switches beside [`CHROMIUM_MEDIA`].
+pub(crate) async fn signed_in_at(
+    sb: &Sandbox,
+    app: &Eventpbx,
+    driver: &webdriver::Driver,
+    base: &str,
+    extra: &[&str],
+    user: &str,
+    number: &str,
+) -> (Session, String) {
+    let (_, browser_bin) = webdriver::binaries().expect("chromium: scripts/setup --test");
+    let switches: Vec<&str> = CHROMIUM_MEDIA.iter().chain(extra).copied().collect();
+    let s = driver
+        .session_with(&browser_bin, 480, 1100, &switches)
+        .await;
+    s.goto(&format!("{base}/login")).await;
+    s.find("#username").await.type_text(user).await;
+    s.find("#password").await.type_text(PASSWORD).await;
+    s.find("form.stack button[type=submit]").await.click().await;
+    s.wait_url("/account").await;
+    s.find(&format!(
+        "form[action='/account/ext/{number}/browser'] button"
+    ))
+    .await
+    .click()
+    .await;
+    s.wait_url(&format!("#phone-{number}")).await;
+    wait_state(&s, number, "ready", Duration::from_secs(20)).await;
+    let n = number.to_string();
+    let endpoint = app
+        .state
+        .db
+        .read(move |c| eventpbx::db::browser::device_of(c, &n))
+        .await
+        .unwrap()
+        .expect("a browser phone");
+    sb.wait_contacts(&endpoint, 1, Duration::from_secs(10))
+        .await;
+    (s, endpoint)
+}
+
+#[tokio::test]
+async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
+    webrtc_net_up();
     let sb = Sandbox::new().await;
     let app = sb.start_eventpbx().await;
     let user = format!("pia{}", std::process::id());
@@ -160,32 +227,8 @@ async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
     let bob = sb.extension("2961", "Bob Echo").await;
     let carl = sb.extension("2962", "Carl Caller").await;
 
-    let (driver_bin, browser_bin) = webdriver::binaries()
-        .expect("chromedriver and chromium are needed: scripts/setup --test installs them");
-    let driver = webdriver::Driver::start(&driver_bin).await;
-    let s = driver
-        .session_with(&browser_bin, 480, 1100, CHROMIUM_MEDIA)
-        .await;
-    s.goto(&format!("{}/login", app.base)).await;
-    s.find("#username").await.type_text(&user).await;
-    s.find("#password").await.type_text(PASSWORD).await;
-    s.find("form.stack button[type=submit]").await.click().await;
-    s.wait_url("/account").await;
-
-    // Add the browser phone with the page's own form; it registers by itself.
-    s.find("form[action='/account/ext/2960/browser'] button")
-        .await
-        .click()
-        .await;
-    s.wait_url("#phone-2960").await;
-    wait_state(&s, "2960", "ready", Duration::from_secs(20)).await;
-    let browser_ep = app
-        .state
-        .db
-        .read(|c| eventpbx::db::browser::device_of(c, "2960"))
-        .await
-        .unwrap()
-        .expect("a browser phone");
+    let driver = start_driver().await;
+    let (s, browser_ep) = signed_in_with_browser_phone(&sb, &app, &driver, &user, "2960").await;
     let contacts = sb
         .wait_contacts(&browser_ep, 1, Duration::from_secs(10))
         .await;
