@@ -34,4 +34,5 @@ mod unavailable;
 mod webdriver;
 mod webrtc;
 mod webrtc_busy;
+mod webrtc_tls;
 mod why;
