@@ -70,7 +70,7 @@ async fn routing_snapshot(api: &Api) -> Vec<String> {
                 "SELECT group_number || '>' || member_number || '|' || delay FROM group_invitations ORDER BY 1",
                 "SELECT number || '|' || dnd || call_waiting || '|' || coalesce(fwd_always,'') || coalesce(fwd_busy,'') || coalesce(fwd_unavailable,'') || coalesce(fallback,'') || ring_timeout FROM routing ORDER BY 1",
                 "SELECT number || '|' || forward || '|' || dial || '|' || timeout || '|' || on_busy FROM routes ORDER BY 1",
-                "SELECT leg || '|' || endpoint || '|' || delay FROM route_legs ORDER BY 1",
+                "SELECT leg || '|' || line || '|' || endpoints || '|' || delay FROM route_legs ORDER BY 1",
                 "SELECT 'events ' || count(*) FROM outbox",
             ] {
                 let mut stmt = c.prepare(q)?;
