@@ -8,6 +8,7 @@ mod backup;
 mod baresip;
 mod check;
 mod conference;
+mod conference_web;
 mod dect;
 mod dialplan_fuzz;
 mod dtmf;
