@@ -182,8 +182,9 @@ mod tests {
         .unwrap()
     }
 
-    #[test]
-    fn metrics_count_a_browser_phone_as_webrtc_and_the_phone_as_sip() {
+    /// SIP extension 2000 with a browser phone: the connection, the phone's endpoint and the
+    /// browser phone's credentials.
+    fn sip_extension_with_browser_phone() -> (Connection, String, Credentials) {
         let mut conn = test_conn();
         add_extension(&mut conn, "2000", "sip");
         let phone = crate::db::extensions::get(&conn, "2000")
@@ -191,6 +192,12 @@ mod tests {
             .device_id
             .unwrap();
         let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        (conn, phone, creds)
+    }
+
+    #[test]
+    fn metrics_count_a_browser_phone_as_webrtc_and_the_phone_as_sip() {
+        let (mut conn, phone, creds) = sip_extension_with_browser_phone();
         let kinds: std::collections::BTreeMap<String, String> = crate::db::devices::kinds(&conn)
             .unwrap()
             .into_iter()
@@ -207,13 +214,7 @@ mod tests {
 
     #[test]
     fn a_browser_phone_is_its_own_webrtc_device_ringing_beside_the_phone() {
-        let mut conn = test_conn();
-        add_extension(&mut conn, "2000", "sip");
-        let phone = crate::db::extensions::get(&conn, "2000")
-            .unwrap()
-            .device_id
-            .unwrap();
-        let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        let (mut conn, phone, creds) = sip_extension_with_browser_phone();
         assert!(creds.username.starts_with('w'));
         assert_ne!(creds.username, "2000", "never the number");
         let (ep, aor, auth): (String, String, String) = conn
@@ -292,13 +293,7 @@ mod tests {
 
     #[test]
     fn call_waiting_off_counts_the_line_with_both_devices_in_one_leg() {
-        let mut conn = test_conn();
-        add_extension(&mut conn, "2000", "sip");
-        let phone = crate::db::extensions::get(&conn, "2000")
-            .unwrap()
-            .device_id
-            .unwrap();
-        let creds = write_in(&mut conn, |tx| create(tx, "2000", &defaults())).unwrap();
+        let (mut conn, phone, creds) = sip_extension_with_browser_phone();
         // The view the dialplan marks outgoing calls with: both devices are line 2000.
         let line = |endpoint: &str| -> Option<String> {
             conn.query_row(

@@ -46,7 +46,8 @@ fn from_display(run: &SippResult) -> String {
         .to_string()
 }
 
-fn assert_never_rang(run: &SippResult) {
+/// The phone of `run` got no INVITE.
+pub(crate) fn assert_never_rang(run: &SippResult) {
     assert!(
         run.received_request("INVITE").is_none(),
         "{} must not ring:\n{}",

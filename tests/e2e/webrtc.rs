@@ -213,6 +213,42 @@ pub(crate) async fn signed_in_at(
     (s, endpoint)
 }
 
+/// The browser phone of `number` calls `callee`, whose sipp phone answers and sends back
+/// what it gets; waits until audio flows both ways, by the page's counters and by Asterisk's
+/// of the callee's leg. Returns the callee's running phone, the page's (sent, received) and
+/// Asterisk's (to the callee, from the callee).
+pub(crate) async fn call_echo_phone(
+    s: &Session,
+    sb: &Sandbox,
+    number: &str,
+    callee: &Device,
+) -> (crate::support::Sipp, (u64, u64), (u64, u64)) {
+    sipp(&sb.settings, "register", callee, &["-m", "1"])
+        .finish()
+        .await
+        .assert_ok();
+    let phone = sipp(&sb.settings, "answer", callee, &["-rtp_echo"]);
+    s.find(&format!("#phone-dial-{number}"))
+        .await
+        .type_text(&callee.number)
+        .await;
+    s.find(&format!("#phone-{number} .phone-call"))
+        .await
+        .click()
+        .await;
+    wait_state(s, number, "in-call", Duration::from_secs(15)).await;
+    let page = wait_media(s, number, 50).await;
+    let relayed = asterisk_rtp(sb, &callee.username).await;
+    assert!(
+        relayed.0 > 0 && relayed.1 > 0,
+        "Asterisk relayed the browser's audio to {} and back: sent {}, got {}",
+        callee.number,
+        relayed.0,
+        relayed.1
+    );
+    (phone, page, relayed)
+}
+
 #[tokio::test]
 async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
     webrtc_net_up();
@@ -245,20 +281,8 @@ async fn browser_phone_calls_a_phone_and_answers_a_call_with_audio_both_ways() {
     s.screenshot(&shots().join("phone-ready.png")).await;
 
     // 1. The browser calls Bob, whose phone answers and echoes the audio back.
-    sipp(&sb.settings, "register", &bob, &["-m", "1"])
-        .finish()
-        .await
-        .assert_ok();
-    let bob_phone = sipp(&sb.settings, "answer", &bob, &["-rtp_echo"]);
-    s.find("#phone-dial-2960").await.type_text("2961").await;
-    s.find("#phone-2960 .phone-call").await.click().await;
-    wait_state(&s, "2960", "in-call", Duration::from_secs(15)).await;
-    let (sent, received) = wait_media(&s, "2960", 50).await;
-    let (to_bob, from_bob) = asterisk_rtp(&sb, &bob.username).await;
-    assert!(
-        to_bob > 0 && from_bob > 0,
-        "Asterisk relayed the browser's audio to Bob and back: sent {to_bob}, got {from_bob}"
-    );
+    let (bob_phone, (sent, received), (to_bob, from_bob)) =
+        call_echo_phone(&s, &sb, "2960", &bob).await;
     s.screenshot(&shots().join("phone-in-call.png")).await;
     // Mute and DTMF while talking: the buttons act on the call.
     s.find("#phone-2960 .phone-mute").await.click().await;

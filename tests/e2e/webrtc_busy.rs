@@ -9,20 +9,12 @@ use eventpbx::domain::accounts::Role;
 use eventpbx::service::routing::RoutingChange;
 
 use crate::plan::{call_refused, listen, registered, wait_request, Phone};
-use crate::support::{call, sipp, End, Sandbox, SippResult, Step};
+use crate::routing::assert_never_rang;
+use crate::support::{call, sipp, End, Sandbox, Step};
 use crate::webrtc::{
     extension_of, shots, signed_in_with_browser_phone, start_driver, wait_state, webrtc_net_up,
     PASSWORD,
 };
-
-fn assert_never_rang(run: &SippResult) {
-    assert!(
-        run.received_request("INVITE").is_none(),
-        "{} must not ring:\n{}",
-        run.name,
-        run.messages
-    );
-}
 
 #[tokio::test]
 async fn call_waiting_off_counts_the_browser_phone_and_the_phone_as_one_line() {

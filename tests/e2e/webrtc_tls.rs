@@ -13,10 +13,10 @@ use std::time::{Duration, Instant};
 
 use eventpbx::domain::accounts::Role;
 
-use crate::support::{root, sipp, Sandbox};
+use crate::support::{root, Sandbox};
 use crate::webrtc::{
-    asterisk_rtp, extension_of, shots, signed_in_at, start_driver, wait_media, wait_state,
-    webrtc_net_up, PASSWORD,
+    call_echo_phone, extension_of, shots, signed_in_at, start_driver, wait_state, webrtc_net_up,
+    PASSWORD,
 };
 
 /// A foreground nginx that is stopped with the test.
@@ -179,20 +179,8 @@ async fn browser_phone_registers_and_talks_over_wss_behind_the_readme_nginx() {
         contacts[0]
     );
 
-    sipp(&sb.settings, "register", &bob, &["-m", "1"])
-        .finish()
-        .await
-        .assert_ok();
-    let bob_phone = sipp(&sb.settings, "answer", &bob, &["-rtp_echo"]);
-    s.find("#phone-dial-2980").await.type_text("2981").await;
-    s.find("#phone-2980 .phone-call").await.click().await;
-    wait_state(&s, "2980", "in-call", Duration::from_secs(15)).await;
-    let (sent, received) = wait_media(&s, "2980", 50).await;
-    let (to_bob, from_bob) = asterisk_rtp(&sb, &bob.username).await;
-    assert!(
-        to_bob > 0 && from_bob > 0,
-        "audio both ways behind TLS: sent {to_bob}, got {from_bob}"
-    );
+    let (bob_phone, (sent, received), (to_bob, from_bob)) =
+        call_echo_phone(&s, &sb, "2980", &bob).await;
     s.execute("document.getElementById('phone-2980').scrollIntoView(); return 1;")
         .await;
     s.screenshot(&shots().join("phone-tls-in-call.png")).await;
