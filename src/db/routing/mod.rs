@@ -119,28 +119,42 @@ fn member_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, Member)> 
     ))
 }
 
+/// The numbers below the roots (`?1`, a JSON list), the roots included.
+const BELOW: &str = "WITH RECURSIVE below(number) AS (
+         SELECT value FROM json_each(?1)
+         UNION
+         SELECT m.member_number FROM group_members m JOIN below b ON m.group_number = b.number
+     )";
+
+// CROSS JOIN keeps `below` (a handful of rows) the outer loop of both queries: with a plain
+// JOIN the bundled SQLite scanned every extension and probed `below` through an automatic
+// index, so each recompile (every bind, DND change, ...) cost time in proportion to the whole
+// table (examples/bind_cost: 0.6 ms per bind with 2,500 extensions, 0.3 ms without the scan).
+fn below_nodes_sql() -> String {
+    format!(
+        "{BELOW} SELECT {NODE_COLUMNS} FROM below b CROSS JOIN extensions e ON e.number = b.number
+         LEFT JOIN routing r ON r.number = e.number"
+    )
+}
+
+fn below_members_sql() -> String {
+    format!(
+        "{BELOW} SELECT m.group_number, m.member_number, m.delay, m.active
+         FROM below b CROSS JOIN group_members m ON m.group_number = b.number
+         ORDER BY m.group_number, m.delay, m.member_number"
+    )
+}
+
 /// The graph below `roots`: the roots, every member of theirs transitively, with settings and
 /// memberships; exactly what compiling or checking the roots needs.
 pub fn load_below(conn: &Connection, roots: &BTreeSet<String>) -> Result<Graph, DbError> {
-    const BELOW: &str = "WITH RECURSIVE below(number) AS (
-             SELECT value FROM json_each(?1)
-             UNION
-             SELECT m.member_number FROM group_members m JOIN below b ON m.group_number = b.number
-         )";
     let list = json_list(roots.iter().map(String::as_str));
     let mut graph = Graph::new();
-    let mut stmt = conn.prepare_cached(&format!(
-        "{BELOW} SELECT {NODE_COLUMNS} FROM below b JOIN extensions e ON e.number = b.number
-         LEFT JOIN routing r ON r.number = e.number"
-    ))?;
+    let mut stmt = conn.prepare_cached(&below_nodes_sql())?;
     for node in stmt.query_map([&list], node_from_row)? {
         graph.insert(node?);
     }
-    let mut stmt = conn.prepare_cached(&format!(
-        "{BELOW} SELECT m.group_number, m.member_number, m.delay, m.active
-         FROM below b JOIN group_members m ON m.group_number = b.number
-         ORDER BY m.group_number, m.delay, m.member_number"
-    ))?;
+    let mut stmt = conn.prepare_cached(&below_members_sql())?;
     add_members(&mut graph, stmt.query_map([&list], member_from_row)?)?;
     Ok(graph)
 }
@@ -570,6 +584,36 @@ mod tests {
     use crate::db::extensions::{self, NewExtension};
     use crate::db::{handsets, test_conn, write_in, write_in_as};
     use crate::domain::numbering::Authority;
+
+    /// What SQLite plans for `sql`, one line per step.
+    fn query_plan(conn: &Connection, sql: &str) -> Vec<String> {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        stmt.query_map([r#"["2000"]"#], |r| r.get(3))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    }
+
+    #[test]
+    fn loading_below_a_number_never_scans_the_whole_extensions_or_members_table() {
+        let mut conn = test_conn();
+        for i in 0..50 {
+            claim(&mut conn, &format!("{}", 2000 + i), ExtensionKind::Sip);
+        }
+        for sql in [below_nodes_sql(), below_members_sql()] {
+            let plan = query_plan(&conn, &sql);
+            assert!(
+                !plan
+                    .iter()
+                    .any(|step| step.starts_with("SCAN e") || step.starts_with("SCAN m")),
+                "{plan:#?}"
+            );
+            assert!(
+                plan.iter().any(|step| step.starts_with("SEARCH")),
+                "{plan:#?}"
+            );
+        }
+    }
 
     fn claim(conn: &mut Connection, number: &str, kind: ExtensionKind) -> extensions::Created {
         let s = Settings::default();
